@@ -1,0 +1,110 @@
+package dev.vconn;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Observes a runtime's connections: adoptions, failures, closes, aborts and bytes moved. This is
+ * how monitoring (the Spring Boot starter's Micrometer meters) learns what happens without core
+ * depending on a metrics library.
+ *
+ * <p>Every method has a no-op default, so new callbacks can be added without breaking
+ * implementations. Several listeners compose with {@link #composite(List)}.
+ *
+ * <p><b>Threads:</b> callbacks run on whichever thread produced the event: adoption callbacks on
+ * the adopting thread, the others mostly on the VConn's event thread. They must be fast,
+ * thread-safe and must not block. An exception thrown by a listener is caught and logged; it
+ * never changes the outcome of the operation that reported it.
+ *
+ * <p><b>Accounting:</b> for each VConn, {@link #onAdopted} is called once and {@link #onClosed}
+ * once, so that at any quiet moment the number of adoptions equals the closed ones plus
+ * {@link VConnRuntime#activeCount()}. {@link #onAborted} is called before {@link #onClosed} for
+ * aborted VConns.
+ *
+ * @since 0.1.0
+ */
+public interface VConnListener {
+
+	/**
+	 * A VConn was created.
+	 * @param vconn the new VConn
+	 * @param source where it came from
+	 * @param duration how long the adoption took
+	 */
+	default void onAdopted(VConn vconn, AdoptionSource source, Duration duration) {
+	}
+
+	/**
+	 * An adoption or connect failed; the descriptor or channel was left as it was.
+	 * @param source what was being adopted
+	 * @param reason why it failed
+	 * @param duration how long the attempt took
+	 */
+	default void onAdoptionFailed(AdoptionSource source, AdoptionFailureReason reason, Duration duration) {
+	}
+
+	/**
+	 * A VConn was aborted. Called before {@link #onClosed} for the same VConn.
+	 * @param vconn the VConn
+	 * @param cause why
+	 * @param error the error code given to {@link VConn#abort(int)}, or 0
+	 */
+	default void onAborted(VConn vconn, AbortCause cause, int error) {
+	}
+
+	/**
+	 * A VConn ended and released its descriptor. Called exactly once per VConn.
+	 * @param vconn the VConn
+	 * @param how how it ended
+	 */
+	default void onClosed(VConn vconn, CloseKind how) {
+	}
+
+	/**
+	 * Bytes moved through a VConn's socket.
+	 * @param vconn the VConn
+	 * @param received bytes read from the peer by this transfer
+	 * @param sent bytes handed to the kernel for the peer by this transfer
+	 */
+	default void onBytes(VConn vconn, long received, long sent) {
+	}
+
+	/**
+	 * Combines listeners; each callback is passed to each listener in order.
+	 * @param listeners the listeners, copied
+	 * @return a listener that notifies all of them
+	 */
+	static VConnListener composite(List<? extends VConnListener> listeners) {
+		List<VConnListener> copy = List.copyOf(listeners);
+		if (copy.size() == 1) {
+			return copy.get(0);
+		}
+		return new VConnListener() {
+			@Override
+			public void onAdopted(VConn vconn, AdoptionSource source, Duration duration) {
+				copy.forEach((l) -> l.onAdopted(vconn, source, duration));
+			}
+
+			@Override
+			public void onAdoptionFailed(AdoptionSource source, AdoptionFailureReason reason, Duration duration) {
+				copy.forEach((l) -> l.onAdoptionFailed(source, reason, duration));
+			}
+
+			@Override
+			public void onAborted(VConn vconn, AbortCause cause, int error) {
+				copy.forEach((l) -> l.onAborted(vconn, cause, error));
+			}
+
+			@Override
+			public void onClosed(VConn vconn, CloseKind how) {
+				copy.forEach((l) -> l.onClosed(vconn, how));
+			}
+
+			@Override
+			public void onBytes(VConn vconn, long received, long sent) {
+				copy.forEach((l) -> l.onBytes(vconn, received, sent));
+			}
+		};
+	}
+
+}

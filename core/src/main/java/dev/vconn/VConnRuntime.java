@@ -1,0 +1,319 @@
+package dev.vconn;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+import dev.vconn.internal.RuntimeCore;
+
+/**
+ * Owns the event threads that drive VConns, the connection limit, the default timeouts and the
+ * listeners; hands out the {@link VConnFactory} that creates VConns on it. The counterpart of
+ * Traffic Server's net processor and event threads.
+ *
+ * <p><b>Transport:</b> chosen once, when the runtime is built: epoll when the Linux native
+ * transport is available, NIO otherwise ({@link Transport#AUTO}), or as configured. Raw
+ * descriptors can be adopted only on epoll. JDK channels are always driven by NIO event loops,
+ * which the runtime starts on first use when its main transport is epoll.
+ *
+ * <p><b>Lifecycle:</b> running from creation. {@link #close()} is graceful: it refuses new
+ * connections at once ({@link AdoptionFailureReason#SHUTTING_DOWN}), waits up to the shutdown
+ * timeout for live VConns to end, aborts the rest (cause {@link AbortCause#SHUTDOWN}) and stops
+ * the event threads.
+ *
+ * <p><b>Threads:</b> all methods are thread-safe. {@link #close()} blocks and must not be called
+ * on one of the runtime's own event threads.
+ *
+ * @since 0.1.0
+ */
+public final class VConnRuntime implements AutoCloseable {
+
+	private final RuntimeCore core;
+
+	private VConnRuntime(Builder builder) {
+		this.core = new RuntimeCore(builder.transport, builder.eventThreads, builder.maxConnections,
+				builder.inactivityTimeout, builder.activeTimeout, builder.writeLowWaterMark, builder.writeHighWaterMark,
+				builder.shutdownTimeout, builder.allowStandardStreams, VConnListener.composite(builder.listeners));
+	}
+
+	/**
+	 * Creates a runtime with the defaults of {@link Builder}.
+	 * @return a running runtime
+	 */
+	public static VConnRuntime create() {
+		return builder().build();
+	}
+
+	/**
+	 * Starts configuring a runtime.
+	 * @return a builder with the defaults
+	 */
+	public static Builder builder() {
+		return new Builder();
+	}
+
+	/**
+	 * The factory that creates VConns on this runtime.
+	 * @return the factory, the same instance on every call
+	 */
+	public VConnFactory factory() {
+		return this.core.factory();
+	}
+
+	/**
+	 * The transport in use (never {@link Transport#AUTO}).
+	 * @return EPOLL or NIO
+	 */
+	public Transport transport() {
+		return this.core.transport();
+	}
+
+	/**
+	 * The number of event threads of the main transport.
+	 * @return the thread count
+	 */
+	public int eventThreads() {
+		return this.core.eventThreads();
+	}
+
+	/**
+	 * The connection limit.
+	 * @return the most VConns alive at once, 0 for no limit
+	 */
+	public int maxConnections() {
+		return this.core.maxConnections();
+	}
+
+	/**
+	 * The VConns alive now: adopted or connected and not yet closed.
+	 * @return the count
+	 */
+	public int activeCount() {
+		return this.core.activeCount();
+	}
+
+	/**
+	 * A snapshot of the VConns alive now.
+	 * @return the live VConns, in no particular order
+	 */
+	public Collection<VConn> vconns() {
+		return this.core.vconns();
+	}
+
+	/**
+	 * Looks up a live VConn.
+	 * @param id the VConn's {@link VConn#id()}
+	 * @return the VConn, or empty if no live VConn has that id
+	 */
+	public Optional<VConn> find(long id) {
+		return this.core.find(id);
+	}
+
+	/**
+	 * Whether the runtime takes new connections.
+	 * @return {@code true} until {@link #close()} starts
+	 */
+	public boolean isRunning() {
+		return this.core.isRunning();
+	}
+
+	/**
+	 * Whether every event thread is alive and the runtime is running.
+	 * @return {@code true} when healthy
+	 */
+	public boolean isHealthy() {
+		return this.core.isHealthy();
+	}
+
+	/**
+	 * The time {@link #close()} gives live VConns to end before aborting them.
+	 * @return the shutdown timeout
+	 */
+	public Duration shutdownTimeout() {
+		return this.core.shutdownTimeout();
+	}
+
+	/**
+	 * Shuts down gracefully within the configured {@link #shutdownTimeout()}.
+	 * @see #close(Duration)
+	 */
+	@Override
+	public void close() {
+		close(shutdownTimeout());
+	}
+
+	/**
+	 * Shuts down gracefully: refuses new connections, waits up to {@code timeout} for live VConns
+	 * to end, aborts the rest (cause {@link AbortCause#SHUTDOWN}) and stops the event threads.
+	 * Idempotent; a second call waits for the first to finish.
+	 * @param timeout how long to let live VConns finish
+	 * @return the number of VConns that had to be aborted
+	 * @throws IllegalStateException if called on one of this runtime's event threads
+	 */
+	public int close(Duration timeout) {
+		return this.core.close(timeout);
+	}
+
+	@Override
+	public String toString() {
+		return "VConnRuntime[transport=" + transport() + ", eventThreads=" + eventThreads() + ", active="
+				+ activeCount() + ", running=" + isRunning() + "]";
+	}
+
+	/**
+	 * Configures a {@link VConnRuntime}. Not thread-safe.
+	 */
+	public static final class Builder {
+
+		private Transport transport = Transport.AUTO;
+
+		private int eventThreads = Runtime.getRuntime().availableProcessors();
+
+		private int maxConnections;
+
+		private Duration inactivityTimeout = Duration.ZERO;
+
+		private Duration activeTimeout = Duration.ZERO;
+
+		private int writeLowWaterMark = 32 * 1024;
+
+		private int writeHighWaterMark = 64 * 1024;
+
+		private Duration shutdownTimeout = Duration.ofSeconds(30);
+
+		private boolean allowStandardStreams;
+
+		private final List<VConnListener> listeners = new ArrayList<>();
+
+		private Builder() {
+		}
+
+		/**
+		 * The transport; default {@link Transport#AUTO}. Asking for {@link Transport#EPOLL} where it
+		 * is not available makes {@link #build()} fail with the reason.
+		 * @param transport the transport
+		 * @return this builder
+		 */
+		public Builder transport(Transport transport) {
+			this.transport = Objects.requireNonNull(transport, "transport");
+			return this;
+		}
+
+		/**
+		 * The number of event threads; default the number of available processors.
+		 * @param eventThreads at least 1
+		 * @return this builder
+		 */
+		public Builder eventThreads(int eventThreads) {
+			if (eventThreads < 1) {
+				throw new IllegalArgumentException("eventThreads must be at least 1, was " + eventThreads);
+			}
+			this.eventThreads = eventThreads;
+			return this;
+		}
+
+		/**
+		 * The most VConns alive at once; further adoptions and connects fail with
+		 * {@link AdoptionFailureReason#LIMIT_REACHED}. Default 0: no limit.
+		 * @param maxConnections the limit, 0 for none
+		 * @return this builder
+		 */
+		public Builder maxConnections(int maxConnections) {
+			if (maxConnections < 0) {
+				throw new IllegalArgumentException("maxConnections must not be negative, was " + maxConnections);
+			}
+			this.maxConnections = maxConnections;
+			return this;
+		}
+
+		/**
+		 * The inactivity timeout every new VConn starts with; default {@link Duration#ZERO}: none.
+		 * @param timeout the timeout, not negative
+		 * @return this builder
+		 */
+		public Builder inactivityTimeout(Duration timeout) {
+			this.inactivityTimeout = requireNotNegative(timeout, "inactivityTimeout");
+			return this;
+		}
+
+		/**
+		 * The active timeout every new VConn starts with; default {@link Duration#ZERO}: none.
+		 * @param timeout the timeout, not negative
+		 * @return this builder
+		 */
+		public Builder activeTimeout(Duration timeout) {
+			this.activeTimeout = requireNotNegative(timeout, "activeTimeout");
+			return this;
+		}
+
+		/**
+		 * Water marks of each connection's outbound queue: a write VIO hands at most {@code high}
+		 * bytes to the socket per transfer. Defaults 32 KiB and 64 KiB.
+		 * @param low the low water mark, at least 1
+		 * @param high the high water mark, at least {@code low}
+		 * @return this builder
+		 */
+		public Builder writeBufferWaterMarks(int low, int high) {
+			if (low < 1 || high < low) {
+				throw new IllegalArgumentException("water marks must satisfy 1 <= low <= high, were " + low + " and " + high);
+			}
+			this.writeLowWaterMark = low;
+			this.writeHighWaterMark = high;
+			return this;
+		}
+
+		/**
+		 * How long {@link VConnRuntime#close()} lets live VConns finish; default 30 seconds.
+		 * @param timeout the timeout, not negative
+		 * @return this builder
+		 */
+		public Builder shutdownTimeout(Duration timeout) {
+			this.shutdownTimeout = requireNotNegative(timeout, "shutdownTimeout");
+			return this;
+		}
+
+		/**
+		 * Whether descriptors 0, 1 and 2 may be adopted (for inetd-style socket activation, where
+		 * the connection arrives as standard input). Default {@code false}: they fail with
+		 * {@link AdoptionFailureReason#INVALID_FD}.
+		 * @param allow whether to accept them
+		 * @return this builder
+		 */
+		public Builder allowStandardStreams(boolean allow) {
+			this.allowStandardStreams = allow;
+			return this;
+		}
+
+		/**
+		 * Adds a listener that observes adoptions, closes, aborts and bytes.
+		 * @param listener the listener
+		 * @return this builder
+		 */
+		public Builder addListener(VConnListener listener) {
+			this.listeners.add(Objects.requireNonNull(listener, "listener"));
+			return this;
+		}
+
+		/**
+		 * Starts the event threads.
+		 * @return a running runtime
+		 * @throws IllegalStateException if the requested transport is not available
+		 */
+		public VConnRuntime build() {
+			return new VConnRuntime(this);
+		}
+
+		private static Duration requireNotNegative(Duration value, String name) {
+			Objects.requireNonNull(value, name);
+			if (value.isNegative()) {
+				throw new IllegalArgumentException(name + " must not be negative, was " + value);
+			}
+			return value;
+		}
+
+	}
+
+}
