@@ -147,12 +147,12 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, Chan
 
 	private final Runnable processWriteTask = this::processWrite;
 
-	NetVConn(RuntimeCore runtime, long id, Channel channel, int fd, int ownedFd, AdoptionSource source,
-			@Nullable SocketAddress remote, @Nullable SocketAddress local, int maxBatch) {
+	NetVConn(RuntimeCore runtime, long id, Channel channel, EventLoop loop, int fd, int ownedFd,
+			AdoptionSource source, @Nullable SocketAddress remote, @Nullable SocketAddress local, int maxBatch) {
 		this.runtime = runtime;
 		this.id = id;
 		this.channel = channel;
-		this.loop = channel.eventLoop();
+		this.loop = loop;
 		this.fd = fd;
 		this.ownedFd = ownedFd;
 		this.source = source;

@@ -150,7 +150,7 @@ final class NetVConnFactory implements VConnFactory {
 			LibC.close(duplicate);
 			return restored(facts, "Netty could not wrap fd " + fd + ": " + ex);
 		}
-		NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, fd, fd, AdoptionSource.FD,
+		NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, loop, fd, fd, AdoptionSource.FD,
 				facts.remote, facts.local, this.runtime.writeHighWaterMark());
 		channel.pipeline().addLast(vconn);
 		String failure = register(loop, channel);
@@ -234,7 +234,7 @@ final class NetVConnFactory implements VConnFactory {
 					restoreChannel(jdkChannel, blocking, noDelay);
 					return Adoption.failure(AdoptionFailureReason.INTERNAL, "Netty could not wrap the channel: " + ex);
 				}
-				NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, -1, -1,
+				NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, loop, -1, -1,
 						AdoptionSource.CHANNEL, remote, local, this.runtime.writeHighWaterMark());
 				channel.pipeline().addLast(vconn);
 				String failure = register(loop, channel);
@@ -428,7 +428,7 @@ final class NetVConnFactory implements VConnFactory {
 				int fd = (channel instanceof UnixChannel) ? ((UnixChannel) channel).fd().intValue() : -1;
 				SocketAddress remoteAddress = (target instanceof DomainSocketAddress) ? remote : channel.remoteAddress();
 				SocketAddress localAddress = (target instanceof DomainSocketAddress) ? null : channel.localAddress();
-				NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, fd, -1,
+				NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, channel.eventLoop(), fd, -1,
 						AdoptionSource.CONNECT, remoteAddress, localAddress, this.runtime.writeHighWaterMark());
 				channel.pipeline().addLast(vconn);
 				this.runtime.started(vconn);
