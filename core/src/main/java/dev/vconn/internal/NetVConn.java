@@ -70,6 +70,9 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, Chan
 	/** The caller's descriptor, closed once after the channel; -1 when the channel owns the only one. */
 	private final int ownedFd;
 
+	/** The descriptor Netty works on (a duplicate for adopted fds), or -1 on NIO. */
+	private final int channelFd;
+
 	private final Channel channel;
 
 	private final EventLoop loop;
@@ -147,7 +150,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, Chan
 
 	private final Runnable processWriteTask = this::processWrite;
 
-	NetVConn(RuntimeCore runtime, long id, Channel channel, EventLoop loop, int fd, int ownedFd,
+	NetVConn(RuntimeCore runtime, long id, Channel channel, EventLoop loop, int fd, int ownedFd, int channelFd,
 			AdoptionSource source, @Nullable SocketAddress remote, @Nullable SocketAddress local, int maxBatch) {
 		this.runtime = runtime;
 		this.id = id;
@@ -155,6 +158,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, Chan
 		this.loop = loop;
 		this.fd = fd;
 		this.ownedFd = ownedFd;
+		this.channelFd = channelFd;
 		this.source = source;
 		this.remote = remote;
 		this.local = local;
@@ -822,6 +826,10 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, Chan
 	}
 
 	private void closeChannel() {
+		if (this.channelFd >= 0) {
+			// give the number back before it can be reused, so a new socket that gets it is adoptable
+			this.runtime.unclaimFd(this.channelFd, this.id);
+		}
 		this.channel.close().addListener((f) -> released());
 	}
 
@@ -831,8 +839,11 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, Chan
 			return;
 		}
 		this.released = true;
+		if (this.channelFd >= 0) {
+			this.runtime.unclaimFd(this.channelFd, this.id); // in case Netty closed the channel itself
+		}
 		if (this.ownedFd >= 0) {
-			this.runtime.closeOwnedFd(this.ownedFd);
+			this.runtime.closeOwnedFd(this.ownedFd, this.id);
 		}
 		CloseKind how;
 		if (this.closeState.get() == ABORTING) {

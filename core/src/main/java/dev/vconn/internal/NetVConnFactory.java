@@ -92,7 +92,8 @@ final class NetVConnFactory implements VConnFactory {
 		catch (FdProbe.Rejected rejected) {
 			return Adoption.failure(rejected.reason, rejected.getMessage());
 		}
-		if (!this.runtime.claimFd(fd)) {
+		long id = this.runtime.nextId();
+		if (!this.runtime.claimFd(fd, id)) {
 			return Adoption.failure(AdoptionFailureReason.ALREADY_ADOPTED, "fd " + fd + " is owned by a live VConn");
 		}
 		boolean adopted = false;
@@ -106,7 +107,7 @@ final class NetVConnFactory implements VConnFactory {
 					return Adoption.failure(AdoptionFailureReason.SHUTTING_DOWN, "the runtime is shutting down");
 				}
 				try {
-					Adoption result = registerFd(facts, start);
+					Adoption result = registerFd(facts, id, start);
 					adopted = result.isSuccess();
 					return result;
 				}
@@ -122,13 +123,13 @@ final class NetVConnFactory implements VConnFactory {
 		}
 		finally {
 			if (!adopted) {
-				this.runtime.unclaimFd(fd);
+				this.runtime.unclaimFd(fd, id);
 			}
 		}
 	}
 
 	/** Every check passed and a slot is reserved: now, and only now, change the descriptor. */
-	private Adoption registerFd(FdProbe.Facts facts, long start) {
+	private Adoption registerFd(FdProbe.Facts facts, long id, long start) {
 		int fd = facts.fd;
 		EventLoop loop = RuntimeCore.chooseLoop(this.runtime.group());
 		if (LibC.fcntl(fd, LibC.F_SETFL, facts.statusFlags | LibC.O_NONBLOCK) == -1) {
@@ -140,6 +141,7 @@ final class NetVConnFactory implements VConnFactory {
 			int errno = LibC.errno();
 			return restored(facts, "could not duplicate fd " + fd + ": errno " + errno);
 		}
+		this.runtime.claimFd(duplicate, id);
 		Channel channel;
 		try {
 			channel = (facts.family == LibC.AF_UNIX) ? new EpollDomainSocketChannel(duplicate)
@@ -147,14 +149,17 @@ final class NetVConnFactory implements VConnFactory {
 			configure(channel);
 		}
 		catch (RuntimeException ex) {
+			this.runtime.unclaimFd(duplicate, id);
 			LibC.close(duplicate);
 			return restored(facts, "Netty could not wrap fd " + fd + ": " + ex);
 		}
-		NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, loop, fd, fd, AdoptionSource.FD,
+		NetVConn vconn = new NetVConn(this.runtime, id, channel, loop, fd, fd, duplicate,
+				AdoptionSource.FD,
 				facts.remote, facts.local, this.runtime.writeHighWaterMark());
 		channel.pipeline().addLast(vconn);
 		String failure = register(loop, channel);
 		if (failure != null) {
+			this.runtime.unclaimFd(duplicate, id);
 			if (channel.isOpen()) {
 				channel.unsafe().closeForcibly();
 			}
@@ -234,7 +239,7 @@ final class NetVConnFactory implements VConnFactory {
 					restoreChannel(jdkChannel, blocking, noDelay);
 					return Adoption.failure(AdoptionFailureReason.INTERNAL, "Netty could not wrap the channel: " + ex);
 				}
-				NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, loop, -1, -1,
+				NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, loop, -1, -1, -1,
 						AdoptionSource.CHANNEL, remote, local, this.runtime.writeHighWaterMark());
 				channel.pipeline().addLast(vconn);
 				String failure = register(loop, channel);
@@ -426,9 +431,13 @@ final class NetVConnFactory implements VConnFactory {
 				}
 				Channel channel = future.channel();
 				int fd = (channel instanceof UnixChannel) ? ((UnixChannel) channel).fd().intValue() : -1;
+				long id = this.runtime.nextId();
+				if (fd >= 0) {
+					this.runtime.claimFd(fd, id);
+				}
 				SocketAddress remoteAddress = (target instanceof DomainSocketAddress) ? remote : channel.remoteAddress();
 				SocketAddress localAddress = (target instanceof DomainSocketAddress) ? null : channel.localAddress();
-				NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, channel.eventLoop(), fd, -1,
+				NetVConn vconn = new NetVConn(this.runtime, id, channel, channel.eventLoop(), fd, -1, fd,
 						AdoptionSource.CONNECT, remoteAddress, localAddress, this.runtime.writeHighWaterMark());
 				channel.pipeline().addLast(vconn);
 				this.runtime.started(vconn);

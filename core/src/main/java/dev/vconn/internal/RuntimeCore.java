@@ -76,8 +76,11 @@ public final class RuntimeCore {
 
 	private final ConcurrentHashMap<Long, NetVConn> live = new ConcurrentHashMap<>();
 
-	/** Descriptors owned by live VConns (until their single close), to refuse a second adoption. */
-	private final ConcurrentHashMap<Integer, Boolean> ownedFds = new ConcurrentHashMap<>();
+	/**
+	 * Descriptors owned by live VConns (until their single close), to refuse a second adoption;
+	 * the value is the owning VConn's id, so a late release never drops a newer owner's claim.
+	 */
+	private final ConcurrentHashMap<Integer, Long> ownedFds = new ConcurrentHashMap<>();
 
 	private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
 
@@ -342,12 +345,12 @@ public final class RuntimeCore {
 		signalIfDrained();
 	}
 
-	boolean claimFd(int fd) {
-		return this.ownedFds.putIfAbsent(fd, Boolean.TRUE) == null;
+	boolean claimFd(int fd, long owner) {
+		return this.ownedFds.putIfAbsent(fd, owner) == null;
 	}
 
-	void unclaimFd(int fd) {
-		this.ownedFds.remove(fd);
+	void unclaimFd(int fd, long owner) {
+		this.ownedFds.remove(fd, owner);
 	}
 
 	long nextId() {
@@ -375,11 +378,12 @@ public final class RuntimeCore {
 		this.listener.onAborted(vconn, cause, error);
 	}
 
-	void closeOwnedFd(int fd) {
+	void closeOwnedFd(int fd, long owner) {
+		// unclaimed first: once closed, the number may be reused by a socket that is free to adopt
+		unclaimFd(fd, owner);
 		if (LibC.close(fd) == -1) {
 			logger.log(System.Logger.Level.WARNING, "close({0}) failed: errno {1}", fd, LibC.errno());
 		}
-		unclaimFd(fd);
 	}
 
 	void released(NetVConn vconn, CloseKind how) {
