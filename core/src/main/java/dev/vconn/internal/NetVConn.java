@@ -5,6 +5,8 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -46,7 +48,7 @@ import org.jspecify.annotations.Nullable;
  * is retried on the loop shortly after. Processing is state-driven (what is pending, what the VIO
  * wants), so a retried or repeated pass never loses or duplicates an event.
  */
-final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, ChannelFutureListener {
+final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVConn, ChannelFutureListener {
 
 	private static final System.Logger logger = System.getLogger(NetVConn.class.getName());
 
@@ -134,6 +136,8 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, Chan
 
 	private boolean released;
 
+	private @Nullable List<Runnable> releaseTasks;
+
 	private boolean readRetryScheduled;
 
 	private boolean writeRetryScheduled;
@@ -189,6 +193,35 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, Chan
 
 	AdoptionSource source() {
 		return this.source;
+	}
+
+	@Override
+	public RuntimeCore runtime() {
+		return this.runtime;
+	}
+
+	@Override
+	public void whenReleased(Runnable task) {
+		Objects.requireNonNull(task, "task");
+		if (this.loop.inEventLoop()) {
+			if (this.released) {
+				task.run();
+			}
+			else {
+				if (this.releaseTasks == null) {
+					this.releaseTasks = new ArrayList<>(2);
+				}
+				this.releaseTasks.add(task);
+			}
+		}
+		else {
+			try {
+				this.loop.execute(() -> whenReleased(task));
+			}
+			catch (RejectedExecutionException ex) {
+				task.run(); // the runtime has stopped, and released every VConn before that
+			}
+		}
 	}
 
 	Channel channel() {
@@ -862,6 +895,18 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, Chan
 			this.runtime.aborted(this, AbortCause.PEER, 0);
 		}
 		this.runtime.released(this, how);
+		List<Runnable> tasks = this.releaseTasks;
+		this.releaseTasks = null;
+		if (tasks != null) {
+			for (Runnable task : tasks) {
+				try {
+					task.run();
+				}
+				catch (RuntimeException ex) {
+					logger.log(System.Logger.Level.WARNING, "A release task of " + this + " threw", ex);
+				}
+			}
+		}
 	}
 
 	// ---- helpers ----

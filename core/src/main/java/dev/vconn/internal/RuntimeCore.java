@@ -19,6 +19,7 @@ import dev.vconn.AdoptionFailureReason;
 import dev.vconn.AdoptionSource;
 import dev.vconn.CloseKind;
 import dev.vconn.Transport;
+import dev.vconn.TunnelResult;
 import dev.vconn.VConn;
 import dev.vconn.VConnFactory;
 import dev.vconn.VConnListener;
@@ -453,6 +454,26 @@ public final class RuntimeCore {
 		public void onBytes(VConn vconn, long received, long sent) {
 			try {
 				this.delegate.onBytes(vconn, received, sent);
+			}
+			catch (RuntimeException ex) {
+				warn(ex);
+			}
+		}
+
+		@Override
+		public void onTunnelStarted(VConn a, VConn b) {
+			try {
+				this.delegate.onTunnelStarted(a, b);
+			}
+			catch (RuntimeException ex) {
+				warn(ex);
+			}
+		}
+
+		@Override
+		public void onTunnelEnded(TunnelResult result) {
+			try {
+				this.delegate.onTunnelEnded(result);
 			}
 			catch (RuntimeException ex) {
 				warn(ex);
