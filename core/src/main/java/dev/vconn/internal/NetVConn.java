@@ -168,6 +168,9 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 
 	private boolean spliceFailureReported;
 
+	/** {@link #splicedIn()} read just before the socket closed, when the kernel can no longer say. */
+	private long splicedInAtClose = -1;
+
 	private final Runnable processReadTask = this::processRead;
 
 	private final Runnable processWriteTask = this::processWrite;
@@ -493,6 +496,18 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 		return cause instanceof IOException && message != null && message.contains("reset");
 	}
 
+	/** Puts bytes read before this VConn existed in front of everything it reads. On the loop, before any read. */
+	void replay(List<ByteBuf> bytes) {
+		for (ByteBuf buf : bytes) {
+			if (buf.isReadable()) {
+				this.pendingIn.addLast(buf);
+			}
+			else {
+				buf.release();
+			}
+		}
+	}
+
 	// ---- splice (tunnels between two epoll TCP VConns on one loop) ----
 
 	/** What a tunnel learns from a VConn whose input it splices. Called on the loop. */
@@ -567,6 +582,9 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 
 	/** Bytes moved from this VConn's input to its splice target so far, or -1 if the kernel cannot say. */
 	long splicedIn() {
+		if (!this.channel.isOpen()) {
+			return this.splicedInAtClose;
+		}
 		long received = SocketCounters.bytesReceived(this.channelFd);
 		long unread = SocketCounters.unread(this.channelFd);
 		if (received < 0 || unread < 0 || this.spliceReceivedStart < 0 || this.spliceUnreadStart < 0) {
@@ -1009,6 +1027,9 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 	}
 
 	private void closeChannel() {
+		if (this.spliceObserver != null && this.channel.isOpen()) {
+			this.splicedInAtClose = splicedIn();
+		}
 		if (this.channelFd >= 0) {
 			// give the number back before it can be reused, so a new socket that gets it is adoptable
 			this.runtime.unclaimFd(this.channelFd, this.id);

@@ -99,7 +99,6 @@ public final class TunnelEngine implements Continuation, NetVConn.SpliceObserver
 		Direction direction = (source == this.a) ? this.aToB : this.bToA;
 		direction.srcEnded = true;
 		recordFirst(direction.srcSide);
-		direction.splicedBytes = source.splicedIn();
 		NetVConn dst = (NetVConn) direction.dst;
 		// the end of stream follows the bytes still queued towards dst, never overtakes them
 		dst.afterQueuedWrites(() -> finish(direction), () -> fail(sideOf(dst), End.RESET));
@@ -110,16 +109,7 @@ public final class TunnelEngine implements Continuation, NetVConn.SpliceObserver
 		fail(sideOf(vconn), End.RESET);
 	}
 
-	private void captureSplicedBytes() {
-		for (Direction direction : new Direction[] { this.aToB, this.bToA }) {
-			if (!direction.srcEnded) {
-				long spliced = ((NetVConn) direction.src).splicedIn();
-				if (spliced >= 0) {
-					direction.splicedBytes = spliced;
-				}
-			}
-		}
-	}
+
 
 	@Override
 	public Lock mutex() {
@@ -194,9 +184,6 @@ public final class TunnelEngine implements Continuation, NetVConn.SpliceObserver
 		direction.done = true;
 		direction.dst.shutdown(false, true);
 		if (this.aToB.done && this.bToA.done) {
-			if (this.spliced) {
-				accountSplicedBytes();
-			}
 			this.end = End.EOS;
 			this.a.close();
 			this.b.close();
@@ -208,10 +195,6 @@ public final class TunnelEngine implements Continuation, NetVConn.SpliceObserver
 			return;
 		}
 		recordFirst(side);
-		if (this.spliced) {
-			captureSplicedBytes();
-			accountSplicedBytes();
-		}
 		this.end = how;
 		VConn failed = (side == Side.A) ? this.a : this.b;
 		VConn other = (side == Side.A) ? this.b : this.a;
@@ -230,9 +213,13 @@ public final class TunnelEngine implements Continuation, NetVConn.SpliceObserver
 		}
 	}
 
-	/** Spliced bytes never passed a VConn's handler: account them once, when the tunnel ends. */
+	/**
+	 * Spliced bytes never passed a VConn's handler: account them once, when both sides are closed
+	 * (each VConn read its kernel counters just before closing its socket).
+	 */
 	private void accountSplicedBytes() {
 		for (Direction direction : new Direction[] { this.aToB, this.bToA }) {
+			direction.splicedBytes = ((NetVConn) direction.src).splicedIn();
 			long bytes = Math.max(0, direction.splicedBytes);
 			((NetVConn) direction.src).splicedBytes(bytes, 0);
 			((NetVConn) direction.dst).splicedBytes(0, bytes);
@@ -263,6 +250,9 @@ public final class TunnelEngine implements Continuation, NetVConn.SpliceObserver
 		}
 		this.aToB.buffer.close();
 		this.bToA.buffer.close();
+		if (this.spliced) {
+			accountSplicedBytes();
+		}
 		TunnelResult outcome = new TunnelResult(this.aToB.delivered(), this.bToA.delivered(),
 				(this.firstEnded != null) ? this.firstEnded : side, (this.end != null) ? this.end : End.ABORTED,
 				this.spliced, Duration.ofNanos(System.nanoTime() - this.startNanos));
