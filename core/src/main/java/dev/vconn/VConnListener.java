@@ -70,6 +70,21 @@ public interface VConnListener {
 	}
 
 	/**
+	 * A {@link Tunnel} started between two VConns.
+	 * @param a the first side
+	 * @param b the second side
+	 */
+	default void onTunnelStarted(VConn a, VConn b) {
+	}
+
+	/**
+	 * A {@link Tunnel} ended; both of its VConns are closed.
+	 * @param result what it moved and how it ended
+	 */
+	default void onTunnelEnded(TunnelResult result) {
+	}
+
+	/**
 	 * Combines listeners; each callback is passed to each listener in order.
 	 * @param listeners the listeners, copied
 	 * @return a listener that notifies all of them
@@ -103,6 +118,16 @@ public interface VConnListener {
 			@Override
 			public void onBytes(VConn vconn, long received, long sent) {
 				copy.forEach((l) -> l.onBytes(vconn, received, sent));
+			}
+
+			@Override
+			public void onTunnelStarted(VConn a, VConn b) {
+				copy.forEach((l) -> l.onTunnelStarted(a, b));
+			}
+
+			@Override
+			public void onTunnelEnded(TunnelResult result) {
+				copy.forEach((l) -> l.onTunnelEnded(result));
 			}
 		};
 	}

@@ -1,0 +1,240 @@
+package dev.vconn.internal;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
+
+import dev.vconn.Continuation;
+import dev.vconn.IOBuffer;
+import dev.vconn.IOBufferReader;
+import dev.vconn.TunnelResult;
+import dev.vconn.TunnelResult.End;
+import dev.vconn.TunnelResult.Side;
+import dev.vconn.VConn;
+import dev.vconn.VConnEvent;
+import dev.vconn.VIO;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The shuffle behind {@link dev.vconn.Tunnel}: one continuation driving four VIOs, the intercept
+ * example's state machine with its no-truncation rule, plus backpressure (a direction's read is
+ * re-enabled only while its buffer is below the water mark) and half-close (end of stream on one
+ * side shuts down the other side's write once drained, and the other direction goes on).
+ */
+public final class TunnelEngine implements Continuation {
+
+	private final Lock mutex = new ReentrantLock();
+
+	private final VConn a;
+
+	private final VConn b;
+
+	private final Direction aToB;
+
+	private final Direction bToA;
+
+	private final long startNanos = System.nanoTime();
+
+	private final CompletableFuture<TunnelResult> result = new CompletableFuture<>();
+
+	private final AtomicInteger releasedSides = new AtomicInteger();
+
+	private final @Nullable RuntimeCore runtime;
+
+	// guarded by mutex until the tunnel ends; read after both sides are released
+	private volatile @Nullable Side firstEnded;
+
+	private volatile @Nullable End end;
+
+	private TunnelEngine(VConn a, VConn b, int bufferSize) {
+		this.a = a;
+		this.b = b;
+		this.aToB = new Direction(a, b, Side.A, bufferSize);
+		this.bToA = new Direction(b, a, Side.B, bufferSize);
+		this.runtime = (a instanceof ManagedVConn) ? ((ManagedVConn) a).runtime() : null;
+	}
+
+	public static CompletableFuture<TunnelResult> start(VConn a, VConn b, int bufferSize, boolean splice) {
+		TunnelEngine engine = new TunnelEngine(a, b, bufferSize);
+		engine.begin();
+		return engine.result;
+	}
+
+	@Override
+	public Lock mutex() {
+		return this.mutex;
+	}
+
+	private void begin() {
+		if (this.runtime != null) {
+			this.runtime.listener().onTunnelStarted(this.a, this.b);
+		}
+		this.mutex.lock();
+		try {
+			this.aToB.start(this);
+			this.bToA.start(this);
+		}
+		finally {
+			this.mutex.unlock();
+		}
+		whenReleased(this.a, Side.A);
+		whenReleased(this.b, Side.B);
+	}
+
+	@Override
+	public void handleEvent(VConnEvent event, @Nullable Object data) {
+		if (!(data instanceof VIO) || this.end != null) {
+			return;
+		}
+		VIO vio = (VIO) data;
+		Direction direction = this.aToB.owns(vio) ? this.aToB : this.bToA.owns(vio) ? this.bToA : null;
+		if (direction == null) {
+			return;
+		}
+		switch (event) {
+			case VCONN_READ_READY:
+				direction.writeVio.reenable();
+				break;
+			case VCONN_WRITE_READY:
+				if (direction.srcEnded && direction.reader.avail() == 0) {
+					finish(direction);
+				}
+				else if (!direction.buffer.isHighWater()) {
+					direction.readVio.reenable();
+				}
+				break;
+			case VCONN_EOS:
+				direction.srcEnded = true;
+				recordFirst(direction.srcSide);
+				if (direction.reader.avail() == 0) {
+					finish(direction);
+				}
+				else {
+					direction.writeVio.reenable();
+				}
+				break;
+			case ERROR:
+				fail(sideOf(vio.vconn()), End.RESET);
+				break;
+			case VCONN_INACTIVITY_TIMEOUT:
+			case VCONN_ACTIVE_TIMEOUT:
+				fail(sideOf(vio.vconn()), End.TIMEOUT);
+				break;
+			default:
+				break; // READ_COMPLETE / WRITE_COMPLETE cannot happen with unbounded VIOs
+		}
+	}
+
+	/** Everything read from the direction's source was delivered: pass the end of stream on. */
+	private void finish(Direction direction) {
+		if (direction.done) {
+			return;
+		}
+		direction.done = true;
+		direction.dst.shutdown(false, true);
+		if (this.aToB.done && this.bToA.done) {
+			this.end = End.EOS;
+			this.a.close();
+			this.b.close();
+		}
+	}
+
+	private void fail(Side side, End how) {
+		if (this.end != null) {
+			return;
+		}
+		recordFirst(side);
+		this.end = how;
+		VConn failed = (side == Side.A) ? this.a : this.b;
+		VConn other = (side == Side.A) ? this.b : this.a;
+		if (how == End.TIMEOUT) {
+			failed.abort(0);
+		}
+		else {
+			failed.close();
+		}
+		other.abort(0);
+	}
+
+	private void recordFirst(Side side) {
+		if (this.firstEnded == null) {
+			this.firstEnded = side;
+		}
+	}
+
+	private Side sideOf(VConn vconn) {
+		return (vconn == this.a) ? Side.A : Side.B;
+	}
+
+	private void whenReleased(VConn vconn, Side side) {
+		Runnable onRelease = () -> released(side);
+		if (vconn instanceof ManagedVConn) {
+			((ManagedVConn) vconn).whenReleased(onRelease);
+		}
+	}
+
+	/** One side released its socket; the tunnel completes when both have. */
+	private void released(Side side) {
+		if (this.end == null) {
+			// closed or aborted from outside: nothing more can move, end the other side too
+			recordFirst(side);
+			this.end = End.ABORTED;
+			((side == Side.A) ? this.b : this.a).abort(0);
+		}
+		if (this.releasedSides.incrementAndGet() < 2) {
+			return;
+		}
+		this.aToB.buffer.close();
+		this.bToA.buffer.close();
+		TunnelResult outcome = new TunnelResult(this.aToB.writeVio.ndone(), this.bToA.writeVio.ndone(),
+				(this.firstEnded != null) ? this.firstEnded : side, (this.end != null) ? this.end : End.ABORTED, false,
+				Duration.ofNanos(System.nanoTime() - this.startNanos));
+		if (this.runtime != null) {
+			this.runtime.listener().onTunnelEnded(outcome);
+		}
+		this.result.complete(outcome);
+	}
+
+	/** One way through the tunnel: bytes read from {@code src} are written to {@code dst}. */
+	private static final class Direction {
+
+		final VConn src;
+
+		final VConn dst;
+
+		final Side srcSide;
+
+		final IOBuffer buffer;
+
+		final IOBufferReader reader;
+
+		VIO readVio;
+
+		VIO writeVio;
+
+		boolean srcEnded;
+
+		boolean done;
+
+		Direction(VConn src, VConn dst, Side srcSide, int bufferSize) {
+			this.src = src;
+			this.dst = dst;
+			this.srcSide = srcSide;
+			this.buffer = IOBuffer.create(bufferSize);
+			this.reader = this.buffer.allocReader();
+		}
+
+		boolean owns(VIO vio) {
+			return vio == this.readVio || vio == this.writeVio;
+		}
+
+		void start(Continuation cont) {
+			this.readVio = this.src.read(cont, this.buffer, Long.MAX_VALUE);
+			this.writeVio = this.dst.write(cont, this.reader, Long.MAX_VALUE);
+		}
+
+	}
+
+}
