@@ -2,14 +2,20 @@ package dev.vconn;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import dev.vconn.testing.AdoptionChecks;
 import dev.vconn.testing.Blocking;
+import dev.vconn.testing.Connected;
 import dev.vconn.testing.NativeFds;
 import dev.vconn.testing.NativeFds.PipeFds;
 import dev.vconn.testing.NativeFds.UnixPair;
 import dev.vconn.testing.RecordingListener;
+import dev.vconn.testing.RecordingListener.Failed;
+import dev.vconn.testing.SocketKind;
+import dev.vconn.testing.VConnIo;
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -100,6 +106,83 @@ class AdoptionFailureTests {
 			}
 			NativeFds.closeRaw(saved);
 		}
+	}
+
+	@ParameterizedTest
+	@ValueSource(ints = { 0, 1, 2 })
+	void adoptWhenStandardStreamsAreAllowedChecksThemLikeAnyOtherFd(int fd) {
+		assumeTrue(NativeFds.isOpen(fd), () -> "fd " + fd + " is not open in this JVM");
+		assumeTrue(NativeFds.intOption(fd, NativeFds.SOL_SOCKET, NativeFds.SO_TYPE) == null,
+				() -> "fd " + fd + " is a socket here; adopting it would take this JVM's standard stream");
+		VConnRuntime allowing = VConnRuntime.builder()
+			.transport(Transport.EPOLL)
+			.eventThreads(1)
+			.allowStandardStreams(true)
+			.addListener(this.listener)
+			.build();
+		int flags = NativeFds.getFl(fd);
+		try {
+			new AdoptionChecks(allowing, this.listener, this.fds).assertFdAdoptionFails(fd,
+					AdoptionFailureReason.NOT_A_SOCKET, false);
+		}
+		finally {
+			allowing.close(Duration.ofSeconds(2));
+			if (NativeFds.getFl(fd) != flags) {
+				NativeFds.setFl(fd, flags);
+			}
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(Blocking.class)
+	void adoptWhenNoDescriptorIsLeftEitherAdoptsOrLeavesTheFdUnchanged(Blocking mode) {
+		// Load every class both outcomes need while files can still be opened.
+		Connected warmUp = Connected.of(this.fds, SocketKind.TCP);
+		this.checks.adopt(warmUp.fd()).close();
+		assertThat(this.runtime.factory().adopt(-1).isSuccess()).isFalse();
+		AdoptionChecks.awaitNoActiveVConn(this.runtime);
+
+		Connected socket = Connected.of(this.fds, SocketKind.TCP);
+		int fd = mode.apply(socket.fd());
+		socket.peerWriteAndAwait(PENDING);
+		NativeFds.FdState before = NativeFds.state(fd);
+		PipeFds filler = this.fds.pipe();
+		long softLimit = NativeFds.openFileLimit()[0];
+		int ceiling = Collections.max(NativeFds.openFds()) + 1;
+		List<Integer> fillers = NativeFds.fillFreeNumbersBelow(filler.readFd(), ceiling);
+		this.listener.clear();
+		Adoption adoption;
+		try {
+			// From here until the limit is restored no descriptor can be opened in this process.
+			NativeFds.setOpenFileSoftLimit(ceiling);
+			try {
+				adoption = this.runtime.factory().adopt(fd);
+			}
+			finally {
+				NativeFds.setOpenFileSoftLimit(softLimit);
+			}
+		}
+		finally {
+			fillers.forEach(NativeFds::closeRaw);
+		}
+
+		if (adoption.isSuccess()) {
+			this.fds.release(fd);
+			VConn vconn = adoption.vconn();
+			assertThat(NativeFds.isNonBlocking(fd)).isTrue();
+			assertThat(VConnIo.read(vconn, PENDING.length)).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(PENDING);
+			vconn.close();
+			AdoptionChecks.awaitNoActiveVConn(this.runtime);
+			return;
+		}
+		// The step that needed a descriptor failed after the checks: everything must be put back.
+		AdoptionChecks.assertFailure(adoption, AdoptionFailureReason.INTERNAL);
+		assertThat(this.listener.events()).containsExactly(new Failed(AdoptionSource.FD, AdoptionFailureReason.INTERNAL));
+		assertThat(NativeFds.state(fd)).as("state of fd %d after %s", fd, adoption).isEqualTo(before);
+		assertThat(NativeFds.epollWatchers(fd)).isEmpty();
+		assertThat(this.runtime.activeCount()).isZero();
+		assertThat(NativeFds.readFully(fd, PENDING.length, Duration.ofSeconds(5))).isEqualTo(PENDING);
+		assertThat(socket.peerReadable()).as("bytes written to the peer").isZero();
 	}
 
 	@Test

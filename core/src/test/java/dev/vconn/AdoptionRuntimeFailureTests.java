@@ -4,7 +4,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -47,6 +52,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class AdoptionRuntimeFailureTests {
 
 	private static final Duration WAIT = Duration.ofSeconds(10);
+
+	private static final int THREADS = 6;
 
 	private static final byte[] PENDING = "sent by the peer before adoption".getBytes(StandardCharsets.US_ASCII);
 
@@ -218,6 +225,191 @@ class AdoptionRuntimeFailureTests {
 		this.listener.clear();
 		assertThat(runtime.factory().fdCreate(socket.fd())).isNull();
 		assertThat(this.listener.events()).containsExactly(new Failed(AdoptionSource.FD, AdoptionFailureReason.SHUTTING_DOWN));
+	}
+
+	@Test
+	void concurrentAdoptionsOfOneFdSucceedExactlyOnce() throws Exception {
+		VConnRuntime runtime = runtime(UnaryOperator.identity());
+		ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+		try {
+			for (int round = 0; round < 100; round++) {
+				Connected socket = Connected.of(this.fds, SocketKind.UNIX_PAIR);
+				int fd = socket.fd();
+				List<Adoption> results = race(pool, () -> runtime.factory().adopt(fd));
+				List<Adoption> successes = results.stream().filter(Adoption::isSuccess).toList();
+				if (!successes.isEmpty()) {
+					this.fds.release(fd);
+				}
+				assertThat(successes).as("round %d: %s", round, results).hasSize(1);
+				assertThat(results).filteredOn((a) -> !a.isSuccess())
+					.extracting(Adoption::failureReason)
+					.as("round %d", round)
+					.containsOnly(AdoptionFailureReason.ALREADY_ADOPTED);
+				assertThat(NativeFds.epollWatchers(fd)).as("round %d: registrations", round).hasSize(1);
+				successes.get(0).vconn().close();
+				socket.peerClose();
+			}
+		}
+		finally {
+			pool.shutdownNow();
+		}
+		AdoptionChecks.awaitNoActiveVConn(runtime);
+	}
+
+	@Test
+	void concurrentAdoptionsNeverExceedTheLimit() throws Exception {
+		int limit = 3;
+		VConnRuntime runtime = runtime((b) -> b.maxConnections(limit));
+		ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+		try {
+			for (int round = 0; round < 50; round++) {
+				List<Attempt> attempts = race(pool, adoptEach(runtime, THREADS, null));
+				List<VConn> adopted = new ArrayList<>();
+				for (Attempt attempt : attempts) {
+					if (attempt.adoption().isSuccess()) {
+						this.fds.release(attempt.fd());
+						adopted.add(attempt.adoption().vconn());
+					}
+				}
+				assertThat(adopted).as("round %d: %s", round, attempts).hasSize(limit);
+				assertThat(runtime.activeCount()).isEqualTo(limit);
+				for (Attempt attempt : attempts) {
+					if (!attempt.adoption().isSuccess()) {
+						assertThat(attempt.adoption().failureReason()).as("round %d: %s", round, attempt)
+							.isEqualTo(AdoptionFailureReason.LIMIT_REACHED);
+						attempt.assertUnchanged();
+					}
+				}
+				adopted.forEach(VConn::close);
+				AdoptionChecks.awaitNoActiveVConn(runtime);
+				attempts.forEach((a) -> a.finish(this.fds));
+			}
+		}
+		finally {
+			pool.shutdownNow();
+		}
+	}
+
+	@Test
+	void adoptRacingWithRuntimeCloseEitherAdoptsOrLeavesTheFdUnchanged() throws Exception {
+		ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+		try {
+			for (int round = 0; round < 30; round++) {
+				RecordingListener events = new RecordingListener();
+				VConnRuntime runtime = VConnRuntime.builder()
+					.transport(Transport.EPOLL)
+					.eventThreads(1)
+					.addListener(events)
+					.build();
+				this.runtimes.add(runtime);
+				List<Attempt> attempts = race(pool, adoptEach(runtime, THREADS - 1, () -> runtime.close(Duration.ZERO)));
+				assertThat(runtime.isRunning()).isFalse();
+				for (Attempt attempt : attempts) {
+					if (attempt.adoption() == null) {
+						continue; // the thread that closed the runtime
+					}
+					if (attempt.adoption().isSuccess()) {
+						// adopted before close() took effect: close() must have ended it
+						this.fds.release(attempt.fd());
+						assertThat(attempt.adoption().vconn().isClosed()).as("round %d: VConn adopted during close()", round)
+							.isTrue();
+						await().atMost(WAIT).until(() -> !NativeFds.isOpen(attempt.fd()));
+					}
+					else {
+						assertThat(attempt.adoption().failureReason()).as("round %d: %s", round, attempt)
+							.isEqualTo(AdoptionFailureReason.SHUTTING_DOWN);
+						attempt.assertUnchanged();
+					}
+				}
+				assertThat(runtime.activeCount()).as("round %d: live after close", round).isZero();
+				assertThat(events.closes()).as("round %d: every adopted VConn reported closed", round)
+					.hasSameSizeAs(events.adoptions());
+				attempts.forEach((a) -> a.finish(this.fds));
+			}
+		}
+		finally {
+			pool.shutdownNow();
+		}
+	}
+
+	/**
+	 * Tasks for {@link #race}: {@code count} of them adopt a fresh AF_UNIX socket each, and, if
+	 * {@code other} is given, one more runs it.
+	 */
+	private List<Callable<Attempt>> adoptEach(VConnRuntime runtime, int count, Runnable other) {
+		List<Callable<Attempt>> tasks = new ArrayList<>();
+		for (int i = 0; i < count; i++) {
+			Connected socket = Connected.of(this.fds, SocketKind.UNIX_PAIR);
+			int flags = NativeFds.fdinfoFlags(socket.fd());
+			tasks.add(() -> new Attempt(socket, flags, runtime.factory().adopt(socket.fd())));
+		}
+		if (other != null) {
+			tasks.add(() -> {
+				other.run();
+				return new Attempt(null, 0, null);
+			});
+		}
+		return tasks;
+	}
+
+	/**
+	 * One adoption attempt of a race.
+	 * @param socket the socket, {@code null} for a task that did not adopt
+	 * @param flags its fdinfo flags before
+	 * @param adoption the result, {@code null} for a task that did not adopt
+	 */
+	private record Attempt(Connected socket, int flags, Adoption adoption) {
+
+		int fd() {
+			return this.socket.fd();
+		}
+
+		void assertUnchanged() {
+			assertThat(NativeFds.isOpen(fd())).as("refused fd %d still open", fd()).isTrue();
+			assertThat(NativeFds.fdinfoFlags(fd())).as("flags of refused fd %d", fd()).isEqualTo(this.flags);
+			assertThat(NativeFds.epollWatchers(fd())).as("registrations of refused fd %d", fd()).isEmpty();
+		}
+
+		void finish(NativeFds fds) {
+			if (this.socket != null) {
+				this.socket.peerClose();
+				if (!this.adoption.isSuccess()) {
+					fds.closeFd(fd());
+				}
+			}
+		}
+
+		@Override
+		public String toString() {
+			return (this.socket == null) ? "close()" : "fd " + fd() + ": " + this.adoption;
+		}
+
+	}
+
+	/** Runs the same task on {@link #THREADS} threads released at once. */
+	private static <T> List<T> race(ExecutorService pool, Callable<T> task) throws Exception {
+		List<Callable<T>> tasks = new ArrayList<>();
+		for (int i = 0; i < THREADS; i++) {
+			tasks.add(task);
+		}
+		return race(pool, tasks);
+	}
+
+	/** Runs each task on its own thread, all released at once; results in task order. */
+	private static <T> List<T> race(ExecutorService pool, List<Callable<T>> tasks) throws Exception {
+		CyclicBarrier barrier = new CyclicBarrier(tasks.size());
+		List<Future<T>> futures = new ArrayList<>();
+		for (Callable<T> task : tasks) {
+			futures.add(pool.submit(() -> {
+				barrier.await(10, TimeUnit.SECONDS);
+				return task.call();
+			}));
+		}
+		List<T> results = new ArrayList<>();
+		for (Future<T> future : futures) {
+			results.add(future.get(30, TimeUnit.SECONDS));
+		}
+		return results;
 	}
 
 	private VConnRuntime runtime(UnaryOperator<VConnRuntime.Builder> customizer) {

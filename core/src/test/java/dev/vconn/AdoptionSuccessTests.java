@@ -7,7 +7,12 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.SocketException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -18,7 +23,6 @@ import dev.vconn.testing.Blocking;
 import dev.vconn.testing.Connected;
 import dev.vconn.testing.NativeFds;
 import dev.vconn.testing.NativeFds.PipeFds;
-import dev.vconn.testing.NativeFds.TcpConnection;
 import dev.vconn.testing.RecordingListener;
 import dev.vconn.testing.RecordingListener.Aborted;
 import dev.vconn.testing.RecordingListener.Adopted;
@@ -177,6 +181,7 @@ class AdoptionSuccessTests {
 		VConn vconn = this.checks.adopt(fd);
 		assertThat(this.runtime.activeCount()).isEqualTo(1);
 		assertThat(this.listener.events()).containsExactly(new Adopted(vconn, AdoptionSource.FD));
+		PipeFds pipe = this.fds.pipe();
 
 		vconn.close();
 		assertThat(vconn.isClosed()).isTrue();
@@ -186,7 +191,7 @@ class AdoptionSuccessTests {
 		await().atMost(WAIT).until(() -> !this.listener.closes().isEmpty());
 		assertThat(vconn.state()).isEqualTo(VConnState.CLOSED);
 
-		assertClosedExactlyOnce(vconn, fd);
+		assertClosedExactlyOnce(vconn, fd, pipe);
 		assertThat(this.listener.eventsOf(vconn)).containsExactly(new Adopted(vconn, AdoptionSource.FD),
 				new Closed(vconn, CloseKind.CLOSE));
 	}
@@ -197,6 +202,7 @@ class AdoptionSuccessTests {
 		Connected socket = Connected.of(this.fds, kind);
 		int fd = socket.fd();
 		VConn vconn = this.checks.adopt(fd);
+		PipeFds pipe = this.fds.pipe();
 
 		vconn.abort(0);
 		assertThat(vconn.isClosed()).isTrue();
@@ -206,7 +212,7 @@ class AdoptionSuccessTests {
 		AdoptionChecks.awaitNoActiveVConn(this.runtime);
 		await().atMost(WAIT).until(() -> !this.listener.closes().isEmpty());
 
-		assertClosedExactlyOnce(vconn, fd);
+		assertClosedExactlyOnce(vconn, fd, pipe);
 		assertThat(this.listener.eventsOf(vconn)).containsExactly(new Adopted(vconn, AdoptionSource.FD),
 				new Aborted(vconn, AbortCause.API, 0), new Closed(vconn, CloseKind.ABORT));
 	}
@@ -265,6 +271,40 @@ class AdoptionSuccessTests {
 		}
 	}
 
+	@ParameterizedTest
+	@EnumSource(Blocking.class)
+	void adoptUnixSocketChannelWorks(Blocking mode) throws IOException {
+		Path dir = Files.createTempDirectory("vconn-uds");
+		Path path = dir.resolve("s");
+		try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+			server.bind(UnixDomainSocketAddress.of(path));
+			SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(path));
+			try (SocketChannel peer = server.accept()) {
+				channel.configureBlocking(mode == Blocking.BLOCKING);
+				Adoption adoption = this.runtime.factory().adopt(channel);
+				if (!adoption.isSuccess()) {
+					channel.close();
+				}
+				assertThat(adoption.isSuccess()).as("adopt(connected AF_UNIX SocketChannel): %s", adoption).isTrue();
+				VConn vconn = adoption.vconn();
+				assertThat(VConnIo.unixPath(vconn.remoteAddress())).isEqualTo(path.toString());
+
+				CompletableFuture<byte[]> received = VConnIo.read(vconn, 4);
+				VConnIo.writeFully(peer, "ping".getBytes(StandardCharsets.US_ASCII));
+				assertThat(received).succeedsWithin(WAIT).isEqualTo("ping".getBytes(StandardCharsets.US_ASCII));
+				assertThat(VConnIo.write(vconn, "pong".getBytes(StandardCharsets.US_ASCII))).succeedsWithin(WAIT);
+				assertThat(VConnIo.readFully(peer, 4)).isEqualTo("pong".getBytes(StandardCharsets.US_ASCII));
+				vconn.close();
+				await("channel closed").atMost(WAIT).until(() -> !channel.isOpen());
+				AdoptionChecks.awaitNoActiveVConn(this.runtime);
+			}
+		}
+		finally {
+			Files.deleteIfExists(path);
+			Files.deleteIfExists(dir);
+		}
+	}
+
 	@Test
 	void abortOfAdoptedSocketChannelGivesThePeerAConnectionReset() throws IOException {
 		try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
@@ -283,6 +323,52 @@ class AdoptionSuccessTests {
 				AdoptionChecks.awaitNoActiveVConn(this.runtime);
 			}
 		}
+	}
+
+	@Test
+	void adoptFromAnEventThreadPutsTheVConnOnThatThread() {
+		Connected carrier = Connected.of(this.fds, SocketKind.UNIX_PAIR);
+		Connected target = Connected.of(this.fds, SocketKind.TCP);
+		VConn first = this.checks.adopt(carrier.fd());
+		this.fds.release(target.fd()); // handed over from the event thread below; re-owned if that fails
+		CompletableFuture<Thread> eventThread = new CompletableFuture<>();
+		CompletableFuture<Adoption> adoptedThere = new CompletableFuture<>();
+		CompletableFuture<Adoption> failedThere = new CompletableFuture<>();
+		IOBuffer buffer = IOBuffer.create();
+		buffer.allocReader();
+		first.read((event, data) -> {
+			if ((event == VConnEvent.VCONN_READ_READY || event == VConnEvent.VCONN_READ_COMPLETE)
+					&& !eventThread.isDone()) {
+				eventThread.complete(Thread.currentThread());
+				failedThere.complete(this.runtime.factory().adopt(-1));
+				adoptedThere.complete(this.runtime.factory().adopt(target.fd()));
+				buffer.close();
+			}
+		}, buffer, 1);
+		carrier.peerWrite(new byte[] { 1 });
+
+		assertThat(failedThere).succeedsWithin(WAIT)
+			.satisfies((a) -> AdoptionChecks.assertFailure(a, AdoptionFailureReason.INVALID_FD));
+		Adoption adoption = adoptedThere.join();
+		if (!adoption.isSuccess()) {
+			this.fds.own(target.fd());
+		}
+		assertThat(adoption.isSuccess()).as("adopt on an event thread: %s", adoption).isTrue();
+		VConn second = adoption.vconn();
+		CompletableFuture<Thread> secondThread = new CompletableFuture<>();
+		IOBuffer secondBuffer = IOBuffer.create();
+		secondBuffer.allocReader();
+		second.read((event, data) -> {
+			if (event == VConnEvent.VCONN_READ_READY || event == VConnEvent.VCONN_READ_COMPLETE) {
+				secondThread.complete(Thread.currentThread());
+				secondBuffer.close();
+			}
+		}, secondBuffer, 1);
+		target.peerWrite(new byte[] { 2 });
+		assertThat(secondThread).succeedsWithin(WAIT).isSameAs(eventThread.join());
+		first.close();
+		second.close();
+		AdoptionChecks.awaitNoActiveVConn(this.runtime);
 	}
 
 	@Test
@@ -318,11 +404,11 @@ class AdoptionSuccessTests {
 	}
 
 	/**
-	 * Proves that nothing closes {@code fd} a second time: the number is reused for a pipe, and then
-	 * every way of ending the VConn or the runtime again must leave that pipe alone.
+	 * Proves that nothing closes {@code fd} a second time: the number is reused for a pipe made
+	 * before the VConn ended (so that its own ends cannot take the number), and then every way of
+	 * ending the VConn or the runtime again must leave that pipe alone.
 	 */
-	private void assertClosedExactlyOnce(VConn vconn, int fd) {
-		PipeFds pipe = this.fds.pipe();
+	private void assertClosedExactlyOnce(VConn vconn, int fd, PipeFds pipe) {
 		int reused = NativeFds.dupAtLeast(pipe.readFd(), fd);
 		this.fds.own(reused);
 		assertThat(reused).as("the freed number %d is taken again (by a dup of a pipe)", fd).isEqualTo(fd);

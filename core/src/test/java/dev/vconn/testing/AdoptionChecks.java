@@ -202,9 +202,10 @@ public final class AdoptionChecks {
 	 * @param connected whether connected
 	 * @param connectionPending whether a connect is in progress
 	 * @param registered whether registered with a selector
+	 * @param tcpNoDelay TCP_NODELAY, {@code null} when closed
 	 */
 	public record ChannelState(boolean open, boolean blocking, boolean connected, boolean connectionPending,
-			boolean registered) {
+			boolean registered, Boolean tcpNoDelay) {
 
 		/**
 		 * Reads the state of a channel.
@@ -212,8 +213,17 @@ public final class AdoptionChecks {
 		 * @return its state
 		 */
 		public static ChannelState of(SocketChannel channel) {
+			Boolean noDelay = null;
+			if (channel.isOpen()) {
+				try {
+					noDelay = channel.getOption(java.net.StandardSocketOptions.TCP_NODELAY);
+				}
+				catch (java.io.IOException | UnsupportedOperationException ex) {
+					noDelay = null;
+				}
+			}
 			return new ChannelState(channel.isOpen(), channel.isBlocking(), channel.isConnected(),
-					channel.isConnectionPending(), channel.isRegistered());
+					channel.isConnectionPending(), channel.isRegistered(), noDelay);
 		}
 
 	}

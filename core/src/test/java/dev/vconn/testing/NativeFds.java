@@ -137,6 +137,8 @@ public final class NativeFds implements AutoCloseable {
 
 	public static final long FIONREAD = 0x541B;
 
+	public static final int RLIMIT_NOFILE = 7;
+
 	public static final int EINTR = 4;
 
 	public static final int EBADF = 9;
@@ -742,10 +744,13 @@ public final class NativeFds implements AutoCloseable {
 	}
 
 	/**
-	 * The epoll instances of this process (Netty's and the JDK's selectors alike) that have
-	 * {@code fd} registered, from the {@code tfd:} lines of every {@code /proc/self/fdinfo} entry.
+	 * The epoll instances of this process (Netty's and the JDK's selectors alike) that watch the
+	 * file {@code fd} refers to, from the {@code tfd:} lines of every {@code /proc/self/fdinfo}
+	 * entry. Matched by inode, so a registration made through a duplicate of {@code fd} counts too
+	 * (for a pipe, either end counts: both ends share the inode).
 	 * @param fd an open descriptor
-	 * @return the epoll descriptors watching it; empty if registered nowhere
+	 * @return one entry per registration: the epoll descriptor watching it; empty if registered
+	 * nowhere
 	 */
 	public static List<Integer> epollWatchers(int fd) {
 		long ino = fdInfo(fd).ino();
@@ -771,7 +776,7 @@ public final class NativeFds implements AutoCloseable {
 						tino = Long.parseLong(part.substring(4), 16);
 					}
 				}
-				if (tfd == fd && (tino == -1 || tino == ino)) {
+				if ((tino == -1) ? (tfd == fd) : (tino == ino)) {
 					watchers.add(candidate);
 				}
 			}
@@ -913,6 +918,46 @@ public final class NativeFds implements AutoCloseable {
 	 */
 	public static void dup2(int oldfd, int newfd) {
 		check(Libc.dup2(oldfd, newfd), "dup2");
+	}
+
+	/**
+	 * The soft and hard {@code RLIMIT_NOFILE} of this process.
+	 * @return {@code {soft, hard}}
+	 */
+	public static long[] openFileLimit() {
+		long[] limit = new long[2];
+		check(Libc.getrlimit(RLIMIT_NOFILE, limit), "getrlimit");
+		return limit;
+	}
+
+	/**
+	 * Sets the soft {@code RLIMIT_NOFILE} of this process (the hard limit is kept). This affects
+	 * every thread: restore it at once.
+	 * @param soft the new soft limit
+	 */
+	public static void setOpenFileSoftLimit(long soft) {
+		long[] limit = openFileLimit();
+		check(Libc.setrlimit(RLIMIT_NOFILE, new long[] { soft, limit[1] }), "setrlimit");
+	}
+
+	/**
+	 * Opens descriptors (duplicates of {@code fd}) on every free number below {@code limit}, so that
+	 * a soft {@code RLIMIT_NOFILE} of {@code limit} leaves no descriptor free. Close them with
+	 * {@link #closeRaw(int)}.
+	 * @param fd the descriptor to duplicate
+	 * @param limit the number below which nothing must stay free
+	 * @return the fillers
+	 */
+	public static List<Integer> fillFreeNumbersBelow(int fd, int limit) {
+		List<Integer> fillers = new ArrayList<>();
+		while (true) {
+			int filler = check(Libc.fcntl(fd, F_DUPFD, 0), "fcntl(F_DUPFD)");
+			if (filler >= limit) {
+				Libc.close(filler);
+				return fillers;
+			}
+			fillers.add(filler);
+		}
 	}
 
 	/**
@@ -1259,6 +1304,10 @@ public final class NativeFds implements AutoCloseable {
 		static native int shutdown(int fd, int how);
 
 		static native int dup2(int oldfd, int newfd);
+
+		static native int getrlimit(int resource, long[] rlim);
+
+		static native int setrlimit(int resource, long[] rlim);
 
 	}
 
