@@ -183,6 +183,11 @@ class AdoptionFailureTests {
 		assertThat(this.runtime.activeCount()).isZero();
 		assertThat(NativeFds.readFully(fd, PENDING.length, Duration.ofSeconds(5))).isEqualTo(PENDING);
 		assertThat(socket.peerReadable()).as("bytes written to the peer").isZero();
+		// Nothing of the failed attempt lingers (claim, slot): with descriptors available again the
+		// same fd is adopted.
+		VConn vconn = this.checks.adopt(fd);
+		vconn.close();
+		AdoptionChecks.awaitNoActiveVConn(this.runtime);
 	}
 
 	@Test

@@ -130,6 +130,24 @@ class AdoptionSuccessTests {
 	}
 
 	@Test
+	void adoptDualStackSocketConnectedOverIpv4MappedAddressWorks() {
+		NativeFds.TcpConnection connection = this.fds.connectedDualStackTcp();
+		int fd = connection.fd();
+		assertThat(NativeFds.intOption(fd, NativeFds.SOL_SOCKET, NativeFds.SO_DOMAIN)).isEqualTo(NativeFds.AF_INET6);
+		VConn vconn = this.checks.adopt(fd);
+		InetSocketAddress remote = (InetSocketAddress) vconn.remoteAddress();
+		assertThat(remote).as("remote address").isNotNull();
+		assertThat(remote.getPort()).isEqualTo(connection.peer().getLocalPort());
+		assertThat(remote.getAddress().getAddress()).as("remote IP of %s", remote)
+			.endsWith(connection.peer().getLocalAddress().getAddress());
+		CompletableFuture<byte[]> received = VConnIo.read(vconn, 2);
+		Connected.Tcp.write(connection.peer(), "v4".getBytes(StandardCharsets.US_ASCII));
+		assertThat(received).succeedsWithin(WAIT).isEqualTo("v4".getBytes(StandardCharsets.US_ASCII));
+		vconn.close();
+		AdoptionChecks.awaitNoActiveVConn(this.runtime);
+	}
+
+	@Test
 	void adoptUnixSocketReportsTheAddressesThePeerSees() {
 		Connected socket = Connected.of(this.fds, SocketKind.UNIX_PATH);
 		VConn vconn = this.checks.adopt(socket.fd());
@@ -369,6 +387,68 @@ class AdoptionSuccessTests {
 		first.close();
 		second.close();
 		AdoptionChecks.awaitNoActiveVConn(this.runtime);
+	}
+
+	@Test
+	void adoptFromAnInterruptedThreadAdoptsAndKeepsTheInterrupt() {
+		Connected socket = Connected.of(this.fds, SocketKind.TCP);
+		int fd = socket.fd();
+		int flags = NativeFds.fdinfoFlags(fd);
+		Adoption adoption;
+		boolean stillInterrupted;
+		Thread.currentThread().interrupt();
+		try {
+			adoption = this.runtime.factory().adopt(fd);
+		}
+		finally {
+			stillInterrupted = Thread.interrupted();
+		}
+		if (adoption.isSuccess()) {
+			this.fds.release(fd);
+		}
+		else {
+			assertThat(NativeFds.fdinfoFlags(fd)).as("flags after %s", adoption).isEqualTo(flags);
+			assertThat(NativeFds.epollWatchers(fd)).isEmpty();
+		}
+		assertThat(stillInterrupted).as("the caller's interrupt status is kept").isTrue();
+		assertThat(adoption.isSuccess()).as("adopt(fd) from a thread with its interrupt flag set: %s", adoption)
+			.isTrue();
+		adoption.vconn().close();
+		AdoptionChecks.awaitNoActiveVConn(this.runtime);
+	}
+
+	@ParameterizedTest
+	@EnumSource(Blocking.class)
+	void adoptChannelFromAnInterruptedThreadAdoptsAndKeepsTheInterrupt(Blocking mode) throws IOException {
+		try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+			server.setSoTimeout((int) WAIT.toMillis());
+			SocketChannel channel = SocketChannel.open(server.getLocalSocketAddress());
+			try (Socket peer = server.accept()) {
+				channel.configureBlocking(mode == Blocking.BLOCKING);
+				Adoption adoption;
+				boolean stillInterrupted;
+				Thread.currentThread().interrupt();
+				try {
+					adoption = this.runtime.factory().adopt(channel);
+				}
+				finally {
+					stillInterrupted = Thread.interrupted();
+				}
+				if (!adoption.isSuccess()) {
+					assertThat(channel.isOpen()).as("channel open after %s", adoption).isTrue();
+					assertThat(channel.isBlocking()).as("blocking mode after %s", adoption)
+						.isEqualTo(mode == Blocking.BLOCKING);
+					channel.close();
+				}
+				assertThat(stillInterrupted).as("the caller's interrupt status is kept").isTrue();
+				assertThat(adoption.isSuccess()).as("adopt(channel) from a thread with its interrupt flag set: %s",
+						adoption)
+					.isTrue();
+				adoption.vconn().close();
+				assertThat(VConnIo.readToEof(peer)).isEmpty();
+				AdoptionChecks.awaitNoActiveVConn(this.runtime);
+			}
+		}
 	}
 
 	@Test

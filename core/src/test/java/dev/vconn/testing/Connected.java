@@ -104,7 +104,7 @@ public abstract class Connected {
 	public abstract SocketAddress peerRemoteAddress();
 
 	/** An AF_INET or AF_INET6 socket and the Java socket that accepted it. */
-	static final class Tcp extends Connected {
+	public static final class Tcp extends Connected {
 
 		private final TcpConnection connection;
 
@@ -115,9 +115,18 @@ public abstract class Connected {
 
 		@Override
 		public void peerWrite(byte[] bytes) {
+			write(this.connection.peer(), bytes);
+		}
+
+		/**
+		 * Writes bytes to a Java socket.
+		 * @param socket the socket
+		 * @param bytes the bytes
+		 */
+		public static void write(java.net.Socket socket, byte[] bytes) {
 			try {
-				this.connection.peer().getOutputStream().write(bytes);
-				this.connection.peer().getOutputStream().flush();
+				socket.getOutputStream().write(bytes);
+				socket.getOutputStream().flush();
 			}
 			catch (IOException ex) {
 				throw new UncheckedIOException(ex);

@@ -198,6 +198,33 @@ public final class NativeFds implements AutoCloseable {
 	}
 
 	/**
+	 * A blocking AF_INET6 stream socket connected to the IPv4 loopback server through the
+	 * IPv4-mapped address {@code ::ffff:127.0.0.1} (a dual-stack socket, as the JDK makes by
+	 * default).
+	 * @return the descriptor and the accepted Java peer
+	 */
+	public TcpConnection connectedDualStackTcp() {
+		ServerSocket server = tcpServer();
+		int fd = own(check(Libc.socket(AF_INET6, SOCK_STREAM, 0), "socket"));
+		byte[] mapped = new byte[16];
+		mapped[10] = (byte) 0xff;
+		mapped[11] = (byte) 0xff;
+		System.arraycopy(new byte[] { 127, 0, 0, 1 }, 0, mapped, 12, 4);
+		ByteBuffer b = ByteBuffer.allocate(28).order(ByteOrder.nativeOrder());
+		b.putShort(0, (short) AF_INET6);
+		b.order(ByteOrder.BIG_ENDIAN).putShort(2, (short) server.getLocalPort());
+		b.position(8);
+		b.put(mapped);
+		byte[] addr = b.array();
+		if (Libc.connect(fd, addr, addr.length) != 0) {
+			int errno = Native.getLastError();
+			closeFd(fd);
+			Assumptions.abort("no dual-stack IPv6 socket here: connect to ::ffff:127.0.0.1 failed, errno " + errno);
+		}
+		return acceptPeer(server, fd);
+	}
+
+	/**
 	 * A connected AF_UNIX stream socket pair, both ends blocking.
 	 * @return the two descriptors
 	 */
@@ -1025,6 +1052,10 @@ public final class NativeFds implements AutoCloseable {
 		byte[] addr = (family == AF_INET6) ? sockaddrIn6(server.getInetAddress(), server.getLocalPort())
 				: sockaddrIn(server.getInetAddress(), server.getLocalPort());
 		check(Libc.connect(fd, addr, addr.length), "connect");
+		return acceptPeer(server, fd);
+	}
+
+	private TcpConnection acceptPeer(ServerSocket server, int fd) {
 		int localPort = localInetAddress(fd).getPort();
 		try {
 			while (true) {
