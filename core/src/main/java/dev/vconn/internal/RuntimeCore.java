@@ -23,6 +23,7 @@ import dev.vconn.TunnelResult;
 import dev.vconn.VConn;
 import dev.vconn.VConnFactory;
 import dev.vconn.VConnListener;
+import dev.vconn.intercept.InterceptOutcome;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -253,6 +254,10 @@ public final class RuntimeCore {
 
 	// ---- used by the factory ----
 
+	NetVConnFactory netFactory() {
+		return this.factory;
+	}
+
 	MultiThreadIoEventLoopGroup group() {
 		return this.group;
 	}
@@ -474,6 +479,26 @@ public final class RuntimeCore {
 		public void onTunnelEnded(TunnelResult result) {
 			try {
 				this.delegate.onTunnelEnded(result);
+			}
+			catch (RuntimeException ex) {
+				warn(ex);
+			}
+		}
+
+		@Override
+		public void onIntercept(String hook, InterceptOutcome outcome) {
+			try {
+				this.delegate.onIntercept(hook, outcome);
+			}
+			catch (RuntimeException ex) {
+				warn(ex);
+			}
+		}
+
+		@Override
+		public void onListenerRejection(int status) {
+			try {
+				this.delegate.onListenerRejection(status);
 			}
 			catch (RuntimeException ex) {
 				warn(ex);

@@ -23,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  * re-enabled only while its buffer is below the water mark) and half-close (end of stream on one
  * side shuts down the other side's write once drained, and the other direction goes on).
  */
-public final class TunnelEngine implements Continuation {
+public final class TunnelEngine implements Continuation, NetVConn.SpliceObserver {
 
 	private final Lock mutex = new ReentrantLock();
 
@@ -48,6 +48,8 @@ public final class TunnelEngine implements Continuation {
 
 	private volatile @Nullable End end;
 
+	private volatile boolean spliced;
+
 	private TunnelEngine(VConn a, VConn b, int bufferSize) {
 		this.a = a;
 		this.b = b;
@@ -58,9 +60,56 @@ public final class TunnelEngine implements Continuation {
 
 	public static CompletableFuture<TunnelResult> start(VConn a, VConn b, int bufferSize, boolean splice) {
 		TunnelEngine engine = new TunnelEngine(a, b, bufferSize);
-		engine.begin();
+		if (splice && a instanceof NetVConn && b instanceof NetVConn
+				&& ((NetVConn) a).loop() == ((NetVConn) b).loop()) {
+			// whether splicing is possible is decided on the loop, where the VConns' state lives
+			((NetVConn) a).loop().execute(engine::beginOnLoop);
+		}
+		else {
+			engine.begin();
+		}
 		return engine.result;
 	}
+
+	private void beginOnLoop() {
+		NetVConn na = (NetVConn) this.a;
+		NetVConn nb = (NetVConn) this.b;
+		if (na.canSpliceTo(nb) && nb.canSpliceTo(na)) {
+			this.spliced = true;
+			if (this.runtime != null) {
+				this.runtime.listener().onTunnelStarted(this.a, this.b);
+			}
+			na.startSplice(nb, this);
+			nb.startSplice(na, this);
+			whenReleased(this.a, Side.A);
+			whenReleased(this.b, Side.B);
+		}
+		else {
+			begin();
+		}
+	}
+
+	// ---- splice path: everything runs on the one event loop both VConns share ----
+
+	@Override
+	public void inputEnded(NetVConn source) {
+		if (this.end != null) {
+			return;
+		}
+		Direction direction = (source == this.a) ? this.aToB : this.bToA;
+		direction.srcEnded = true;
+		recordFirst(direction.srcSide);
+		NetVConn dst = (NetVConn) direction.dst;
+		// the end of stream follows the bytes still queued towards dst, never overtakes them
+		dst.afterQueuedWrites(() -> finish(direction), () -> fail(sideOf(dst), End.RESET));
+	}
+
+	@Override
+	public void failed(NetVConn vconn, boolean reset) {
+		fail(sideOf(vconn), End.RESET);
+	}
+
+
 
 	@Override
 	public Lock mutex() {
@@ -164,6 +213,19 @@ public final class TunnelEngine implements Continuation {
 		}
 	}
 
+	/**
+	 * Spliced bytes never passed a VConn's handler: account them once, when both sides are closed
+	 * (each VConn read its kernel counters just before closing its socket).
+	 */
+	private void accountSplicedBytes() {
+		for (Direction direction : new Direction[] { this.aToB, this.bToA }) {
+			direction.splicedBytes = ((NetVConn) direction.src).splicedIn();
+			long bytes = Math.max(0, direction.splicedBytes);
+			((NetVConn) direction.src).splicedBytes(bytes, 0);
+			((NetVConn) direction.dst).splicedBytes(0, bytes);
+		}
+	}
+
 	private Side sideOf(VConn vconn) {
 		return (vconn == this.a) ? Side.A : Side.B;
 	}
@@ -188,9 +250,12 @@ public final class TunnelEngine implements Continuation {
 		}
 		this.aToB.buffer.close();
 		this.bToA.buffer.close();
-		TunnelResult outcome = new TunnelResult(this.aToB.writeVio.ndone(), this.bToA.writeVio.ndone(),
-				(this.firstEnded != null) ? this.firstEnded : side, (this.end != null) ? this.end : End.ABORTED, false,
-				Duration.ofNanos(System.nanoTime() - this.startNanos));
+		if (this.spliced) {
+			accountSplicedBytes();
+		}
+		TunnelResult outcome = new TunnelResult(this.aToB.delivered(), this.bToA.delivered(),
+				(this.firstEnded != null) ? this.firstEnded : side, (this.end != null) ? this.end : End.ABORTED,
+				this.spliced, Duration.ofNanos(System.nanoTime() - this.startNanos));
 		if (this.runtime != null) {
 			this.runtime.listener().onTunnelEnded(outcome);
 		}
@@ -210,13 +275,16 @@ public final class TunnelEngine implements Continuation {
 
 		final IOBufferReader reader;
 
-		VIO readVio;
+		@Nullable VIO readVio;
 
-		VIO writeVio;
+		@Nullable VIO writeVio;
 
 		boolean srcEnded;
 
 		boolean done;
+
+		/** Spliced bytes, -1 until known (splice path only). */
+		long splicedBytes = -1;
 
 		Direction(VConn src, VConn dst, Side srcSide, int bufferSize) {
 			this.src = src;
@@ -224,6 +292,13 @@ public final class TunnelEngine implements Continuation {
 			this.srcSide = srcSide;
 			this.buffer = IOBuffer.create(bufferSize);
 			this.reader = this.buffer.allocReader();
+		}
+
+		long delivered() {
+			if (this.writeVio != null) {
+				return this.writeVio.ndone();
+			}
+			return Math.max(0, this.splicedBytes);
 		}
 
 		boolean owns(VIO vio) {
