@@ -390,65 +390,122 @@ class AdoptionSuccessTests {
 	}
 
 	@Test
-	void adoptFromAnInterruptedThreadAdoptsAndKeepsTheInterrupt() {
-		Connected socket = Connected.of(this.fds, SocketKind.TCP);
-		int fd = socket.fd();
-		int flags = NativeFds.fdinfoFlags(fd);
-		Adoption adoption;
-		boolean stillInterrupted;
-		Thread.currentThread().interrupt();
+	void adoptFromAnInterruptedThreadAdoptsAndKeepsTheInterrupt() throws Exception {
+		VConnRuntime single = VConnRuntime.builder().transport(Transport.EPOLL).eventThreads(1).build();
 		try {
-			adoption = this.runtime.factory().adopt(fd);
+			Connected holder = Connected.of(this.fds, SocketKind.UNIX_PAIR);
+			VConn holding = new AdoptionChecks(single, new RecordingListener(), this.fds).adopt(holder.fd());
+			Connected socket = Connected.of(this.fds, SocketKind.TCP);
+			int fd = socket.fd();
+			int flags = NativeFds.fdinfoFlags(fd);
+
+			InterruptedAdoption result = adoptWhileTheLoopIsBusy(holding, () -> holder.peerWrite(new byte[] { 1 }),
+					() -> single.factory().adopt(fd));
+
+			if (result.adoption().isSuccess()) {
+				this.fds.release(fd);
+			}
+			else {
+				assertThat(NativeFds.fdinfoFlags(fd)).as("flags after %s", result.adoption()).isEqualTo(flags);
+				assertThat(NativeFds.epollWatchers(fd)).isEmpty();
+			}
+			assertThat(result.stillInterrupted()).as("the caller's interrupt status is kept").isTrue();
+			assertThat(result.adoption().isSuccess())
+				.as("adopt(fd) from a thread with its interrupt flag set: %s", result.adoption())
+				.isTrue();
+			result.adoption().vconn().close();
+			holding.close();
+			AdoptionChecks.awaitNoActiveVConn(single);
 		}
 		finally {
-			stillInterrupted = Thread.interrupted();
+			single.close(Duration.ofSeconds(2));
 		}
-		if (adoption.isSuccess()) {
-			this.fds.release(fd);
-		}
-		else {
-			assertThat(NativeFds.fdinfoFlags(fd)).as("flags after %s", adoption).isEqualTo(flags);
-			assertThat(NativeFds.epollWatchers(fd)).isEmpty();
-		}
-		assertThat(stillInterrupted).as("the caller's interrupt status is kept").isTrue();
-		assertThat(adoption.isSuccess()).as("adopt(fd) from a thread with its interrupt flag set: %s", adoption)
-			.isTrue();
-		adoption.vconn().close();
-		AdoptionChecks.awaitNoActiveVConn(this.runtime);
 	}
 
 	@ParameterizedTest
 	@EnumSource(Blocking.class)
-	void adoptChannelFromAnInterruptedThreadAdoptsAndKeepsTheInterrupt(Blocking mode) throws IOException {
+	void adoptChannelFromAnInterruptedThreadAdoptsAndKeepsTheInterrupt(Blocking mode) throws Exception {
+		VConnRuntime single = VConnRuntime.builder().transport(Transport.EPOLL).eventThreads(1).build();
 		try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
 			server.setSoTimeout((int) WAIT.toMillis());
+			SocketChannel holderChannel = SocketChannel.open(server.getLocalSocketAddress());
+			Socket holderPeer = this.fds.closeLater(server.accept());
+			VConn holding = new AdoptionChecks(single, new RecordingListener(), this.fds).adopt(holderChannel);
 			SocketChannel channel = SocketChannel.open(server.getLocalSocketAddress());
 			try (Socket peer = server.accept()) {
 				channel.configureBlocking(mode == Blocking.BLOCKING);
-				Adoption adoption;
-				boolean stillInterrupted;
-				Thread.currentThread().interrupt();
-				try {
-					adoption = this.runtime.factory().adopt(channel);
-				}
-				finally {
-					stillInterrupted = Thread.interrupted();
-				}
-				if (!adoption.isSuccess()) {
-					assertThat(channel.isOpen()).as("channel open after %s", adoption).isTrue();
-					assertThat(channel.isBlocking()).as("blocking mode after %s", adoption)
+
+				InterruptedAdoption result = adoptWhileTheLoopIsBusy(holding,
+						() -> Connected.Tcp.write(holderPeer, new byte[] { 1 }), () -> single.factory().adopt(channel));
+
+				if (!result.adoption().isSuccess()) {
+					assertThat(channel.isOpen()).as("channel open after %s", result.adoption()).isTrue();
+					assertThat(channel.isBlocking()).as("blocking mode after %s", result.adoption())
 						.isEqualTo(mode == Blocking.BLOCKING);
 					channel.close();
 				}
-				assertThat(stillInterrupted).as("the caller's interrupt status is kept").isTrue();
-				assertThat(adoption.isSuccess()).as("adopt(channel) from a thread with its interrupt flag set: %s",
-						adoption)
+				assertThat(result.stillInterrupted()).as("the caller's interrupt status is kept").isTrue();
+				assertThat(result.adoption().isSuccess())
+					.as("adopt(channel) from a thread with its interrupt flag set: %s", result.adoption())
 					.isTrue();
-				adoption.vconn().close();
+				result.adoption().vconn().close();
 				assertThat(VConnIo.readToEof(peer)).isEmpty();
-				AdoptionChecks.awaitNoActiveVConn(this.runtime);
+				holding.close();
+				AdoptionChecks.awaitNoActiveVConn(single);
 			}
 		}
+		finally {
+			single.close(Duration.ofSeconds(2));
+		}
+	}
+
+	/**
+	 * Adopts on a thread whose interrupt flag is set, while the only event loop concerned is held
+	 * busy by {@code holding}'s handler, so that the registration cannot have completed before the
+	 * adopting thread starts waiting for it. The loop is let go as soon as the adopting thread waits
+	 * or has returned.
+	 */
+	private static InterruptedAdoption adoptWhileTheLoopIsBusy(VConn holding, Runnable trigger,
+			java.util.function.Supplier<Adoption> adopt) throws Exception {
+		java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+		CompletableFuture<Void> held = new CompletableFuture<>();
+		IOBuffer buffer = IOBuffer.create();
+		buffer.allocReader();
+		holding.read((event, data) -> {
+			if (!held.isDone()) {
+				held.complete(null);
+				try {
+					// holds the event loop on purpose, until the adopting thread is waiting for it
+					release.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+				buffer.close();
+			}
+		}, buffer, 1);
+		trigger.run();
+		try {
+			assertThat(held).succeedsWithin(WAIT);
+			CompletableFuture<InterruptedAdoption> result = new CompletableFuture<>();
+			Thread adopter = new Thread(() -> {
+				Thread.currentThread().interrupt();
+				Adoption adoption = adopt.get();
+				result.complete(new InterruptedAdoption(adoption, Thread.interrupted()));
+			}, "interrupted-adopter");
+			adopter.start();
+			await().atMost(WAIT)
+				.until(() -> result.isDone() || adopter.getState() == Thread.State.WAITING
+						|| adopter.getState() == Thread.State.TIMED_WAITING);
+			release.countDown();
+			return result.get(WAIT.toMillis() * 2, TimeUnit.MILLISECONDS);
+		}
+		finally {
+			release.countDown();
+		}
+	}
+
+	private record InterruptedAdoption(Adoption adoption, boolean stillInterrupted) {
 	}
 
 	@Test

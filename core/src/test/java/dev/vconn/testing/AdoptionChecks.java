@@ -29,6 +29,9 @@ public final class AdoptionChecks {
 
 	private final NativeFds fds;
 
+	/** The transport, named in every failure message. */
+	private final String where;
+
 	/**
 	 * Checks on one runtime.
 	 * @param runtime the runtime under test
@@ -39,6 +42,7 @@ public final class AdoptionChecks {
 		this.runtime = runtime;
 		this.listener = listener;
 		this.fds = fds;
+		this.where = "[" + runtime.transport() + "] ";
 	}
 
 	/**
@@ -72,31 +76,31 @@ public final class AdoptionChecks {
 		VConn created = this.runtime.factory().fdCreate(fd);
 		if (created != null) {
 			this.fds.release(fd);
-			fail("fdCreate(%d) returned %s, expected null (%s); the fd now belongs to that VConn", fd, created,
+			fail(this.where + "fdCreate(%d) returned %s, expected null (%s); the fd now belongs to that VConn", fd, created,
 					reason);
 		}
-		assertThat(this.listener.events()).as("listener events after fdCreate(%d)", fd)
+		assertThat(this.listener.events()).as(this.where + "listener events after fdCreate(%d)", fd)
 			.containsExactly(new Failed(AdoptionSource.FD, reason));
-		assertThat(snapshot(fd, fullState)).as("state of fd %d after fdCreate failed", fd).isEqualTo(before);
+		assertThat(snapshot(fd, fullState)).as(this.where + "state of fd %d after fdCreate failed", fd).isEqualTo(before);
 
 		Adoption adoption = this.runtime.factory().adopt(fd);
 		if (adoption.isSuccess()) {
 			this.fds.release(fd);
-			fail("adopt(%d) succeeded with %s, expected %s; the fd now belongs to that VConn", fd, adoption.vconn(),
+			fail(this.where + "adopt(%d) succeeded with %s, expected %s; the fd now belongs to that VConn", fd, adoption.vconn(),
 					reason);
 		}
 		assertFailure(adoption, reason);
-		assertThat(this.listener.events()).as("listener events after fdCreate(%d) and adopt(%d)", fd, fd)
+		assertThat(this.listener.events()).as(this.where + "listener events after fdCreate(%d) and adopt(%d)", fd, fd)
 			.containsExactly(new Failed(AdoptionSource.FD, reason), new Failed(AdoptionSource.FD, reason));
-		assertThat(snapshot(fd, fullState)).as("state of fd %d after adopt failed", fd).isEqualTo(before);
+		assertThat(snapshot(fd, fullState)).as(this.where + "state of fd %d after adopt failed", fd).isEqualTo(before);
 		if (before.open()) {
-			assertThat(NativeFds.epollWatchers(fd)).as("epoll instances watching fd %d after the failures", fd)
+			assertThat(NativeFds.epollWatchers(fd)).as(this.where + "epoll instances watching fd %d after the failures", fd)
 				.isEmpty();
 		}
 		else {
-			assertThat(NativeFds.isOpen(fd)).as("fd %d still closed", fd).isFalse();
+			assertThat(NativeFds.isOpen(fd)).as(this.where + "fd %d still closed", fd).isFalse();
 		}
-		assertThat(this.runtime.activeCount()).as("active VConns").isEqualTo(activeBefore);
+		assertThat(this.runtime.activeCount()).as(this.where + "active VConns").isEqualTo(activeBefore);
 		return adoption;
 	}
 
@@ -115,21 +119,21 @@ public final class AdoptionChecks {
 
 		VConn created = this.runtime.factory().fdCreate(channel);
 		if (created != null) {
-			fail("fdCreate(%s) returned %s, expected null (%s)", channel, created, reason);
+			fail(this.where + "fdCreate(%s) returned %s, expected null (%s)", channel, created, reason);
 		}
-		assertThat(this.listener.events()).as("listener events after fdCreate(channel)")
+		assertThat(this.listener.events()).as(this.where + "listener events after fdCreate(channel)")
 			.containsExactly(new Failed(AdoptionSource.CHANNEL, reason));
-		assertThat(ChannelState.of(channel)).as("channel state after fdCreate failed").isEqualTo(before);
+		assertThat(ChannelState.of(channel)).as(this.where + "channel state after fdCreate failed").isEqualTo(before);
 
 		Adoption adoption = this.runtime.factory().adopt(channel);
 		if (adoption.isSuccess()) {
-			fail("adopt(%s) succeeded with %s, expected %s", channel, adoption.vconn(), reason);
+			fail(this.where + "adopt(%s) succeeded with %s, expected %s", channel, adoption.vconn(), reason);
 		}
 		assertFailure(adoption, reason);
-		assertThat(this.listener.events()).as("listener events after fdCreate(channel) and adopt(channel)")
+		assertThat(this.listener.events()).as(this.where + "listener events after fdCreate(channel) and adopt(channel)")
 			.containsExactly(new Failed(AdoptionSource.CHANNEL, reason), new Failed(AdoptionSource.CHANNEL, reason));
-		assertThat(ChannelState.of(channel)).as("channel state after adopt failed").isEqualTo(before);
-		assertThat(this.runtime.activeCount()).as("active VConns").isEqualTo(activeBefore);
+		assertThat(ChannelState.of(channel)).as(this.where + "channel state after adopt failed").isEqualTo(before);
+		assertThat(this.runtime.activeCount()).as(this.where + "active VConns").isEqualTo(activeBefore);
 		return adoption;
 	}
 
@@ -143,7 +147,7 @@ public final class AdoptionChecks {
 		if (adoption.isSuccess()) {
 			this.fds.release(fd);
 		}
-		assertThat(adoption.isSuccess()).as("adopt(%d): %s", fd, adoption).isTrue();
+		assertThat(adoption.isSuccess()).as(this.where + "adopt(%d): %s", fd, adoption).isTrue();
 		return adoption.vconn();
 	}
 
@@ -154,7 +158,7 @@ public final class AdoptionChecks {
 	 */
 	public VConn adopt(SocketChannel channel) {
 		Adoption adoption = this.runtime.factory().adopt(channel);
-		assertThat(adoption.isSuccess()).as("adopt(%s): %s", channel, adoption).isTrue();
+		assertThat(adoption.isSuccess()).as(this.where + "adopt(%s): %s", channel, adoption).isTrue();
 		return adoption.vconn();
 	}
 
