@@ -19,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import dev.vconn.testing.AdoptionChecks;
 import dev.vconn.testing.AdoptionChecks.ChannelState;
 import dev.vconn.testing.Blocking;
-import dev.vconn.testing.NativeFds;
 import dev.vconn.testing.RecordingListener;
 import dev.vconn.testing.RecordingListener.Closed;
 import dev.vconn.testing.RecordingListener.Failed;
