@@ -137,7 +137,7 @@ public class VConnProperties implements Validator {
 		DataSize low = properties.getWriteBuffer().getLowWaterMark();
 		DataSize high = properties.getWriteBuffer().getHighWaterMark();
 		if (high.compareTo(low) < 0) {
-			errors.rejectValue("writeBuffer.highWaterMark", "vconn.writeBuffer.highBelowLow",
+			errors.rejectValue("write-buffer.high-water-mark", "vconn.write-buffer.high-below-low",
 					"must be at least vconn.write-buffer.low-water-mark (" + low + ")");
 		}
 	}
