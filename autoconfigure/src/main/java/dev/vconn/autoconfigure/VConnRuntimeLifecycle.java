@@ -46,9 +46,10 @@ final class VConnRuntimeLifecycle implements SmartLifecycle {
 			return;
 		}
 		this.running = true;
-		if (logger.isInfoEnabled()) {
-			logger.info("VConn runtime started: transport " + this.runtime.transport().name().toLowerCase(Locale.ROOT)
-					+ ", " + this.runtime.eventThreads() + " event threads");
+		if (logger.isDebugEnabled()) {
+			logger.debug("VConn runtime bound to the application lifecycle: "
+					+ this.runtime.transport().name().toLowerCase(Locale.ROOT) + ", " + this.runtime.eventThreads()
+					+ " event threads");
 		}
 	}
 

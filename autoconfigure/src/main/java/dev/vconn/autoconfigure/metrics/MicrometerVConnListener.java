@@ -141,8 +141,11 @@ public final class MicrometerVConnListener implements VConnListener, MeterBinder
 		Timer timer = Timer.builder(VConnMeters.ADOPTION_DURATION.getName())
 			.description(VConnMeters.ADOPTION_DURATION.getDescription())
 			.register(registry);
-		if (!this.adoptionTimers.contains(timer)) {
-			this.adoptionTimers.add(timer);
+		// Meters of different registries are equal when their ids are: compare identities.
+		synchronized (this.adoptionTimers) {
+			if (this.adoptionTimers.stream().noneMatch((bound) -> bound == timer)) {
+				this.adoptionTimers.add(timer);
+			}
 		}
 	}
 

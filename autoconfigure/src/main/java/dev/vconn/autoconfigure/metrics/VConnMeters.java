@@ -39,7 +39,7 @@ public enum VConnMeters implements MeterDocumentation {
 	/**
 	 * VConns aborted (ended with a reset), by cause.
 	 */
-	ABORTS("vconn.aborts", Meter.Type.COUNTER, BaseUnits.CONNECTIONS, "VConns aborted, by cause", Tags.CAUSE),
+	ABORTS("vconn.aborts", Meter.Type.COUNTER, null, "VConns aborted, by cause", Tags.CAUSE),
 
 	/**
 	 * VConns alive now.
@@ -49,7 +49,7 @@ public enum VConnMeters implements MeterDocumentation {
 	/**
 	 * VConns that ended, by how they ended.
 	 */
-	CLOSED("vconn.closed", Meter.Type.COUNTER, BaseUnits.CONNECTIONS, "VConns that ended, by how they ended",
+	CLOSED("vconn.closed", Meter.Type.COUNTER, null, "VConns that ended, by how they ended",
 			Tags.HOW),
 
 	/**
