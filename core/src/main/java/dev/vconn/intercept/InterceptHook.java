@@ -5,13 +5,14 @@ package dev.vconn.intercept;
  * plugin's global hook continuation. Hooks are kept, in the order they run, by an
  * {@link InterceptHookRegistry}.
  *
- * <p><b>Evolution:</b> this interface declares only {@link #name()} for now. The callbacks that
- * receive transactions (for example {@code onTransaction(Transaction)}, from which a hook calls
- * {@code intercept} or {@code serverIntercept}) come with the HTTP intercept support and will be
- * added as default methods, so implementations written today keep compiling and simply do
- * nothing for transactions until they override them.
+ * <p><b>Dispatch:</b> the {@link InterceptListener} calls {@link #onTransaction} of every registered
+ * hook, in order, for each transaction it reads, until one claims it with
+ * {@link Transaction#intercept}. A hook that throws ends the dispatch: the client gets a 500 and
+ * the connection is closed. Callbacks may be added to this interface as default methods, so
+ * implementations keep compiling.
  *
- * <p><b>Threads:</b> {@link #name()} may be called from any thread, as often as monitoring likes;
+ * <p><b>Threads:</b> {@link #onTransaction} runs on the event thread of the client connection and
+ * must not block. {@link #name()} may be called from any thread, as often as monitoring likes;
  * it must be cheap and return the same value every time.
  *
  * <p><b>Lifecycle:</b> a hook is active from its registration until it is unregistered; the
@@ -32,6 +33,15 @@ public interface InterceptHook {
 		Class<?> type = getClass();
 		String simpleName = type.getSimpleName();
 		return simpleName.isEmpty() ? type.getName() : simpleName;
+	}
+
+	/**
+	 * Sees a transaction: inspect it and, to take it over, call {@link Transaction#intercept}.
+	 * Returning without claiming lets the next hook see it; if no hook claims it, it passes
+	 * through to the origin. The default does nothing.
+	 * @param txn the transaction, valid during this call
+	 */
+	default void onTransaction(Transaction txn) {
 	}
 
 }
