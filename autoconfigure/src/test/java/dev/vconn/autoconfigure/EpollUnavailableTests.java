@@ -7,6 +7,7 @@ import dev.vconn.VConnFactory;
 import dev.vconn.VConnRuntime;
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -29,6 +30,7 @@ import static org.assertj.core.api.Assertions.assertThatException;
  */
 @EnabledIfSystemProperty(named = "io.netty.transport.noNative", matches = "true")
 @ExtendWith(OutputCaptureExtension.class)
+@Timeout(60)
 class EpollUnavailableTests {
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Timeout;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -33,6 +34,7 @@ import org.springframework.core.annotation.Order;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.mockito.Mockito.mock;
 
 @Timeout(60)
 class VConnAutoConfigurationTests {
@@ -185,7 +187,7 @@ class VConnAutoConfigurationTests {
 
 	@Test
 	void userDefinedFactoryBacksOff() {
-		VConnFactory userFactory = org.mockito.Mockito.mock(VConnFactory.class);
+		VConnFactory userFactory = mock(VConnFactory.class);
 		this.contextRunner.withBean(VConnFactory.class, () -> userFactory)
 			.run((context) -> assertThat(context).getBean(VConnFactory.class).isSameAs(userFactory));
 	}
@@ -287,7 +289,7 @@ class VConnAutoConfigurationTests {
 	@Test
 	void lifecycleStopsInGracefulShutdownPhase() {
 		this.contextRunner.run((context) -> assertThat(context.getBean(VConnRuntimeLifecycle.class).getPhase())
-			.isEqualTo(org.springframework.context.SmartLifecycle.DEFAULT_PHASE - 1024));
+			.isEqualTo(SmartLifecycle.DEFAULT_PHASE - 1024));
 	}
 
 	@Configuration(proxyBeanMethods = false)

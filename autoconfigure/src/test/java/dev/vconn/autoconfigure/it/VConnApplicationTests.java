@@ -8,11 +8,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import com.jayway.jsonpath.JsonPath;
 import dev.vconn.AdoptionFailureReason;
+import dev.vconn.Continuation;
+import dev.vconn.IOBuffer;
 import dev.vconn.Transport;
 import dev.vconn.VConn;
+import dev.vconn.VConnEvent;
 import dev.vconn.VConnFactory;
 import dev.vconn.VConnRuntime;
 import dev.vconn.autoconfigure.TestSockets;
@@ -98,8 +102,21 @@ class VConnApplicationTests {
 			toAbort.abort(0);
 			assertThatException().isThrownBy(() -> first.peer().read(ByteBuffer.allocate(1)))
 				.withMessageContaining("reset");
-			toTimeOut.setInactivityTimeout(Duration.ofMillis(100));
+			List<VConnEvent> seen = new CopyOnWriteArrayList<>();
+			Continuation ignoring = (event, data) -> seen.add(event);
+			IOBuffer buffer = IOBuffer.create();
+			ignoring.mutex().lock();
+			try {
+				toTimeOut.read(ignoring, buffer, Long.MAX_VALUE);
+				toTimeOut.setInactivityTimeout(Duration.ofMillis(100));
+			}
+			finally {
+				ignoring.mutex().unlock();
+			}
 			await().atMost(Duration.ofSeconds(10)).until(() -> this.statistics.closed() == 2);
+			assertThat(seen).containsExactly(VConnEvent.VCONN_INACTIVITY_TIMEOUT);
+			assertThat(toTimeOut.isClosed()).isTrue();
+			buffer.close();
 			assertThat(this.runtime.activeCount()).isEqualTo(1);
 			assertThat(this.runtime.find(live.id())).contains(live);
 
