@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.List;
 
 import dev.vconn.intercept.InterceptOutcome;
+import dev.vconn.intercept.InterceptType;
+import dev.vconn.intercept.TransactionPath;
 
 /**
  * Observes a runtime's connections: adoptions, failures, closes, aborts and bytes moved. This is
@@ -89,14 +91,25 @@ public interface VConnListener {
 	/**
 	 * An intercept hook claimed a transaction, or threw.
 	 * @param hook the hook's name
+	 * @param type how it claimed it ({@link InterceptType#INTERCEPT} when it threw before claiming)
 	 * @param outcome what became of the transaction
 	 */
-	default void onIntercept(String hook, InterceptOutcome outcome) {
+	default void onIntercept(String hook, InterceptType type, InterceptOutcome outcome) {
+	}
+
+	/**
+	 * An intercept listener finished a transaction: the response was relayed to the client, or the
+	 * connection was handed over.
+	 * @param path which way it was served
+	 * @param status the response status sent to the client, or 0 when the connection was handed
+	 * over and the listener never saw a response
+	 */
+	default void onTransactionCompleted(TransactionPath path, int status) {
 	}
 
 	/**
 	 * An intercept listener answered a client with an error status and closed the connection.
-	 * @param status the HTTP status sent: 400, 408, 431, 500, 502 or 503
+	 * @param status the HTTP status sent: 400, 408, 431, 502 or 503
 	 */
 	default void onListenerRejection(int status) {
 	}
@@ -148,8 +161,13 @@ public interface VConnListener {
 			}
 
 			@Override
-			public void onIntercept(String hook, InterceptOutcome outcome) {
-				copy.forEach((l) -> l.onIntercept(hook, outcome));
+			public void onIntercept(String hook, InterceptType type, InterceptOutcome outcome) {
+				copy.forEach((l) -> l.onIntercept(hook, type, outcome));
+			}
+
+			@Override
+			public void onTransactionCompleted(TransactionPath path, int status) {
+				copy.forEach((l) -> l.onTransactionCompleted(path, status));
 			}
 
 			@Override

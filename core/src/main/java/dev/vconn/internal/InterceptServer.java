@@ -22,6 +22,7 @@ import dev.vconn.VConnEvent;
 import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptOutcome;
+import dev.vconn.intercept.InterceptType;
 import dev.vconn.intercept.Transaction;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -302,7 +303,7 @@ public final class InterceptServer {
 				catch (Throwable ex) {
 					logger.log(System.Logger.Level.WARNING, "Intercept hook " + hook.name() + " threw on transaction "
 							+ txn.id + "; answering 500", ex);
-					InterceptServer.this.runtime.listener().onIntercept(hook.name(), InterceptOutcome.ERROR);
+					InterceptServer.this.runtime.listener().onIntercept(hook.name(), InterceptType.INTERCEPT, InterceptOutcome.ERROR);
 					reject(ctx, 500);
 					return;
 				}
@@ -332,7 +333,7 @@ public final class InterceptServer {
 		private void handOver(ChannelHandlerContext ctx, String hook, Continuation cont) {
 			Channel channel = ctx.channel();
 			if (!channel.isActive() || !InterceptServer.this.runtime.isRunning()) {
-				InterceptServer.this.runtime.listener().onIntercept(hook, InterceptOutcome.ACCEPT_FAILED);
+				InterceptServer.this.runtime.listener().onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
 				this.phase = Phase.DONE;
 				this.capture.release();
 				releaseSlot();
@@ -344,7 +345,7 @@ public final class InterceptServer {
 			this.phase = Phase.DONE;
 			ctx.pipeline().remove(this);
 			NetVConn vconn = InterceptServer.this.runtime.netFactory().adoptAccepted(channel, replay, this.start);
-			InterceptServer.this.runtime.listener().onIntercept(hook, InterceptOutcome.ACCEPTED);
+			InterceptServer.this.runtime.listener().onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
 			NetVConnFactory.deliverLocked(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT, vconn);
 		}
 

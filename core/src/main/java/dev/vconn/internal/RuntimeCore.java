@@ -24,6 +24,8 @@ import dev.vconn.VConn;
 import dev.vconn.VConnFactory;
 import dev.vconn.VConnListener;
 import dev.vconn.intercept.InterceptOutcome;
+import dev.vconn.intercept.InterceptType;
+import dev.vconn.intercept.TransactionPath;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -494,9 +496,19 @@ public final class RuntimeCore {
 		}
 
 		@Override
-		public void onIntercept(String hook, InterceptOutcome outcome) {
+		public void onIntercept(String hook, InterceptType type, InterceptOutcome outcome) {
 			try {
-				this.delegate.onIntercept(hook, outcome);
+				this.delegate.onIntercept(hook, type, outcome);
+			}
+			catch (RuntimeException ex) {
+				warn(ex);
+			}
+		}
+
+		@Override
+		public void onTransactionCompleted(TransactionPath path, int status) {
+			try {
+				this.delegate.onTransactionCompleted(path, status);
 			}
 			catch (RuntimeException ex) {
 				warn(ex);
