@@ -16,7 +16,6 @@ import dev.vconn.CloseKind;
 import dev.vconn.Continuation;
 import dev.vconn.IOBuffer;
 import dev.vconn.IOBufferReader;
-import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
 import dev.vconn.VConnState;
 import dev.vconn.VIO;
@@ -46,7 +45,7 @@ import org.jspecify.annotations.Nullable;
  * is retried on the loop shortly after. Processing is state-driven (what is pending, what the VIO
  * wants), so a retried or repeated pass never loses or duplicates an event.
  */
-final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, ChannelFutureListener {
+final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVConn, ChannelFutureListener {
 
 	private static final System.Logger logger = System.getLogger(NetVConn.class.getName());
 
@@ -247,7 +246,8 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, Chan
 		abort(AbortCause.API, error);
 	}
 
-	void abort(AbortCause cause, int error) {
+	@Override
+	public void abort(AbortCause cause, int error) {
 		if (this.closeState.compareAndSet(OPEN, ABORTING)) {
 			this.abortCause = cause;
 			this.abortError = error;
@@ -333,7 +333,8 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, Chan
 	}
 
 	/** Called by a VIO whose buffer or target changed. */
-	void schedule(NetVIO vio) {
+	@Override
+	public void schedule(NetVIO vio) {
 		if (vio.op() == VIO.Op.READ) {
 			execute(this.processReadTask);
 		}
