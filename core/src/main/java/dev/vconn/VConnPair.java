@@ -3,6 +3,7 @@ package dev.vconn;
 import java.util.Objects;
 
 import dev.vconn.internal.PairCore;
+import dev.vconn.internal.RuntimeAccess;
 
 /**
  * Two connected in-memory {@link VConn}s: bytes written to one end are read from the other, with
@@ -131,7 +132,7 @@ public final class VConnPair {
 	 */
 	public static VConnPair create(VConnRuntime runtime, int bufferWaterMark) {
 		Objects.requireNonNull(runtime, "runtime");
-		return new VConnPair(PairCore.create(runtime.core(), bufferWaterMark));
+		return new VConnPair(PairCore.create(RuntimeAccess.core(runtime), bufferWaterMark));
 	}
 
 	/**

@@ -4,11 +4,24 @@ import dev.vconn.AbortCause;
 import dev.vconn.VConn;
 
 /**
- * A VConn whose engine lives in this package: a socket VConn ({@link NetVConn}) or one end of an
- * in-memory pair ({@link PairVConn}). It is what a {@link NetVIO} and the {@link RuntimeCore} need
- * from a VConn beyond the public interface.
+ * What the engine needs of every VConn it makes, beyond the public interface: a socket VConn
+ * ({@link NetVConn}) or one end of an in-memory pair ({@link PairVConn}). Their {@link NetVIO}s,
+ * the {@link RuntimeCore} and tunnels rely on it.
  */
 interface ManagedVConn extends VConn {
+
+	/**
+	 * The runtime this VConn belongs to.
+	 * @return the runtime
+	 */
+	RuntimeCore runtime();
+
+	/**
+	 * Runs {@code task} once this VConn has released its socket, on its event thread; at once if it
+	 * already has.
+	 * @param task what to run
+	 */
+	void whenReleased(Runnable task);
 
 	/**
 	 * A VIO's buffer or target changed: look at that direction again, on the VConn's event loop.

@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
+import java.util.List;
 import java.nio.channels.SocketChannel;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +26,7 @@ import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
 import dev.vconn.VConnFactory;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
@@ -360,6 +362,29 @@ final class NetVConnFactory implements VConnFactory {
 		// A failed epoll_ctl(ADD) is thrown inside Netty's registration listener and leaves the
 		// future pending; either way the channel is not usable.
 		return future.isDone() ? String.valueOf(future.cause()) : "epoll registration failed";
+	}
+
+	// ---- connections accepted by an intercept listener ----
+
+	/**
+	 * Makes a VConn of a connection the intercept listener accepted and read the start of: the
+	 * channel is registered and has a reserved slot; {@code replay} (the bytes read so far) comes
+	 * first on its reads. On the channel's loop.
+	 */
+	NetVConn adoptAccepted(Channel channel, List<ByteBuf> replay, long start) {
+		int fd = (channel instanceof UnixChannel) ? ((UnixChannel) channel).fd().intValue() : -1;
+		long id = this.runtime.nextId();
+		if (fd >= 0) {
+			this.runtime.claimFd(fd, id);
+		}
+		NetVConn vconn = new NetVConn(this.runtime, id, channel, channel.eventLoop(), fd, -1, fd,
+				AdoptionSource.INTERCEPT, channel.remoteAddress(), channel.localAddress(),
+				this.runtime.writeHighWaterMark());
+		vconn.replay(replay);
+		channel.pipeline().addLast(vconn);
+		this.runtime.started(vconn);
+		this.runtime.adopted(vconn, start);
+		return vconn;
 	}
 
 	// ---- connect ----

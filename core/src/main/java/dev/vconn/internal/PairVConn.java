@@ -3,6 +3,8 @@ package dev.vconn.internal;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -106,6 +108,8 @@ final class PairVConn implements ManagedVConn {
 	// ---- loop-confined state ----
 
 	private boolean freed;
+
+	private @Nullable List<Runnable> releaseTasks;
 
 	/** The peer aborted while this end was open. */
 	private boolean peerAborted;
@@ -326,6 +330,33 @@ final class PairVConn implements ManagedVConn {
 	public String toString() {
 		return "VConn[id=" + this.id + ", in-memory " + this.side + " end, peer=" + peer().id + ", state=" + state()
 				+ "]";
+	}
+
+	@Override
+	public RuntimeCore runtime() {
+		return this.runtime;
+	}
+
+	@Override
+	public void whenReleased(Runnable task) {
+		Objects.requireNonNull(task, "task");
+		if (!this.loop.inEventLoop()) {
+			try {
+				this.loop.execute(() -> whenReleased(task));
+			}
+			catch (RejectedExecutionException ex) {
+				task.run(); // the runtime has stopped, and released every VConn before that
+			}
+			return;
+		}
+		if (this.freed) {
+			task.run();
+			return;
+		}
+		if (this.releaseTasks == null) {
+			this.releaseTasks = new ArrayList<>(2);
+		}
+		this.releaseTasks.add(task);
 	}
 
 	@Override
@@ -691,6 +722,22 @@ final class PairVConn implements ManagedVConn {
 		if (!peer.freed) {
 			peer.queueRead();
 			peer.queueWrite();
+		}
+		runReleaseTasks();
+	}
+
+	private void runReleaseTasks() {
+		List<Runnable> tasks = this.releaseTasks;
+		this.releaseTasks = null;
+		if (tasks != null) {
+			for (Runnable task : tasks) {
+				try {
+					task.run();
+				}
+				catch (RuntimeException ex) {
+					logger.log(System.Logger.Level.WARNING, "A release task of " + this + " threw", ex);
+				}
+			}
 		}
 	}
 

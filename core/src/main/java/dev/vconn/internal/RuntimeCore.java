@@ -19,9 +19,11 @@ import dev.vconn.AdoptionFailureReason;
 import dev.vconn.AdoptionSource;
 import dev.vconn.CloseKind;
 import dev.vconn.Transport;
+import dev.vconn.TunnelResult;
 import dev.vconn.VConn;
 import dev.vconn.VConnFactory;
 import dev.vconn.VConnListener;
+import dev.vconn.intercept.InterceptOutcome;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -252,6 +254,10 @@ public final class RuntimeCore {
 	}
 
 	// ---- used by the factory ----
+
+	NetVConnFactory netFactory() {
+		return this.factory;
+	}
 
 	MultiThreadIoEventLoopGroup group() {
 		return this.group;
@@ -485,6 +491,46 @@ public final class RuntimeCore {
 		public void onBytes(VConn vconn, long received, long sent) {
 			try {
 				this.delegate.onBytes(vconn, received, sent);
+			}
+			catch (RuntimeException ex) {
+				warn(ex);
+			}
+		}
+
+		@Override
+		public void onTunnelStarted(VConn a, VConn b) {
+			try {
+				this.delegate.onTunnelStarted(a, b);
+			}
+			catch (RuntimeException ex) {
+				warn(ex);
+			}
+		}
+
+		@Override
+		public void onTunnelEnded(TunnelResult result) {
+			try {
+				this.delegate.onTunnelEnded(result);
+			}
+			catch (RuntimeException ex) {
+				warn(ex);
+			}
+		}
+
+		@Override
+		public void onIntercept(String hook, InterceptOutcome outcome) {
+			try {
+				this.delegate.onIntercept(hook, outcome);
+			}
+			catch (RuntimeException ex) {
+				warn(ex);
+			}
+		}
+
+		@Override
+		public void onListenerRejection(int status) {
+			try {
+				this.delegate.onListenerRejection(status);
 			}
 			catch (RuntimeException ex) {
 				warn(ex);
