@@ -9,6 +9,7 @@ import java.util.zip.CRC32;
 
 import dev.vconn.IOBuffer;
 import dev.vconn.IOBufferReader;
+import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
 import dev.vconn.VConnPair;
 import dev.vconn.VIO;
@@ -19,8 +20,8 @@ import org.junit.jupiter.api.Timeout;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * 64 MiB through a pair to a slow reader that consumes in small steps from another thread:
- * checksum equal, and memory bounded all along by the water marks.
+ * 64 MiB each way through a pair at once, each to a slow reader that consumes in small steps from
+ * another thread: checksums equal, and memory bounded all along by the water marks.
  */
 class VConnPairBulkTransferTests extends PairTestSupport {
 
@@ -32,123 +33,172 @@ class VConnPairBulkTransferTests extends PairTestSupport {
 
 	private static final int CHUNK = 16 * 1024;
 
-	private final ExecutorService slowReader = Executors.newSingleThreadExecutor();
+	private final ExecutorService slowReaders = Executors.newFixedThreadPool(2);
+
+	private final AtomicLong maxAllocated = new AtomicLong();
 
 	@AfterEach
-	void stopReader() {
-		this.slowReader.shutdownNow();
+	void stopReaders() {
+		this.slowReaders.shutdownNow();
 	}
 
 	@Test
-	@Timeout(120)
-	void sixtyFourMebibytesArriveIntactToASlowReaderWithBoundedMemory() {
+	@Timeout(180)
+	void sixtyFourMebibytesEachWayArriveIntactToSlowReadersWithBoundedMemory() {
 		VConnPair pair = VConnPair.create(this.runtime);
-		AtomicLong maxReadAvail = new AtomicLong();
-		AtomicLong maxHeldInPair = new AtomicLong();
-		AtomicLong maxWriteAvail = new AtomicLong();
-		AtomicLong maxAllocated = new AtomicLong();
+		OneWay toPassive = new OneWay(pair.active(), pair.passive(), 0x9E3779B97F4A7C15L);
+		OneWay toActive = new OneWay(pair.passive(), pair.active(), 0xD1B54A32D192ED03L);
+		toPassive.start();
+		toActive.start();
 
-		// the reader: each READ_READY queues a step on another thread, which consumes at most CHUNK
-		// bytes under the continuation's mutex and re-enables the read
-		IOBuffer in = buffer(READ_WATER_MARK);
-		IOBufferReader inReader = in.allocReader();
-		CRC32 receivedCrc = new CRC32();
-		AtomicLong consumed = new AtomicLong();
-		AtomicReference<VIO> readVio = new AtomicReference<>();
-		AtomicBoolean stepQueued = new AtomicBoolean();
-		byte[] step = new byte[CHUNK];
-		Runnable consumeStep = new Runnable() {
-			@Override
-			public void run() {
-				Recorder reader = (Recorder) readVio.get().continuation();
-				reader.lock().lock();
-				try {
-					stepQueued.set(false);
-					int n = inReader.read(step, 0, step.length);
-					receivedCrc.update(step, 0, n);
-					consumed.addAndGet(n);
-					readVio.get().reenable();
-					if (inReader.avail() > 0 && stepQueued.compareAndSet(false, true)) {
-						VConnPairBulkTransferTests.this.slowReader.execute(this);
-					}
-				}
-				finally {
-					reader.lock().unlock();
-				}
-			}
-		};
-		Recorder reader = recorder((event, data) -> {
-			maxReadAvail.accumulateAndGet(in.maxReadAvail(), Math::max);
-			maxHeldInPair.accumulateAndGet(pair.active().bytesOut() - pair.passive().bytesIn(), Math::max);
-			maxAllocated.accumulateAndGet(this.allocator.metric().usedHeapMemory(), Math::max);
-			if (inReader.avail() > 0 && stepQueued.compareAndSet(false, true)) {
-				this.slowReader.execute(consumeStep);
-			}
-		});
+		for (OneWay way : new OneWay[] { toPassive, toActive }) {
+			way.writer.await(VConnEvent.VCONN_WRITE_COMPLETE);
+			way.reader.await(VConnEvent.VCONN_READ_COMPLETE);
+			eventually().until(() -> way.consumed.get() == TOTAL);
+			assertThat(way.receivedCrc.getValue()).as("checksum").isEqualTo(way.sentCrc.getValue());
+			assertThat(way.to.bytesIn()).isEqualTo(TOTAL);
+			assertThat(way.from.bytesOut()).isEqualTo(TOTAL);
+			assertThat(way.maxReadAvail.get()).as("bytes waiting in the slow reader's buffer")
+				.isLessThanOrEqualTo(READ_WATER_MARK);
+			assertThat(way.maxHeldInPair.get()).as("bytes held in the pair")
+				.isLessThanOrEqualTo(IOBuffer.DEFAULT_WATER_MARK);
+			assertThat(way.maxWriteAvail.get()).as("bytes queued by the writer")
+				.isLessThanOrEqualTo(WRITE_WATER_MARK + CHUNK);
+			assertThat(way.reader.count(VConnEvent.VCONN_READ_READY)).as("read steps").isGreaterThan(1000);
+		}
+		assertThat(this.maxAllocated.get()).as("bytes allocated at once, both ways").isLessThanOrEqualTo(2 * 1024 * 1024);
+		pair.active().close();
+		pair.passive().close();
+	}
 
-		// the writer: tops its buffer up to its water mark whenever asked
-		IOBuffer out = buffer(WRITE_WATER_MARK);
-		IOBufferReader outReader = out.allocReader();
-		CRC32 sentCrc = new CRC32();
-		long[] generated = { 0 };
-		long[] seed = { 0x9E3779B97F4A7C15L };
-		byte[] chunk = new byte[CHUNK];
-		Runnable topUp = () -> {
-			while (!out.isHighWater() && generated[0] < TOTAL) {
+	/** A writer on one end that tops its buffer up whenever asked, and a slow reader on the other. */
+	private final class OneWay {
+
+		final VConn from;
+
+		final VConn to;
+
+		final AtomicLong maxReadAvail = new AtomicLong();
+
+		final AtomicLong maxHeldInPair = new AtomicLong();
+
+		final AtomicLong maxWriteAvail = new AtomicLong();
+
+		final CRC32 sentCrc = new CRC32();
+
+		final CRC32 receivedCrc = new CRC32();
+
+		final AtomicLong consumed = new AtomicLong();
+
+		private final IOBuffer in = buffer(READ_WATER_MARK);
+
+		private final IOBufferReader inReader = this.in.allocReader();
+
+		private final IOBuffer out = buffer(WRITE_WATER_MARK);
+
+		private final IOBufferReader outReader = this.out.allocReader();
+
+		private final AtomicReference<VIO> readVio = new AtomicReference<>();
+
+		private final AtomicBoolean stepQueued = new AtomicBoolean();
+
+		private final byte[] step = new byte[CHUNK];
+
+		private final byte[] chunk = new byte[CHUNK];
+
+		private long generated;
+
+		private long seed;
+
+		final Recorder reader;
+
+		final Recorder writer;
+
+		OneWay(VConn from, VConn to, long seed) {
+			this.from = from;
+			this.to = to;
+			this.seed = seed;
+			// each READ_READY queues a step on another thread, which consumes at most CHUNK bytes
+			// under the continuation's mutex and re-enables the read
+			this.reader = recorder((event, data) -> {
+				this.maxReadAvail.accumulateAndGet(this.in.maxReadAvail(), Math::max);
+				this.maxHeldInPair.accumulateAndGet(from.bytesOut() - to.bytesIn(), Math::max);
+				sampleAllocated();
+				queueStep();
+			});
+			this.writer = recorder((event, data) -> {
+				sampleAllocated();
+				if (event == VConnEvent.VCONN_WRITE_READY) {
+					topUp();
+					((VIO) data).reenable();
+				}
+			});
+		}
+
+		void start() {
+			this.reader.lock().lock();
+			try {
+				this.readVio.set(this.to.read(this.reader, this.in, TOTAL));
+			}
+			finally {
+				this.reader.lock().unlock();
+			}
+			this.writer.lock().lock();
+			try {
+				topUp();
+				this.from.write(this.writer, this.outReader, TOTAL);
+			}
+			finally {
+				this.writer.lock().unlock();
+			}
+		}
+
+		private void queueStep() {
+			if (this.inReader.avail() > 0 && this.stepQueued.compareAndSet(false, true)) {
+				VConnPairBulkTransferTests.this.slowReaders.execute(this::consumeStep);
+			}
+		}
+
+		private void consumeStep() {
+			this.reader.lock().lock();
+			try {
+				this.stepQueued.set(false);
+				int n = this.inReader.read(this.step, 0, this.step.length);
+				this.receivedCrc.update(this.step, 0, n);
+				this.consumed.addAndGet(n);
+				this.readVio.get().reenable();
+				queueStep();
+			}
+			finally {
+				this.reader.lock().unlock();
+			}
+		}
+
+		/** Under the writer's mutex. */
+		private void topUp() {
+			while (!this.out.isHighWater() && this.generated < TOTAL) {
 				for (int i = 0; i < CHUNK; i += 8) {
-					long x = seed[0];
+					long x = this.seed;
 					x ^= x << 13;
 					x ^= x >>> 7;
 					x ^= x << 17;
-					seed[0] = x;
+					this.seed = x;
 					for (int b = 0; b < 8; b++) {
-						chunk[i + b] = (byte) (x >>> (8 * b));
+						this.chunk[i + b] = (byte) (x >>> (8 * b));
 					}
 				}
-				sentCrc.update(chunk);
-				out.write(chunk);
-				generated[0] += CHUNK;
+				this.sentCrc.update(this.chunk);
+				this.out.write(this.chunk);
+				this.generated += CHUNK;
 			}
-			maxWriteAvail.accumulateAndGet(outReader.avail(), Math::max);
-		};
-		Recorder writer = recorder((event, data) -> {
-			maxAllocated.accumulateAndGet(this.allocator.metric().usedHeapMemory(), Math::max);
-			if (event == VConnEvent.VCONN_WRITE_READY) {
-				topUp.run();
-				((VIO) data).reenable();
-			}
-		});
-
-		reader.lock().lock();
-		try {
-			readVio.set(pair.passive().read(reader, in, TOTAL));
-		}
-		finally {
-			reader.lock().unlock();
-		}
-		writer.lock().lock();
-		try {
-			topUp.run();
-			pair.active().write(writer, outReader, TOTAL);
-		}
-		finally {
-			writer.lock().unlock();
+			this.maxWriteAvail.accumulateAndGet(this.outReader.avail(), Math::max);
 		}
 
-		writer.await(VConnEvent.VCONN_WRITE_COMPLETE);
-		reader.await(VConnEvent.VCONN_READ_COMPLETE);
-		eventually().until(() -> consumed.get() == TOTAL);
+		private void sampleAllocated() {
+			VConnPairBulkTransferTests.this.maxAllocated
+				.accumulateAndGet(VConnPairBulkTransferTests.this.allocator.metric().usedHeapMemory(), Math::max);
+		}
 
-		assertThat(receivedCrc.getValue()).isEqualTo(sentCrc.getValue());
-		assertThat(pair.passive().bytesIn()).isEqualTo(TOTAL);
-		assertThat(pair.active().bytesOut()).isEqualTo(TOTAL);
-		assertThat(maxReadAvail.get()).as("bytes waiting in the slow reader's buffer").isLessThanOrEqualTo(READ_WATER_MARK);
-		assertThat(maxHeldInPair.get()).as("bytes held in the pair").isLessThanOrEqualTo(IOBuffer.DEFAULT_WATER_MARK);
-		assertThat(maxWriteAvail.get()).as("bytes queued by the writer").isLessThanOrEqualTo(WRITE_WATER_MARK + CHUNK);
-		assertThat(maxAllocated.get()).as("bytes allocated at once").isLessThanOrEqualTo(1024 * 1024);
-		assertThat(reader.count(VConnEvent.VCONN_READ_READY)).isGreaterThan(1000);
-		pair.active().close();
-		pair.passive().close();
 	}
 
 }
