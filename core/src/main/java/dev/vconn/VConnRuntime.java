@@ -95,6 +95,39 @@ public final class VConnRuntime implements AutoCloseable {
 	}
 
 	/**
+	 * The inactivity timeout every new VConn starts with.
+	 * @return the timeout, {@link Duration#ZERO} for none
+	 */
+	public Duration inactivityTimeout() {
+		return this.core.inactivityTimeout();
+	}
+
+	/**
+	 * The active timeout every new VConn starts with.
+	 * @return the timeout, {@link Duration#ZERO} for none
+	 */
+	public Duration activeTimeout() {
+		return this.core.activeTimeout();
+	}
+
+	/**
+	 * The low water mark of each connection's outbound queue.
+	 * @return bytes
+	 */
+	public int writeLowWaterMark() {
+		return this.core.writeLowWaterMark();
+	}
+
+	/**
+	 * The high water mark of each connection's outbound queue: the most a write VIO hands to the
+	 * socket per transfer.
+	 * @return bytes
+	 */
+	public int writeHighWaterMark() {
+		return this.core.writeHighWaterMark();
+	}
+
+	/**
 	 * The VConns alive now: adopted or connected and not yet closed, and the ends of
 	 * {@link VConnPair}s not yet closed (each end counts once).
 	 * @return the count

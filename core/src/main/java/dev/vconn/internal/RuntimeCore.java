@@ -307,12 +307,20 @@ public final class RuntimeCore {
 		return this.allowStandardStreams;
 	}
 
-	int writeLowWaterMark() {
+	public int writeLowWaterMark() {
 		return this.writeLowWaterMark;
 	}
 
-	int writeHighWaterMark() {
+	public int writeHighWaterMark() {
 		return this.writeHighWaterMark;
+	}
+
+	public Duration inactivityTimeout() {
+		return this.inactivityTimeout;
+	}
+
+	public Duration activeTimeout() {
+		return this.activeTimeout;
 	}
 
 	VConnListener listener() {
