@@ -65,7 +65,8 @@ public interface VConnListener {
 	}
 
 	/**
-	 * Bytes moved through a VConn's socket.
+	 * Bytes moved through a VConn's socket, or, for an end of a {@link VConnPair}, into or out of the
+	 * pair.
 	 * @param vconn the VConn
 	 * @param received bytes read from the peer by this transfer
 	 * @param sent bytes handed to the kernel for the peer by this transfer
