@@ -59,9 +59,7 @@ public final class InterceptServer {
 
 	private static final System.Logger logger = System.getLogger(InterceptServer.class.getName());
 
-	private static final AtomicLong TRANSACTION_IDS = new AtomicLong();
-
-	/** How long a rejected client may keep sending before the connection is closed anyway. */
+		/** How long a rejected client may keep sending before the connection is closed anyway. */
 	private static final long LINGER_MILLIS = 2000;
 
 	private final RuntimeCore runtime;
@@ -294,27 +292,27 @@ public final class InterceptServer {
 		}
 
 		private void dispatch(ChannelHandlerContext ctx, HttpRequest request) {
-			HttpTransaction txn = new HttpTransaction(ctx.channel(), request);
+			HttpTransaction txn = new HttpTransaction(ctx.channel(), request, false);
 			for (InterceptHook hook : InterceptServer.this.hooks.hooks()) {
-				txn.offeredTo = hook;
+				txn.offeredTo(hook);
 				try {
 					hook.onTransaction(txn);
 				}
 				catch (Throwable ex) {
 					logger.log(System.Logger.Level.WARNING, "Intercept hook " + hook.name() + " threw on transaction "
-							+ txn.id + "; answering 500", ex);
+							+ txn.id() + "; answering 500", ex);
 					InterceptServer.this.runtime.listener().onIntercept(hook.name(), InterceptType.INTERCEPT, InterceptOutcome.ERROR);
 					reject(ctx, 500);
 					return;
 				}
-				if (txn.claimedBy != null) {
+				if (txn.claimedBy() != null) {
 					break;
 				}
 			}
-			txn.dispatching = false;
-			Continuation cont = txn.continuation;
+			txn.endDispatch();
+			Continuation cont = txn.continuation();
 			if (cont != null) {
-				handOver(ctx, java.util.Objects.requireNonNull(txn.claimedBy), cont);
+				handOver(ctx, java.util.Objects.requireNonNull(txn.claimedBy()), cont);
 			}
 			else {
 				passThrough(ctx);
@@ -452,90 +450,6 @@ public final class InterceptServer {
 			default:
 				return "Error";
 		}
-	}
-
-	/** The transaction view offered to hooks. */
-	private static final class HttpTransaction implements Transaction {
-
-		final long id = TRANSACTION_IDS.incrementAndGet();
-
-		private final Channel channel;
-
-		private final HttpRequest request;
-
-		boolean dispatching = true;
-
-		@Nullable InterceptHook offeredTo;
-
-		@Nullable String claimedBy;
-
-		@Nullable Continuation continuation;
-
-		HttpTransaction(Channel channel, HttpRequest request) {
-			this.channel = channel;
-			this.request = request;
-		}
-
-		@Override
-		public long id() {
-			return this.id;
-		}
-
-		@Override
-		public @Nullable SocketAddress clientAddress() {
-			return this.channel.remoteAddress();
-		}
-
-		@Override
-		public @Nullable SocketAddress localAddress() {
-			return this.channel.localAddress();
-		}
-
-		@Override
-		public String method() {
-			return this.request.method().name();
-		}
-
-		@Override
-		public String target() {
-			return this.request.uri();
-		}
-
-		@Override
-		public String version() {
-			return this.request.protocolVersion().text();
-		}
-
-		@Override
-		public Set<String> headerNames() {
-			Set<String> names = new LinkedHashSet<>();
-			this.request.headers().forEach((entry) -> names.add(entry.getKey()));
-			return Collections.unmodifiableSet(names);
-		}
-
-		@Override
-		public List<String> headers(String name) {
-			return Collections.unmodifiableList(this.request.headers().getAll(name.toLowerCase(Locale.ROOT)));
-		}
-
-		@Override
-		public void intercept(Continuation cont) {
-			java.util.Objects.requireNonNull(cont, "cont");
-			if (!this.dispatching) {
-				throw new IllegalStateException("the hooks have already run for transaction " + this.id);
-			}
-			if (this.claimedBy != null) {
-				throw new IllegalStateException("transaction " + this.id + " is already claimed by " + this.claimedBy);
-			}
-			this.claimedBy = (this.offeredTo != null) ? this.offeredTo.name() : "unknown";
-			this.continuation = cont;
-		}
-
-		@Override
-		public @Nullable String claimedBy() {
-			return this.claimedBy;
-		}
-
 	}
 
 }
