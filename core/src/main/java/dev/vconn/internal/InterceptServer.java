@@ -55,7 +55,7 @@ import org.jspecify.annotations.Nullable;
  * and then either hands the connection to the claiming continuation or tunnels it to the origin.
  * Every byte read while parsing is kept and replayed, so what follows sees the request unchanged.
  */
-public final class InterceptServer {
+public final class InterceptServer implements ListenerServer {
 
 	private static final System.Logger logger = System.getLogger(InterceptServer.class.getName());
 
@@ -94,6 +94,7 @@ public final class InterceptServer {
 	}
 
 	/** Binds and starts accepting; blocks until bound. */
+	@Override
 	public synchronized InetSocketAddress start() {
 		if (this.serverChannel != null) {
 			throw new IllegalStateException("already started");
@@ -125,11 +126,13 @@ public final class InterceptServer {
 		return bound;
 	}
 
+	@Override
 	public boolean isRunning() {
 		return this.running;
 	}
 
 	/** Stops accepting and closes connections whose head is still being read. Idempotent. */
+	@Override
 	public synchronized void stop() {
 		this.running = false;
 		Channel channel = this.serverChannel;
@@ -141,6 +144,7 @@ public final class InterceptServer {
 		}
 	}
 
+	@Override
 	public @Nullable InetSocketAddress origin() {
 		return this.origin;
 	}
@@ -148,14 +152,23 @@ public final class InterceptServer {
 	// ---- per connection ----
 
 	/** Keeps every byte the client sends until the head is read, to replay it unchanged. */
-	private static final class HeadCapture extends ChannelInboundHandlerAdapter {
+	static final class HeadCapture extends ChannelInboundHandlerAdapter {
 
 		final List<ByteBuf> captured = new ArrayList<>(2);
+
+		/** Every byte seen, also after capturing stopped. */
+		long total;
+
+		/** Whether bytes are still kept for a replay. */
+		boolean capturing = true;
 
 		@Override
 		public void channelRead(ChannelHandlerContext ctx, Object msg) {
 			if (msg instanceof ByteBuf) {
-				this.captured.add(((ByteBuf) msg).retainedDuplicate());
+				this.total += ((ByteBuf) msg).readableBytes();
+				if (this.capturing) {
+					this.captured.add(((ByteBuf) msg).retainedDuplicate());
+				}
 			}
 			ctx.fireChannelRead(msg);
 		}
@@ -171,13 +184,19 @@ public final class InterceptServer {
 			this.captured.clear();
 		}
 
+		/** Keeps counting, stops keeping: no replay will be needed. */
+		void stopCapturing() {
+			this.capturing = false;
+			release();
+		}
+
 	}
 
 	/**
 	 * Netty's decoder, noting the one smuggling form it repairs silently: a chunked request that also
 	 * has a Content-Length, which it drops (RFC 9112 §6.1 lets a proxy reject it instead, and we do).
 	 */
-	private static final class HeadDecoder extends HttpRequestDecoder {
+	static final class HeadDecoder extends HttpRequestDecoder {
 
 		boolean chunkedWithContentLength;
 
