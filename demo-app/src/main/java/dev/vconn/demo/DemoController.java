@@ -2,28 +2,80 @@ package dev.vconn.demo;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
 
 import dev.vconn.Adoption;
 import dev.vconn.VConn;
+import dev.vconn.demo.origin.EmbeddedOrigin;
+import dev.vconn.demo.origin.Origin;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code POST /demo/adoptions}: adopts a loopback connection and describes the new VConn. It
- * lives until {@code vconn.inactivity-timeout} aborts it, or until
- * {@code DELETE /actuator/vconn/{id}} does once that access is granted.
+ * The demo's own endpoints, outside the actuator:
+ * <ul>
+ * <li>{@code GET /demo/origin}: where the origin is, and whether the embedded one runs;</li>
+ * <li>{@code POST /demo/origin/stop} and {@code POST /demo/origin/start}: stop and start the
+ * embedded origin, to watch the intercept fail and recover (409 with an external origin);</li>
+ * <li>{@code POST /demo/adoptions}: adopts a loopback connection and describes the new VConn,
+ * which lives until {@code vconn.inactivity-timeout} aborts it.</li>
+ * </ul>
  */
 @RestController
 class DemoController {
 
 	private final LoopbackAdoptions adoptions;
 
-	DemoController(LoopbackAdoptions adoptions) {
+	private final Origin origin;
+
+	private final @Nullable EmbeddedOrigin embeddedOrigin;
+
+	private final DemoProperties properties;
+
+	DemoController(LoopbackAdoptions adoptions, Origin origin, ObjectProvider<EmbeddedOrigin> embeddedOrigin,
+			DemoProperties properties) {
 		this.adoptions = adoptions;
+		this.origin = origin;
+		this.embeddedOrigin = embeddedOrigin.getIfAvailable();
+		this.properties = properties;
+	}
+
+	@GetMapping("/demo/origin")
+	Map<String, Object> origin() {
+		Map<String, Object> body = new LinkedHashMap<>();
+		body.put("address", this.origin.address().getAddress().getHostAddress() + ":" + this.origin.address().getPort());
+		body.put("embedded", this.embeddedOrigin != null);
+		if (this.embeddedOrigin != null) {
+			body.put("running", this.embeddedOrigin.isRunning());
+		}
+		body.put("style", this.properties.getIntercept().getStyle().name().toLowerCase(Locale.ROOT));
+		return body;
+	}
+
+	@PostMapping("/demo/origin/stop")
+	ResponseEntity<Map<String, Object>> stopOrigin() {
+		if (this.embeddedOrigin == null) {
+			return ResponseEntity.status(HttpStatus.CONFLICT).body(origin());
+		}
+		this.embeddedOrigin.stop();
+		return ResponseEntity.ok(origin());
+	}
+
+	@PostMapping("/demo/origin/start")
+	ResponseEntity<Map<String, Object>> startOrigin() {
+		if (this.embeddedOrigin == null) {
+			return ResponseEntity.status(HttpStatus.CONFLICT).body(origin());
+		}
+		this.embeddedOrigin.start();
+		return ResponseEntity.ok(origin());
 	}
 
 	@PostMapping("/demo/adoptions")

@@ -1,22 +1,36 @@
 package dev.vconn.demo;
 
-import dev.vconn.VConnRuntime;
-import dev.vconn.intercept.InterceptHook;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+
+import dev.vconn.VConnFactory;
+import dev.vconn.VConnRuntime;
+import dev.vconn.demo.intercept.InterceptExample;
+import dev.vconn.demo.intercept.InterceptSettings;
+import dev.vconn.demo.intercept.OriginConnects;
+import dev.vconn.demo.origin.EmbeddedOrigin;
+import dev.vconn.demo.origin.Origin;
 
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.annotation.Order;
 
 /**
- * Starts the demo: a web application whose {@code POST /demo/adoptions} adopts a loopback socket
- * as a VConn, with the actuator's {@code health}, {@code metrics} and {@code vconn} endpoints
- * exposed (see {@code application.yml}).
+ * Starts the demo: an embedded origin server, VConn's listener on 127.0.0.1:8081 with the
+ * {@link InterceptExample} hook, a live page at {@code /}, and the actuator's {@code health},
+ * {@code metrics}, {@code prometheus} and {@code vconn} endpoints (see {@code application.yml}).
  */
 @SpringBootApplication
+@EnableConfigurationProperties(DemoProperties.class)
 public class VConnDemoApplication {
 
 	private static final Log logger = LogFactory.getLog(VConnDemoApplication.class);
@@ -31,21 +45,58 @@ public class VConnDemoApplication {
 				+ " event threads, at most " + runtime.maxConnections() + " connections");
 	}
 
+	@Bean
+	@ConditionalOnBooleanProperty(name = "demo.origin.embedded", matchIfMissing = true)
+	EmbeddedOrigin embeddedOrigin(DemoProperties properties) {
+		return new EmbeddedOrigin(Origin.parse(properties.getOrigin().getAddress()),
+				properties.getOrigin().getThreads());
+	}
+
+	@Bean
+	@ConditionalOnBooleanProperty(name = "demo.origin.embedded", havingValue = false)
+	Origin externalOrigin(DemoProperties properties) {
+		var address = Origin.parse(properties.getOrigin().getAddress());
+		return () -> address;
+	}
+
 	/**
-	 * A hook that shows up, with its order, in {@code GET /actuator/vconn}.
+	 * The few threads that make the intercept's blocking connects, so that no event thread ever
+	 * blocks.
+	 * @param properties the demo's settings
+	 * @return the executor, shut down with the application
+	 */
+	@Bean(destroyMethod = "shutdownNow")
+	ExecutorService interceptConnector(DemoProperties properties) {
+		AtomicInteger count = new AtomicInteger();
+		return Executors.newFixedThreadPool(properties.getIntercept().getConnectThreads(), (task) -> {
+			Thread thread = new Thread(task, "intercept-connect-" + count.incrementAndGet());
+			thread.setDaemon(true);
+			return thread;
+		});
+	}
+
+	@Bean
+	OriginConnects originConnects(MeterRegistry registry, DemoProperties properties) {
+		return new OriginConnects(registry, properties.getIntercept().getStyle());
+	}
+
+	/**
+	 * The intercept example, listed by {@code GET /actuator/vconn} with its order.
+	 * @param factory adopts origin sockets
+	 * @param interceptConnector runs the blocking connects
+	 * @param origin where to connect
+	 * @param connects counts the connects
+	 * @param properties the demo's settings
 	 * @return the hook
 	 */
 	@Bean
 	@Order(100)
-	InterceptHook demoHook() {
-		return new InterceptHook() {
-
-			@Override
-			public String name() {
-				return "demo";
-			}
-
-		};
+	InterceptExample interceptExample(VConnFactory factory, ExecutorService interceptConnector, Origin origin,
+			OriginConnects connects, DemoProperties properties) {
+		DemoProperties.Intercept intercept = properties.getIntercept();
+		InterceptSettings settings = new InterceptSettings(factory, interceptConnector, origin,
+				intercept.getConnectTimeout(), intercept.getInactivityTimeout(), connects);
+		return new InterceptExample(settings, intercept.getStyle(), intercept.getPassThrough());
 	}
 
 }

@@ -1,6 +1,6 @@
 /**
- * A small application that adopts loopback sockets through the VConn starter, to watch them in
- * the {@code vconn} actuator endpoint and the {@code vconn.*} metrics.
+ * The VConn demo application: Traffic Server's {@code intercept} example plugin, ported, behind
+ * VConn's listener, in front of an embedded origin, with its meters on a live page.
  */
 @NullMarked
 package dev.vconn.demo;
