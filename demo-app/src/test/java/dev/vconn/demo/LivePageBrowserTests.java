@@ -1,0 +1,132 @@
+package dev.vconn.demo;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.jspecify.annotations.Nullable;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import dev.vconn.demo.origin.EmbeddedOrigin;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.ActiveProfiles;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The live page in a real browser: Debian's headless Chromium driven by chromedriver. The page
+ * loads and shows the meters, and its numbers follow requests sent through the listener, and the
+ * failures once the origin is stopped from the page itself.
+ *
+ * <p>Chromium and chromedriver are required ({@code apt-get install chromium chromium-driver},
+ * which {@code .ci/run} does): without them this test fails, it is never skipped.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+@ActiveProfiles("test")
+@Timeout(180)
+class LivePageBrowserTests {
+
+	private static final Path CHROMIUM = Path.of(System.getProperty("demo.chromium", "/usr/bin/chromium"));
+
+	private static final Path CHROMEDRIVER = Path.of(System.getProperty("demo.chromedriver", "/usr/bin/chromedriver"));
+
+	private static final Duration WAIT = Duration.ofSeconds(30);
+
+	@LocalServerPort
+	int port;
+
+	@Autowired
+	EmbeddedOrigin origin;
+
+	private @Nullable WebDriver driver;
+
+	@BeforeEach
+	void startBrowser(@TempDir Path profile) {
+		assertThat(Files.isExecutable(CHROMIUM))
+			.as("%s: install Debian's chromium (apt-get install chromium chromium-driver; .ci/run does)", CHROMIUM)
+			.isTrue();
+		assertThat(Files.isExecutable(CHROMEDRIVER))
+			.as("%s: install Debian's chromium-driver (apt-get install chromium-driver; .ci/run does)", CHROMEDRIVER)
+			.isTrue();
+		ChromeOptions options = new ChromeOptions();
+		options.setBinary(CHROMIUM.toFile());
+		options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+				"--disable-background-networking", "--disable-component-update", "--disable-sync",
+				"--disable-dev-shm-usage", "--user-data-dir=" + profile.toAbsolutePath());
+		ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+			.usingAnyFreePort()
+			.build();
+		this.driver = new ChromeDriver(service, options);
+		this.origin.start();
+	}
+
+	@AfterEach
+	void stopBrowser() {
+		if (this.driver != null) {
+			this.driver.quit();
+		}
+		this.origin.start();
+	}
+
+	@Test
+	void pageShowsTheMetersAndFollowsTrafficThroughTheListener() throws Exception {
+		WebDriver browser = this.driver;
+		assertThat(browser).isNotNull();
+		DemoClient client = new DemoClient(this.port);
+		int listener = client.listenerPort();
+		browser.get("http://127.0.0.1:" + this.port + "/");
+		WebDriverWait wait = new WebDriverWait(browser, WAIT);
+
+		assertThat(browser.getTitle()).isEqualTo("VConn demo");
+		wait.until((page) -> number(page, "adoptions-success") != null && number(page, "active") != null);
+		wait.until((page) -> "running".equals(text(page, "origin-state")));
+		long adoptions = require(number(browser, "adoptions-success"));
+		long aborts = require(number(browser, "aborts"));
+		long originFailures = require(number(browser, "origin-failures"));
+
+		for (int i = 0; i < 5; i++) {
+			assertThat(client.get(listener, "/").statusCode()).isEqualTo(200);
+		}
+		// each request: its two pair ends and its origin socket
+		wait.until((page) -> require(number(page, "adoptions-success")) >= adoptions + 15);
+
+		browser.findElement(By.id("origin-stop")).click();
+		wait.until((page) -> "stopped".equals(text(page, "origin-state")));
+		assertThat(client.get(listener, "/").statusCode()).isEqualTo(502);
+		wait.until((page) -> require(number(page, "aborts")) > aborts
+				&& require(number(page, "origin-failures")) > originFailures);
+
+		browser.findElement(By.id("origin-start")).click();
+		wait.until((page) -> "running".equals(text(page, "origin-state")));
+		assertThat(client.get(listener, "/").statusCode()).isEqualTo(200);
+		assertThat(text(browser, "error")).isEmpty();
+	}
+
+	private static String text(WebDriver page, String id) {
+		return page.findElement(By.id(id)).getText().trim();
+	}
+
+	private static @Nullable Long number(WebDriver page, String id) {
+		String text = text(page, id);
+		return text.matches("\\d+") ? Long.valueOf(text) : null;
+	}
+
+	private static long require(@Nullable Long value) {
+		return (value != null) ? value : -1;
+	}
+
+}
