@@ -5,12 +5,11 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-import org.jspecify.annotations.Nullable;
-
 import dev.vconn.Adoption;
 import dev.vconn.VConn;
 import dev.vconn.demo.origin.EmbeddedOrigin;
 import dev.vconn.demo.origin.Origin;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.HttpStatus;

@@ -4,10 +4,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.micrometer.core.instrument.MeterRegistry;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
-
 import dev.vconn.VConnFactory;
 import dev.vconn.VConnRuntime;
 import dev.vconn.demo.intercept.InterceptExample;
@@ -15,6 +11,9 @@ import dev.vconn.demo.intercept.InterceptSettings;
 import dev.vconn.demo.intercept.OriginConnects;
 import dev.vconn.demo.origin.EmbeddedOrigin;
 import dev.vconn.demo.origin.Origin;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.boot.SpringApplication;

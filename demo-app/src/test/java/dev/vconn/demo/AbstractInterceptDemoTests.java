@@ -4,12 +4,11 @@ import java.net.http.HttpResponse;
 import java.util.HexFormat;
 import java.util.Random;
 
+import dev.vconn.demo.origin.EmbeddedOrigin;
+import dev.vconn.demo.origin.OriginContent;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
-import dev.vconn.demo.origin.EmbeddedOrigin;
-import dev.vconn.demo.origin.OriginContent;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Timeout;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.ActiveProfiles;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -22,6 +23,7 @@ import static org.awaitility.Awaitility.await;
  * inactivity timeout aborts it.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "vconn.inactivity-timeout=1s")
+@ActiveProfiles("test")
 @Timeout(60)
 class VConnDemoApplicationTests {
 
@@ -41,7 +43,7 @@ class VConnDemoApplicationTests {
 		String runtime = get("/actuator/vconn").body();
 		assertThat(JsonPath.<Integer>read(runtime, "$.limits.maxConnections")).isEqualTo(1000);
 		assertThat(JsonPath.<Integer>read(runtime, "$.adoptions.succeeded")).isEqualTo(1);
-		assertThat(JsonPath.<String>read(runtime, "$.hooks[0].name")).isEqualTo("demo");
+		assertThat(JsonPath.<String>read(runtime, "$.hooks[0].name")).isEqualTo("intercept");
 		assertThat(metric("vconn.adoptions?tag=outcome:success")).isEqualTo(1.0);
 
 		await().atMost(Duration.ofSeconds(20)).until(() -> get("/actuator/vconn/" + id).statusCode() == 404);

@@ -2,10 +2,9 @@ package dev.vconn.demo.intercept;
 
 import java.util.Locale;
 
+import dev.vconn.demo.DemoProperties.Style;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-
-import dev.vconn.demo.DemoProperties.Style;
 
 /**
  * Counts the intercept's connects to the origin: {@code demo.origin.connects}, tagged

@@ -1,13 +1,12 @@
 package dev.vconn.demo.intercept;
 
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
-import org.jspecify.annotations.Nullable;
-
 import dev.vconn.Continuation;
 import dev.vconn.Tunnel;
 import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The same intercept as {@link VioIntercept} in a few lines: connect to the origin without

@@ -6,16 +6,15 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.Lock;
 
 import com.sun.jna.LastErrorException;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
-import org.jspecify.annotations.Nullable;
-
 import dev.vconn.Continuation;
 import dev.vconn.IOBuffer;
 import dev.vconn.IOBufferReader;
 import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
 import dev.vconn.VIO;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Serves one server-intercepted transaction the way Traffic Server's {@code intercept} example

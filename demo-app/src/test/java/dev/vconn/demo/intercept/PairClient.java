@@ -8,14 +8,13 @@ import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.Lock;
 
-import org.jspecify.annotations.Nullable;
-
 import dev.vconn.Continuation;
 import dev.vconn.IOBuffer;
 import dev.vconn.IOBufferReader;
 import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
 import dev.vconn.VIO;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Plays the listener on the active end of a VConn pair: writes a request, reads the response
