@@ -3,23 +3,35 @@ package dev.vconn.autoconfigure;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import dev.vconn.AbortCause;
 import dev.vconn.AdoptionFailureReason;
 import dev.vconn.AdoptionSource;
 import dev.vconn.CloseKind;
+import dev.vconn.TunnelResult;
 import dev.vconn.VConn;
 import dev.vconn.VConnListener;
+import dev.vconn.intercept.InterceptOutcome;
 
 /**
  * A {@link VConnListener} that keeps running totals of a runtime's adoptions, failures, aborts,
- * closes and bytes, for the {@code vconn} actuator endpoint. It works without Micrometer.
+ * closes, bytes, tunnels, intercepts and intercept listener rejections, for the {@code vconn}
+ * actuator endpoint. It works without Micrometer.
  *
  * <p><b>Accounting:</b> totals count from the moment the listener is added to a runtime's
  * builder, so {@link #adoptions()} equals the sum of {@link #closedByKind()} plus the runtime's
  * {@link dev.vconn.VConnRuntime#activeCount()} at any quiet moment.
+ *
+ * <p><b>Bounds:</b> intercepts are kept by hook name; hook names are meant to be few and fixed
+ * (see {@link dev.vconn.intercept.InterceptHook#name()}), and past {@link #MAX_HOOK_NAMES}
+ * distinct names further ones are counted under {@link #OTHER_HOOKS}.
  *
  * <p><b>Threads:</b> callbacks and getters are thread-safe and never block; getters read each
  * counter without a global snapshot, so totals read while connections come and go may be off by
@@ -30,6 +42,19 @@ import dev.vconn.VConnListener;
  * @since 0.1.0
  */
 public final class VConnStatistics implements VConnListener {
+
+	/** The most distinct hook names counted one by one. */
+	public static final int MAX_HOOK_NAMES = 100;
+
+	/** The hook name that intercepts of hooks past {@link #MAX_HOOK_NAMES} are counted under. */
+	public static final String OTHER_HOOKS = "other";
+
+	/** The statuses an intercept listener answers a rejected client with, in order. */
+	private static final int[] REJECTION_STATUSES = { 400, 408, 431, 502, 503 };
+
+	private static final InterceptOutcome[] OUTCOMES = InterceptOutcome.values();
+
+	private static final TunnelResult.End[] ENDS = TunnelResult.End.values();
 
 	private final LongAdder[] adoptions = adders(AdoptionSource.values().length);
 
@@ -43,11 +68,26 @@ public final class VConnStatistics implements VConnListener {
 
 	private final LongAdder bytesOut = new LongAdder();
 
+	private final LongAdder tunnelsStarted = new LongAdder();
+
+	private final AtomicLong tunnelsActive = new AtomicLong();
+
+	private final LongAdder[] tunnelsEnded = adders(ENDS.length);
+
+	private final LongAdder tunnelsSpliced = new LongAdder();
+
+	private final ConcurrentMap<String, LongAdder[]> intercepts = new ConcurrentHashMap<>();
+
+	private final ConcurrentMap<Integer, LongAdder> rejections = new ConcurrentHashMap<>();
+
 	/**
 	 * Creates a listener with every total at zero. Add it to a runtime with
 	 * {@link dev.vconn.VConnRuntime.Builder#addListener}.
 	 */
 	public VConnStatistics() {
+		for (int status : REJECTION_STATUSES) {
+			this.rejections.put(status, new LongAdder());
+		}
 	}
 
 	@Override
@@ -78,6 +118,36 @@ public final class VConnStatistics implements VConnListener {
 		if (sent > 0) {
 			this.bytesOut.add(sent);
 		}
+	}
+
+	@Override
+	public void onTunnelStarted(VConn a, VConn b) {
+		this.tunnelsStarted.increment();
+		this.tunnelsActive.incrementAndGet();
+	}
+
+	@Override
+	public void onTunnelEnded(TunnelResult result) {
+		this.tunnelsActive.decrementAndGet();
+		this.tunnelsEnded[result.end().ordinal()].increment();
+		if (result.spliced()) {
+			this.tunnelsSpliced.increment();
+		}
+	}
+
+	@Override
+	public void onIntercept(String hook, InterceptOutcome outcome) {
+		LongAdder[] counts = this.intercepts.get(hook);
+		if (counts == null) {
+			String name = (this.intercepts.size() < MAX_HOOK_NAMES) ? hook : OTHER_HOOKS;
+			counts = this.intercepts.computeIfAbsent(name, (key) -> adders(OUTCOMES.length));
+		}
+		counts[outcome.ordinal()].increment();
+	}
+
+	@Override
+	public void onListenerRejection(int status) {
+		this.rejections.computeIfAbsent(status, (key) -> new LongAdder()).increment();
 	}
 
 	/**
@@ -160,10 +230,98 @@ public final class VConnStatistics implements VConnListener {
 		return this.bytesOut.sum();
 	}
 
+	/**
+	 * Tunnels started, whether by an intercept listener's pass-through or by the application.
+	 * @return the total
+	 */
+	public long tunnels() {
+		return this.tunnelsStarted.sum();
+	}
+
+	/**
+	 * Tunnels started and not yet ended.
+	 * @return the count
+	 */
+	public long activeTunnels() {
+		return Math.max(0, this.tunnelsActive.get());
+	}
+
+	/**
+	 * Tunnels that ended, by how they ended.
+	 * @return an unmodifiable map with an entry for every {@link TunnelResult.End}
+	 */
+	public Map<TunnelResult.End, Long> tunnelsByEnd() {
+		return totals(TunnelResult.End.class, this.tunnelsEnded);
+	}
+
+	/**
+	 * Tunnels that ended having moved their bytes with zero-copy {@code splice(2)}.
+	 * @return the total
+	 */
+	public long splicedTunnels() {
+		return this.tunnelsSpliced.sum();
+	}
+
+	/**
+	 * Transactions claimed by a hook, or on which a hook threw, whatever the hook and outcome.
+	 * @return the total
+	 */
+	public long intercepts() {
+		long sum = 0;
+		for (LongAdder[] counts : this.intercepts.values()) {
+			sum += sum(counts);
+		}
+		return sum;
+	}
+
+	/**
+	 * Intercepts of one hook, by outcome.
+	 * @param hook the hook's {@link dev.vconn.intercept.InterceptHook#name()}
+	 * @return an unmodifiable map with an entry for every outcome, zeros for a hook never seen
+	 */
+	public Map<InterceptOutcome, Long> interceptsOf(String hook) {
+		LongAdder[] counts = this.intercepts.get(hook);
+		return totals(InterceptOutcome.class, (counts != null) ? counts : adders(OUTCOMES.length));
+	}
+
+	/**
+	 * Intercepts by hook name and outcome, for every hook name seen so far.
+	 * @return an unmodifiable map, sorted by hook name
+	 */
+	public Map<String, Map<InterceptOutcome, Long>> interceptsByHook() {
+		Map<String, Map<InterceptOutcome, Long>> result = new TreeMap<>();
+		this.intercepts.forEach((hook, counts) -> result.put(hook, totals(InterceptOutcome.class, counts)));
+		return Collections.unmodifiableMap(result);
+	}
+
+	/**
+	 * Clients an intercept listener answered with an error status and closed, whatever the status.
+	 * @return the total
+	 */
+	public long listenerRejections() {
+		long sum = 0;
+		for (LongAdder count : this.rejections.values()) {
+			sum += count.sum();
+		}
+		return sum;
+	}
+
+	/**
+	 * Intercept listener rejections by HTTP status.
+	 * @return an unmodifiable map, ordered by status, with entries for 400, 408, 431, 502 and 503
+	 * at least
+	 */
+	public Map<Integer, Long> listenerRejectionsByStatus() {
+		Map<Integer, Long> result = new TreeMap<>();
+		this.rejections.forEach((status, count) -> result.put(status, count.sum()));
+		return Collections.unmodifiableMap(new LinkedHashMap<>(result));
+	}
+
 	@Override
 	public String toString() {
 		return "VConnStatistics[adoptions=" + adoptions() + ", failures=" + adoptionFailures() + ", aborts=" + aborts()
-				+ ", closed=" + closed() + "]";
+				+ ", closed=" + closed() + ", tunnels=" + tunnels() + ", intercepts=" + intercepts()
+				+ ", rejections=" + listenerRejections() + "]";
 	}
 
 	private static LongAdder[] adders(int count) {
