@@ -85,8 +85,10 @@ public final class VConnRuntime implements AutoCloseable {
 	}
 
 	/**
-	 * The connection limit.
-	 * @return the most VConns alive at once, 0 for no limit
+	 * The connection limit. It counts socket VConns only: the ends of a {@link VConnPair} own no
+	 * descriptor and never count toward it (as Traffic Server's PluginVCs do not count toward its
+	 * connection throttle), although {@link #activeCount()} includes them.
+	 * @return the most socket VConns alive at once, 0 for no limit
 	 */
 	public int maxConnections() {
 		return this.core.maxConnections();
@@ -126,7 +128,8 @@ public final class VConnRuntime implements AutoCloseable {
 	}
 
 	/**
-	 * The VConns alive now: adopted or connected and not yet closed.
+	 * The VConns alive now: adopted or connected and not yet closed, and the ends of
+	 * {@link VConnPair}s not yet closed (each end counts once).
 	 * @return the count
 	 */
 	public int activeCount() {
@@ -254,8 +257,9 @@ public final class VConnRuntime implements AutoCloseable {
 		}
 
 		/**
-		 * The most VConns alive at once; further adoptions and connects fail with
-		 * {@link AdoptionFailureReason#LIMIT_REACHED}. Default 0: no limit.
+		 * The most socket VConns alive at once; further adoptions and connects fail with
+		 * {@link AdoptionFailureReason#LIMIT_REACHED}. {@link VConnPair} ends are not counted.
+		 * Default 0: no limit.
 		 * @param maxConnections the limit, 0 for none
 		 * @return this builder
 		 */
