@@ -25,13 +25,14 @@ import org.springframework.context.SmartLifecycle;
  * <p><b>Start:</b> in phase {@link #PHASE}, after the web server has started (Spring Boot starts
  * it in phase {@code WebServerApplicationContext.START_STOP_LIFECYCLE_PHASE}), so the default
  * origin, the application's own web server port, is known. The origin is
- * {@code vconn.listener.origin} when set, else that web server; with neither, connections no hook
+ * {@code vconn.listener.origin} when set, else that web server; with neither, requests no hook
  * claims get 502. A port in use (or an address that cannot be bound) fails start-up with an
  * {@link InterceptListenerBindException}.
  *
  * <p><b>Stop:</b> in the same phase, so before Spring Boot's graceful web server shutdown and
- * before the {@link VConnRuntime} stops: the listener stops accepting and closes the connections
- * whose request head is still being read; then the runtime lets the connections already handed to
+ * before the {@link VConnRuntime} stops: the listener stops accepting and closes idle client
+ * connections (busy ones close after their current response; in connection mode, the connections
+ * whose request head is still being read); then the runtime lets the connections already handed to
  * a hook or tunnelled finish for {@code vconn.shutdown.timeout}, and aborts the rest (abort cause
  * {@code shutdown}).
  *
@@ -106,6 +107,8 @@ public final class InterceptListenerLifecycle implements SmartLifecycle {
 					.maxHeaderSize((int) this.properties.getMaxHeaderSize().toBytes())
 					.headerTimeout(this.properties.getHeaderTimeout())
 					.origin(origin)
+					.perTransaction(this.properties.isPerTransaction())
+					.forwardedHeaders(this.properties.isForwardedHeaders())
 					.splice(this.properties.isSplice())
 					.start();
 			}
@@ -120,7 +123,8 @@ public final class InterceptListenerLifecycle implements SmartLifecycle {
 			this.listener = started;
 			this.running = true;
 			if (logger.isInfoEnabled()) {
-				logger.info("VConn intercept listener started on " + hostAndPort(started.address()) + ", "
+				logger.info("VConn intercept listener started on " + hostAndPort(started.address()) + " ("
+						+ (this.properties.isPerTransaction() ? "per-transaction" : "connection") + " mode), "
 						+ describeOrigin(origin) + ", " + this.hooks.size() + " intercept hooks");
 			}
 		}
@@ -164,7 +168,7 @@ public final class InterceptListenerLifecycle implements SmartLifecycle {
 
 	private String describeOrigin(@Nullable InetSocketAddress origin) {
 		if (origin == null) {
-			return "no origin (no web server and no vconn.listener.origin): connections no hook claims get 502";
+			return "no origin (no web server and no vconn.listener.origin): requests no hook claims get 502";
 		}
 		String source = (this.properties.getOrigin() != null) ? "vconn.listener.origin" : "the application's web server";
 		return "origin " + hostAndPort(origin) + " (" + source + ")";

@@ -230,8 +230,8 @@ public class VConnProperties implements Validator {
 
 	/**
 	 * VConn's own HTTP traffic listener ({@code vconn.listener.*}), an
-	 * {@link dev.vconn.intercept.InterceptListener} that offers each client's first request to the
-	 * intercept hooks and tunnels the connections no hook claims to the origin.
+	 * {@link dev.vconn.intercept.InterceptListener} that offers requests to the intercept hooks and
+	 * sends the ones no hook claims to the origin.
 	 */
 	public static class Listener {
 
@@ -273,7 +273,21 @@ public class VConnProperties implements Validator {
 		private @Nullable String origin;
 
 		/**
-		 * Whether pass-through tunnels move bytes with zero-copy splice(2) where both sockets
+		 * Whether every request on a keep-alive connection is a transaction that runs the hooks,
+		 * unclaimed ones going to the origin over pooled connections. When false (connection
+		 * mode), hooks see only the first request of a connection, and a connection no hook
+		 * claims is tunnelled to the origin as a whole.
+		 */
+		private boolean perTransaction = true;
+
+		/**
+		 * Whether requests forwarded to the origin get Via and X-Forwarded-For headers
+		 * (per-transaction mode).
+		 */
+		private boolean forwardedHeaders = true;
+
+		/**
+		 * Whether connection-mode tunnels move bytes with zero-copy splice(2) where both sockets
 		 * are epoll TCP sockets, rather than copying them through the JVM.
 		 */
 		private boolean splice = true;
@@ -341,6 +355,22 @@ public class VConnProperties implements Validator {
 			else {
 				this.origin = null;
 			}
+		}
+
+		public boolean isPerTransaction() {
+			return this.perTransaction;
+		}
+
+		public void setPerTransaction(boolean perTransaction) {
+			this.perTransaction = perTransaction;
+		}
+
+		public boolean isForwardedHeaders() {
+			return this.forwardedHeaders;
+		}
+
+		public void setForwardedHeaders(boolean forwardedHeaders) {
+			this.forwardedHeaders = forwardedHeaders;
 		}
 
 		public boolean isSplice() {

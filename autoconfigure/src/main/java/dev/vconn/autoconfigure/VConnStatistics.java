@@ -4,8 +4,11 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,11 +22,13 @@ import dev.vconn.TunnelResult;
 import dev.vconn.VConn;
 import dev.vconn.VConnListener;
 import dev.vconn.intercept.InterceptOutcome;
+import dev.vconn.intercept.InterceptType;
+import dev.vconn.intercept.TransactionPath;
 
 /**
  * A {@link VConnListener} that keeps running totals of a runtime's adoptions, failures, aborts,
- * closes, bytes, tunnels, intercepts and intercept listener rejections, for the {@code vconn}
- * actuator endpoint. It works without Micrometer.
+ * closes, bytes, tunnels, and of its intercept listeners' intercepts, transactions and rejections,
+ * for the {@code vconn} actuator endpoint. It works without Micrometer.
  *
  * <p><b>Accounting:</b> totals count from the moment the listener is added to a runtime's
  * builder, so {@link #adoptions()} equals the sum of {@link #closedByKind()} plus the runtime's
@@ -52,7 +57,14 @@ public final class VConnStatistics implements VConnListener {
 	/** The statuses an intercept listener answers a rejected client with, in order. */
 	private static final int[] REJECTION_STATUSES = { 400, 408, 431, 502, 503 };
 
+	/** The status classes of finished transactions, {@code none} for connections handed over. */
+	private static final List<String> STATUS_CLASSES = List.of("1xx", "2xx", "3xx", "4xx", "5xx", "none");
+
+	private static final InterceptType[] TYPES = InterceptType.values();
+
 	private static final InterceptOutcome[] OUTCOMES = InterceptOutcome.values();
+
+	private static final TransactionPath[] PATHS = TransactionPath.values();
 
 	private static final TunnelResult.End[] ENDS = TunnelResult.End.values();
 
@@ -76,7 +88,11 @@ public final class VConnStatistics implements VConnListener {
 
 	private final LongAdder tunnelsSpliced = new LongAdder();
 
+	/** Intercepts by hook name, each indexed {@code type * OUTCOMES.length + outcome}. */
 	private final ConcurrentMap<String, LongAdder[]> intercepts = new ConcurrentHashMap<>();
+
+	/** Transactions indexed {@code path * STATUS_CLASSES.size() + class}. */
+	private final LongAdder[] transactions = adders(PATHS.length * STATUS_CLASSES.size());
 
 	private final ConcurrentMap<Integer, LongAdder> rejections = new ConcurrentHashMap<>();
 
@@ -136,13 +152,18 @@ public final class VConnStatistics implements VConnListener {
 	}
 
 	@Override
-	public void onIntercept(String hook, InterceptOutcome outcome) {
+	public void onIntercept(String hook, InterceptType type, InterceptOutcome outcome) {
 		LongAdder[] counts = this.intercepts.get(hook);
 		if (counts == null) {
 			String name = (this.intercepts.size() < MAX_HOOK_NAMES) ? hook : OTHER_HOOKS;
-			counts = this.intercepts.computeIfAbsent(name, (key) -> adders(OUTCOMES.length));
+			counts = this.intercepts.computeIfAbsent(name, (key) -> adders(TYPES.length * OUTCOMES.length));
 		}
-		counts[outcome.ordinal()].increment();
+		counts[type.ordinal() * OUTCOMES.length + outcome.ordinal()].increment();
+	}
+
+	@Override
+	public void onTransactionCompleted(TransactionPath path, int status) {
+		this.transactions[path.ordinal() * STATUS_CLASSES.size() + statusClassIndex(status)].increment();
 	}
 
 	@Override
@@ -263,7 +284,8 @@ public final class VConnStatistics implements VConnListener {
 	}
 
 	/**
-	 * Transactions claimed by a hook, or on which a hook threw, whatever the hook and outcome.
+	 * Transactions claimed by a hook, or on which a hook threw, whatever the hook, type and
+	 * outcome.
 	 * @return the total
 	 */
 	public long intercepts() {
@@ -275,23 +297,106 @@ public final class VConnStatistics implements VConnListener {
 	}
 
 	/**
-	 * Intercepts of one hook, by outcome.
+	 * Intercepts of one hook, by outcome, whatever their type.
 	 * @param hook the hook's {@link dev.vconn.intercept.InterceptHook#name()}
 	 * @return an unmodifiable map with an entry for every outcome, zeros for a hook never seen
 	 */
 	public Map<InterceptOutcome, Long> interceptsOf(String hook) {
-		LongAdder[] counts = this.intercepts.get(hook);
-		return totals(InterceptOutcome.class, (counts != null) ? counts : adders(OUTCOMES.length));
+		Map<InterceptOutcome, Long> totals = new EnumMap<>(InterceptOutcome.class);
+		for (InterceptOutcome outcome : OUTCOMES) {
+			long sum = 0;
+			for (InterceptType type : TYPES) {
+				sum += interceptsOf(hook, type).get(outcome);
+			}
+			totals.put(outcome, sum);
+		}
+		return Collections.unmodifiableMap(totals);
 	}
 
 	/**
-	 * Intercepts by hook name and outcome, for every hook name seen so far.
-	 * @return an unmodifiable map, sorted by hook name
+	 * Intercepts of one hook and type, by outcome.
+	 * @param hook the hook's {@link dev.vconn.intercept.InterceptHook#name()}
+	 * @param type how the hook claimed the transactions
+	 * @return an unmodifiable map with an entry for every outcome, zeros for a hook never seen
 	 */
-	public Map<String, Map<InterceptOutcome, Long>> interceptsByHook() {
-		Map<String, Map<InterceptOutcome, Long>> result = new TreeMap<>();
-		this.intercepts.forEach((hook, counts) -> result.put(hook, totals(InterceptOutcome.class, counts)));
-		return Collections.unmodifiableMap(result);
+	public Map<InterceptOutcome, Long> interceptsOf(String hook, InterceptType type) {
+		LongAdder[] counts = this.intercepts.get(hook);
+		Map<InterceptOutcome, Long> totals = new EnumMap<>(InterceptOutcome.class);
+		for (InterceptOutcome outcome : OUTCOMES) {
+			totals.put(outcome,
+					(counts != null) ? counts[type.ordinal() * OUTCOMES.length + outcome.ordinal()].sum() : 0L);
+		}
+		return Collections.unmodifiableMap(totals);
+	}
+
+	/**
+	 * The hook names seen so far.
+	 * @return an unmodifiable, sorted set
+	 */
+	public Set<String> interceptingHooks() {
+		return Collections.unmodifiableSet(new TreeSet<>(this.intercepts.keySet()));
+	}
+
+	/**
+	 * Transactions an intercept listener finished, whatever the path and status.
+	 * @return the total
+	 */
+	public long transactions() {
+		return sum(this.transactions);
+	}
+
+	/**
+	 * Finished transactions by the way they were served.
+	 * @return an unmodifiable map with an entry for every path
+	 */
+	public Map<TransactionPath, Long> transactionsByPath() {
+		Map<TransactionPath, Long> totals = new EnumMap<>(TransactionPath.class);
+		for (TransactionPath path : PATHS) {
+			long sum = 0;
+			for (int i = 0; i < STATUS_CLASSES.size(); i++) {
+				sum += this.transactions[path.ordinal() * STATUS_CLASSES.size() + i].sum();
+			}
+			totals.put(path, sum);
+		}
+		return Collections.unmodifiableMap(totals);
+	}
+
+	/**
+	 * Finished transactions by the class of the response status sent to the client:
+	 * {@code 1xx} to {@code 5xx}, or {@code none} for connections handed over to an intercept.
+	 * @return an unmodifiable map with an entry for every class, in that order
+	 */
+	public Map<String, Long> transactionsByStatusClass() {
+		Map<String, Long> totals = new LinkedHashMap<>();
+		for (int i = 0; i < STATUS_CLASSES.size(); i++) {
+			long sum = 0;
+			for (TransactionPath path : PATHS) {
+				sum += this.transactions[path.ordinal() * STATUS_CLASSES.size() + i].sum();
+			}
+			totals.put(STATUS_CLASSES.get(i), sum);
+		}
+		return Collections.unmodifiableMap(totals);
+	}
+
+	/**
+	 * The status class a transaction is counted under.
+	 * @param status the response status, or 0 when the connection was handed over
+	 * @return {@code 1xx} to {@code 5xx}, or {@code none}
+	 */
+	public static String statusClass(int status) {
+		return STATUS_CLASSES.get(statusClassIndex(status));
+	}
+
+	/**
+	 * Every status class, in order.
+	 * @return {@code 1xx} to {@code 5xx}, then {@code none}
+	 */
+	public static List<String> statusClasses() {
+		return STATUS_CLASSES;
+	}
+
+	private static int statusClassIndex(int status) {
+		return (status >= 100 && status <= 599) ? status / 100 - 1 : STATUS_CLASSES.size() - 1;
 	}
 
 	/**
@@ -321,7 +426,7 @@ public final class VConnStatistics implements VConnListener {
 	public String toString() {
 		return "VConnStatistics[adoptions=" + adoptions() + ", failures=" + adoptionFailures() + ", aborts=" + aborts()
 				+ ", closed=" + closed() + ", tunnels=" + tunnels() + ", intercepts=" + intercepts()
-				+ ", rejections=" + listenerRejections() + "]";
+				+ ", transactions=" + transactions() + ", rejections=" + listenerRejections() + "]";
 	}
 
 	private static LongAdder[] adders(int count) {

@@ -38,7 +38,8 @@ class DocumentationTests {
 				"vconn.write-buffer.low-water-mark", "vconn.write-buffer.high-water-mark", "vconn.shutdown.timeout",
 				"vconn.listener.enabled", "vconn.listener.address", "vconn.listener.port",
 				"vconn.listener.max-header-size", "vconn.listener.header-timeout", "vconn.listener.origin",
-				"vconn.listener.splice", "management.health.vconn.enabled", "management.endpoint.vconn.access");
+				"vconn.listener.per-transaction", "vconn.listener.forwarded-headers", "vconn.listener.splice",
+				"management.health.vconn.enabled", "management.endpoint.vconn.access");
 		Map<String, List<String>> rows = tableRows(read("configuration.md"));
 		assertThat(rows.keySet()).containsExactlyInAnyOrderElementsOf(
 				properties.keySet().stream().map((name) -> "`" + name + "`").toList());

@@ -19,6 +19,8 @@ import dev.vconn.autoconfigure.listener.HelloResponder;
 import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptListener;
 import dev.vconn.intercept.InterceptOutcome;
+import dev.vconn.intercept.InterceptType;
+import dev.vconn.intercept.TransactionPath;
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -49,6 +51,10 @@ class InterceptListenerAutoConfigurationTests {
 
 	private final ApplicationContextRunner listenerRunner = this.contextRunner
 		.withPropertyValues("vconn.listener.enabled=true", "vconn.listener.port=0");
+
+	/** Connection mode: an unclaimed connection is one tunnel to the origin. */
+	private final ApplicationContextRunner connectionModeRunner = this.listenerRunner
+		.withPropertyValues("vconn.listener.per-transaction=false");
 
 	@Test
 	void listenerIsOffByDefault() {
@@ -85,7 +91,7 @@ class InterceptListenerAutoConfigurationTests {
 
 	@Test
 	void withoutWebServerOrOriginUnclaimedConnectionsGet502() {
-		this.listenerRunner.run((context) -> {
+		this.connectionModeRunner.run((context) -> {
 			InterceptListener listener = listener(context);
 			assertThat(listener.origin()).isNull();
 			String response = RawHttp.exchange(listener.address().getPort(), HEAD);
@@ -97,12 +103,88 @@ class InterceptListenerAutoConfigurationTests {
 	}
 
 	@Test
-	void originPropertyIsResolvedAndUnclaimedConnectionsAreTunnelledToItUnchanged() throws Exception {
+	void inPerTransactionModeRejectionsAreCountedByStatusAndCloseTheConnection() {
+		this.listenerRunner.withPropertyValues("vconn.listener.max-header-size=1KB", "vconn.listener.header-timeout=200ms")
+			.run((context) -> {
+				int port = listener(context).address().getPort();
+				RawHttp.exchange(port, HEAD);
+				RawHttp.exchange(port, "GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + "x".repeat(1500) + "\r\n\r\n");
+				RawHttp.exchange(port, "\u0001 garbage\r\n\r\n");
+				try (Socket slow = RawHttp.connect(port)) {
+					slow.getOutputStream().write(ascii("GET / HTTP/1.1\r\n"));
+					slow.getInputStream().readAllBytes();
+				}
+				VConnStatistics statistics = context.getBean(VConnStatistics.class);
+				await().atMost(WAIT).until(() -> statistics.listenerRejections() == 4);
+				assertThat(statistics.listenerRejectionsByStatus()).containsEntry(502, 1L)
+					.containsEntry(431, 1L)
+					.containsEntry(400, 1L)
+					.containsEntry(408, 1L);
+				assertThat(statistics.transactions()).isZero();
+			});
+	}
+
+	@Test
+	void eachRequestOfAKeepAliveConnectionIsForwardedToTheOriginWithForwardedHeaders() throws Exception {
 		try (ServerSocket origin = origin()) {
 			this.listenerRunner.withPropertyValues("vconn.listener.origin=localhost:" + origin.getLocalPort())
 				.run((context) -> {
 					InterceptListener listener = listener(context);
 					assertThat(listener.origin()).isEqualTo(new InetSocketAddress("localhost", origin.getLocalPort()));
+					VConnStatistics statistics = context.getBean(VConnStatistics.class);
+					try (Socket client = RawHttp.connect(listener.address().getPort())) {
+						client.getOutputStream().write(HEAD);
+						try (Socket upstream = accept(origin)) {
+							for (int i = 1; i <= 2; i++) {
+								String forwarded = readHead(upstream.getInputStream());
+								assertThat(forwarded).startsWith("GET /stream HTTP/1.1\r\n")
+									.contains("X-Trace: 1\r\n")
+									.containsIgnoringCase("via: 1.1 vconn")
+									.containsIgnoringCase("x-forwarded-for: 127.0.0.1");
+								upstream.getOutputStream()
+									.write(ascii("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok" + i));
+								String response = readHead(client.getInputStream());
+								assertThat(response).startsWith("HTTP/1.1 200 OK\r\n");
+								assertThat(client.getInputStream().readNBytes(3)).isEqualTo(ascii("ok" + i));
+								if (i == 1) {
+									// the same client connection, and the same pooled origin connection
+									client.getOutputStream().write(HEAD);
+								}
+							}
+						}
+					}
+					await().atMost(WAIT).until(() -> statistics.transactions() == 2);
+					assertThat(statistics.transactionsByPath()).containsEntry(TransactionPath.PASS_THROUGH, 2L);
+					assertThat(statistics.transactionsByStatusClass()).containsEntry("2xx", 2L);
+					assertThat(statistics.tunnels()).isZero();
+				});
+		}
+	}
+
+	@Test
+	void forwardedHeadersCanBeTurnedOff() throws Exception {
+		try (ServerSocket origin = origin()) {
+			this.listenerRunner
+				.withPropertyValues("vconn.listener.origin=127.0.0.1:" + origin.getLocalPort(),
+						"vconn.listener.forwarded-headers=false")
+				.run((context) -> {
+					try (Socket client = RawHttp.connect(listener(context).address().getPort())) {
+						client.getOutputStream().write(HEAD);
+						try (Socket upstream = accept(origin)) {
+							assertThat(readHead(upstream.getInputStream())).doesNotContainIgnoringCase("via:")
+								.doesNotContainIgnoringCase("x-forwarded-for:");
+						}
+					}
+				});
+		}
+	}
+
+	@Test
+	void inConnectionModeUnclaimedConnectionsAreTunnelledToTheOriginUnchanged() throws Exception {
+		try (ServerSocket origin = origin()) {
+			this.connectionModeRunner.withPropertyValues("vconn.listener.origin=localhost:" + origin.getLocalPort())
+				.run((context) -> {
+					InterceptListener listener = listener(context);
 					VConnStatistics statistics = context.getBean(VConnStatistics.class);
 					try (Socket client = RawHttp.connect(listener.address().getPort())) {
 						client.getOutputStream().write(HEAD);
@@ -114,7 +196,8 @@ class InterceptListenerAutoConfigurationTests {
 							assertThat(client.getInputStream().readAllBytes()).isEqualTo(response);
 						}
 					}
-					await().atMost(WAIT).until(() -> statistics.tunnelsByEnd().values().stream().mapToLong(Long::longValue).sum() == 1);
+					await().atMost(WAIT)
+						.until(() -> statistics.tunnelsByEnd().values().stream().mapToLong(Long::longValue).sum() == 1);
 					assertThat(statistics.tunnels()).isEqualTo(1);
 					assertThat(statistics.activeTunnels()).isZero();
 					assertThat(statistics.adoptionsBySource()).containsEntry(AdoptionSource.INTERCEPT, 1L)
@@ -125,7 +208,7 @@ class InterceptListenerAutoConfigurationTests {
 
 	@Test
 	void maxHeaderSizeAndHeaderTimeoutPropertiesApply() {
-		this.listenerRunner.withPropertyValues("vconn.listener.max-header-size=1KB", "vconn.listener.header-timeout=200ms")
+		this.connectionModeRunner.withPropertyValues("vconn.listener.max-header-size=1KB", "vconn.listener.header-timeout=200ms")
 			.run((context) -> {
 				int port = listener(context).address().getPort();
 				String big = "GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + "x".repeat(1500) + "\r\n\r\n";
@@ -142,23 +225,30 @@ class InterceptListenerAutoConfigurationTests {
 	}
 
 	@Test
-	void hookBeansClaimTransactions() {
+	void hookBeansTakeConnectionsOverAndServeTransactions() {
 		this.listenerRunner.withBean(HelloHook.class).run((context) -> {
 			assertThat(context.getBean(InterceptHookRegistry.class).hooks()).hasSize(1);
-			String response = RawHttp.exchange(listener(context).address().getPort(),
-					"GET /hooked HTTP/1.1\r\nHost: a\r\n\r\n");
-			assertThat(response)
+			int port = listener(context).address().getPort();
+			String hooked = RawHttp.exchange(port, "GET /hooked HTTP/1.1\r\nHost: a\r\n\r\n");
+			assertThat(hooked)
 				.isEqualTo(new String(new HelloResponder("GET /hooked").response(), StandardCharsets.ISO_8859_1));
+			String served = RawHttp.exchange(port, "GET /served HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+			assertThat(served).startsWith("HTTP/1.1 200 OK\r\n").endsWith("\r\n\r\nHello from the hook: GET /served\n");
 			VConnStatistics statistics = context.getBean(VConnStatistics.class);
-			await().atMost(WAIT).until(() -> statistics.intercepts() == 1);
-			assertThat(statistics.interceptsOf("hello")).containsEntry(InterceptOutcome.ACCEPTED, 1L);
+			await().atMost(WAIT).until(() -> statistics.transactions() == 2);
+			assertThat(statistics.interceptsOf("hello", InterceptType.INTERCEPT))
+				.containsEntry(InterceptOutcome.ACCEPTED, 1L);
+			assertThat(statistics.interceptsOf("hello", InterceptType.SERVER_INTERCEPT))
+				.containsEntry(InterceptOutcome.ACCEPTED, 1L);
+			assertThat(statistics.transactionsByPath()).containsEntry(TransactionPath.INTERCEPTED, 1L)
+				.containsEntry(TransactionPath.SERVER_INTERCEPTED, 1L);
 		});
 	}
 
 	@Test
 	void stopClosesTheListenerFirstAndLetsLiveTunnelsFinish() throws Exception {
 		try (ServerSocket origin = origin()) {
-			this.listenerRunner
+			this.connectionModeRunner
 				.withPropertyValues("vconn.listener.origin=127.0.0.1:" + origin.getLocalPort(),
 						"vconn.shutdown.timeout=30s")
 				.run((context) -> {
@@ -201,7 +291,7 @@ class InterceptListenerAutoConfigurationTests {
 	@Test
 	void stopAbortsTunnelsStillAliveAfterTheShutdownTimeoutWithCauseShutdown() throws Exception {
 		try (ServerSocket origin = origin()) {
-			this.listenerRunner
+			this.connectionModeRunner
 				.withPropertyValues("vconn.listener.origin=127.0.0.1:" + origin.getLocalPort(),
 						"vconn.shutdown.timeout=200ms")
 				.run((context) -> {
@@ -231,7 +321,7 @@ class InterceptListenerAutoConfigurationTests {
 		assumeTrue(Epoll.isAvailable(), "splice needs epoll");
 		for (boolean splice : new boolean[] { true, false }) {
 			try (ServerSocket origin = origin()) {
-				this.listenerRunner
+				this.connectionModeRunner
 					.withPropertyValues("vconn.transport=epoll", "vconn.listener.splice=" + splice,
 							"vconn.listener.origin=127.0.0.1:" + origin.getLocalPort())
 					.run((context) -> {
@@ -356,6 +446,19 @@ class InterceptListenerAutoConfigurationTests {
 		Socket socket = origin.accept();
 		socket.setSoTimeout((int) WAIT.toMillis());
 		return socket;
+	}
+
+	/** Reads an HTTP head, up to and including its empty line. */
+	private static String readHead(InputStream in) throws IOException {
+		StringBuilder head = new StringBuilder();
+		while (head.indexOf("\r\n\r\n") < 0) {
+			int b = in.read();
+			if (b < 0) {
+				throw new IOException("end of stream after " + head);
+			}
+			head.append((char) b);
+		}
+		return head.toString();
 	}
 
 	/** Reads until end of stream or a reset. */

@@ -21,6 +21,7 @@ import dev.vconn.autoconfigure.metrics.MicrometerVConnListener;
 import dev.vconn.autoconfigure.metrics.VConnMeters;
 import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.InterceptOutcome;
+import dev.vconn.intercept.InterceptType;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -81,13 +82,17 @@ class VConnMetricsAutoConfigurationTests {
 	void interceptSeriesAreRegisteredForEveryHookOfTheRegistryAndRejectionSeriesForEveryStatus() {
 		this.contextRunner.withUserConfiguration(HookConfiguration.class).run((context) -> {
 			MeterRegistry registry = context.getBean(MeterRegistry.class);
-			assertThat(registry.find("vconn.intercepts").functionCounters()).hasSize(2 * 3)
+			assertThat(registry.find("vconn.intercepts").functionCounters()).hasSize(2 * 2 * 3)
 				.allSatisfy((counter) -> assertThat(counter.count()).isZero());
 			for (String hook : new String[] { "first", "second" }) {
-				for (String outcome : new String[] { "accepted", "accept_failed", "error" }) {
-					assertThat(counter(registry, "vconn.intercepts", "hook", hook, "outcome", outcome)).isZero();
+				for (String type : new String[] { "intercept", "server_intercept" }) {
+					for (String outcome : new String[] { "accepted", "accept_failed", "error" }) {
+						assertThat(counter(registry, "vconn.intercepts", "hook", hook, "type", type, "outcome", outcome))
+							.isZero();
+					}
 				}
 			}
+			assertThat(registry.find("vconn.transactions").functionCounters()).hasSize(3 * 6);
 			assertThat(registry.find("vconn.listener.rejections").functionCounters()).hasSize(5);
 			for (String status : new String[] { "400", "408", "431", "502", "503" }) {
 				assertThat(counter(registry, "vconn.listener.rejections", "status", status)).isZero();
@@ -102,9 +107,14 @@ class VConnMetricsAutoConfigurationTests {
 		this.contextRunner.run((context) -> {
 			MeterRegistry registry = context.getBean(MeterRegistry.class);
 			assertThat(registry.find("vconn.intercepts").functionCounters()).isEmpty();
-			context.getBean(MicrometerVConnListener.class).onIntercept("late", InterceptOutcome.ACCEPT_FAILED);
-			assertThat(counter(registry, "vconn.intercepts", "hook", "late", "outcome", "accept_failed")).isEqualTo(1.0);
-			assertThat(counter(registry, "vconn.intercepts", "hook", "late", "outcome", "accepted")).isZero();
+			context.getBean(MicrometerVConnListener.class)
+				.onIntercept("late", InterceptType.SERVER_INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
+			assertThat(counter(registry, "vconn.intercepts", "hook", "late", "type", "server_intercept", "outcome",
+					"accept_failed"))
+				.isEqualTo(1.0);
+			assertThat(counter(registry, "vconn.intercepts", "hook", "late", "type", "intercept", "outcome",
+					"accepted"))
+				.isZero();
 		});
 	}
 

@@ -47,6 +47,8 @@ class VConnPropertiesTests {
 		assertThat(listener.getMaxHeaderSize()).isEqualTo(DataSize.ofKilobytes(8));
 		assertThat(listener.getHeaderTimeout()).isEqualTo(Duration.ofSeconds(10));
 		assertThat(listener.getOrigin()).isNull();
+		assertThat(listener.isPerTransaction()).isTrue();
+		assertThat(listener.isForwardedHeaders()).isTrue();
 		assertThat(listener.isSplice()).isTrue();
 	}
 
@@ -55,7 +57,8 @@ class VConnPropertiesTests {
 		VConnProperties.Listener listener = bind(Map.of("vconn.listener.enabled", "true", "vconn.listener.address",
 				"0.0.0.0", "vconn.listener.port", "0", "vconn.listener.max-header-size", "16KB",
 				"vconn.listener.header-timeout", "30s", "vconn.listener.origin", "backend.internal:8443",
-				"vconn.listener.splice", "false"))
+				"vconn.listener.splice", "false", "vconn.listener.per-transaction", "false",
+				"vconn.listener.forwarded-headers", "false"))
 			.getListener();
 		assertThat(listener.isEnabled()).isTrue();
 		assertThat(listener.getAddress().isAnyLocalAddress()).isTrue();
@@ -64,6 +67,8 @@ class VConnPropertiesTests {
 		assertThat(listener.getHeaderTimeout()).isEqualTo(Duration.ofSeconds(30));
 		assertThat(listener.getOrigin()).isEqualTo("backend.internal:8443");
 		assertThat(listener.isSplice()).isFalse();
+		assertThat(listener.isPerTransaction()).isFalse();
+		assertThat(listener.isForwardedHeaders()).isFalse();
 	}
 
 	@ParameterizedTest(name = "{0}")

@@ -9,6 +9,8 @@ import dev.vconn.CloseKind;
 import dev.vconn.TunnelResult;
 import dev.vconn.VConn;
 import dev.vconn.intercept.InterceptOutcome;
+import dev.vconn.intercept.InterceptType;
+import dev.vconn.intercept.TransactionPath;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -85,30 +87,56 @@ class VConnStatisticsTests {
 	}
 
 	@Test
-	void countsInterceptsByHookAndOutcome() {
+	void countsInterceptsByHookTypeAndOutcome() {
 		VConnStatistics statistics = new VConnStatistics();
 		assertThat(statistics.interceptsOf("never")).hasSize(InterceptOutcome.values().length).containsValue(0L);
-		statistics.onIntercept("auth", InterceptOutcome.ACCEPTED);
-		statistics.onIntercept("auth", InterceptOutcome.ACCEPTED);
-		statistics.onIntercept("auth", InterceptOutcome.ACCEPT_FAILED);
-		statistics.onIntercept("audit", InterceptOutcome.ERROR);
+		statistics.onIntercept("auth", InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
+		statistics.onIntercept("auth", InterceptType.SERVER_INTERCEPT, InterceptOutcome.ACCEPTED);
+		statistics.onIntercept("auth", InterceptType.SERVER_INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
+		statistics.onIntercept("audit", InterceptType.INTERCEPT, InterceptOutcome.ERROR);
 		assertThat(statistics.intercepts()).isEqualTo(4);
 		assertThat(statistics.interceptsOf("auth")).containsEntry(InterceptOutcome.ACCEPTED, 2L)
 			.containsEntry(InterceptOutcome.ACCEPT_FAILED, 1L)
 			.containsEntry(InterceptOutcome.ERROR, 0L);
-		assertThat(statistics.interceptsByHook()).containsOnlyKeys("audit", "auth");
-		assertThat(statistics.interceptsByHook().get("audit")).containsEntry(InterceptOutcome.ERROR, 1L);
+		assertThat(statistics.interceptsOf("auth", InterceptType.SERVER_INTERCEPT))
+			.containsEntry(InterceptOutcome.ACCEPTED, 1L)
+			.containsEntry(InterceptOutcome.ACCEPT_FAILED, 1L);
+		assertThat(statistics.interceptsOf("auth", InterceptType.INTERCEPT)).containsEntry(InterceptOutcome.ACCEPTED, 1L)
+			.containsEntry(InterceptOutcome.ACCEPT_FAILED, 0L);
+		assertThat(statistics.interceptingHooks()).containsExactly("audit", "auth");
+		assertThat(statistics.interceptsOf("audit", InterceptType.INTERCEPT)).containsEntry(InterceptOutcome.ERROR, 1L);
 	}
 
 	@Test
 	void hookNamesPastTheLimitAreCountedAsOther() {
 		VConnStatistics statistics = new VConnStatistics();
 		for (int i = 0; i < VConnStatistics.MAX_HOOK_NAMES + 3; i++) {
-			statistics.onIntercept("hook-" + i, InterceptOutcome.ACCEPTED);
+			statistics.onIntercept("hook-" + i, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
 		}
-		assertThat(statistics.interceptsByHook()).hasSize(VConnStatistics.MAX_HOOK_NAMES + 1);
+		assertThat(statistics.interceptingHooks()).hasSize(VConnStatistics.MAX_HOOK_NAMES + 1);
 		assertThat(statistics.interceptsOf(VConnStatistics.OTHER_HOOKS)).containsEntry(InterceptOutcome.ACCEPTED, 3L);
 		assertThat(statistics.intercepts()).isEqualTo(VConnStatistics.MAX_HOOK_NAMES + 3);
+	}
+
+	@Test
+	void countsTransactionsByPathAndStatusClass() {
+		VConnStatistics statistics = new VConnStatistics();
+		assertThat(statistics.transactionsByStatusClass()).containsExactly(entry("1xx", 0L), entry("2xx", 0L),
+				entry("3xx", 0L), entry("4xx", 0L), entry("5xx", 0L), entry("none", 0L));
+		statistics.onTransactionCompleted(TransactionPath.PASS_THROUGH, 200);
+		statistics.onTransactionCompleted(TransactionPath.PASS_THROUGH, 204);
+		statistics.onTransactionCompleted(TransactionPath.PASS_THROUGH, 503);
+		statistics.onTransactionCompleted(TransactionPath.SERVER_INTERCEPTED, 404);
+		statistics.onTransactionCompleted(TransactionPath.INTERCEPTED, 0);
+		assertThat(statistics.transactions()).isEqualTo(5);
+		assertThat(statistics.transactionsByPath()).containsEntry(TransactionPath.PASS_THROUGH, 3L)
+			.containsEntry(TransactionPath.SERVER_INTERCEPTED, 1L)
+			.containsEntry(TransactionPath.INTERCEPTED, 1L);
+		assertThat(statistics.transactionsByStatusClass()).containsExactly(entry("1xx", 0L), entry("2xx", 2L),
+				entry("3xx", 0L), entry("4xx", 1L), entry("5xx", 1L), entry("none", 1L));
+		assertThat(VConnStatistics.statusClass(101)).isEqualTo("1xx");
+		assertThat(VConnStatistics.statusClass(599)).isEqualTo("5xx");
+		assertThat(VConnStatistics.statusClass(0)).isEqualTo("none");
 	}
 
 	@Test

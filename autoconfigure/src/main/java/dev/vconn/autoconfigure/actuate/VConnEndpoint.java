@@ -18,6 +18,7 @@ import dev.vconn.VConnRuntime;
 import dev.vconn.autoconfigure.VConnStatistics;
 import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptListener;
+import dev.vconn.intercept.InterceptType;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.Access;
@@ -107,16 +108,22 @@ public class VConnEndpoint {
 		VConnStatistics stats = this.statistics;
 		List<HookDescriptor> hookDescriptors = this.hooks.registrations().stream().map((registration) -> {
 			String name = registration.hook().name();
-			return new HookDescriptor(name, registration.order(), lowerCaseKeys(stats.interceptsOf(name)));
+			Map<String, Map<String, Long>> intercepts = new LinkedHashMap<>();
+			for (InterceptType type : InterceptType.values()) {
+				intercepts.put(lowerCase(type), lowerCaseKeys(stats.interceptsOf(name, type)));
+			}
+			return new HookDescriptor(name, registration.order(), intercepts);
 		}).toList();
 		Map<String, Long> rejections = new LinkedHashMap<>();
 		stats.listenerRejectionsByStatus().forEach((status, count) -> rejections.put(status.toString(), count));
+		TransactionsDescriptor transactions = new TransactionsDescriptor(stats.transactions(),
+				lowerCaseKeys(stats.transactionsByPath()), stats.transactionsByStatusClass());
 		InterceptListener interceptListener = this.listener.get();
 		ListenerDescriptor listenerDescriptor = (interceptListener != null)
 				? new ListenerDescriptor(true, interceptListener.isRunning(), hostAndPort(interceptListener.address()),
-						hostAndPort(interceptListener.origin()),
+						hostAndPort(interceptListener.origin()), transactions,
 						new CountsDescriptor(stats.listenerRejections(), rejections))
-				: new ListenerDescriptor(false, false, null, null,
+				: new ListenerDescriptor(false, false, null, null, transactions,
 						new CountsDescriptor(stats.listenerRejections(), rejections));
 		TunnelsDescriptor tunnels = new TunnelsDescriptor(stats.activeTunnels(), stats.tunnels(),
 				lowerCaseKeys(stats.tunnelsByEnd()), stats.splicedTunnels());
@@ -270,12 +277,25 @@ public class VConnEndpoint {
 	 * @param enabled whether there is one ({@code vconn.listener.enabled=true})
 	 * @param running whether it accepts connections
 	 * @param address the address it is bound to, {@code host:port}, or {@code null} without a listener
-	 * @param origin where connections no hook claims are tunnelled, {@code host:port}, or
-	 * {@code null} without a listener or an origin (such connections then get 502)
+	 * @param origin where requests no hook claims go, {@code host:port}, or {@code null} without a
+	 * listener or an origin (such requests then get 502)
+	 * @param transactions the transactions it finished
 	 * @param rejections clients answered with an error status and closed, by status
 	 */
 	public record ListenerDescriptor(boolean enabled, boolean running, @Nullable String address,
-			@Nullable String origin, CountsDescriptor rejections) {
+			@Nullable String origin, TransactionsDescriptor transactions, CountsDescriptor rejections) {
+
+	}
+
+	/**
+	 * Transactions an intercept listener finished since start-up.
+	 *
+	 * @param total every finished transaction
+	 * @param byPath by lower-case {@link dev.vconn.intercept.TransactionPath}
+	 * @param byStatus by class of the response status sent: {@code 1xx} to {@code 5xx}, or
+	 * {@code none} for connections handed over to an intercept
+	 */
+	public record TransactionsDescriptor(long total, Map<String, Long> byPath, Map<String, Long> byStatus) {
 
 	}
 
@@ -285,9 +305,10 @@ public class VConnEndpoint {
 	 * @param name the hook's name
 	 * @param order its order; lower runs first
 	 * @param intercepts transactions it claimed or threw on, by lower-case
+	 * {@link dev.vconn.intercept.InterceptType}, then by lower-case
 	 * {@link dev.vconn.intercept.InterceptOutcome}; hooks sharing a name share these counts
 	 */
-	public record HookDescriptor(String name, int order, Map<String, Long> intercepts) {
+	public record HookDescriptor(String name, int order, Map<String, Map<String, Long>> intercepts) {
 
 	}
 

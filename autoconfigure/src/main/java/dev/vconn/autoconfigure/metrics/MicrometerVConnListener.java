@@ -22,7 +22,10 @@ import dev.vconn.CloseKind;
 import dev.vconn.TunnelResult;
 import dev.vconn.VConn;
 import dev.vconn.VConnListener;
+import dev.vconn.autoconfigure.VConnStatistics;
 import dev.vconn.intercept.InterceptOutcome;
+import dev.vconn.intercept.InterceptType;
+import dev.vconn.intercept.TransactionPath;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -46,8 +49,8 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * added to the runtime, so they are exact whenever the registry was bound, and at any quiet moment
  * {@code vconn.adoptions{outcome=success}} equals {@code vconn.closed} plus {@code vconn.active}.
  * Every bounded tag combination is registered at bind time, so each series reads 0 before its
- * first event: for {@code vconn.intercepts}, every outcome of every hook name known then; a hook
- * first seen later gets its series, in every bound registry, on its first intercept. The
+ * first event: for {@code vconn.intercepts}, every type and outcome of every hook name known then;
+ * a hook first seen later gets its series, in every bound registry, on its first intercept. The
  * {@code vconn.adoption.duration} and {@code vconn.tunnel.duration} timers record what happens
  * after binding.
  *
@@ -62,7 +65,13 @@ public final class MicrometerVConnListener implements VConnListener, MeterBinder
 
 	private static final AdoptionFailureReason[] REASONS = AdoptionFailureReason.values();
 
+	private static final InterceptType[] TYPES = InterceptType.values();
+
 	private static final InterceptOutcome[] OUTCOMES = InterceptOutcome.values();
+
+	private static final TransactionPath[] PATHS = TransactionPath.values();
+
+	private static final List<String> STATUS_CLASSES = VConnStatistics.statusClasses();
 
 	/** The statuses an intercept listener rejects clients with. */
 	private static final int[] REJECTION_STATUSES = { 400, 408, 431, 502, 503 };
@@ -93,8 +102,11 @@ public final class MicrometerVConnListener implements VConnListener, MeterBinder
 
 	private final CopyOnWriteArrayList<Timer> adoptionTimers = new CopyOnWriteArrayList<>();
 
-	/** Intercepts by hook name, each indexed by outcome. */
+	/** Intercepts by hook name, each indexed {@code type * OUTCOMES.length + outcome}. */
 	private final ConcurrentMap<String, LongAdder[]> intercepts = new ConcurrentHashMap<>();
+
+	/** Transactions indexed {@code path * STATUS_CLASSES.size() + class}. */
+	private final LongAdder[] transactions = adders(PATHS.length * STATUS_CLASSES.size());
 
 	/** Rejections by status. */
 	private final ConcurrentMap<Integer, LongAdder> rejections = new ConcurrentHashMap<>();
@@ -174,12 +186,19 @@ public final class MicrometerVConnListener implements VConnListener, MeterBinder
 	}
 
 	@Override
-	public void onIntercept(String hook, InterceptOutcome outcome) {
+	public void onIntercept(String hook, InterceptType type, InterceptOutcome outcome) {
 		LongAdder[] counts = this.intercepts.get(hook);
 		if (counts == null) {
 			counts = interceptCounts(hook);
 		}
-		counts[outcome.ordinal()].increment();
+		counts[type.ordinal() * OUTCOMES.length + outcome.ordinal()].increment();
+	}
+
+	@Override
+	public void onTransactionCompleted(TransactionPath path, int status) {
+		// 1xx to 5xx, then none (connections handed over), as VConnStatistics.statusClasses() lists them
+		int statusClass = (status >= 100 && status <= 599) ? status / 100 - 1 : STATUS_CLASSES.size() - 1;
+		this.transactions[path.ordinal() * STATUS_CLASSES.size() + statusClass].increment();
 	}
 
 	@Override
@@ -211,7 +230,7 @@ public final class MicrometerVConnListener implements VConnListener, MeterBinder
 		if (counts != null) {
 			return counts;
 		}
-		counts = this.intercepts.computeIfAbsent(name, (key) -> adders(OUTCOMES.length));
+		counts = this.intercepts.computeIfAbsent(name, (key) -> adders(TYPES.length * OUTCOMES.length));
 		// a registry bound concurrently registers it too: registration is idempotent
 		for (MeterRegistry registry : this.registries) {
 			interceptCounters(registry, name, counts);
@@ -252,7 +271,7 @@ public final class MicrometerVConnListener implements VConnListener, MeterBinder
 		addOnce(this.tunnelTimers, timer(registry, VConnMeters.TUNNEL_DURATION));
 		for (String hook : this.hookNames.get()) {
 			if (this.intercepts.size() < MAX_HOOK_NAMES) {
-				this.intercepts.computeIfAbsent(hook, (key) -> adders(OUTCOMES.length));
+				this.intercepts.computeIfAbsent(hook, (key) -> adders(TYPES.length * OUTCOMES.length));
 			}
 		}
 		// Known first, then every hook and status: a hook first seen meanwhile is registered here
@@ -263,6 +282,18 @@ public final class MicrometerVConnListener implements VConnListener, MeterBinder
 		}
 		for (Map.Entry<Integer, LongAdder> entry : this.rejections.entrySet()) {
 			rejectionCounter(registry, entry.getKey(), entry.getValue());
+		}
+		for (TransactionPath path : PATHS) {
+			for (int i = 0; i < STATUS_CLASSES.size(); i++) {
+				FunctionCounter
+					.builder(VConnMeters.TRANSACTIONS.getName(), this.transactions[path.ordinal() * STATUS_CLASSES.size() + i],
+							LongAdder::doubleValue)
+					.description(VConnMeters.TRANSACTIONS.getDescription())
+					.baseUnit(VConnMeters.TRANSACTIONS.getBaseUnit())
+					.tag(VConnMeters.Tags.PATH.asString(), tagValue(path))
+					.tag(VConnMeters.Tags.STATUS.asString(), STATUS_CLASSES.get(i))
+					.register(registry);
+			}
 		}
 	}
 
@@ -280,13 +311,18 @@ public final class MicrometerVConnListener implements VConnListener, MeterBinder
 	}
 
 	private static void interceptCounters(MeterRegistry registry, String hook, LongAdder[] counts) {
-		for (InterceptOutcome outcome : OUTCOMES) {
-			FunctionCounter.builder(VConnMeters.INTERCEPTS.getName(), counts[outcome.ordinal()], LongAdder::doubleValue)
-				.description(VConnMeters.INTERCEPTS.getDescription())
-				.baseUnit(VConnMeters.INTERCEPTS.getBaseUnit())
-				.tag(VConnMeters.Tags.HOOK.asString(), hook)
-				.tag(VConnMeters.Tags.OUTCOME.asString(), tagValue(outcome))
-				.register(registry);
+		for (InterceptType type : TYPES) {
+			for (InterceptOutcome outcome : OUTCOMES) {
+				FunctionCounter
+					.builder(VConnMeters.INTERCEPTS.getName(), counts[type.ordinal() * OUTCOMES.length + outcome.ordinal()],
+							LongAdder::doubleValue)
+					.description(VConnMeters.INTERCEPTS.getDescription())
+					.baseUnit(VConnMeters.INTERCEPTS.getBaseUnit())
+					.tag(VConnMeters.Tags.HOOK.asString(), hook)
+					.tag(VConnMeters.Tags.TYPE.asString(), tagValue(type))
+					.tag(VConnMeters.Tags.OUTCOME.asString(), tagValue(outcome))
+					.register(registry);
+			}
 		}
 	}
 

@@ -15,10 +15,10 @@ import org.jspecify.annotations.Nullable;
  * are defined, and the metrics reference in the documentation is checked against it.
  *
  * <p>Tag values are bounded: the lower-case names of core enums ({@code AdoptionSource},
- * {@code AdoptionFailureReason}, {@code AbortCause}, {@code CloseKind}, {@code InterceptOutcome})
- * plus {@code none}, {@code success}, {@code failure}, {@code in} and {@code out}; the names of
- * intercept hooks, which are configured; and the HTTP statuses the intercept listener rejects
- * clients with. No tag ever carries an address, a port, a descriptor, a connection id or a request
+ * {@code AdoptionFailureReason}, {@code AbortCause}, {@code CloseKind}, {@code InterceptType},
+ * {@code InterceptOutcome}, {@code TransactionPath}) plus {@code none}, {@code success},
+ * {@code failure}, {@code in} and {@code out}; the names of intercept hooks, which are configured;
+ * the HTTP statuses the intercept listener rejects clients with; and status classes. No tag ever carries an address, a port, a descriptor, a connection id or a request
  * path.
  *
  * @since 0.1.0
@@ -61,10 +61,18 @@ public enum VConnMeters implements MeterDocumentation {
 			Tags.DIRECTION),
 
 	/**
-	 * Transactions an intercept hook claimed, or threw on, by hook and outcome.
+	 * Transactions an intercept hook claimed, or threw on, by hook, intercept type and outcome.
 	 */
 	INTERCEPTS("vconn.intercepts", Meter.Type.COUNTER, null,
-			"Transactions an intercept hook claimed or threw on, by hook and outcome", Tags.HOOK, Tags.OUTCOME),
+			"Transactions an intercept hook claimed or threw on, by hook, intercept type and outcome", Tags.HOOK,
+			Tags.TYPE, Tags.OUTCOME),
+
+	/**
+	 * Transactions the intercept listener finished, by path and response status class.
+	 */
+	TRANSACTIONS("vconn.transactions", Meter.Type.COUNTER, null,
+			"Transactions the intercept listener finished, by path and response status class", Tags.PATH,
+			Tags.STATUS),
 
 	/**
 	 * Clients the intercept listener answered with an error status and closed, by status.
@@ -169,7 +177,20 @@ public enum VConnMeters implements MeterDocumentation {
 		 */
 		HOOK("hook"),
 
-		/** The HTTP status sent: 400, 408, 431, 502 or 503. */
+		/** The lower-case {@code InterceptType}: {@code intercept} or {@code server_intercept}. */
+		TYPE("type"),
+
+		/**
+		 * The lower-case {@code TransactionPath}: {@code intercepted}, {@code server_intercepted}
+		 * or {@code pass_through}.
+		 */
+		PATH("path"),
+
+		/**
+		 * Of {@code vconn.listener.rejections}: the HTTP status sent, 400, 408, 431, 502 or 503. Of
+		 * {@code vconn.transactions}: the class of the status sent, {@code 1xx} to {@code 5xx}, or
+		 * {@code none} for a connection handed over.
+		 */
 		STATUS("status");
 
 		private final String key;

@@ -18,6 +18,8 @@ import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptListener;
 import dev.vconn.intercept.InterceptOutcome;
+import dev.vconn.intercept.InterceptType;
+import dev.vconn.intercept.TransactionPath;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -86,7 +88,8 @@ class VConnEndpointTests {
 		assertThat(descriptor.closed().total()).isEqualTo(1);
 		assertThat(descriptor.closed().by()).containsEntry("abort", 1L).hasSize(5);
 		assertThat(descriptor.bytes().in()).isZero();
-		Map<String, Long> none = Map.of("accepted", 0L, "accept_failed", 0L, "error", 0L);
+		Map<String, Long> zeros = Map.of("accepted", 0L, "accept_failed", 0L, "error", 0L);
+		Map<String, Map<String, Long>> none = Map.of("intercept", zeros, "server_intercept", zeros);
 		assertThat(descriptor.hooks()).containsExactly(new VConnEndpoint.HookDescriptor("a", 10, none),
 				new VConnEndpoint.HookDescriptor("b", 20, none));
 		assertThat(descriptor.listener().enabled()).isFalse();
@@ -100,9 +103,12 @@ class VConnEndpointTests {
 	void runtimeDescribesTheInterceptListenerTunnelsAndInterceptCountsOfEachHook() {
 		this.hooks.register(new Hook("auth"), 1);
 		this.hooks.register(new Hook("audit"), 2);
-		this.statistics.onIntercept("auth", InterceptOutcome.ACCEPTED);
-		this.statistics.onIntercept("auth", InterceptOutcome.ACCEPTED);
-		this.statistics.onIntercept("audit", InterceptOutcome.ERROR);
+		this.statistics.onIntercept("auth", InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
+		this.statistics.onIntercept("auth", InterceptType.SERVER_INTERCEPT, InterceptOutcome.ACCEPTED);
+		this.statistics.onIntercept("auth", InterceptType.SERVER_INTERCEPT, InterceptOutcome.ACCEPTED);
+		this.statistics.onIntercept("audit", InterceptType.INTERCEPT, InterceptOutcome.ERROR);
+		this.statistics.onTransactionCompleted(TransactionPath.PASS_THROUGH, 200);
+		this.statistics.onTransactionCompleted(TransactionPath.SERVER_INTERCEPTED, 404);
 		this.statistics.onListenerRejection(431);
 		VConn vconn = this.runtime.factory().adopt(this.sockets.connectedChannel().client()).orElseThrow();
 		this.statistics.onTunnelStarted(vconn, vconn);
@@ -124,9 +130,18 @@ class VConnEndpointTests {
 			assertThat(descriptor.listener().rejections().by()).containsExactly(entry("400", 0L), entry("408", 0L),
 					entry("431", 1L), entry("502", 0L), entry("503", 0L));
 			assertThat(descriptor.hooks()).extracting(VConnEndpoint.HookDescriptor::name).containsExactly("auth", "audit");
-			assertThat(descriptor.hooks().get(0).intercepts()).containsExactly(entry("accepted", 2L),
-					entry("accept_failed", 0L), entry("error", 0L));
-			assertThat(descriptor.hooks().get(1).intercepts()).containsEntry("error", 1L);
+			assertThat(descriptor.hooks().get(0).intercepts()).containsOnlyKeys("intercept", "server_intercept");
+			assertThat(descriptor.hooks().get(0).intercepts().get("server_intercept"))
+				.containsExactly(entry("accepted", 2L), entry("accept_failed", 0L), entry("error", 0L));
+			assertThat(descriptor.hooks().get(0).intercepts().get("intercept")).containsEntry("accepted", 1L);
+			assertThat(descriptor.hooks().get(1).intercepts().get("intercept")).containsEntry("error", 1L);
+			assertThat(descriptor.listener().transactions().total()).isEqualTo(2);
+			assertThat(descriptor.listener().transactions().byPath()).containsExactly(entry("intercepted", 0L),
+					entry("server_intercepted", 1L), entry("pass_through", 1L));
+			assertThat(descriptor.listener().transactions().byStatus()).containsEntry("2xx", 1L)
+				.containsEntry("4xx", 1L)
+				.containsEntry("none", 0L)
+				.hasSize(6);
 			assertThat(descriptor.tunnels().active()).isEqualTo(1);
 			assertThat(descriptor.tunnels().total()).isEqualTo(2);
 			assertThat(descriptor.tunnels().byEnd()).containsEntry("eos", 1L).containsEntry("aborted", 0L).hasSize(4);

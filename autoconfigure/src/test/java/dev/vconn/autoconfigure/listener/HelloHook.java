@@ -7,8 +7,9 @@ import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
 /**
- * Takes over the connections whose first request asks for {@code /hooked}, and answers them
- * itself with a {@link HelloResponder}. Quoted in docs/getting-started.md.
+ * Answers {@code /served} itself, one transaction at a time, and takes over the connections whose
+ * request asks for {@code /hooked}; both with a {@link HelloResponder}. Quoted in
+ * docs/getting-started.md.
  */
 @Component
 @Order(1)
@@ -21,7 +22,12 @@ public class HelloHook implements InterceptHook {
 
 	@Override
 	public void onTransaction(Transaction txn) {
-		if (txn.target().startsWith("/hooked")) {
+		if (txn.target().startsWith("/served")) {
+			// this transaction only: the listener relays the response and keeps the client connection
+			txn.serverIntercept(new HelloResponder(txn.method() + " " + txn.target()));
+		}
+		else if (txn.target().startsWith("/hooked")) {
+			// the whole client connection, until the responder closes it
 			txn.intercept(new HelloResponder(txn.method() + " " + txn.target()));
 		}
 	}

@@ -10,8 +10,10 @@ import dev.vconn.VConnEvent;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Owns one intercepted client connection: reads the request head with a read VIO, answers a small
- * response with a write VIO, then closes the connection. Quoted in docs/getting-started.md.
+ * Answers one request: reads the request head with a read VIO, writes a small response with a
+ * write VIO, then closes its VConn. It serves a server intercept (its VConn is an end of an
+ * in-memory pair whose other end the listener reads the response from) and a connection intercept
+ * (its VConn is the client connection) alike. Quoted in docs/getting-started.md.
  */
 public final class HelloResponder implements Continuation {
 
@@ -50,7 +52,7 @@ public final class HelloResponder implements Continuation {
 	public void handleEvent(VConnEvent event, @Nullable Object data) {
 		switch (event) {
 			case NET_ACCEPT -> {
-				// The connection is ours until we close it; its first read starts at the request's first byte.
+				// Ours until we close it; its first read starts at the request's first byte.
 				VConn vconn = (VConn) data;
 				this.client = vconn;
 				vconn.read(this, this.in, Long.MAX_VALUE);

@@ -15,6 +15,8 @@ import dev.vconn.VConn;
 import dev.vconn.VConnRuntime;
 import dev.vconn.autoconfigure.TestSockets;
 import dev.vconn.intercept.InterceptOutcome;
+import dev.vconn.intercept.InterceptType;
+import dev.vconn.intercept.TransactionPath;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.epoll.Epoll;
@@ -87,22 +89,22 @@ class MicrometerVConnListenerTests {
 	}
 
 	@Test
-	void interceptsAreCountedByHookAndOutcomeWithSeriesForHooksKnownAtBindTime() {
+	void interceptsAreCountedByHookTypeAndOutcomeWithSeriesForHooksKnownAtBindTime() {
 		MicrometerVConnListener metrics = new MicrometerVConnListener(() -> 0, () -> List.of("auth", "audit"));
-		metrics.onIntercept("auth", InterceptOutcome.ACCEPTED);
+		metrics.onIntercept("auth", InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
 		MeterRegistry registry = new SimpleMeterRegistry();
 		metrics.bindTo(registry);
-		assertThat(registry.find("vconn.intercepts").functionCounters()).hasSize(2 * 3);
-		metrics.onIntercept("auth", InterceptOutcome.ACCEPTED);
-		metrics.onIntercept("auth", InterceptOutcome.ERROR);
-		metrics.onIntercept("later", InterceptOutcome.ACCEPT_FAILED);
-		assertThat(intercepts(registry, "auth", "accepted")).isEqualTo(2.0);
-		assertThat(intercepts(registry, "auth", "error")).isEqualTo(1.0);
-		assertThat(intercepts(registry, "auth", "accept_failed")).isZero();
-		assertThat(intercepts(registry, "audit", "accepted")).isZero();
-		assertThat(intercepts(registry, "later", "accept_failed")).isEqualTo(1.0);
-		assertThat(intercepts(registry, "later", "accepted")).isZero();
-		assertThat(registry.find("vconn.intercepts").functionCounters()).hasSize(3 * 3);
+		assertThat(registry.find("vconn.intercepts").functionCounters()).hasSize(2 * 2 * 3);
+		metrics.onIntercept("auth", InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
+		metrics.onIntercept("auth", InterceptType.SERVER_INTERCEPT, InterceptOutcome.ERROR);
+		metrics.onIntercept("later", InterceptType.SERVER_INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
+		assertThat(intercepts(registry, "auth", "intercept", "accepted")).isEqualTo(2.0);
+		assertThat(intercepts(registry, "auth", "server_intercept", "error")).isEqualTo(1.0);
+		assertThat(intercepts(registry, "auth", "server_intercept", "accepted")).isZero();
+		assertThat(intercepts(registry, "audit", "intercept", "accepted")).isZero();
+		assertThat(intercepts(registry, "later", "server_intercept", "accept_failed")).isEqualTo(1.0);
+		assertThat(intercepts(registry, "later", "intercept", "accepted")).isZero();
+		assertThat(registry.find("vconn.intercepts").functionCounters()).hasSize(3 * 2 * 3);
 	}
 
 	@Test
@@ -111,11 +113,30 @@ class MicrometerVConnListenerTests {
 		MeterRegistry registry = new SimpleMeterRegistry();
 		metrics.bindTo(registry);
 		for (int i = 0; i < MicrometerVConnListener.MAX_HOOK_NAMES + 5; i++) {
-			metrics.onIntercept("hook-" + i, InterceptOutcome.ACCEPTED);
+			metrics.onIntercept("hook-" + i, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
 		}
-		assertThat(registry.find("vconn.intercepts").tag("outcome", "accepted").functionCounters())
-			.hasSize(MicrometerVConnListener.MAX_HOOK_NAMES + 1);
-		assertThat(intercepts(registry, MicrometerVConnListener.OTHER_HOOKS, "accepted")).isEqualTo(5.0);
+		assertThat(registry.find("vconn.intercepts")
+			.tags("type", "intercept", "outcome", "accepted")
+			.functionCounters()).hasSize(MicrometerVConnListener.MAX_HOOK_NAMES + 1);
+		assertThat(intercepts(registry, MicrometerVConnListener.OTHER_HOOKS, "intercept", "accepted")).isEqualTo(5.0);
+	}
+
+	@Test
+	void transactionsAreCountedByPathAndStatusClass() {
+		MicrometerVConnListener metrics = new MicrometerVConnListener(() -> 0);
+		MeterRegistry registry = new SimpleMeterRegistry();
+		metrics.bindTo(registry);
+		assertThat(registry.find("vconn.transactions").functionCounters()).hasSize(3 * 6)
+			.allSatisfy((counter) -> assertThat(counter.count()).isZero());
+		metrics.onTransactionCompleted(TransactionPath.PASS_THROUGH, 200);
+		metrics.onTransactionCompleted(TransactionPath.PASS_THROUGH, 304);
+		metrics.onTransactionCompleted(TransactionPath.SERVER_INTERCEPTED, 200);
+		metrics.onTransactionCompleted(TransactionPath.INTERCEPTED, 0);
+		assertThat(transactions(registry, "pass_through", "2xx")).isEqualTo(1.0);
+		assertThat(transactions(registry, "pass_through", "3xx")).isEqualTo(1.0);
+		assertThat(transactions(registry, "server_intercepted", "2xx")).isEqualTo(1.0);
+		assertThat(transactions(registry, "intercepted", "none")).isEqualTo(1.0);
+		assertThat(transactions(registry, "intercepted", "2xx")).isZero();
 	}
 
 	@Test
@@ -245,8 +266,15 @@ class MicrometerVConnListenerTests {
 		return buffer.array();
 	}
 
-	private static double intercepts(MeterRegistry registry, String hook, String outcome) {
-		return registry.get("vconn.intercepts").tags("hook", hook, "outcome", outcome).functionCounter().count();
+	private static double intercepts(MeterRegistry registry, String hook, String type, String outcome) {
+		return registry.get("vconn.intercepts")
+			.tags("hook", hook, "type", type, "outcome", outcome)
+			.functionCounter()
+			.count();
+	}
+
+	private static double transactions(MeterRegistry registry, String path, String status) {
+		return registry.get("vconn.transactions").tags("path", path, "status", status).functionCounter().count();
 	}
 
 	private static double rejections(MeterRegistry registry, String status) {
