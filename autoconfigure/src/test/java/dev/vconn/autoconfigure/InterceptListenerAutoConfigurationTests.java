@@ -355,6 +355,25 @@ class InterceptListenerAutoConfigurationTests {
 	}
 
 	@Test
+	void listenerWorksWithoutActuatorAndMicrometer() {
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(VConnAutoConfiguration.class, VConnMetricsAutoConfiguration.class,
+					VConnEndpointAutoConfiguration.class, VConnHealthContributorAutoConfiguration.class))
+			.withClassLoader(new FilteredClassLoader("io.micrometer", "org.springframework.boot.actuate",
+					"org.springframework.boot.health", "org.springframework.boot.micrometer"))
+			.withPropertyValues("vconn.event-threads=1", "vconn.listener.enabled=true", "vconn.listener.port=0")
+			.run((context) -> {
+				assertThat(context).hasNotFailed()
+					.hasSingleBean(InterceptListenerLifecycle.class)
+					.doesNotHaveBean("micrometerVConnListener")
+					.doesNotHaveBean("vconnEndpoint");
+				RawHttp.exchange(listener(context).address().getPort(), HEAD);
+				VConnStatistics statistics = context.getBean(VConnStatistics.class);
+				await().atMost(WAIT).until(() -> statistics.listenerRejections() == 1);
+			});
+	}
+
+	@Test
 	void userDefinedLifecycleBacksOff() {
 		this.listenerRunner.withUserConfiguration(UserLifecycleConfiguration.class)
 			.run((context) -> assertThat(context).hasSingleBean(InterceptListenerLifecycle.class)
