@@ -301,7 +301,7 @@ public final class MicrometerVConnListener implements VConnListener, MeterBinder
 		return Timer.builder(meter.getName()).description(meter.getDescription()).register(registry);
 	}
 
-	// Meters and registries are equal when their ids are: compare identities.
+	// Meters of different registries are equal when their ids are: compare identities.
 	private static <T> void addOnce(List<T> list, T element) {
 		synchronized (list) {
 			if (list.stream().noneMatch((present) -> present == element)) {
