@@ -99,9 +99,6 @@
 			document.getElementById('origin-state').textContent =
 				body.embedded ? (body.running ? 'running' : 'stopped') : 'external';
 			document.getElementById('style').textContent = body.style;
-			if (body.listener) {
-				document.getElementById('listener-url').textContent = 'http://' + body.listener + '/';
-			}
 			document.getElementById('origin-stop').disabled = !body.embedded || !body.running;
 			document.getElementById('origin-start').disabled = !body.embedded || body.running;
 		}).catch(function (error) {
@@ -109,8 +106,18 @@
 		});
 	}
 
+	function listener() {
+		fetch('actuator/vconn', { cache: 'no-store' }).then(function (response) { return response.json(); })
+			.then(function (body) {
+				if (body.listener && body.listener.address) {
+					document.getElementById('listener-url').textContent = 'http://' + body.listener.address + '/';
+				}
+			}).catch(function () { /* the page works without it */ });
+	}
+
 	document.getElementById('origin-stop').addEventListener('click', function () { origin('stop'); });
 	document.getElementById('origin-start').addEventListener('click', function () { origin('start'); });
+	listener();
 	origin();
 	poll();
 	setInterval(poll, POLL_MS);
