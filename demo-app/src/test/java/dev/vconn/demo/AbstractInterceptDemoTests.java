@@ -9,6 +9,7 @@ import dev.vconn.demo.origin.OriginContent;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -21,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * origin down, the intercept aborts its VConn and the failures show. Each subclass runs one
  * intercept style.
  */
+@ExtendWith(NettyLeakCheck.class)
 @Timeout(120)
 abstract class AbstractInterceptDemoTests {
 

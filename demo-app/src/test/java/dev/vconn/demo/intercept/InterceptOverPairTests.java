@@ -32,6 +32,7 @@ import dev.vconn.VConnListener;
 import dev.vconn.VConnPair;
 import dev.vconn.VConnRuntime;
 import dev.vconn.demo.DemoProperties.Style;
+import dev.vconn.demo.NettyLeakCheck;
 import dev.vconn.demo.origin.EmbeddedOrigin;
 import dev.vconn.demo.origin.Origin;
 import dev.vconn.demo.origin.OriginContent;
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -52,6 +54,7 @@ import static org.awaitility.Awaitility.await;
  * listener on the active end: what a server intercept does, without the listener. The origin is
  * the embedded one, on a free port.
  */
+@ExtendWith(NettyLeakCheck.class)
 @Timeout(60)
 class InterceptOverPairTests {
 
