@@ -3,6 +3,8 @@ package dev.vconn;
 import java.time.Duration;
 import java.util.List;
 
+import dev.vconn.intercept.InterceptOutcome;
+
 /**
  * Observes a runtime's connections: adoptions, failures, closes, aborts and bytes moved. This is
  * how monitoring (the Spring Boot starter's Micrometer meters) learns what happens without core
@@ -70,6 +72,36 @@ public interface VConnListener {
 	}
 
 	/**
+	 * A {@link Tunnel} started between two VConns.
+	 * @param a the first side
+	 * @param b the second side
+	 */
+	default void onTunnelStarted(VConn a, VConn b) {
+	}
+
+	/**
+	 * A {@link Tunnel} ended; both of its VConns are closed.
+	 * @param result what it moved and how it ended
+	 */
+	default void onTunnelEnded(TunnelResult result) {
+	}
+
+	/**
+	 * An intercept hook claimed a transaction, or threw.
+	 * @param hook the hook's name
+	 * @param outcome what became of the transaction
+	 */
+	default void onIntercept(String hook, InterceptOutcome outcome) {
+	}
+
+	/**
+	 * An intercept listener answered a client with an error status and closed the connection.
+	 * @param status the HTTP status sent: 400, 408, 431, 500, 502 or 503
+	 */
+	default void onListenerRejection(int status) {
+	}
+
+	/**
 	 * Combines listeners; each callback is passed to each listener in order.
 	 * @param listeners the listeners, copied
 	 * @return a listener that notifies all of them
@@ -103,6 +135,26 @@ public interface VConnListener {
 			@Override
 			public void onBytes(VConn vconn, long received, long sent) {
 				copy.forEach((l) -> l.onBytes(vconn, received, sent));
+			}
+
+			@Override
+			public void onTunnelStarted(VConn a, VConn b) {
+				copy.forEach((l) -> l.onTunnelStarted(a, b));
+			}
+
+			@Override
+			public void onTunnelEnded(TunnelResult result) {
+				copy.forEach((l) -> l.onTunnelEnded(result));
+			}
+
+			@Override
+			public void onIntercept(String hook, InterceptOutcome outcome) {
+				copy.forEach((l) -> l.onIntercept(hook, outcome));
+			}
+
+			@Override
+			public void onListenerRejection(int status) {
+				copy.forEach((l) -> l.onListenerRejection(status));
 			}
 		};
 	}

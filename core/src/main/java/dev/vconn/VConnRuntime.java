@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
+import dev.vconn.internal.RuntimeAccess;
 import dev.vconn.internal.RuntimeCore;
 
 /**
@@ -30,6 +31,10 @@ import dev.vconn.internal.RuntimeCore;
  * @since 0.1.0
  */
 public final class VConnRuntime implements AutoCloseable {
+
+	static {
+		RuntimeAccess.install((runtime) -> runtime.core);
+	}
 
 	private final RuntimeCore core;
 

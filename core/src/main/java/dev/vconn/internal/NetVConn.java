@@ -5,6 +5,8 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +32,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Errors;
 import io.netty.util.ReferenceCountUtil;
@@ -46,7 +49,7 @@ import org.jspecify.annotations.Nullable;
  * is retried on the loop shortly after. Processing is state-driven (what is pending, what the VIO
  * wants), so a retried or repeated pass never loses or duplicates an event.
  */
-final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, ChannelFutureListener {
+final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVConn, ChannelFutureListener {
 
 	private static final System.Logger logger = System.getLogger(NetVConn.class.getName());
 
@@ -69,6 +72,9 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, Chan
 
 	/** The caller's descriptor, closed once after the channel; -1 when the channel owns the only one. */
 	private final int ownedFd;
+
+	/** The descriptor Netty works on (a duplicate for adopted fds), or -1 on NIO. */
+	private final int channelFd;
 
 	private final Channel channel;
 
@@ -131,6 +137,8 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, Chan
 
 	private boolean released;
 
+	private @Nullable List<Runnable> releaseTasks;
+
 	private boolean readRetryScheduled;
 
 	private boolean writeRetryScheduled;
@@ -143,18 +151,39 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, Chan
 
 	private @Nullable ScheduledFuture<?> activeTask;
 
+	/** Set while this VConn's input is spliced to another VConn by a tunnel. */
+	private @Nullable SpliceObserver spliceObserver;
+
+	private @Nullable NetVConn spliceTarget;
+
+	private long spliceReceivedStart;
+
+	private long spliceUnreadStart;
+
+	/** Bytes read into the JVM before the splice started, passed on first. */
+	private long splicedBeforeStart;
+
+	/** Bytes the handler read while splicing (already counted as received), passed on in order. */
+	private long splicedFromJvm;
+
+	private boolean spliceFailureReported;
+
+	/** {@link #splicedIn()} read just before the socket closed, when the kernel can no longer say. */
+	private long splicedInAtClose = -1;
+
 	private final Runnable processReadTask = this::processRead;
 
 	private final Runnable processWriteTask = this::processWrite;
 
-	NetVConn(RuntimeCore runtime, long id, Channel channel, int fd, int ownedFd, AdoptionSource source,
-			@Nullable SocketAddress remote, @Nullable SocketAddress local, int maxBatch) {
+	NetVConn(RuntimeCore runtime, long id, Channel channel, EventLoop loop, int fd, int ownedFd, int channelFd,
+			AdoptionSource source, @Nullable SocketAddress remote, @Nullable SocketAddress local, int maxBatch) {
 		this.runtime = runtime;
 		this.id = id;
 		this.channel = channel;
-		this.loop = channel.eventLoop();
+		this.loop = loop;
 		this.fd = fd;
 		this.ownedFd = ownedFd;
+		this.channelFd = channelFd;
 		this.source = source;
 		this.remote = remote;
 		this.local = local;
@@ -185,6 +214,35 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, Chan
 
 	AdoptionSource source() {
 		return this.source;
+	}
+
+	@Override
+	public RuntimeCore runtime() {
+		return this.runtime;
+	}
+
+	@Override
+	public void whenReleased(Runnable task) {
+		Objects.requireNonNull(task, "task");
+		if (this.loop.inEventLoop()) {
+			if (this.released) {
+				task.run();
+			}
+			else {
+				if (this.releaseTasks == null) {
+					this.releaseTasks = new ArrayList<>(2);
+				}
+				this.releaseTasks.add(task);
+			}
+		}
+		else {
+			try {
+				this.loop.execute(() -> whenReleased(task));
+			}
+			catch (RejectedExecutionException ex) {
+				task.run(); // the runtime has stopped, and released every VConn before that
+			}
+		}
 	}
 
 	Channel channel() {
@@ -352,6 +410,15 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, Chan
 			buf.release();
 			return;
 		}
+		NetVConn target = this.spliceTarget;
+		if (target != null) {
+			// read before the splice took over the socket: pass it on in order
+			this.splicedFromJvm += n;
+			this.bytesIn += n;
+			this.runtime.bytesMoved(this, n, 0);
+			target.channel.writeAndFlush(buf, target.channel.voidPromise());
+			return;
+		}
 		this.pendingIn.addLast(buf);
 		this.bytesIn += n;
 		this.lastActivityNanos = System.nanoTime();
@@ -368,7 +435,12 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, Chan
 	public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
 		if (evt instanceof ChannelInputShutdownEvent) {
 			this.eosReceived = true;
-			processRead();
+			if (this.spliceObserver != null) {
+				awaitSpliceDrained();
+			}
+			else {
+				processRead();
+			}
 		}
 		ReferenceCountUtil.release(evt);
 	}
@@ -380,10 +452,13 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, Chan
 
 	@Override
 	public void channelInactive(ChannelHandlerContext ctx) {
-		if (!this.freed && this.failure == null && !this.eosReceived) {
+		if (this.freed) {
+			return;
+		}
+		if (this.spliceObserver != null || (this.failure == null && !this.eosReceived)) {
 			recordFailure(new IOException("connection closed"));
 		}
-		else if (!this.freed) {
+		else {
 			processWrite();
 		}
 	}
@@ -401,6 +476,14 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, Chan
 			this.failure = cause;
 			this.peerReset = isReset(cause);
 		}
+		SpliceObserver observer = this.spliceObserver;
+		if (observer != null) {
+			if (!this.spliceFailureReported) {
+				this.spliceFailureReported = true;
+				observer.failed(this, this.peerReset);
+			}
+			return;
+		}
 		processRead();
 		processWrite();
 	}
@@ -411,6 +494,128 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, Chan
 		}
 		String message = cause.getMessage();
 		return cause instanceof IOException && message != null && message.contains("reset");
+	}
+
+	/** Puts bytes read before this VConn existed in front of everything it reads. On the loop, before any read. */
+	void replay(List<ByteBuf> bytes) {
+		for (ByteBuf buf : bytes) {
+			if (buf.isReadable()) {
+				this.pendingIn.addLast(buf);
+			}
+			else {
+				buf.release();
+			}
+		}
+	}
+
+	// ---- splice (tunnels between two epoll TCP VConns on one loop) ----
+
+	/** What a tunnel learns from a VConn whose input it splices. Called on the loop. */
+	interface SpliceObserver {
+
+		void inputEnded(NetVConn source);
+
+		void failed(NetVConn vconn, boolean reset);
+
+	}
+
+	EventLoop loop() {
+		return this.loop;
+	}
+
+	/** Whether this VConn's input can be spliced into {@code dst}. On the loop. */
+	boolean canSpliceTo(NetVConn dst) {
+		return this.channel instanceof EpollSocketChannel && dst.channel instanceof EpollSocketChannel
+				&& this.loop == dst.loop && LibC.isAvailable() && isSpliceable() && dst.isSpliceable();
+	}
+
+	private boolean isSpliceable() {
+		return !this.freed && state() == VConnState.OPEN && this.failure == null && !this.eosReceived
+				&& this.inflightBytes == 0 && this.channel.isActive() && this.spliceObserver == null;
+	}
+
+	/**
+	 * Hands this VConn's input to {@code splice(2)} towards {@code dst}: bytes already read into the
+	 * JVM go first, then Netty splices the socket into {@code dst} through a pipe. Auto-read is on
+	 * while splicing: Netty pauses it whenever {@code dst} cannot take more. On the loop.
+	 */
+	@SuppressWarnings("deprecation") // spliceTo is deprecated in Netty 4.2 but is the supported way to splice
+	void startSplice(NetVConn dst, SpliceObserver observer) {
+		deactivateVios();
+		this.spliceObserver = observer;
+		this.spliceTarget = dst;
+		int socket = this.channelFd;
+		this.spliceReceivedStart = SocketCounters.bytesReceived(socket);
+		this.spliceUnreadStart = SocketCounters.unread(socket);
+		ByteBuf buf;
+		while ((buf = this.pendingIn.pollFirst()) != null) {
+			this.splicedBeforeStart += buf.readableBytes();
+			dst.channel.write(buf, dst.channel.voidPromise());
+		}
+		dst.channel.flush();
+		((EpollSocketChannel) this.channel).spliceTo((EpollSocketChannel) dst.channel, Integer.MAX_VALUE)
+			.addListener((ChannelFuture f) -> {
+				if (!f.isSuccess()) {
+					recordFailure(f.cause());
+				}
+			});
+		this.channel.config().setAutoRead(true);
+	}
+
+	/**
+	 * Netty reports the peer's FIN as soon as it sees it, while bytes before it may still wait in the
+	 * socket; it keeps splicing them (half-closure is allowed), so the end is passed on only once the
+	 * receive queue is empty. Every splice-in queues its splice-out at once on this same loop, so at
+	 * that point every byte is queued towards the target in order.
+	 */
+	private void awaitSpliceDrained() {
+		SpliceObserver observer = this.spliceObserver;
+		if (this.freed || observer == null) {
+			return;
+		}
+		if (SocketCounters.unread(this.channelFd) > 0) {
+			this.loop.schedule(this::awaitSpliceDrained, 1, TimeUnit.MILLISECONDS);
+			return;
+		}
+		observer.inputEnded(this);
+	}
+
+	/** Bytes moved from this VConn's input to its splice target so far, or -1 if the kernel cannot say. */
+	long splicedIn() {
+		if (!this.channel.isOpen()) {
+			return this.splicedInAtClose;
+		}
+		long received = SocketCounters.bytesReceived(this.channelFd);
+		long unread = SocketCounters.unread(this.channelFd);
+		if (received < 0 || unread < 0 || this.spliceReceivedStart < 0 || this.spliceUnreadStart < 0) {
+			return -1;
+		}
+		// the peer's FIN takes one sequence number, which tcpi_bytes_received counts like a byte
+		long fin = this.eosReceived ? 1 : 0;
+		return (received - this.spliceReceivedStart - fin) + this.spliceUnreadStart - unread + this.splicedBeforeStart;
+	}
+
+	/**
+	 * Accounts bytes a tunnel spliced. Bytes this VConn read into the JVM before or while splicing
+	 * were counted as received when read, so only the rest is added. On the loop.
+	 */
+	void splicedBytes(long received, long sent) {
+		received = Math.max(0, received - this.splicedBeforeStart - this.splicedFromJvm);
+		this.bytesIn += received;
+		this.bytesOut += sent;
+		this.runtime.bytesMoved(this, received, sent);
+	}
+
+	/** Runs {@code then} once everything queued on the channel so far has been written. On the loop. */
+	void afterQueuedWrites(Runnable then, Runnable onFailure) {
+		this.channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener((ChannelFuture f) -> {
+			if (f.isSuccess()) {
+				then.run();
+			}
+			else {
+				onFailure.run();
+			}
+		});
 	}
 
 	// ---- read side ----
@@ -822,6 +1027,13 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, Chan
 	}
 
 	private void closeChannel() {
+		if (this.spliceObserver != null && this.channel.isOpen()) {
+			this.splicedInAtClose = splicedIn();
+		}
+		if (this.channelFd >= 0) {
+			// give the number back before it can be reused, so a new socket that gets it is adoptable
+			this.runtime.unclaimFd(this.channelFd, this.id);
+		}
 		this.channel.close().addListener((f) -> released());
 	}
 
@@ -831,8 +1043,11 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, Chan
 			return;
 		}
 		this.released = true;
+		if (this.channelFd >= 0) {
+			this.runtime.unclaimFd(this.channelFd, this.id); // in case Netty closed the channel itself
+		}
 		if (this.ownedFd >= 0) {
-			this.runtime.closeOwnedFd(this.ownedFd);
+			this.runtime.closeOwnedFd(this.ownedFd, this.id);
 		}
 		CloseKind how;
 		if (this.closeState.get() == ABORTING) {
@@ -851,6 +1066,18 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements VConn, Chan
 			this.runtime.aborted(this, AbortCause.PEER, 0);
 		}
 		this.runtime.released(this, how);
+		List<Runnable> tasks = this.releaseTasks;
+		this.releaseTasks = null;
+		if (tasks != null) {
+			for (Runnable task : tasks) {
+				try {
+					task.run();
+				}
+				catch (RuntimeException ex) {
+					logger.log(System.Logger.Level.WARNING, "A release task of " + this + " threw", ex);
+				}
+			}
+		}
 	}
 
 	// ---- helpers ----

@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
+import java.util.List;
 import java.nio.channels.SocketChannel;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +26,7 @@ import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
 import dev.vconn.VConnFactory;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
@@ -92,7 +94,8 @@ final class NetVConnFactory implements VConnFactory {
 		catch (FdProbe.Rejected rejected) {
 			return Adoption.failure(rejected.reason, rejected.getMessage());
 		}
-		if (!this.runtime.claimFd(fd)) {
+		long id = this.runtime.nextId();
+		if (!this.runtime.claimFd(fd, id)) {
 			return Adoption.failure(AdoptionFailureReason.ALREADY_ADOPTED, "fd " + fd + " is owned by a live VConn");
 		}
 		boolean adopted = false;
@@ -106,7 +109,7 @@ final class NetVConnFactory implements VConnFactory {
 					return Adoption.failure(AdoptionFailureReason.SHUTTING_DOWN, "the runtime is shutting down");
 				}
 				try {
-					Adoption result = registerFd(facts, start);
+					Adoption result = registerFd(facts, id, start);
 					adopted = result.isSuccess();
 					return result;
 				}
@@ -122,13 +125,13 @@ final class NetVConnFactory implements VConnFactory {
 		}
 		finally {
 			if (!adopted) {
-				this.runtime.unclaimFd(fd);
+				this.runtime.unclaimFd(fd, id);
 			}
 		}
 	}
 
 	/** Every check passed and a slot is reserved: now, and only now, change the descriptor. */
-	private Adoption registerFd(FdProbe.Facts facts, long start) {
+	private Adoption registerFd(FdProbe.Facts facts, long id, long start) {
 		int fd = facts.fd;
 		EventLoop loop = RuntimeCore.chooseLoop(this.runtime.group());
 		if (LibC.fcntl(fd, LibC.F_SETFL, facts.statusFlags | LibC.O_NONBLOCK) == -1) {
@@ -140,6 +143,7 @@ final class NetVConnFactory implements VConnFactory {
 			int errno = LibC.errno();
 			return restored(facts, "could not duplicate fd " + fd + ": errno " + errno);
 		}
+		this.runtime.claimFd(duplicate, id);
 		Channel channel;
 		try {
 			channel = (facts.family == LibC.AF_UNIX) ? new EpollDomainSocketChannel(duplicate)
@@ -147,14 +151,17 @@ final class NetVConnFactory implements VConnFactory {
 			configure(channel);
 		}
 		catch (RuntimeException ex) {
+			this.runtime.unclaimFd(duplicate, id);
 			LibC.close(duplicate);
 			return restored(facts, "Netty could not wrap fd " + fd + ": " + ex);
 		}
-		NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, fd, fd, AdoptionSource.FD,
+		NetVConn vconn = new NetVConn(this.runtime, id, channel, loop, fd, fd, duplicate,
+				AdoptionSource.FD,
 				facts.remote, facts.local, this.runtime.writeHighWaterMark());
 		channel.pipeline().addLast(vconn);
 		String failure = register(loop, channel);
 		if (failure != null) {
+			this.runtime.unclaimFd(duplicate, id);
 			if (channel.isOpen()) {
 				channel.unsafe().closeForcibly();
 			}
@@ -234,7 +241,7 @@ final class NetVConnFactory implements VConnFactory {
 					restoreChannel(jdkChannel, blocking, noDelay);
 					return Adoption.failure(AdoptionFailureReason.INTERNAL, "Netty could not wrap the channel: " + ex);
 				}
-				NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, -1, -1,
+				NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, loop, -1, -1, -1,
 						AdoptionSource.CHANNEL, remote, local, this.runtime.writeHighWaterMark());
 				channel.pipeline().addLast(vconn);
 				String failure = register(loop, channel);
@@ -357,6 +364,29 @@ final class NetVConnFactory implements VConnFactory {
 		return future.isDone() ? String.valueOf(future.cause()) : "epoll registration failed";
 	}
 
+	// ---- connections accepted by an intercept listener ----
+
+	/**
+	 * Makes a VConn of a connection the intercept listener accepted and read the start of: the
+	 * channel is registered and has a reserved slot; {@code replay} (the bytes read so far) comes
+	 * first on its reads. On the channel's loop.
+	 */
+	NetVConn adoptAccepted(Channel channel, List<ByteBuf> replay, long start) {
+		int fd = (channel instanceof UnixChannel) ? ((UnixChannel) channel).fd().intValue() : -1;
+		long id = this.runtime.nextId();
+		if (fd >= 0) {
+			this.runtime.claimFd(fd, id);
+		}
+		NetVConn vconn = new NetVConn(this.runtime, id, channel, channel.eventLoop(), fd, -1, fd,
+				AdoptionSource.INTERCEPT, channel.remoteAddress(), channel.localAddress(),
+				this.runtime.writeHighWaterMark());
+		vconn.replay(replay);
+		channel.pipeline().addLast(vconn);
+		this.runtime.started(vconn);
+		this.runtime.adopted(vconn, start);
+		return vconn;
+	}
+
 	// ---- connect ----
 
 	@Override
@@ -426,9 +456,13 @@ final class NetVConnFactory implements VConnFactory {
 				}
 				Channel channel = future.channel();
 				int fd = (channel instanceof UnixChannel) ? ((UnixChannel) channel).fd().intValue() : -1;
+				long id = this.runtime.nextId();
+				if (fd >= 0) {
+					this.runtime.claimFd(fd, id);
+				}
 				SocketAddress remoteAddress = (target instanceof DomainSocketAddress) ? remote : channel.remoteAddress();
 				SocketAddress localAddress = (target instanceof DomainSocketAddress) ? null : channel.localAddress();
-				NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, fd, -1,
+				NetVConn vconn = new NetVConn(this.runtime, id, channel, channel.eventLoop(), fd, -1, fd,
 						AdoptionSource.CONNECT, remoteAddress, localAddress, this.runtime.writeHighWaterMark());
 				channel.pipeline().addLast(vconn);
 				this.runtime.started(vconn);

@@ -19,9 +19,11 @@ import dev.vconn.AdoptionFailureReason;
 import dev.vconn.AdoptionSource;
 import dev.vconn.CloseKind;
 import dev.vconn.Transport;
+import dev.vconn.TunnelResult;
 import dev.vconn.VConn;
 import dev.vconn.VConnFactory;
 import dev.vconn.VConnListener;
+import dev.vconn.intercept.InterceptOutcome;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -76,8 +78,11 @@ public final class RuntimeCore {
 
 	private final ConcurrentHashMap<Long, NetVConn> live = new ConcurrentHashMap<>();
 
-	/** Descriptors owned by live VConns (until their single close), to refuse a second adoption. */
-	private final ConcurrentHashMap<Integer, Boolean> ownedFds = new ConcurrentHashMap<>();
+	/**
+	 * Descriptors owned by live VConns (until their single close), to refuse a second adoption;
+	 * the value is the owning VConn's id, so a late release never drops a newer owner's claim.
+	 */
+	private final ConcurrentHashMap<Integer, Long> ownedFds = new ConcurrentHashMap<>();
 
 	private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
 
@@ -249,6 +254,10 @@ public final class RuntimeCore {
 
 	// ---- used by the factory ----
 
+	NetVConnFactory netFactory() {
+		return this.factory;
+	}
+
 	MultiThreadIoEventLoopGroup group() {
 		return this.group;
 	}
@@ -342,12 +351,12 @@ public final class RuntimeCore {
 		signalIfDrained();
 	}
 
-	boolean claimFd(int fd) {
-		return this.ownedFds.putIfAbsent(fd, Boolean.TRUE) == null;
+	boolean claimFd(int fd, long owner) {
+		return this.ownedFds.putIfAbsent(fd, owner) == null;
 	}
 
-	void unclaimFd(int fd) {
-		this.ownedFds.remove(fd);
+	void unclaimFd(int fd, long owner) {
+		this.ownedFds.remove(fd, owner);
 	}
 
 	long nextId() {
@@ -375,11 +384,12 @@ public final class RuntimeCore {
 		this.listener.onAborted(vconn, cause, error);
 	}
 
-	void closeOwnedFd(int fd) {
+	void closeOwnedFd(int fd, long owner) {
+		// unclaimed first: once closed, the number may be reused by a socket that is free to adopt
+		unclaimFd(fd, owner);
 		if (LibC.close(fd) == -1) {
 			logger.log(System.Logger.Level.WARNING, "close({0}) failed: errno {1}", fd, LibC.errno());
 		}
-		unclaimFd(fd);
 	}
 
 	void released(NetVConn vconn, CloseKind how) {
@@ -449,6 +459,46 @@ public final class RuntimeCore {
 		public void onBytes(VConn vconn, long received, long sent) {
 			try {
 				this.delegate.onBytes(vconn, received, sent);
+			}
+			catch (RuntimeException ex) {
+				warn(ex);
+			}
+		}
+
+		@Override
+		public void onTunnelStarted(VConn a, VConn b) {
+			try {
+				this.delegate.onTunnelStarted(a, b);
+			}
+			catch (RuntimeException ex) {
+				warn(ex);
+			}
+		}
+
+		@Override
+		public void onTunnelEnded(TunnelResult result) {
+			try {
+				this.delegate.onTunnelEnded(result);
+			}
+			catch (RuntimeException ex) {
+				warn(ex);
+			}
+		}
+
+		@Override
+		public void onIntercept(String hook, InterceptOutcome outcome) {
+			try {
+				this.delegate.onIntercept(hook, outcome);
+			}
+			catch (RuntimeException ex) {
+				warn(ex);
+			}
+		}
+
+		@Override
+		public void onListenerRejection(int status) {
+			try {
+				this.delegate.onListenerRejection(status);
 			}
 			catch (RuntimeException ex) {
 				warn(ex);

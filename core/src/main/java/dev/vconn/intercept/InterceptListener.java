@@ -1,0 +1,206 @@
+package dev.vconn.intercept;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+
+import dev.vconn.VConnRuntime;
+import dev.vconn.internal.InterceptServer;
+import dev.vconn.internal.RuntimeAccess;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * VConn's own traffic listener: accepts HTTP/1.1 clients, reads each client's first request head
+ * with Netty's HTTP decoder, and offers it as a {@link Transaction} to the hooks of an
+ * {@link InterceptHookRegistry}, in order. A hook that claims it with
+ * {@link Transaction#intercept} gets the connection as a VConn; otherwise the connection is
+ * tunnelled to the origin, head included, unchanged.
+ *
+ * <p><b>Limits:</b> a head larger than {@link Builder#maxHeaderSize} gets 431, one not complete
+ * within {@link Builder#headerTimeout} gets 408, a malformed one or a request smuggling attempt
+ * (both Content-Length and Transfer-Encoding, or several Content-Length values) gets 400, a client
+ * beyond the runtime's connection limit gets 503, and an unreachable origin gives 502; each error
+ * closes the connection, and no response carries internal details. A hook that throws gives 500.
+ *
+ * <p><b>Connections</b> count toward the runtime's connection limit from accept. Once handed to a
+ * continuation or tunnelled, they are VConns of the runtime (source
+ * {@link dev.vconn.AdoptionSource#INTERCEPT}); the origin side of a tunnel is a connected VConn.
+ *
+ * <p><b>Lifecycle:</b> {@link #close()} stops accepting and closes connections whose head is still
+ * being read; connections already handed over or tunnelled belong to the runtime, whose own
+ * graceful shutdown lets them finish. Close the listener before the runtime.
+ *
+ * @since 0.1.0
+ */
+public final class InterceptListener implements AutoCloseable {
+
+	private final InterceptServer server;
+
+	private final InetSocketAddress address;
+
+	private InterceptListener(InterceptServer server) {
+		this.server = server;
+		this.address = server.start();
+	}
+
+	/**
+	 * Configures a listener on a runtime, with the hooks of a registry.
+	 * @param runtime the runtime whose event threads serve the listener
+	 * @param hooks the hooks to offer transactions to; later changes to the registry apply to later transactions
+	 * @return a builder with the defaults
+	 */
+	public static Builder builder(VConnRuntime runtime, InterceptHookRegistry hooks) {
+		return new Builder(runtime, hooks);
+	}
+
+	/**
+	 * The address the listener is bound to, with the actual port when port 0 was asked for.
+	 * @return the bound address
+	 */
+	public InetSocketAddress address() {
+		return this.address;
+	}
+
+	/**
+	 * The origin that unclaimed transactions are tunnelled to.
+	 * @return the origin, or {@code null} if there is none (unclaimed transactions get 502)
+	 */
+	public @Nullable InetSocketAddress origin() {
+		return this.server.origin();
+	}
+
+	/**
+	 * Whether the listener accepts connections.
+	 * @return {@code true} until {@link #close()}
+	 */
+	public boolean isRunning() {
+		return this.server.isRunning();
+	}
+
+	/**
+	 * Stops accepting and closes connections whose request head is still being read. Idempotent;
+	 * blocks until the listening socket is closed, so it must not run on an event thread.
+	 */
+	@Override
+	public void close() {
+		this.server.stop();
+	}
+
+	@Override
+	public String toString() {
+		return "InterceptListener[address=" + this.address + ", origin=" + origin() + "]";
+	}
+
+	/** Configures an {@link InterceptListener}. */
+	public static final class Builder {
+
+		private final VConnRuntime runtime;
+
+		private final InterceptHookRegistry hooks;
+
+		private InetAddress address = InetAddress.getLoopbackAddress();
+
+		private int port = 8081;
+
+		private int maxHeaderSize = 8 * 1024;
+
+		private Duration headerTimeout = Duration.ofSeconds(10);
+
+		private @Nullable InetSocketAddress origin;
+
+		private boolean splice = true;
+
+		private Builder(VConnRuntime runtime, InterceptHookRegistry hooks) {
+			this.runtime = Objects.requireNonNull(runtime, "runtime");
+			this.hooks = Objects.requireNonNull(hooks, "hooks");
+		}
+
+		/**
+		 * The address to bind; default the loopback address (127.0.0.1).
+		 * @param address the address
+		 * @return this builder
+		 */
+		public Builder address(InetAddress address) {
+			this.address = Objects.requireNonNull(address, "address");
+			return this;
+		}
+
+		/**
+		 * The port to bind; default 8081, 0 for any free port.
+		 * @param port the port
+		 * @return this builder
+		 */
+		public Builder port(int port) {
+			if (port < 0 || port > 65535) {
+				throw new IllegalArgumentException("port must be between 0 and 65535, was " + port);
+			}
+			this.port = port;
+			return this;
+		}
+
+		/**
+		 * The largest request head accepted (request line and headers); default 8 KiB.
+		 * @param bytes the limit, at least 256
+		 * @return this builder
+		 */
+		public Builder maxHeaderSize(int bytes) {
+			if (bytes < 256) {
+				throw new IllegalArgumentException("maxHeaderSize must be at least 256 bytes, was " + bytes);
+			}
+			this.maxHeaderSize = bytes;
+			return this;
+		}
+
+		/**
+		 * How long a client has to send its whole request head; default 10 seconds.
+		 * @param timeout the timeout, positive
+		 * @return this builder
+		 */
+		public Builder headerTimeout(Duration timeout) {
+			Objects.requireNonNull(timeout, "timeout");
+			if (timeout.isZero() || timeout.isNegative()) {
+				throw new IllegalArgumentException("headerTimeout must be positive, was " + timeout);
+			}
+			this.headerTimeout = timeout;
+			return this;
+		}
+
+		/**
+		 * Where unclaimed transactions go; default none (they get 502).
+		 * @param origin a resolved address, or {@code null}
+		 * @return this builder
+		 */
+		public Builder origin(@Nullable InetSocketAddress origin) {
+			if (origin != null && origin.isUnresolved()) {
+				throw new IllegalArgumentException("origin " + origin + " is unresolved");
+			}
+			this.origin = origin;
+			return this;
+		}
+
+		/**
+		 * Whether pass-through tunnels may use {@code splice(2)}; default {@code true}.
+		 * @param splice {@code false} to always copy
+		 * @return this builder
+		 */
+		public Builder splice(boolean splice) {
+			this.splice = splice;
+			return this;
+		}
+
+		/**
+		 * Binds and starts accepting.
+		 * @return the running listener
+		 * @throws IllegalStateException if the runtime is shut down
+		 * @throws RuntimeException if the address cannot be bound (for example, the port is in use)
+		 */
+		public InterceptListener start() {
+			return new InterceptListener(new InterceptServer(RuntimeAccess.core(this.runtime), this.hooks,
+					new InetSocketAddress(this.address, this.port), this.maxHeaderSize, this.headerTimeout, this.origin,
+					this.splice));
+		}
+
+	}
+
+}

@@ -1,0 +1,540 @@
+package dev.vconn.internal;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.vconn.Continuation;
+import dev.vconn.Transport;
+import dev.vconn.Tunnel;
+import dev.vconn.VConn;
+import dev.vconn.VConnEvent;
+import dev.vconn.intercept.InterceptHook;
+import dev.vconn.intercept.InterceptHookRegistry;
+import dev.vconn.intercept.InterceptOutcome;
+import dev.vconn.intercept.Transaction;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The Netty server behind {@link dev.vconn.intercept.InterceptListener}: reads each client's first
+ * request head with Netty's HTTP/1.1 decoder under size and time limits, offers it to the hooks,
+ * and then either hands the connection to the claiming continuation or tunnels it to the origin.
+ * Every byte read while parsing is kept and replayed, so what follows sees the request unchanged.
+ */
+public final class InterceptServer {
+
+	private static final System.Logger logger = System.getLogger(InterceptServer.class.getName());
+
+	private static final AtomicLong TRANSACTION_IDS = new AtomicLong();
+
+	/** How long a rejected client may keep sending before the connection is closed anyway. */
+	private static final long LINGER_MILLIS = 2000;
+
+	private final RuntimeCore runtime;
+
+	private final InterceptHookRegistry hooks;
+
+	private final InetSocketAddress bindAddress;
+
+	private final int maxHeaderSize;
+
+	private final Duration headerTimeout;
+
+	private final @Nullable InetSocketAddress origin;
+
+	private final boolean splice;
+
+	private final Set<Channel> reading = ConcurrentHashMap.newKeySet();
+
+	private volatile boolean running;
+
+	private @Nullable Channel serverChannel;
+
+	public InterceptServer(RuntimeCore runtime, InterceptHookRegistry hooks, InetSocketAddress bindAddress,
+			int maxHeaderSize, Duration headerTimeout, @Nullable InetSocketAddress origin, boolean splice) {
+		this.runtime = runtime;
+		this.hooks = hooks;
+		this.bindAddress = bindAddress;
+		this.maxHeaderSize = maxHeaderSize;
+		this.headerTimeout = headerTimeout;
+		this.origin = origin;
+		this.splice = splice;
+	}
+
+	/** Binds and starts accepting; blocks until bound. */
+	public synchronized InetSocketAddress start() {
+		if (this.serverChannel != null) {
+			throw new IllegalStateException("already started");
+		}
+		if (!this.runtime.isRunning()) {
+			throw new IllegalStateException("the runtime is shut down");
+		}
+		ServerBootstrap bootstrap = new ServerBootstrap().group(this.runtime.group())
+			.channel((this.runtime.transport() == Transport.EPOLL) ? EpollServerSocketChannel.class
+					: NioServerSocketChannel.class)
+			.childOption(ChannelOption.AUTO_READ, false)
+			.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+			.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+					new WriteBufferWaterMark(this.runtime.writeLowWaterMark(), this.runtime.writeHighWaterMark()))
+			.childHandler(new ChannelInitializer<Channel>() {
+				@Override
+				protected void initChannel(Channel channel) {
+					HeadCapture capture = new HeadCapture();
+					HeadDecoder decoder = new HeadDecoder(InterceptServer.this.maxHeaderSize);
+					channel.pipeline().addLast(capture, decoder, new HeadHandler(capture, decoder));
+				}
+			});
+		Channel channel = bootstrap.bind(this.bindAddress).syncUninterruptibly().channel();
+		this.serverChannel = channel;
+		this.running = true;
+		InetSocketAddress bound = (InetSocketAddress) channel.localAddress();
+		logger.log(System.Logger.Level.INFO, "VConn intercept listener on {0}, origin {1}", bound,
+				(this.origin != null) ? this.origin : "none");
+		return bound;
+	}
+
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	/** Stops accepting and closes connections whose head is still being read. Idempotent. */
+	public synchronized void stop() {
+		this.running = false;
+		Channel channel = this.serverChannel;
+		if (channel != null) {
+			channel.close().syncUninterruptibly();
+		}
+		for (Channel client : this.reading) {
+			client.close();
+		}
+	}
+
+	public @Nullable InetSocketAddress origin() {
+		return this.origin;
+	}
+
+	// ---- per connection ----
+
+	/** Keeps every byte the client sends until the head is read, to replay it unchanged. */
+	private static final class HeadCapture extends ChannelInboundHandlerAdapter {
+
+		final List<ByteBuf> captured = new ArrayList<>(2);
+
+		@Override
+		public void channelRead(ChannelHandlerContext ctx, Object msg) {
+			if (msg instanceof ByteBuf) {
+				this.captured.add(((ByteBuf) msg).retainedDuplicate());
+			}
+			ctx.fireChannelRead(msg);
+		}
+
+		List<ByteBuf> take() {
+			List<ByteBuf> bytes = new ArrayList<>(this.captured);
+			this.captured.clear();
+			return bytes;
+		}
+
+		void release() {
+			this.captured.forEach(ByteBuf::release);
+			this.captured.clear();
+		}
+
+	}
+
+	/**
+	 * Netty's decoder, noting the one smuggling form it repairs silently: a chunked request that also
+	 * has a Content-Length, which it drops (RFC 9112 §6.1 lets a proxy reject it instead, and we do).
+	 */
+	private static final class HeadDecoder extends HttpRequestDecoder {
+
+		boolean chunkedWithContentLength;
+
+		HeadDecoder(int maxHeaderSize) {
+			super(new HttpDecoderConfig().setMaxInitialLineLength(maxHeaderSize)
+				.setMaxHeaderSize(maxHeaderSize)
+				.setMaxChunkSize(8192));
+		}
+
+		@Override
+		protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) {
+			this.chunkedWithContentLength = true;
+			super.handleTransferEncodingChunkedWithContentLength(message);
+		}
+
+	}
+
+	private enum Phase {
+		READING, CONNECTING, DONE
+	}
+
+	private final class HeadHandler extends ChannelInboundHandlerAdapter {
+
+		private final HeadCapture capture;
+
+		private final HeadDecoder decoder;
+
+		private Phase phase = Phase.READING;
+
+		private boolean slotReserved;
+
+		private final long start = System.nanoTime();
+
+		private @Nullable ScheduledFuture<?> timeout;
+
+		HeadHandler(HeadCapture capture, HeadDecoder decoder) {
+			this.capture = capture;
+			this.decoder = decoder;
+		}
+
+		@Override
+		public void channelActive(ChannelHandlerContext ctx) {
+			if (!InterceptServer.this.running) {
+				ctx.close();
+				return;
+			}
+			if (!InterceptServer.this.runtime.reserveSlot()) {
+				reject(ctx, 503);
+				return;
+			}
+			this.slotReserved = true;
+			InterceptServer.this.reading.add(ctx.channel());
+			this.timeout = ctx.executor().schedule(() -> {
+				if (this.phase == Phase.READING) {
+					reject(ctx, 408);
+				}
+			}, InterceptServer.this.headerTimeout.toNanos(), TimeUnit.NANOSECONDS);
+			ctx.read();
+		}
+
+		@Override
+		public void channelRead(ChannelHandlerContext ctx, Object msg) {
+			if (this.phase != Phase.READING || !(msg instanceof HttpRequest)) {
+				ReferenceCountUtil.release(msg);
+				return;
+			}
+			HttpRequest request = (HttpRequest) msg;
+			ReferenceCountUtil.release(msg);
+			this.phase = Phase.CONNECTING;
+			cancelTimeout();
+			DecoderResult result = request.decoderResult();
+			if (result.isFailure()) {
+				reject(ctx, (result.cause() instanceof TooLongFrameException) ? 431 : 400);
+				return;
+			}
+			if (isSmuggling(request)) {
+				reject(ctx, 400);
+				return;
+			}
+			dispatch(ctx, request);
+		}
+
+		private boolean isSmuggling(HttpRequest request) {
+			HttpHeaders headers = request.headers();
+			return this.decoder.chunkedWithContentLength
+					|| (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)
+							&& headers.contains(HttpHeaderNames.CONTENT_LENGTH));
+		}
+
+		@Override
+		public void channelReadComplete(ChannelHandlerContext ctx) {
+			if (this.phase == Phase.READING) {
+				ctx.read();
+			}
+		}
+
+		@Override
+		public void channelInactive(ChannelHandlerContext ctx) {
+			if (this.phase != Phase.DONE) {
+				this.phase = Phase.DONE;
+				cancelTimeout();
+				this.capture.release();
+				releaseSlot();
+			}
+			InterceptServer.this.reading.remove(ctx.channel());
+			ctx.fireChannelInactive();
+		}
+
+		@Override
+		public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+			ctx.close();
+		}
+
+		private void dispatch(ChannelHandlerContext ctx, HttpRequest request) {
+			HttpTransaction txn = new HttpTransaction(ctx.channel(), request);
+			for (InterceptHook hook : InterceptServer.this.hooks.hooks()) {
+				txn.offeredTo = hook;
+				try {
+					hook.onTransaction(txn);
+				}
+				catch (Throwable ex) {
+					logger.log(System.Logger.Level.WARNING, "Intercept hook " + hook.name() + " threw on transaction "
+							+ txn.id + "; answering 500", ex);
+					InterceptServer.this.runtime.listener().onIntercept(hook.name(), InterceptOutcome.ERROR);
+					reject(ctx, 500);
+					return;
+				}
+				if (txn.claimedBy != null) {
+					break;
+				}
+			}
+			txn.dispatching = false;
+			Continuation cont = txn.continuation;
+			if (cont != null) {
+				handOver(ctx, java.util.Objects.requireNonNull(txn.claimedBy), cont);
+			}
+			else {
+				passThrough(ctx);
+			}
+		}
+
+		/** Stops parsing: what follows the head is the new owner's to read. */
+		private List<ByteBuf> detach(ChannelHandlerContext ctx) {
+			List<ByteBuf> bytes = this.capture.take();
+			ctx.pipeline().remove(this.capture);
+			ctx.pipeline().remove(this.decoder); // its leftovers reach this handler, which drops them
+			InterceptServer.this.reading.remove(ctx.channel());
+			return bytes;
+		}
+
+		private void handOver(ChannelHandlerContext ctx, String hook, Continuation cont) {
+			Channel channel = ctx.channel();
+			if (!channel.isActive() || !InterceptServer.this.runtime.isRunning()) {
+				InterceptServer.this.runtime.listener().onIntercept(hook, InterceptOutcome.ACCEPT_FAILED);
+				this.phase = Phase.DONE;
+				this.capture.release();
+				releaseSlot();
+				ctx.close();
+				NetVConnFactory.deliverLocked(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT_FAILED, null);
+				return;
+			}
+			List<ByteBuf> replay = detach(ctx);
+			this.phase = Phase.DONE;
+			ctx.pipeline().remove(this);
+			NetVConn vconn = InterceptServer.this.runtime.netFactory().adoptAccepted(channel, replay, this.start);
+			InterceptServer.this.runtime.listener().onIntercept(hook, InterceptOutcome.ACCEPTED);
+			NetVConnFactory.deliverLocked(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT, vconn);
+		}
+
+		private void passThrough(ChannelHandlerContext ctx) {
+			InetSocketAddress target = InterceptServer.this.origin;
+			if (target == null) {
+				reject(ctx, 502);
+				return;
+			}
+			Channel channel = ctx.channel();
+			List<ByteBuf> replay = detach(ctx);
+			// connecting from this loop puts the origin on the same loop, which lets the tunnel splice
+			InterceptServer.this.runtime.factory().connect(target).whenComplete((originVConn, failure) -> {
+				if (failure != null) {
+					replay.forEach(ByteBuf::release);
+					if (this.phase == Phase.CONNECTING && channel.isActive()) {
+						reject(ctx, 502);
+					}
+					return;
+				}
+				if (this.phase != Phase.CONNECTING || !channel.isActive()) {
+					replay.forEach(ByteBuf::release);
+					originVConn.close();
+					return;
+				}
+				this.phase = Phase.DONE;
+				ctx.pipeline().remove(this);
+				VConn client = InterceptServer.this.runtime.netFactory().adoptAccepted(channel, replay, this.start);
+				Tunnel.between(client, originVConn).splice(InterceptServer.this.splice).start();
+			});
+		}
+
+		/** Answers with an error status, then closes without cutting off the response. */
+		private void reject(ChannelHandlerContext ctx, int status) {
+			if (status != 500) {
+				InterceptServer.this.runtime.listener().onListenerRejection(status);
+			}
+			this.phase = Phase.DONE;
+			cancelTimeout();
+			if (ctx.pipeline().context(this.capture) != null) {
+				ctx.pipeline().remove(this.capture);
+			}
+			if (ctx.pipeline().context(this.decoder) != null) {
+				ctx.pipeline().remove(this.decoder);
+			}
+			this.capture.release();
+			releaseSlot();
+			InterceptServer.this.reading.remove(ctx.channel());
+			Channel channel = ctx.channel();
+			if (!channel.isActive()) {
+				return;
+			}
+			channel.writeAndFlush(errorResponse(status)).addListener((ChannelFutureListener) (f) -> {
+				if (!f.isSuccess() || !(channel instanceof DuplexChannel)) {
+					channel.close();
+					return;
+				}
+				// half-close, then drain what the client still sends, so the response is not reset away
+				((DuplexChannel) channel).shutdownOutput();
+				channel.config().setAutoRead(true);
+				channel.eventLoop().schedule(() -> channel.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+			});
+		}
+
+		private void cancelTimeout() {
+			ScheduledFuture<?> task = this.timeout;
+			if (task != null) {
+				task.cancel(false);
+				this.timeout = null;
+			}
+		}
+
+		private void releaseSlot() {
+			if (this.slotReserved) {
+				this.slotReserved = false;
+				InterceptServer.this.runtime.releaseSlot();
+			}
+		}
+
+	}
+
+	static ByteBuf errorResponse(int status) {
+		String reason = reason(status);
+		String body = status + " " + reason + "\n";
+		String head = "HTTP/1.1 " + status + " " + reason + "\r\nContent-Type: text/plain; charset=utf-8\r\n"
+				+ "Content-Length: " + body.length() + "\r\nConnection: close\r\n\r\n";
+		return Unpooled.copiedBuffer(head + body, StandardCharsets.US_ASCII);
+	}
+
+	private static String reason(int status) {
+		switch (status) {
+			case 400:
+				return "Bad Request";
+			case 408:
+				return "Request Timeout";
+			case 431:
+				return "Request Header Fields Too Large";
+			case 500:
+				return "Internal Server Error";
+			case 502:
+				return "Bad Gateway";
+			case 503:
+				return "Service Unavailable";
+			default:
+				return "Error";
+		}
+	}
+
+	/** The transaction view offered to hooks. */
+	private static final class HttpTransaction implements Transaction {
+
+		final long id = TRANSACTION_IDS.incrementAndGet();
+
+		private final Channel channel;
+
+		private final HttpRequest request;
+
+		boolean dispatching = true;
+
+		@Nullable InterceptHook offeredTo;
+
+		@Nullable String claimedBy;
+
+		@Nullable Continuation continuation;
+
+		HttpTransaction(Channel channel, HttpRequest request) {
+			this.channel = channel;
+			this.request = request;
+		}
+
+		@Override
+		public long id() {
+			return this.id;
+		}
+
+		@Override
+		public @Nullable SocketAddress clientAddress() {
+			return this.channel.remoteAddress();
+		}
+
+		@Override
+		public @Nullable SocketAddress localAddress() {
+			return this.channel.localAddress();
+		}
+
+		@Override
+		public String method() {
+			return this.request.method().name();
+		}
+
+		@Override
+		public String target() {
+			return this.request.uri();
+		}
+
+		@Override
+		public String version() {
+			return this.request.protocolVersion().text();
+		}
+
+		@Override
+		public Set<String> headerNames() {
+			Set<String> names = new LinkedHashSet<>();
+			this.request.headers().forEach((entry) -> names.add(entry.getKey()));
+			return Collections.unmodifiableSet(names);
+		}
+
+		@Override
+		public List<String> headers(String name) {
+			return Collections.unmodifiableList(this.request.headers().getAll(name.toLowerCase(Locale.ROOT)));
+		}
+
+		@Override
+		public void intercept(Continuation cont) {
+			java.util.Objects.requireNonNull(cont, "cont");
+			if (!this.dispatching) {
+				throw new IllegalStateException("the hooks have already run for transaction " + this.id);
+			}
+			if (this.claimedBy != null) {
+				throw new IllegalStateException("transaction " + this.id + " is already claimed by " + this.claimedBy);
+			}
+			this.claimedBy = (this.offeredTo != null) ? this.offeredTo.name() : "unknown";
+			this.continuation = cont;
+		}
+
+		@Override
+		public @Nullable String claimedBy() {
+			return this.claimedBy;
+		}
+
+	}
+
+}
