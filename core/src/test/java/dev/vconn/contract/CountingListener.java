@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 import dev.vconn.AbortCause;
 import dev.vconn.AdoptionFailureReason;
@@ -40,6 +41,10 @@ final class CountingListener implements VConnListener {
 
 	private final List<String> violations = new CopyOnWriteArrayList<>();
 
+	private final Map<Long, LongAdder> received = new ConcurrentHashMap<>();
+
+	private final Map<Long, LongAdder> sent = new ConcurrentHashMap<>();
+
 	@Override
 	public void onAdopted(VConn vconn, AdoptionSource source, Duration duration) {
 		this.adopted.incrementAndGet();
@@ -69,6 +74,25 @@ final class CountingListener implements VConnListener {
 			this.violations.add("onClosed twice for " + vconn);
 		}
 		this.closed.incrementAndGet();
+	}
+
+	@Override
+	public void onBytes(VConn vconn, long received, long sent) {
+		if (received < 0 || sent < 0) {
+			this.violations.add("negative byte counts for " + vconn + ": " + received + ", " + sent);
+		}
+		this.received.computeIfAbsent(vconn.id(), (id) -> new LongAdder()).add(received);
+		this.sent.computeIfAbsent(vconn.id(), (id) -> new LongAdder()).add(sent);
+	}
+
+	long bytesReceived(VConn vconn) {
+		LongAdder sum = this.received.get(vconn.id());
+		return (sum != null) ? sum.sum() : 0;
+	}
+
+	long bytesSent(VConn vconn) {
+		LongAdder sum = this.sent.get(vconn.id());
+		return (sum != null) ? sum.sum() : 0;
 	}
 
 	int adopted() {
