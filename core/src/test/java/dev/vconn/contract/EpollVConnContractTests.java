@@ -6,14 +6,15 @@ import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 
 /**
- * The VConn contract (see {@link VConnContractTests}) on epoll runtime, connect().
+ * The VConn contract ({@link VConnContractTests}) on epoll runtime, connect(),
+ * with pooled buffers.
  */
 @EnabledOnOs(OS.LINUX)
-@DisplayName("VConn contract: epoll runtime, connect()")
+@DisplayName("VConn contract: epoll runtime, connect(), pooled buffers")
 class EpollVConnContractTests extends VConnContractTests {
 
 	EpollVConnContractTests() {
-		super(TransportFixture.connect(Transport.EPOLL));
+		super(TransportFixture.connect(Transport.EPOLL, BufferAllocator.POOLED));
 	}
 
 }

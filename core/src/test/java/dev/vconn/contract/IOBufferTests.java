@@ -11,12 +11,9 @@ import java.util.stream.Stream;
 import dev.vconn.IOBuffer;
 import dev.vconn.IOBufferReader;
 import io.netty.buffer.AbstractByteBufAllocator;
-import io.netty.buffer.AdaptiveByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
-import io.netty.buffer.UnpooledByteBufAllocator;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -37,8 +34,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 class IOBufferTests {
 
 	static Stream<Named<ByteBufAllocator>> allocators() {
-		return Stream.of(Named.of("unpooled", new UnpooledByteBufAllocator(false)),
-				Named.of("pooled", PooledByteBufAllocator.DEFAULT), Named.of("adaptive", new AdaptiveByteBufAllocator()));
+		return Stream.of(BufferAllocator.values()).map((a) -> Named.of(a.toString(), a.allocator()));
 	}
 
 	private static ByteBuf block(String text) {

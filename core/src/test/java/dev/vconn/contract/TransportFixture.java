@@ -24,14 +24,17 @@ abstract class TransportFixture {
 
 	private final Transport transport;
 
-	private TransportFixture(String name, Transport transport) {
-		this.name = name;
+	private final BufferAllocator buffers;
+
+	private TransportFixture(String name, Transport transport, BufferAllocator buffers) {
+		this.name = name + ", " + buffers + " buffers";
 		this.transport = transport;
+		this.buffers = buffers;
 	}
 
 	/** The runtime connects: {@code factory().connect(address)}. */
-	static TransportFixture connect(Transport transport) {
-		return new TransportFixture(transport.name().toLowerCase() + " runtime, connect()", transport) {
+	static TransportFixture connect(Transport transport, BufferAllocator buffers) {
+		return new TransportFixture(transport.name().toLowerCase() + " runtime, connect()", transport, buffers) {
 			@Override
 			VConn open(VConnRuntime runtime, InetSocketAddress server) throws Exception {
 				return runtime.factory().connect(server).get(10, TimeUnit.SECONDS);
@@ -50,8 +53,8 @@ abstract class TransportFixture {
 	}
 
 	/** A raw connected descriptor adopted with {@code factory().adopt(int)} (epoll only). */
-	static TransportFixture rawFd() {
-		return new TransportFixture("epoll runtime, adopt(int fd)", Transport.EPOLL) {
+	static TransportFixture rawFd(BufferAllocator buffers) {
+		return new TransportFixture("epoll runtime, adopt(int fd)", Transport.EPOLL, buffers) {
 			@Override
 			VConn open(VConnRuntime runtime, InetSocketAddress server) {
 				int fd = ContractFds.connect(server);
@@ -72,9 +75,9 @@ abstract class TransportFixture {
 	}
 
 	/** A connected JDK channel adopted with {@code factory().adopt(SocketChannel)}: NIO loops on any runtime. */
-	static TransportFixture jdkChannel(Transport runtimeTransport) {
+	static TransportFixture jdkChannel(Transport runtimeTransport, BufferAllocator buffers) {
 		return new TransportFixture(runtimeTransport.name().toLowerCase() + " runtime, adopt(SocketChannel)",
-				runtimeTransport) {
+				runtimeTransport, buffers) {
 			@Override
 			VConn open(VConnRuntime runtime, InetSocketAddress server) throws Exception {
 				SocketChannel channel = SocketChannel.open(server);
@@ -98,6 +101,11 @@ abstract class TransportFixture {
 
 	Transport transport() {
 		return this.transport;
+	}
+
+	/** The allocator of the buffers the tests create. */
+	BufferAllocator buffers() {
+		return this.buffers;
 	}
 
 	void assumeAvailable() {

@@ -177,7 +177,11 @@ abstract class VConnContractTests {
 	// ---- helpers ----
 
 	Connection open() throws Exception {
-		VConn vconn = this.fixture.open(this.runtime, this.serverAddress);
+		return open(this.runtime);
+	}
+
+	Connection open(VConnRuntime on) throws Exception {
+		VConn vconn = this.fixture.open(on, this.serverAddress);
 		this.vconns.add(vconn);
 		Peer peer = new Peer(this.server.accept());
 		this.peers.add(peer);
@@ -192,7 +196,7 @@ abstract class VConnContractTests {
 	}
 
 	IOBuffer newBuffer(int waterMark) {
-		IOBuffer buffer = IOBuffer.create(waterMark);
+		IOBuffer buffer = IOBuffer.create(this.fixture.buffers().allocator(), waterMark);
 		this.buffers.add(buffer);
 		return buffer;
 	}
@@ -1326,6 +1330,24 @@ abstract class VConnContractTests {
 		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.TIMEOUT);
 		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Abort(AbortCause.TIMEOUT, 0));
 		assertThat(c.peer().awaitEnd()).isIn(Peer.End.RESET, Peer.End.EOF);
+	}
+
+	@Test
+	@Timeout(value = 30, unit = TimeUnit.SECONDS)
+	void runtimeDefaultInactivityTimeoutAppliesToEveryNewVConn() throws Exception {
+		VConnRuntime other = this.fixture.runtimeBuilder().eventThreads(1).inactivityTimeout(Duration.ofMillis(200))
+			.addListener(this.listener).build();
+		try {
+			Connection c = open(other);
+			EventLog log = newLog("idle reader");
+			VIO vio = c.vconn().read(log, newBuffer(IOBuffer.DEFAULT_WATER_MARK), Long.MAX_VALUE);
+
+			assertThat(log.await(VCONN_INACTIVITY_TIMEOUT).data()).isSameAs(vio);
+			assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.TIMEOUT);
+		}
+		finally {
+			other.close(Duration.ofSeconds(1));
+		}
 	}
 
 	@Test
