@@ -18,7 +18,6 @@ import dev.vconn.CloseKind;
 import dev.vconn.Continuation;
 import dev.vconn.IOBuffer;
 import dev.vconn.IOBufferReader;
-import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
 import dev.vconn.VConnState;
 import dev.vconn.VIO;
@@ -301,7 +300,8 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 		abort(AbortCause.API, error);
 	}
 
-	void abort(AbortCause cause, int error) {
+	@Override
+	public void abort(AbortCause cause, int error) {
 		if (this.closeState.compareAndSet(OPEN, ABORTING)) {
 			this.abortCause = cause;
 			this.abortError = error;
@@ -387,7 +387,8 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 	}
 
 	/** Called by a VIO whose buffer or target changed. */
-	void schedule(NetVIO vio) {
+	@Override
+	public void schedule(NetVIO vio) {
 		if (vio.op() == VIO.Op.READ) {
 			execute(this.processReadTask);
 		}
