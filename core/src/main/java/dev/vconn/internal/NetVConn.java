@@ -136,6 +136,9 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 
 	private boolean released;
 
+	/** The listener was told of an abort: the VConn ends as aborted, whatever its close state says. */
+	private boolean abortReported;
+
 	private @Nullable List<Runnable> releaseTasks;
 
 	private boolean readRetryScheduled;
@@ -307,6 +310,12 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 			this.abortError = error;
 			deactivateVios();
 			execute(this::free);
+		}
+		else if (cause == AbortCause.SHUTDOWN && this.closeState.compareAndSet(CLOSING, ABORTING)) {
+			// runtime shutdown does not wait for a close still delivering bytes to a peer that does not read
+			this.abortCause = cause;
+			this.abortError = error;
+			execute(this::abortPendingClose);
 		}
 	}
 
@@ -989,6 +998,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 		cancel(this.activeTask);
 		releasePendingIn();
 		if (this.closeState.get() == ABORTING) {
+			this.abortReported = true;
 			this.runtime.aborted(this, this.abortCause, this.abortError);
 			try {
 				this.channel.config().setOption(ChannelOption.SO_LINGER, 0);
@@ -1005,6 +1015,24 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 		else {
 			closeChannel();
 		}
+	}
+
+	/**
+	 * Cuts short a close that still waits for its last batch (see {@link #free()}), resetting the
+	 * connection. On the loop. A close that already released the socket, or is releasing it, is
+	 * left to finish as a close.
+	 */
+	private void abortPendingClose() {
+		if (!this.freed) {
+			free(); // the close's own free() has not run yet; it aborts now
+			return;
+		}
+		if (this.released || !this.channel.isOpen()) {
+			return;
+		}
+		this.abortReported = true;
+		this.runtime.aborted(this, this.abortCause, this.abortError);
+		flushTimedOut();
 	}
 
 	private boolean finishDeferredClose() {
@@ -1051,7 +1079,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 			this.runtime.closeOwnedFd(this.ownedFd, this.id);
 		}
 		CloseKind how;
-		if (this.closeState.get() == ABORTING) {
+		if (this.abortReported) {
 			how = (this.abortCause == AbortCause.TIMEOUT) ? CloseKind.TIMEOUT : CloseKind.ABORT;
 		}
 		else if (this.peerReset || this.sawError) {
@@ -1063,7 +1091,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 		else {
 			how = CloseKind.CLOSE;
 		}
-		if (this.peerReset && this.closeState.get() != ABORTING) {
+		if (this.peerReset && !this.abortReported) {
 			this.runtime.aborted(this, AbortCause.PEER, 0);
 		}
 		this.runtime.released(this, how);
