@@ -1647,6 +1647,37 @@ abstract class VConnContractTests {
 
 	@Test
 	@Timeout(value = 30, unit = TimeUnit.SECONDS)
+	void runtimeCloseAbortsAVConnWhoseCloseWaitsOnAPeerThatDoesNotRead() throws Exception {
+		Connection c = open();
+		IOBuffer out = newBuffer(IOBuffer.DEFAULT_WATER_MARK);
+		IOBufferReader reader = out.allocReader();
+		out.write(random(32 * MiB, 30));
+		EventLog log = newLog("writer");
+		VIO vio = c.vconn().write(log, reader, 32 * MiB);
+		AtomicLong lastDone = new AtomicLong(-1);
+		await("the write stalls on a peer that does not read").during(Duration.ofMillis(300))
+			.atMost(Duration.ofSeconds(10))
+			.until(() -> {
+				long done = vio.ndone();
+				return done > 0 && lastDone.getAndSet(done) == done;
+			});
+		log.locked(c.vconn()::close);
+		assertThat(this.runtime.activeCount()).as("closing, bytes taken for sending still on their way").isEqualTo(1);
+
+		long start = System.nanoTime();
+		int aborted = this.runtime.close(Duration.ofMillis(200));
+
+		assertThat(Duration.ofNanos(System.nanoTime() - start)).as("time runtime.close() took")
+			.isLessThan(Duration.ofSeconds(3));
+		assertThat(aborted).isEqualTo(1);
+		assertThat(this.runtime.activeCount()).isZero();
+		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Abort(AbortCause.SHUTDOWN, 0));
+		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.ABORT);
+		assertThat(c.peer().awaitEnd()).isEqualTo(Peer.End.RESET);
+	}
+
+	@Test
+	@Timeout(value = 30, unit = TimeUnit.SECONDS)
 	void runtimeCloseWaitsForVConnsThatEndInTime() throws Exception {
 		Connection c = open();
 		ReadSink sink = newSink(IOBuffer.DEFAULT_WATER_MARK);
