@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
@@ -40,9 +41,12 @@ final class EventLog implements Continuation {
 
 	}
 
-	/** One delivered event. */
+	/** Orders events across logs. */
+	private static final AtomicLong SEQUENCE = new AtomicLong();
+
+	/** One delivered event; {@code seq} orders events across all logs. */
 	record Event(VConnEvent type, @Nullable Object data, @Nullable VConn vconn, Thread thread, boolean mutexHeld,
-			long ndone, long nanoTime) {
+			long ndone, long nanoTime, long seq) {
 
 		VIO vio() {
 			return (VIO) Objects.requireNonNull(this.data, "data");
@@ -90,7 +94,8 @@ final class EventLog implements Continuation {
 			if (!held) {
 				violation(event + " delivered without holding the continuation's mutex");
 			}
-			this.events.add(new Event(event, data, vconn, Thread.currentThread(), held, ndone, System.nanoTime()));
+			this.events.add(new Event(event, data, vconn, Thread.currentThread(), held, ndone, System.nanoTime(),
+					SEQUENCE.incrementAndGet()));
 			this.handler.handle(event, data);
 		}
 		catch (Throwable ex) {
