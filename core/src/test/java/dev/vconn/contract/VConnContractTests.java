@@ -1300,6 +1300,29 @@ abstract class VConnContractTests {
 
 	@Test
 	@Timeout(value = 30, unit = TimeUnit.SECONDS)
+	void timeoutWaitingForABusyWriteContinuationIsDeliveredOnceToEachContinuation() throws Exception {
+		Connection c = open();
+		EventLog reader = newLog("reader ignoring the timeout");
+		EventLog writer = newLog("busy writer ignoring the timeout");
+		c.vconn().read(reader, newBuffer(IOBuffer.DEFAULT_WATER_MARK), Long.MAX_VALUE);
+		c.vconn().write(writer, newBuffer(IOBuffer.DEFAULT_WATER_MARK).allocReader(), Long.MAX_VALUE);
+		writer.await(VCONN_WRITE_READY);
+
+		writer.locked(() -> {
+			c.vconn().setActiveTimeout(Duration.ofMillis(50));
+			reader.await(VCONN_ACTIVE_TIMEOUT);
+			await("the write continuation's mutex stays busy").during(Duration.ofMillis(300))
+				.atMost(Duration.ofSeconds(2))
+				.until(() -> !c.vconn().isClosed());
+		});
+
+		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.TIMEOUT);
+		assertThat(writer.count(VCONN_ACTIVE_TIMEOUT)).isEqualTo(1);
+		assertThat(reader.count(VCONN_ACTIVE_TIMEOUT)).as("timeouts delivered to the read continuation").isEqualTo(1);
+	}
+
+	@Test
+	@Timeout(value = 30, unit = TimeUnit.SECONDS)
 	void timeoutReArmedByTheReadContinuationIsNotPassedToTheWriteContinuation() throws Exception {
 		Connection c = open();
 		AtomicInteger timeouts = new AtomicInteger();
