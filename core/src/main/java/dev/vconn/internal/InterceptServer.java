@@ -23,6 +23,7 @@ import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
+import dev.vconn.intercept.TransactionPath;
 import dev.vconn.intercept.Transaction;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -136,7 +137,7 @@ public final class InterceptServer implements ListenerServer {
 	public synchronized void stop() {
 		this.running = false;
 		Channel channel = this.serverChannel;
-		if (channel != null) {
+		if (channel != null && channel.isOpen()) { // closed already if the runtime stopped first
 			channel.close().syncUninterruptibly();
 		}
 		for (Channel client : this.reading) {
@@ -363,6 +364,7 @@ public final class InterceptServer implements ListenerServer {
 			ctx.pipeline().remove(this);
 			NetVConn vconn = InterceptServer.this.runtime.netFactory().adoptAccepted(channel, replay, this.start);
 			InterceptServer.this.runtime.listener().onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
+			InterceptServer.this.runtime.listener().onTransactionCompleted(TransactionPath.INTERCEPTED, 0);
 			NetVConnFactory.deliverLocked(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT, vconn);
 		}
 
@@ -391,6 +393,8 @@ public final class InterceptServer implements ListenerServer {
 				this.phase = Phase.DONE;
 				ctx.pipeline().remove(this);
 				VConn client = InterceptServer.this.runtime.netFactory().adoptAccepted(channel, replay, this.start);
+				// the rest of the connection is bytes: the listener never sees a response status
+				InterceptServer.this.runtime.listener().onTransactionCompleted(TransactionPath.PASS_THROUGH, 0);
 				Tunnel.between(client, originVConn).splice(InterceptServer.this.splice).start();
 			});
 		}

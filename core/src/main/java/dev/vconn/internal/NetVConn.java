@@ -510,6 +510,10 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 	void replay(List<ByteBuf> bytes) {
 		for (ByteBuf buf : bytes) {
 			if (buf.isReadable()) {
+				// received from the peer on this connection, before it was a VConn
+				int n = buf.readableBytes();
+				this.bytesIn += n;
+				this.runtime.bytesMoved(this, n, 0);
 				this.pendingIn.addLast(buf);
 			}
 			else {
