@@ -582,6 +582,8 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 			this.loop.schedule(this::awaitSpliceDrained, 1, TimeUnit.MILLISECONDS);
 			return;
 		}
+		// what a read VIO would have seen as end of stream: the VConn closes as EOS, like a copied one
+		this.sawEos = true;
 		observer.inputEnded(this);
 	}
 
