@@ -550,7 +550,8 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 		this.spliceObserver = observer;
 		this.spliceTarget = dst;
 		int socket = this.channelFd;
-		this.spliceReceivedStart = SocketCounters.bytesReceived(socket);
+		// the peer's FIN may have arrived already, unseen by the handler: count data bytes only
+		this.spliceReceivedStart = SocketCounters.dataReceived(socket);
 		this.spliceUnreadStart = SocketCounters.unread(socket);
 		ByteBuf buf;
 		while ((buf = this.pendingIn.pollFirst()) != null) {
