@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -134,11 +135,23 @@ public final class InterceptServer {
 	public synchronized void stop() {
 		this.running = false;
 		Channel channel = this.serverChannel;
-		if (channel != null) {
-			channel.close().syncUninterruptibly();
+		if (channel != null && !channel.eventLoop().isShutdown()) {
+			try {
+				channel.close().syncUninterruptibly();
+			}
+			catch (RejectedExecutionException ex) {
+				// the runtime stopped meanwhile; stopping its loops closed every channel on them
+			}
 		}
 		for (Channel client : this.reading) {
-			client.close();
+			if (!client.eventLoop().isShutdown()) {
+				try {
+					client.close();
+				}
+				catch (RejectedExecutionException ex) {
+					// as above
+				}
+			}
 		}
 	}
 
