@@ -34,6 +34,11 @@ public final class Payload {
 		}
 	}
 
+	/** Fills {@code buf} with the next {@code length} bytes of the stream of {@code random}; chunks of 64 KiB. */
+	public static void fillForTest(SplittableRandom random, byte[] buf, int length) {
+		fill(random, buf, length);
+	}
+
 	/** The checksum of the first {@code length} bytes of the payload of {@code seed}. */
 	public static long checksum(long seed, long length) {
 		SplittableRandom random = new SplittableRandom(seed);
