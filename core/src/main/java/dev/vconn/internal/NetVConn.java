@@ -503,13 +503,22 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 
 	/** Puts bytes read before this VConn existed in front of everything it reads. On the loop, before any read. */
 	void replay(List<ByteBuf> bytes) {
+		long replayed = 0;
 		for (ByteBuf buf : bytes) {
 			if (buf.isReadable()) {
+				replayed += buf.readableBytes();
 				this.pendingIn.addLast(buf);
 			}
 			else {
 				buf.release();
 			}
+		}
+		if (replayed > 0) {
+			// received from this socket like every later byte (a splice relies on it, see splicedBytes);
+			// reported once the adoption has been, which follows on this loop
+			this.bytesIn += replayed;
+			long received = replayed;
+			this.loop.execute(() -> this.runtime.bytesMoved(this, received, 0));
 		}
 	}
 
