@@ -16,7 +16,7 @@ public enum AdoptionSource {
 	/** An outgoing connection made by {@link VConnFactory#connect(java.net.SocketAddress)}. */
 	CONNECT,
 
-	/** A connection taken over by an intercept. */
+	/** A connection taken over by an intercept, or an end of an in-memory {@link VConnPair}. */
 	INTERCEPT,
 
 	/** A connection handed over by another process. */

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.List;
 
 import dev.vconn.intercept.InterceptOutcome;
+import dev.vconn.intercept.InterceptType;
+import dev.vconn.intercept.TransactionPath;
 
 /**
  * Observes a runtime's connections: adoptions, failures, closes, aborts and bytes moved. This is
@@ -63,7 +65,8 @@ public interface VConnListener {
 	}
 
 	/**
-	 * Bytes moved through a VConn's socket.
+	 * Bytes moved through a VConn's socket, or, for an end of a {@link VConnPair}, into or out of the
+	 * pair.
 	 * @param vconn the VConn
 	 * @param received bytes read from the peer by this transfer
 	 * @param sent bytes handed to the kernel for the peer by this transfer
@@ -89,14 +92,25 @@ public interface VConnListener {
 	/**
 	 * An intercept hook claimed a transaction, or threw.
 	 * @param hook the hook's name
+	 * @param type how it claimed it ({@link InterceptType#INTERCEPT} when it threw before claiming)
 	 * @param outcome what became of the transaction
 	 */
-	default void onIntercept(String hook, InterceptOutcome outcome) {
+	default void onIntercept(String hook, InterceptType type, InterceptOutcome outcome) {
+	}
+
+	/**
+	 * An intercept listener finished a transaction: the response was relayed to the client, or the
+	 * connection was handed over.
+	 * @param path which way it was served
+	 * @param status the response status sent to the client, or 0 when the connection was handed
+	 * over and the listener never saw a response
+	 */
+	default void onTransactionCompleted(TransactionPath path, int status) {
 	}
 
 	/**
 	 * An intercept listener answered a client with an error status and closed the connection.
-	 * @param status the HTTP status sent: 400, 408, 431, 500, 502 or 503
+	 * @param status the HTTP status sent: 400, 408, 431, 502 or 503
 	 */
 	default void onListenerRejection(int status) {
 	}
@@ -148,8 +162,13 @@ public interface VConnListener {
 			}
 
 			@Override
-			public void onIntercept(String hook, InterceptOutcome outcome) {
-				copy.forEach((l) -> l.onIntercept(hook, outcome));
+			public void onIntercept(String hook, InterceptType type, InterceptOutcome outcome) {
+				copy.forEach((l) -> l.onIntercept(hook, type, outcome));
+			}
+
+			@Override
+			public void onTransactionCompleted(TransactionPath path, int status) {
+				copy.forEach((l) -> l.onTransactionCompleted(path, status));
 			}
 
 			@Override

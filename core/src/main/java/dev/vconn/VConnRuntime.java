@@ -85,15 +85,51 @@ public final class VConnRuntime implements AutoCloseable {
 	}
 
 	/**
-	 * The connection limit.
-	 * @return the most VConns alive at once, 0 for no limit
+	 * The connection limit. It counts socket VConns only: the ends of a {@link VConnPair} own no
+	 * descriptor and never count toward it (as Traffic Server's PluginVCs do not count toward its
+	 * connection throttle), although {@link #activeCount()} includes them.
+	 * @return the most socket VConns alive at once, 0 for no limit
 	 */
 	public int maxConnections() {
 		return this.core.maxConnections();
 	}
 
 	/**
-	 * The VConns alive now: adopted or connected and not yet closed.
+	 * The inactivity timeout every new VConn starts with.
+	 * @return the timeout, {@link Duration#ZERO} for none
+	 */
+	public Duration inactivityTimeout() {
+		return this.core.inactivityTimeout();
+	}
+
+	/**
+	 * The active timeout every new VConn starts with.
+	 * @return the timeout, {@link Duration#ZERO} for none
+	 */
+	public Duration activeTimeout() {
+		return this.core.activeTimeout();
+	}
+
+	/**
+	 * The low water mark of each connection's outbound queue.
+	 * @return bytes
+	 */
+	public int writeLowWaterMark() {
+		return this.core.writeLowWaterMark();
+	}
+
+	/**
+	 * The high water mark of each connection's outbound queue: the most a write VIO hands to the
+	 * socket per transfer.
+	 * @return bytes
+	 */
+	public int writeHighWaterMark() {
+		return this.core.writeHighWaterMark();
+	}
+
+	/**
+	 * The VConns alive now: adopted or connected and not yet closed, and the ends of
+	 * {@link VConnPair}s not yet closed (each end counts once).
 	 * @return the count
 	 */
 	public int activeCount() {
@@ -221,8 +257,9 @@ public final class VConnRuntime implements AutoCloseable {
 		}
 
 		/**
-		 * The most VConns alive at once; further adoptions and connects fail with
-		 * {@link AdoptionFailureReason#LIMIT_REACHED}. Default 0: no limit.
+		 * The most socket VConns alive at once; further adoptions and connects fail with
+		 * {@link AdoptionFailureReason#LIMIT_REACHED}. {@link VConnPair} ends are not counted.
+		 * Default 0: no limit.
 		 * @param maxConnections the limit, 0 for none
 		 * @return this builder
 		 */

@@ -7,15 +7,30 @@ import java.util.Objects;
 
 import dev.vconn.VConnRuntime;
 import dev.vconn.internal.InterceptServer;
+import dev.vconn.internal.ListenerServer;
 import dev.vconn.internal.RuntimeAccess;
+import dev.vconn.internal.RuntimeCore;
+import dev.vconn.internal.TransactionServer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * VConn's own traffic listener: accepts HTTP/1.1 clients, reads each client's first request head
- * with Netty's HTTP decoder, and offers it as a {@link Transaction} to the hooks of an
- * {@link InterceptHookRegistry}, in order. A hook that claims it with
- * {@link Transaction#intercept} gets the connection as a VConn; otherwise the connection is
- * tunnelled to the origin, head included, unchanged.
+ * VConn's own traffic listener: accepts HTTP/1.1 clients, reads request heads with Netty's HTTP
+ * decoder, and offers each request as a {@link Transaction} to the hooks of an
+ * {@link InterceptHookRegistry}, in order.
+ *
+ * <p><b>Per-transaction mode</b> (the default): every request on a keep-alive connection is a
+ * transaction. A hook may serve it with {@link Transaction#serverIntercept} (the continuation gets
+ * one end of an in-memory {@link dev.vconn.VConnPair}, reads the request and writes the response,
+ * which the listener relays), or take the whole connection with {@link Transaction#intercept}.
+ * Unclaimed requests go to the origin over pooled keep-alive connections, with hop-by-hop headers
+ * removed and {@code Via} / {@code X-Forwarded-For} added. Requests are handled one at a time, in
+ * order, pipelined or not; {@code Expect: 100-continue}, {@code HEAD} and {@code Connection: close}
+ * are honoured.
+ *
+ * <p><b>Connection mode</b> ({@link Builder#perTransaction(boolean) perTransaction(false)}): hooks
+ * see only the first request of a connection; a hook that claims it with
+ * {@link Transaction#intercept} gets the connection as a VConn, otherwise the whole connection is
+ * tunnelled to the origin, head included, unchanged, zero-copy where possible.
  *
  * <p><b>Limits:</b> a head larger than {@link Builder#maxHeaderSize} gets 431, one not complete
  * within {@link Builder#headerTimeout} gets 408, a malformed one or a request smuggling attempt
@@ -35,11 +50,11 @@ import org.jspecify.annotations.Nullable;
  */
 public final class InterceptListener implements AutoCloseable {
 
-	private final InterceptServer server;
+	private final ListenerServer server;
 
 	private final InetSocketAddress address;
 
-	private InterceptListener(InterceptServer server) {
+	private InterceptListener(ListenerServer server) {
 		this.server = server;
 		this.address = server.start();
 	}
@@ -111,6 +126,10 @@ public final class InterceptListener implements AutoCloseable {
 
 		private boolean splice = true;
 
+		private boolean perTransaction = true;
+
+		private boolean forwardedHeaders = true;
+
 		private Builder(VConnRuntime runtime, InterceptHookRegistry hooks) {
 			this.runtime = Objects.requireNonNull(runtime, "runtime");
 			this.hooks = Objects.requireNonNull(hooks, "hooks");
@@ -180,12 +199,36 @@ public final class InterceptListener implements AutoCloseable {
 		}
 
 		/**
-		 * Whether pass-through tunnels may use {@code splice(2)}; default {@code true}.
+		 * Whether pass-through tunnels (connection mode) may use {@code splice(2)}; default {@code true}.
 		 * @param splice {@code false} to always copy
 		 * @return this builder
 		 */
 		public Builder splice(boolean splice) {
 			this.splice = splice;
+			return this;
+		}
+
+		/**
+		 * Whether every request on a connection is a transaction of its own (the default), or only
+		 * the first: then an unclaimed connection is tunnelled to the origin as a whole (zero-copy
+		 * where possible) and hooks see only its first request; {@link Transaction#serverIntercept}
+		 * needs per-transaction mode.
+		 * @param perTransaction {@code false} for connection mode
+		 * @return this builder
+		 */
+		public Builder perTransaction(boolean perTransaction) {
+			this.perTransaction = perTransaction;
+			return this;
+		}
+
+		/**
+		 * Whether requests forwarded to the origin get {@code Via} and {@code X-Forwarded-For}
+		 * headers (per-transaction mode); default {@code true}.
+		 * @param forwardedHeaders {@code false} to forward requests without them
+		 * @return this builder
+		 */
+		public Builder forwardedHeaders(boolean forwardedHeaders) {
+			this.forwardedHeaders = forwardedHeaders;
 			return this;
 		}
 
@@ -196,9 +239,14 @@ public final class InterceptListener implements AutoCloseable {
 		 * @throws RuntimeException if the address cannot be bound (for example, the port is in use)
 		 */
 		public InterceptListener start() {
-			return new InterceptListener(new InterceptServer(RuntimeAccess.core(this.runtime), this.hooks,
-					new InetSocketAddress(this.address, this.port), this.maxHeaderSize, this.headerTimeout, this.origin,
-					this.splice));
+			RuntimeCore core = RuntimeAccess.core(this.runtime);
+			InetSocketAddress bind = new InetSocketAddress(this.address, this.port);
+			ListenerServer server = this.perTransaction
+					? new TransactionServer(core, this.hooks, bind, this.maxHeaderSize, this.headerTimeout, this.origin,
+							this.forwardedHeaders)
+					: new InterceptServer(core, this.hooks, bind, this.maxHeaderSize, this.headerTimeout, this.origin,
+							this.splice);
+			return new InterceptListener(server);
 		}
 
 	}

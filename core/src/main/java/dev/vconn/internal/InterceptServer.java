@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -23,6 +22,8 @@ import dev.vconn.VConnEvent;
 import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptOutcome;
+import dev.vconn.intercept.InterceptType;
+import dev.vconn.intercept.TransactionPath;
 import dev.vconn.intercept.Transaction;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -56,13 +57,11 @@ import org.jspecify.annotations.Nullable;
  * and then either hands the connection to the claiming continuation or tunnels it to the origin.
  * Every byte read while parsing is kept and replayed, so what follows sees the request unchanged.
  */
-public final class InterceptServer {
+public final class InterceptServer implements ListenerServer {
 
 	private static final System.Logger logger = System.getLogger(InterceptServer.class.getName());
 
-	private static final AtomicLong TRANSACTION_IDS = new AtomicLong();
-
-	/** How long a rejected client may keep sending before the connection is closed anyway. */
+		/** How long a rejected client may keep sending before the connection is closed anyway. */
 	private static final long LINGER_MILLIS = 2000;
 
 	private final RuntimeCore runtime;
@@ -97,6 +96,7 @@ public final class InterceptServer {
 	}
 
 	/** Binds and starts accepting; blocks until bound. */
+	@Override
 	public synchronized InetSocketAddress start() {
 		if (this.serverChannel != null) {
 			throw new IllegalStateException("already started");
@@ -128,34 +128,25 @@ public final class InterceptServer {
 		return bound;
 	}
 
+	@Override
 	public boolean isRunning() {
 		return this.running;
 	}
 
 	/** Stops accepting and closes connections whose head is still being read. Idempotent. */
+	@Override
 	public synchronized void stop() {
 		this.running = false;
 		Channel channel = this.serverChannel;
-		if (channel != null && !channel.eventLoop().isShutdown()) {
-			try {
-				channel.close().syncUninterruptibly();
-			}
-			catch (RejectedExecutionException ex) {
-				// the runtime stopped meanwhile; stopping its loops closed every channel on them
-			}
+		if (channel != null && channel.isOpen()) { // closed already if the runtime stopped first
+			channel.close().syncUninterruptibly();
 		}
 		for (Channel client : this.reading) {
-			if (!client.eventLoop().isShutdown()) {
-				try {
-					client.close();
-				}
-				catch (RejectedExecutionException ex) {
-					// as above
-				}
-			}
+			client.close();
 		}
 	}
 
+	@Override
 	public @Nullable InetSocketAddress origin() {
 		return this.origin;
 	}
@@ -163,14 +154,23 @@ public final class InterceptServer {
 	// ---- per connection ----
 
 	/** Keeps every byte the client sends until the head is read, to replay it unchanged. */
-	private static final class HeadCapture extends ChannelInboundHandlerAdapter {
+	static final class HeadCapture extends ChannelInboundHandlerAdapter {
 
 		final List<ByteBuf> captured = new ArrayList<>(2);
+
+		/** Every byte seen, also after capturing stopped. */
+		long total;
+
+		/** Whether bytes are still kept for a replay. */
+		boolean capturing = true;
 
 		@Override
 		public void channelRead(ChannelHandlerContext ctx, Object msg) {
 			if (msg instanceof ByteBuf) {
-				this.captured.add(((ByteBuf) msg).retainedDuplicate());
+				this.total += ((ByteBuf) msg).readableBytes();
+				if (this.capturing) {
+					this.captured.add(((ByteBuf) msg).retainedDuplicate());
+				}
 			}
 			ctx.fireChannelRead(msg);
 		}
@@ -186,13 +186,19 @@ public final class InterceptServer {
 			this.captured.clear();
 		}
 
+		/** Keeps counting, stops keeping: no replay will be needed. */
+		void stopCapturing() {
+			this.capturing = false;
+			release();
+		}
+
 	}
 
 	/**
 	 * Netty's decoder, noting the one smuggling form it repairs silently: a chunked request that also
 	 * has a Content-Length, which it drops (RFC 9112 §6.1 lets a proxy reject it instead, and we do).
 	 */
-	private static final class HeadDecoder extends HttpRequestDecoder {
+	static final class HeadDecoder extends HttpRequestDecoder {
 
 		boolean chunkedWithContentLength;
 
@@ -319,27 +325,27 @@ public final class InterceptServer {
 		}
 
 		private void dispatch(ChannelHandlerContext ctx, HttpRequest request) {
-			HttpTransaction txn = new HttpTransaction(ctx.channel(), request);
+			HttpTransaction txn = new HttpTransaction(ctx.channel(), request, false);
 			for (InterceptHook hook : InterceptServer.this.hooks.hooks()) {
-				txn.offeredTo = hook;
+				txn.offeredTo(hook);
 				try {
 					hook.onTransaction(txn);
 				}
 				catch (Throwable ex) {
 					logger.log(System.Logger.Level.WARNING, "Intercept hook " + hook.name() + " threw on transaction "
-							+ txn.id + "; answering 500", ex);
-					InterceptServer.this.runtime.listener().onIntercept(hook.name(), InterceptOutcome.ERROR);
+							+ txn.id() + "; answering 500", ex);
+					InterceptServer.this.runtime.listener().onIntercept(hook.name(), InterceptType.INTERCEPT, InterceptOutcome.ERROR);
 					reject(ctx, 500);
 					return;
 				}
-				if (txn.claimedBy != null) {
+				if (txn.claimedBy() != null) {
 					break;
 				}
 			}
-			txn.dispatching = false;
-			Continuation cont = txn.continuation;
+			txn.endDispatch();
+			Continuation cont = txn.continuation();
 			if (cont != null) {
-				handOver(ctx, java.util.Objects.requireNonNull(txn.claimedBy), cont);
+				handOver(ctx, java.util.Objects.requireNonNull(txn.claimedBy()), cont);
 			}
 			else {
 				passThrough(ctx);
@@ -358,7 +364,7 @@ public final class InterceptServer {
 		private void handOver(ChannelHandlerContext ctx, String hook, Continuation cont) {
 			Channel channel = ctx.channel();
 			if (!channel.isActive() || !InterceptServer.this.runtime.isRunning()) {
-				InterceptServer.this.runtime.listener().onIntercept(hook, InterceptOutcome.ACCEPT_FAILED);
+				InterceptServer.this.runtime.listener().onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
 				this.phase = Phase.DONE;
 				this.capture.release();
 				releaseSlot();
@@ -370,7 +376,8 @@ public final class InterceptServer {
 			this.phase = Phase.DONE;
 			ctx.pipeline().remove(this);
 			NetVConn vconn = InterceptServer.this.runtime.netFactory().adoptAccepted(channel, replay, this.start);
-			InterceptServer.this.runtime.listener().onIntercept(hook, InterceptOutcome.ACCEPTED);
+			InterceptServer.this.runtime.listener().onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
+			InterceptServer.this.runtime.listener().onTransactionCompleted(TransactionPath.INTERCEPTED, 0);
 			NetVConnFactory.deliverLocked(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT, vconn);
 		}
 
@@ -403,6 +410,8 @@ public final class InterceptServer {
 					// the end of stream came after the head: the VConn delivers it after the replayed bytes
 					channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
 				}
+				// the rest of the connection is bytes: the listener never sees a response status
+				InterceptServer.this.runtime.listener().onTransactionCompleted(TransactionPath.PASS_THROUGH, 0);
 				Tunnel.between(client, originVConn).splice(InterceptServer.this.splice).start();
 			});
 		}
@@ -481,96 +490,6 @@ public final class InterceptServer {
 			default:
 				return "Error";
 		}
-	}
-
-	/** The transaction view offered to hooks. */
-	private static final class HttpTransaction implements Transaction {
-
-		final long id = TRANSACTION_IDS.incrementAndGet();
-
-		private final Channel channel;
-
-		private final HttpRequest request;
-
-		boolean dispatching = true;
-
-		@Nullable InterceptHook offeredTo;
-
-		@Nullable String claimedBy;
-
-		@Nullable Continuation continuation;
-
-		HttpTransaction(Channel channel, HttpRequest request) {
-			this.channel = channel;
-			this.request = request;
-		}
-
-		@Override
-		public long id() {
-			return this.id;
-		}
-
-		@Override
-		public @Nullable SocketAddress clientAddress() {
-			return this.channel.remoteAddress();
-		}
-
-		@Override
-		public @Nullable SocketAddress localAddress() {
-			return this.channel.localAddress();
-		}
-
-		@Override
-		public String method() {
-			return this.request.method().name();
-		}
-
-		@Override
-		public String target() {
-			return this.request.uri();
-		}
-
-		@Override
-		public String version() {
-			return this.request.protocolVersion().text();
-		}
-
-		@Override
-		public Set<String> headerNames() {
-			// header names are case-insensitive: one entry per name, spelled as first seen
-			Set<String> lowerCase = new java.util.HashSet<>();
-			Set<String> names = new LinkedHashSet<>();
-			this.request.headers().forEach((entry) -> {
-				if (lowerCase.add(entry.getKey().toLowerCase(Locale.ROOT))) {
-					names.add(entry.getKey());
-				}
-			});
-			return Collections.unmodifiableSet(names);
-		}
-
-		@Override
-		public List<String> headers(String name) {
-			return Collections.unmodifiableList(this.request.headers().getAll(name.toLowerCase(Locale.ROOT)));
-		}
-
-		@Override
-		public void intercept(Continuation cont) {
-			java.util.Objects.requireNonNull(cont, "cont");
-			if (!this.dispatching) {
-				throw new IllegalStateException("the hooks have already run for transaction " + this.id);
-			}
-			if (this.claimedBy != null) {
-				throw new IllegalStateException("transaction " + this.id + " is already claimed by " + this.claimedBy);
-			}
-			this.claimedBy = (this.offeredTo != null) ? this.offeredTo.name() : "unknown";
-			this.continuation = cont;
-		}
-
-		@Override
-		public @Nullable String claimedBy() {
-			return this.claimedBy;
-		}
-
 	}
 
 }

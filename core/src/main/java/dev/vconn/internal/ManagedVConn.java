@@ -1,8 +1,13 @@
 package dev.vconn.internal;
 
+import dev.vconn.AbortCause;
 import dev.vconn.VConn;
 
-/** What the engine needs of every VConn it makes, beyond the public interface. */
+/**
+ * What the engine needs of every VConn it makes, beyond the public interface: a socket VConn
+ * ({@link NetVConn}) or one end of an in-memory pair ({@link PairVConn}). Their {@link NetVIO}s,
+ * the {@link RuntimeCore} and tunnels rely on it.
+ */
 interface ManagedVConn extends VConn {
 
 	/**
@@ -17,5 +22,20 @@ interface ManagedVConn extends VConn {
 	 * @param task what to run
 	 */
 	void whenReleased(Runnable task);
+
+	/**
+	 * A VIO's buffer or target changed: look at that direction again, on the VConn's event loop.
+	 * Callable from any thread; never delivers an event before returning.
+	 * @param vio the VIO that changed, one of this VConn's
+	 */
+	void schedule(NetVIO vio);
+
+	/**
+	 * Aborts with the given cause, as {@link VConn#abort(int)} does with {@link AbortCause#API}.
+	 * Idempotent, callable from any thread.
+	 * @param cause why, as reported to the listener
+	 * @param error the error code reported with the abort
+	 */
+	void abort(AbortCause cause, int error);
 
 }

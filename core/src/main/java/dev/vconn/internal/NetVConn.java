@@ -18,7 +18,6 @@ import dev.vconn.CloseKind;
 import dev.vconn.Continuation;
 import dev.vconn.IOBuffer;
 import dev.vconn.IOBufferReader;
-import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
 import dev.vconn.VConnState;
 import dev.vconn.VIO;
@@ -304,7 +303,8 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 		abort(AbortCause.API, error);
 	}
 
-	void abort(AbortCause cause, int error) {
+	@Override
+	public void abort(AbortCause cause, int error) {
 		if (this.closeState.compareAndSet(OPEN, ABORTING)) {
 			this.abortCause = cause;
 			this.abortError = error;
@@ -390,7 +390,8 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 	}
 
 	/** Called by a VIO whose buffer or target changed. */
-	void schedule(NetVIO vio) {
+	@Override
+	public void schedule(NetVIO vio) {
 		if (vio.op() == VIO.Op.READ) {
 			execute(this.processReadTask);
 		}
@@ -503,22 +504,17 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 
 	/** Puts bytes read before this VConn existed in front of everything it reads. On the loop, before any read. */
 	void replay(List<ByteBuf> bytes) {
-		long replayed = 0;
 		for (ByteBuf buf : bytes) {
 			if (buf.isReadable()) {
-				replayed += buf.readableBytes();
+				// received from the peer on this connection, before it was a VConn
+				int n = buf.readableBytes();
+				this.bytesIn += n;
+				this.runtime.bytesMoved(this, n, 0);
 				this.pendingIn.addLast(buf);
 			}
 			else {
 				buf.release();
 			}
-		}
-		if (replayed > 0) {
-			// received from this socket like every later byte (a splice relies on it, see splicedBytes);
-			// reported once the adoption has been, which follows on this loop
-			this.bytesIn += replayed;
-			long received = replayed;
-			this.loop.execute(() -> this.runtime.bytesMoved(this, received, 0));
 		}
 	}
 

@@ -7,6 +7,7 @@ import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.util.List;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.spi.SelectorProvider;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -34,6 +35,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.nio.NioDomainSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.UnixChannel;
@@ -205,18 +207,22 @@ final class NetVConnFactory implements VConnFactory {
 		if (!jdkChannel.isConnected()) {
 			return Adoption.failure(AdoptionFailureReason.NOT_CONNECTED, "the channel is not connected");
 		}
+		if (jdkChannel.provider() != SelectorProvider.provider()) {
+			return Adoption.failure(AdoptionFailureReason.UNSUPPORTED,
+					"the channel comes from a different SelectorProvider than NIO event loops use");
+		}
 		SocketAddress remote;
 		SocketAddress local;
 		boolean blocking = jdkChannel.isBlocking();
-		boolean noDelay;
+		boolean unix;
+		@Nullable Boolean noDelay = null;
 		try {
 			remote = jdkChannel.getRemoteAddress();
 			local = jdkChannel.getLocalAddress();
-			if (!(remote instanceof InetSocketAddress)) {
-				return Adoption.failure(AdoptionFailureReason.UNSUPPORTED,
-						"only TCP channels can be adopted as JDK channels; adopt a Unix socket by its descriptor");
+			unix = remote instanceof UnixDomainSocketAddress;
+			if (!unix) {
+				noDelay = jdkChannel.getOption(StandardSocketOptions.TCP_NODELAY);
 			}
-			noDelay = jdkChannel.getOption(StandardSocketOptions.TCP_NODELAY);
 		}
 		catch (IOException ex) {
 			return Adoption.failure(AdoptionFailureReason.SOCKET_ERROR, "the channel failed: " + ex.getMessage());
@@ -232,25 +238,32 @@ final class NetVConnFactory implements VConnFactory {
 			}
 			try {
 				EventLoop loop = RuntimeCore.chooseLoop(this.runtime.nioGroup());
-				AdoptedNioSocketChannel channel;
+				Channel channel;
 				try {
-					channel = new AdoptedNioSocketChannel(jdkChannel);
+					// done here, so that Netty's constructor, which closes the channel if this fails, cannot fail
+					jdkChannel.configureBlocking(false);
+					channel = unix ? new NioDomainSocketChannel(jdkChannel) : new AdoptedNioSocketChannel(jdkChannel);
 					configure(channel);
 				}
-				catch (RuntimeException ex) {
+				catch (IOException | RuntimeException ex) {
 					restoreChannel(jdkChannel, blocking, noDelay);
 					return Adoption.failure(AdoptionFailureReason.INTERNAL, "Netty could not wrap the channel: " + ex);
 				}
 				NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, loop, -1, -1, -1,
 						AdoptionSource.CHANNEL, remote, local, this.runtime.writeHighWaterMark());
 				channel.pipeline().addLast(vconn);
+				// The channel is open, non-blocking, unregistered and from the default provider, and the
+				// loop cannot stop while the gate is held: registration cannot fail but for a
+				// concurrent close by the caller, after which there is nothing left to restore.
 				String failure = register(loop, channel);
 				if (failure != null) {
 					restoreChannel(jdkChannel, blocking, noDelay);
 					return Adoption.failure(AdoptionFailureReason.INTERNAL,
 							"could not register the channel with the event loop: " + failure);
 				}
-				channel.owned();
+				if (channel instanceof AdoptedNioSocketChannel) {
+					((AdoptedNioSocketChannel) channel).owned();
+				}
 				adopted = true;
 				this.runtime.started(vconn);
 				this.runtime.adopted(vconn, start);
@@ -267,9 +280,11 @@ final class NetVConnFactory implements VConnFactory {
 		}
 	}
 
-	private static void restoreChannel(SocketChannel channel, boolean blocking, boolean noDelay) {
+	private static void restoreChannel(SocketChannel channel, boolean blocking, @Nullable Boolean noDelay) {
 		try {
-			channel.setOption(StandardSocketOptions.TCP_NODELAY, noDelay);
+			if (noDelay != null) {
+				channel.setOption(StandardSocketOptions.TCP_NODELAY, noDelay);
+			}
 			channel.configureBlocking(blocking);
 		}
 		catch (IOException | RuntimeException ex) {
@@ -333,24 +348,34 @@ final class NetVConnFactory implements VConnFactory {
 		catch (RejectedExecutionException ex) {
 			return "the event loop refused the registration";
 		}
+		// The wait is for the loop, not the network, and bounded: an interrupt must not turn a good
+		// socket into a failed adoption, so it is kept for the caller and the wait goes on.
+		boolean interrupted = false;
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(REGISTRATION_TIMEOUT_SECONDS);
 		try {
-			return result.get(REGISTRATION_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-		}
-		catch (TimeoutException ex) {
-			if (state.compareAndSet(0, 2)) {
-				return "the event loop did not run the registration within " + REGISTRATION_TIMEOUT_SECONDS + " s";
+			while (true) {
+				try {
+					return result.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+				}
+				catch (InterruptedException ex) {
+					interrupted = true;
+				}
+				catch (TimeoutException ex) {
+					if (state.compareAndSet(0, 2)) {
+						return "the event loop did not run the registration within " + REGISTRATION_TIMEOUT_SECONDS
+								+ " s";
+					}
+					return result.join(); // started meanwhile: it completes without waiting on anything
+				}
+				catch (ExecutionException ex) {
+					return String.valueOf(ex.getCause());
+				}
 			}
-			return result.join(); // started meanwhile: it completes without waiting on anything
 		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			if (state.compareAndSet(0, 2)) {
-				return "interrupted while waiting for the event loop";
+		finally {
+			if (interrupted) {
+				Thread.currentThread().interrupt();
 			}
-			return result.join();
-		}
-		catch (ExecutionException ex) {
-			return String.valueOf(ex.getCause());
 		}
 	}
 

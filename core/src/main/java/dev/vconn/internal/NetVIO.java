@@ -10,12 +10,13 @@ import dev.vconn.VIO;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A read or write operation of an {@link NetVConn}. Counters are volatile so that any
- * thread can read them; they change on the VConn's event thread, or through the setters.
+ * A read or write operation of a {@link ManagedVConn} (a socket VConn or an end of an in-memory
+ * pair). Counters are volatile so that any thread can read them; they change on the VConn's event
+ * thread, or through the setters.
  */
 final class NetVIO implements VIO {
 
-	private final NetVConn owner;
+	private final ManagedVConn owner;
 
 	private final Op op;
 
@@ -37,7 +38,7 @@ final class NetVIO implements VIO {
 	/** Write only: a transfer finished and its WRITE_READY/WRITE_COMPLETE is still to be delivered. */
 	boolean transferReported = true;
 
-	NetVIO(NetVConn owner, Op op, Continuation continuation, @Nullable IOBuffer buffer,
+	NetVIO(ManagedVConn owner, Op op, Continuation continuation, @Nullable IOBuffer buffer,
 			@Nullable IOBufferReader reader, long nbytes) {
 		this.owner = owner;
 		this.op = op;

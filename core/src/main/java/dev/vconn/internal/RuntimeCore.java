@@ -24,6 +24,8 @@ import dev.vconn.VConn;
 import dev.vconn.VConnFactory;
 import dev.vconn.VConnListener;
 import dev.vconn.intercept.InterceptOutcome;
+import dev.vconn.intercept.InterceptType;
+import dev.vconn.intercept.TransactionPath;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -76,7 +78,8 @@ public final class RuntimeCore {
 
 	private final AtomicInteger reservedSlots = new AtomicInteger();
 
-	private final ConcurrentHashMap<Long, NetVConn> live = new ConcurrentHashMap<>();
+	/** Live VConns: socket VConns (each holding a connection slot) and in-memory pair ends (none). */
+	private final ConcurrentHashMap<Long, ManagedVConn> live = new ConcurrentHashMap<>();
 
 	/**
 	 * Descriptors owned by live VConns (until their single close), to refuse a second adoption;
@@ -219,13 +222,15 @@ public final class RuntimeCore {
 			catch (ExecutionException ex) {
 				throw new IllegalStateException(ex);
 			}
-			List<NetVConn> remaining = new ArrayList<>(this.live.values());
-			for (NetVConn vconn : remaining) {
-				vconn.abort(AbortCause.SHUTDOWN, 0);
+			int aborted = 0;
+			for (ManagedVConn vconn : new ArrayList<>(this.live.values())) {
+				if (!vconn.isClosed()) { // one already closing is released without our help
+					vconn.abort(AbortCause.SHUTDOWN, 0);
+					aborted++;
+				}
 			}
-			if (!remaining.isEmpty()) {
-				logger.log(System.Logger.Level.INFO, "Aborted {0} VConns still open after {1}", remaining.size(),
-						timeout);
+			if (!this.live.isEmpty()) {
+				logger.log(System.Logger.Level.INFO, "Aborted {0} VConns still open after {1}", aborted, timeout);
 				try {
 					this.drained.get(10, TimeUnit.SECONDS);
 				}
@@ -235,7 +240,7 @@ public final class RuntimeCore {
 			}
 			shutdown(this.group);
 			shutdown(this.nioGroup);
-			this.abortedAtClose = remaining.size();
+			this.abortedAtClose = aborted;
 			return this.abortedAtClose;
 		}
 	}
@@ -306,12 +311,20 @@ public final class RuntimeCore {
 		return this.allowStandardStreams;
 	}
 
-	int writeLowWaterMark() {
+	public int writeLowWaterMark() {
 		return this.writeLowWaterMark;
 	}
 
-	int writeHighWaterMark() {
+	public int writeHighWaterMark() {
 		return this.writeHighWaterMark;
+	}
+
+	public Duration inactivityTimeout() {
+		return this.inactivityTimeout;
+	}
+
+	public Duration activeTimeout() {
+		return this.activeTimeout;
 	}
 
 	VConnListener listener() {
@@ -363,8 +376,8 @@ public final class RuntimeCore {
 		return VCONN_IDS.incrementAndGet();
 	}
 
-	/** A VConn is registered on its loop and running; its slot is already reserved. */
-	void started(NetVConn vconn) {
+	/** A VConn is registered on its loop and running; its slot, if it takes one, is already reserved. */
+	void started(ManagedVConn vconn) {
 		this.live.put(vconn.id(), vconn);
 		if (!this.inactivityTimeout.isZero()) {
 			vconn.setInactivityTimeout(this.inactivityTimeout);
@@ -374,13 +387,44 @@ public final class RuntimeCore {
 		}
 	}
 
-	// ---- used by NetVConn ----
+	/**
+	 * Starts the two ends of an in-memory pair: live and reported like any VConn,
+	 * but holding no connection slot, since they own no descriptor (Traffic Server does not count
+	 * PluginVCs against its connection throttle either). The shutdown drain waits for them all the
+	 * same, and {@link #close} aborts them.
+	 * @return false, with nothing started, once shutdown has begun
+	 */
+	boolean startInMemory(ManagedVConn first, ManagedVConn second, long startNanos) {
+		if (!enterGate()) {
+			return false;
+		}
+		try {
+			started(first);
+			started(second);
+			Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
+			this.listener.onAdopted(first, AdoptionSource.INTERCEPT, took);
+			this.listener.onAdopted(second, AdoptionSource.INTERCEPT, took);
+			return true;
+		}
+		finally {
+			exitGate();
+		}
+	}
 
-	void bytesMoved(NetVConn vconn, long received, long sent) {
+	/** An in-memory VConn ended: like {@link #released} without a slot to give back. */
+	void releasedInMemory(ManagedVConn vconn, CloseKind how) {
+		this.live.remove(vconn.id());
+		this.listener.onClosed(vconn, how);
+		signalIfDrained();
+	}
+
+	// ---- used by the VConns ----
+
+	void bytesMoved(VConn vconn, long received, long sent) {
 		this.listener.onBytes(vconn, received, sent);
 	}
 
-	void aborted(NetVConn vconn, AbortCause cause, int error) {
+	void aborted(VConn vconn, AbortCause cause, int error) {
 		this.listener.onAborted(vconn, cause, error);
 	}
 
@@ -392,7 +436,7 @@ public final class RuntimeCore {
 		}
 	}
 
-	void released(NetVConn vconn, CloseKind how) {
+	void released(ManagedVConn vconn, CloseKind how) {
 		this.live.remove(vconn.id());
 		this.listener.onClosed(vconn, how);
 		releaseSlot();
@@ -486,9 +530,19 @@ public final class RuntimeCore {
 		}
 
 		@Override
-		public void onIntercept(String hook, InterceptOutcome outcome) {
+		public void onIntercept(String hook, InterceptType type, InterceptOutcome outcome) {
 			try {
-				this.delegate.onIntercept(hook, outcome);
+				this.delegate.onIntercept(hook, type, outcome);
+			}
+			catch (RuntimeException ex) {
+				warn(ex);
+			}
+		}
+
+		@Override
+		public void onTransactionCompleted(TransactionPath path, int status) {
+			try {
+				this.delegate.onTransactionCompleted(path, status);
 			}
 			catch (RuntimeException ex) {
 				warn(ex);

@@ -81,7 +81,9 @@ abstract class InterceptTestSupport {
 			.addListener(this.events)
 			.build();
 		this.origin = new TestOrigin();
+		// connection mode: hooks see a connection's first request; unclaimed connections are tunnelled
 		this.listener = config.apply(InterceptListener.builder(this.runtime, this.hooks)
+			.perTransaction(false)
 			.port(0)
 			.origin(this.origin.address())
 			.splice(mode.splice)).start();

@@ -15,6 +15,7 @@ import dev.vconn.TunnelResult;
 import dev.vconn.VConn;
 import dev.vconn.VConnListener;
 import dev.vconn.intercept.InterceptOutcome;
+import dev.vconn.intercept.InterceptType;
 
 /**
  * Records every callback of a runtime, for assertions: adoptions, closes, aborts, bytes per VConn,
@@ -43,6 +44,8 @@ public final class CountingListener implements VConnListener {
 	public final List<TunnelResult> tunnelsEnded = new CopyOnWriteArrayList<>();
 
 	public final List<String> intercepts = new CopyOnWriteArrayList<>();
+
+	public final List<InterceptType> interceptTypes = new CopyOnWriteArrayList<>();
 
 	public final List<Integer> rejections = new CopyOnWriteArrayList<>();
 
@@ -85,8 +88,9 @@ public final class CountingListener implements VConnListener {
 	}
 
 	@Override
-	public void onIntercept(String hook, InterceptOutcome outcome) {
+	public void onIntercept(String hook, InterceptType type, InterceptOutcome outcome) {
 		this.intercepts.add(hook + ":" + outcome);
+		this.interceptTypes.add(type);
 	}
 
 	@Override

@@ -1,0 +1,429 @@
+package dev.vconn.autoconfigure;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Objects;
+
+import dev.vconn.Transport;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
+
+/**
+ * Configuration properties of the auto-configured {@link dev.vconn.VConnRuntime}, under the
+ * {@code vconn} prefix.
+ *
+ * <p><b>Validation:</b> each setter rejects a value that is invalid on its own (a negative
+ * timeout, zero event threads), and {@link #validate} rejects combinations (a low water mark
+ * above the high one), so a bad value fails start-up naming the property.
+ *
+ * @since 0.1.0
+ */
+@ConfigurationProperties("vconn")
+public class VConnProperties implements Validator {
+
+	/**
+	 * Whether to auto-configure the VConn runtime, its factory and the intercept hook registry.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * Network transport of the runtime. 'auto' uses epoll where the Linux native transport is
+	 * available and NIO otherwise; 'epoll' fails start-up where it is not available.
+	 */
+	private Transport transport = Transport.AUTO;
+
+	/**
+	 * Number of event threads of the main transport. Defaults to the number of available
+	 * processors.
+	 */
+	private @Nullable Integer eventThreads;
+
+	/**
+	 * Maximum number of VConns alive at once; adoptions and connects beyond it fail with reason
+	 * 'limit_reached'. 0 means no limit.
+	 */
+	private int maxConnections;
+
+	/**
+	 * Inactivity timeout every new VConn starts with: fired when no byte moves in either
+	 * direction for this long. Unset or 0 means none.
+	 */
+	private @Nullable Duration inactivityTimeout;
+
+	/**
+	 * Active timeout every new VConn starts with: fired this long after creation, whatever the
+	 * traffic. Unset or 0 means none.
+	 */
+	private @Nullable Duration activeTimeout;
+
+	private final WriteBuffer writeBuffer = new WriteBuffer();
+
+	private final Shutdown shutdown = new Shutdown();
+
+	private final Listener listener = new Listener();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public Transport getTransport() {
+		return this.transport;
+	}
+
+	public void setTransport(Transport transport) {
+		this.transport = Objects.requireNonNull(transport, "vconn.transport must not be null");
+	}
+
+	public @Nullable Integer getEventThreads() {
+		return this.eventThreads;
+	}
+
+	public void setEventThreads(@Nullable Integer eventThreads) {
+		if (eventThreads != null && eventThreads < 1) {
+			throw new IllegalArgumentException("vconn.event-threads must be at least 1, was " + eventThreads);
+		}
+		this.eventThreads = eventThreads;
+	}
+
+	public int getMaxConnections() {
+		return this.maxConnections;
+	}
+
+	public void setMaxConnections(int maxConnections) {
+		if (maxConnections < 0) {
+			throw new IllegalArgumentException(
+					"vconn.max-connections must not be negative (0 means no limit), was " + maxConnections);
+		}
+		this.maxConnections = maxConnections;
+	}
+
+	public @Nullable Duration getInactivityTimeout() {
+		return this.inactivityTimeout;
+	}
+
+	public void setInactivityTimeout(@Nullable Duration inactivityTimeout) {
+		this.inactivityTimeout = requireNotNegative(inactivityTimeout, "vconn.inactivity-timeout");
+	}
+
+	public @Nullable Duration getActiveTimeout() {
+		return this.activeTimeout;
+	}
+
+	public void setActiveTimeout(@Nullable Duration activeTimeout) {
+		this.activeTimeout = requireNotNegative(activeTimeout, "vconn.active-timeout");
+	}
+
+	public WriteBuffer getWriteBuffer() {
+		return this.writeBuffer;
+	}
+
+	public Shutdown getShutdown() {
+		return this.shutdown;
+	}
+
+	public Listener getListener() {
+		return this.listener;
+	}
+
+	@Override
+	public boolean supports(Class<?> type) {
+		return VConnProperties.class.isAssignableFrom(type);
+	}
+
+	@Override
+	public void validate(Object target, Errors errors) {
+		VConnProperties properties = (VConnProperties) target;
+		DataSize low = properties.getWriteBuffer().getLowWaterMark();
+		DataSize high = properties.getWriteBuffer().getHighWaterMark();
+		if (high.compareTo(low) < 0) {
+			errors.rejectValue("write-buffer.high-water-mark", "vconn.write-buffer.high-below-low",
+					"must be at least vconn.write-buffer.low-water-mark (" + low + ")");
+		}
+	}
+
+	private static @Nullable Duration requireNotNegative(@Nullable Duration value, String name) {
+		if (value != null && value.isNegative()) {
+			throw new IllegalArgumentException(name + " must not be negative, was " + value);
+		}
+		return value;
+	}
+
+	private static DataSize requireWaterMark(@Nullable DataSize value, String name) {
+		if (value == null) {
+			throw new IllegalArgumentException(name + " must not be empty");
+		}
+		if (value.toBytes() < 1 || value.toBytes() > Integer.MAX_VALUE) {
+			throw new IllegalArgumentException(
+					name + " must be between 1B and " + Integer.MAX_VALUE + "B, was " + value);
+		}
+		return value;
+	}
+
+	/**
+	 * Water marks of each connection's outbound queue ({@code vconn.write-buffer.*}).
+	 */
+	public static class WriteBuffer {
+
+		/**
+		 * Low water mark of each connection's outbound queue: once a full queue drains below it,
+		 * the connection is writable again. Must not exceed the high water mark.
+		 */
+		private DataSize lowWaterMark = DataSize.ofKilobytes(32);
+
+		/**
+		 * High water mark of each connection's outbound queue: a write hands at most this many
+		 * bytes to the socket per transfer, and the connection stops being writable above it.
+		 */
+		private DataSize highWaterMark = DataSize.ofKilobytes(64);
+
+		public DataSize getLowWaterMark() {
+			return this.lowWaterMark;
+		}
+
+		public void setLowWaterMark(DataSize lowWaterMark) {
+			this.lowWaterMark = requireWaterMark(lowWaterMark, "vconn.write-buffer.low-water-mark");
+		}
+
+		public DataSize getHighWaterMark() {
+			return this.highWaterMark;
+		}
+
+		public void setHighWaterMark(DataSize highWaterMark) {
+			this.highWaterMark = requireWaterMark(highWaterMark, "vconn.write-buffer.high-water-mark");
+		}
+
+	}
+
+	/**
+	 * Graceful shutdown of the runtime ({@code vconn.shutdown.*}).
+	 */
+	public static class Shutdown {
+
+		/**
+		 * How long the runtime lets live VConns finish when the application stops, after it
+		 * stopped taking new ones. VConns still alive then are aborted (abort cause 'shutdown').
+		 */
+		private Duration timeout = Duration.ofSeconds(30);
+
+		public Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(Duration timeout) {
+			if (timeout == null || timeout.isNegative()) {
+				throw new IllegalArgumentException("vconn.shutdown.timeout must not be negative, was " + timeout);
+			}
+			this.timeout = timeout;
+		}
+
+	}
+
+	/**
+	 * VConn's own HTTP traffic listener ({@code vconn.listener.*}), an
+	 * {@link dev.vconn.intercept.InterceptListener} that offers requests to the intercept hooks and
+	 * sends the ones no hook claims to the origin.
+	 */
+	public static class Listener {
+
+		/** The loopback address 127.0.0.1, whatever {@code java.net.preferIPv6Addresses} says. */
+		private static final InetAddress LOOPBACK = loopback();
+
+		/**
+		 * Whether to start the intercept listener.
+		 */
+		private boolean enabled;
+
+		/**
+		 * Address the intercept listener binds to.
+		 */
+		private InetAddress address = LOOPBACK;
+
+		/**
+		 * Port the intercept listener binds to. 0 picks a free port.
+		 */
+		private int port = 8081;
+
+		/**
+		 * Largest request head (request line and headers) a client may send; a larger one gets
+		 * 431 and the connection is closed. At least 256B.
+		 */
+		private DataSize maxHeaderSize = DataSize.ofKilobytes(8);
+
+		/**
+		 * How long a client has to send its whole request head; a slower one gets 408 and the
+		 * connection is closed.
+		 */
+		private Duration headerTimeout = Duration.ofSeconds(10);
+
+		/**
+		 * Origin (host:port) that connections no hook claims are tunnelled to. Defaults to the
+		 * application's own web server port, on 127.0.0.1 or on 'server.address' when that is a
+		 * specific address. Without a web server or an origin, such connections get 502.
+		 */
+		private @Nullable String origin;
+
+		/**
+		 * Whether every request on a keep-alive connection is a transaction that runs the hooks,
+		 * unclaimed ones going to the origin over pooled connections. When false (connection
+		 * mode), hooks see only the first request of a connection, and a connection no hook
+		 * claims is tunnelled to the origin as a whole.
+		 */
+		private boolean perTransaction = true;
+
+		/**
+		 * Whether requests forwarded to the origin get Via and X-Forwarded-For headers
+		 * (per-transaction mode).
+		 */
+		private boolean forwardedHeaders = true;
+
+		/**
+		 * Whether connection-mode tunnels move bytes with zero-copy splice(2) where both sockets
+		 * are epoll TCP sockets, rather than copying them through the JVM.
+		 */
+		private boolean splice = true;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public InetAddress getAddress() {
+			return this.address;
+		}
+
+		public void setAddress(InetAddress address) {
+			this.address = Objects.requireNonNull(address, "vconn.listener.address must not be empty");
+		}
+
+		public int getPort() {
+			return this.port;
+		}
+
+		public void setPort(int port) {
+			if (port < 0 || port > 65535) {
+				throw new IllegalArgumentException(
+						"vconn.listener.port must be between 0 and 65535 (0 picks a free port), was " + port);
+			}
+			this.port = port;
+		}
+
+		public DataSize getMaxHeaderSize() {
+			return this.maxHeaderSize;
+		}
+
+		public void setMaxHeaderSize(DataSize maxHeaderSize) {
+			if (maxHeaderSize == null || maxHeaderSize.toBytes() < 256 || maxHeaderSize.toBytes() > Integer.MAX_VALUE) {
+				throw new IllegalArgumentException("vconn.listener.max-header-size must be between 256B and "
+						+ Integer.MAX_VALUE + "B, was " + maxHeaderSize);
+			}
+			this.maxHeaderSize = maxHeaderSize;
+		}
+
+		public Duration getHeaderTimeout() {
+			return this.headerTimeout;
+		}
+
+		public void setHeaderTimeout(Duration headerTimeout) {
+			if (headerTimeout == null || headerTimeout.isZero() || headerTimeout.isNegative()) {
+				throw new IllegalArgumentException("vconn.listener.header-timeout must be positive, was " + headerTimeout);
+			}
+			this.headerTimeout = headerTimeout;
+		}
+
+		public @Nullable String getOrigin() {
+			return this.origin;
+		}
+
+		public void setOrigin(@Nullable String origin) {
+			if (origin != null && !origin.isBlank()) {
+				parseOrigin(origin);
+				this.origin = origin.trim();
+			}
+			else {
+				this.origin = null;
+			}
+		}
+
+		public boolean isPerTransaction() {
+			return this.perTransaction;
+		}
+
+		public void setPerTransaction(boolean perTransaction) {
+			this.perTransaction = perTransaction;
+		}
+
+		public boolean isForwardedHeaders() {
+			return this.forwardedHeaders;
+		}
+
+		public void setForwardedHeaders(boolean forwardedHeaders) {
+			this.forwardedHeaders = forwardedHeaders;
+		}
+
+		public boolean isSplice() {
+			return this.splice;
+		}
+
+		public void setSplice(boolean splice) {
+			this.splice = splice;
+		}
+
+		/** Parses {@code host:port}, {@code [v6-address]:port} included, without resolving the host. */
+		static InetSocketAddress parseOrigin(String origin) {
+			String value = origin.trim();
+			int colon = value.lastIndexOf(':');
+			if (colon <= 0 || colon == value.length() - 1) {
+				throw invalidOrigin(origin, "expected host:port");
+			}
+			String host = value.substring(0, colon);
+			if (host.startsWith("[") && host.endsWith("]")) {
+				host = host.substring(1, host.length() - 1);
+			}
+			else if (host.indexOf(':') >= 0) {
+				throw invalidOrigin(origin, "put an IPv6 address in brackets, as in [::1]:8080");
+			}
+			if (host.isEmpty()) {
+				throw invalidOrigin(origin, "expected host:port");
+			}
+			int port;
+			try {
+				port = Integer.parseInt(value.substring(colon + 1));
+			}
+			catch (NumberFormatException ex) {
+				throw invalidOrigin(origin, "the port is not a number");
+			}
+			if (port < 1 || port > 65535) {
+				throw invalidOrigin(origin, "the port must be between 1 and 65535");
+			}
+			return InetSocketAddress.createUnresolved(host, port);
+		}
+
+		private static IllegalArgumentException invalidOrigin(String origin, String reason) {
+			return new IllegalArgumentException("vconn.listener.origin must be host:port, was '" + origin + "': " + reason);
+		}
+
+		private static InetAddress loopback() {
+			try {
+				return InetAddress.getByAddress("localhost", new byte[] { 127, 0, 0, 1 });
+			}
+			catch (UnknownHostException ex) {
+				throw new IllegalStateException(ex);
+			}
+		}
+
+	}
+
+}
