@@ -508,6 +508,11 @@ public final class TransactionServer implements ListenerServer {
 			if (channel.pipeline().context(this.decoder) != null) {
 				channel.pipeline().remove(this.decoder);
 			}
+			// the error response is ready-made bytes, which the HTTP encoder refuses (the write would
+			// fail and the client would see the connection close without a status): no more HTTP here
+			if (channel.pipeline().get(HttpResponseEncoder.class) != null) {
+				channel.pipeline().remove(HttpResponseEncoder.class);
+			}
 			channel.writeAndFlush(InterceptServer.errorResponse(status)).addListener((ChannelFutureListener) (f) -> {
 				if (!f.isSuccess() || !(channel instanceof DuplexChannel)) {
 					channel.close();
