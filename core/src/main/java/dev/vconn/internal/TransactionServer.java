@@ -359,7 +359,7 @@ public final class TransactionServer implements ListenerServer {
 			HttpHeaders headers = request.headers();
 			if (this.decoder.chunkedWithContentLength
 					|| (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)
-							&& headers.contains(HttpHeaderNames.CONTENT_LENGTH))) {
+							&& (headers.contains(HttpHeaderNames.CONTENT_LENGTH) || !chunkedIsFinal(headers)))) {
 				reject(400);
 				return;
 			}
@@ -651,6 +651,23 @@ public final class TransactionServer implements ListenerServer {
 			return new DefaultHttpRequest(request.protocolVersion(), request.method(), request.uri(), headers);
 		}
 
+	}
+
+	/**
+	 * Whether the last transfer coding of a request is chunked. Without that, the length of a request
+	 * body cannot be determined (RFC 9112 section 6.3): Netty's decoder reads such a request as having
+	 * no body, so its body would be parsed as the next request.
+	 */
+	static boolean chunkedIsFinal(HttpHeaders headers) {
+		String last = "";
+		for (String value : headers.getAll(HttpHeaderNames.TRANSFER_ENCODING)) {
+			for (String coding : value.split(",")) {
+				if (!coding.isBlank()) {
+					last = coding.trim();
+				}
+			}
+		}
+		return last.equalsIgnoreCase(HttpHeaderValues.CHUNKED.toString());
 	}
 
 	/** Whether the client can find the end of this response without the connection closing. */
