@@ -221,6 +221,9 @@ public final class TransactionServer implements ListenerServer {
 
 		private boolean closeAfterResponse;
 
+		/** The client finished sending: requests it already sent are still answered, then the connection closes. */
+		private boolean inputShutdown;
+
 		@Override
 		public void channelActive(ChannelHandlerContext ctx) {
 			this.ctx = ctx;
@@ -265,13 +268,8 @@ public final class TransactionServer implements ListenerServer {
 		public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
 			if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
 				// the client finished sending: serve what it asked, then close
-				this.closeAfterResponse = true;
-				if (this.exchange == null && this.inbound.isEmpty()) {
-					close();
-				}
-				else {
-					process();
-				}
+				this.inputShutdown = true;
+				process();
 				return;
 			}
 			ReferenceCountUtil.release(evt);
@@ -321,6 +319,10 @@ public final class TransactionServer implements ListenerServer {
 				else {
 					ReferenceCountUtil.release(next); // the tail of a request already answered
 				}
+			}
+			if (this.exchange == null && this.inputShutdown) {
+				close(); // every request the client sent is answered
+				return;
 			}
 			Exchange current = this.exchange;
 			while (current != null && current == this.exchange && !this.inbound.isEmpty()
