@@ -586,18 +586,7 @@ public final class TransactionServer implements ListenerServer {
 		/** The request as the next hop gets it: hop-by-hop headers out, forwarding headers in. */
 		private HttpRequest forwardable(HttpRequest request) {
 			HttpHeaders headers = request.headers();
-			for (String token : headers.getAll(HttpHeaderNames.CONNECTION)) {
-				for (String name : token.split(",")) {
-					if (!name.isBlank()) {
-						headers.remove(name.trim());
-					}
-				}
-			}
-			headers.remove(HttpHeaderNames.CONNECTION);
-			headers.remove(HttpHeaderNames.KEEP_ALIVE);
-			headers.remove("Proxy-Connection");
-			headers.remove(HttpHeaderNames.UPGRADE);
-			headers.remove(HttpHeaderNames.TE);
+			removeHopByHop(headers);
 			if (TransactionServer.this.forwardedHeaders) {
 				headers.add(HttpHeaderNames.VIA, VIA);
 				SocketAddress client = this.ctx.channel().remoteAddress();
@@ -646,8 +635,7 @@ public final class TransactionServer implements ListenerServer {
 
 		private HttpRequest forwardableToIntercept(HttpRequest request) {
 			HttpHeaders headers = request.headers();
-			headers.remove(HttpHeaderNames.KEEP_ALIVE);
-			headers.remove("Proxy-Connection");
+			removeHopByHop(headers);
 			// the pair carries one transaction: the intercept may answer and close
 			headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
 			return new DefaultHttpRequest(request.protocolVersion(), request.method(), request.uri(), headers);
@@ -670,6 +658,26 @@ public final class TransactionServer implements ListenerServer {
 			}
 		}
 		return last.equalsIgnoreCase(HttpHeaderValues.CHUNKED.toString());
+	}
+
+	/**
+	 * Removes the headers that concern only the client's connection to the listener (RFC 9110
+	 * section 7.6.1): those named in {@code Connection}, and the standard hop-by-hop ones. Both next
+	 * hops, the origin and a server intercept, get the request without them.
+	 */
+	static void removeHopByHop(HttpHeaders headers) {
+		for (String token : headers.getAll(HttpHeaderNames.CONNECTION)) {
+			for (String name : token.split(",")) {
+				if (!name.isBlank()) {
+					headers.remove(name.trim());
+				}
+			}
+		}
+		headers.remove(HttpHeaderNames.CONNECTION);
+		headers.remove(HttpHeaderNames.KEEP_ALIVE);
+		headers.remove("Proxy-Connection");
+		headers.remove(HttpHeaderNames.UPGRADE);
+		headers.remove(HttpHeaderNames.TE);
 	}
 
 	/** Whether the client can find the end of this response without the connection closing. */
