@@ -663,13 +663,19 @@ public final class TransactionServer implements ListenerServer {
 	/**
 	 * Removes the headers that concern only the client's connection to the listener (RFC 9110
 	 * section 7.6.1): those named in {@code Connection}, and the standard hop-by-hop ones. Both next
-	 * hops, the origin and a server intercept, get the request without them.
+	 * hops, the origin and a server intercept, get the request without them. {@code Content-Length},
+	 * {@code Transfer-Encoding} and {@code Host} stay even when named in {@code Connection}: the body
+	 * is forwarded as it was framed, and without its framing header the next hop would read the body
+	 * as a request of its own.
 	 */
 	static void removeHopByHop(HttpHeaders headers) {
 		for (String token : headers.getAll(HttpHeaderNames.CONNECTION)) {
 			for (String name : token.split(",")) {
-				if (!name.isBlank()) {
-					headers.remove(name.trim());
+				String field = name.trim();
+				if (!field.isEmpty() && !HttpHeaderNames.CONTENT_LENGTH.contentEqualsIgnoreCase(field)
+						&& !HttpHeaderNames.TRANSFER_ENCODING.contentEqualsIgnoreCase(field)
+						&& !HttpHeaderNames.HOST.contentEqualsIgnoreCase(field)) {
+					headers.remove(field);
 				}
 			}
 		}
