@@ -221,6 +221,9 @@ public final class TransactionServer implements ListenerServer {
 
 		private boolean closeAfterResponse;
 
+		/** The current request is HTTP/1.0. */
+		private boolean http10Client;
+
 		/** The client finished sending: requests it already sent are still answered, then the connection closes. */
 		private boolean inputShutdown;
 
@@ -368,6 +371,7 @@ public final class TransactionServer implements ListenerServer {
 			if (!HttpUtil.isKeepAlive(request)) {
 				this.closeAfterResponse = true;
 			}
+			this.http10Client = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
 			HttpTransaction txn = new HttpTransaction(this.ctx.channel(), request, true);
 			for (InterceptHook hook : TransactionServer.this.hooks.hooks()) {
 				txn.offeredTo(hook);
@@ -458,6 +462,14 @@ public final class TransactionServer implements ListenerServer {
 			if (this.ctx == null || !this.ctx.channel().isActive()) {
 				ReferenceCountUtil.release(msg);
 				return false;
+			}
+			if (this.http10Client && msg instanceof HttpResponse
+					&& HttpUtil.isTransferEncodingChunked((HttpResponse) msg)) {
+				// an HTTP/1.0 client does not know chunked encoding (RFC 9112 section 7.1): without it the
+				// encoder writes the body as it is, and the close ends it
+				HttpUtil.setTransferEncodingChunked((HttpResponse) msg, false);
+				((HttpResponse) msg).headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+				this.closeAfterResponse = true;
 			}
 			this.ctx.writeAndFlush(msg, this.ctx.voidPromise());
 			return true;
