@@ -286,11 +286,15 @@ public final class TransactionServer implements ListenerServer {
 			releaseInbound();
 			Exchange current = this.exchange;
 			this.exchange = null;
-			if (current != null) {
-				current.clientClosed();
+			try {
+				if (current != null) {
+					current.clientClosed();
+				}
 			}
-			releaseSlot();
-			TransactionServer.this.clients.remove(ctx.channel());
+			finally {
+				releaseSlot();
+				TransactionServer.this.clients.remove(ctx.channel());
+			}
 		}
 
 		@Override
@@ -950,7 +954,9 @@ public final class TransactionServer implements ListenerServer {
 
 		@Override
 		public void clientClosed() {
-			abandon();
+			if (!this.done) {
+				abandon();
+			}
 		}
 
 		private void releasePending() {
