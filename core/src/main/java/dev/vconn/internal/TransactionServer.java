@@ -270,6 +270,12 @@ public final class TransactionServer implements ListenerServer {
 		@Override
 		public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
 			if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+				Channel channel = ctx.channel();
+				if (this.closing && channel instanceof DuplexChannel && ((DuplexChannel) channel).isOutputShutdown()) {
+					// a rejection was sent and the client has finished too: nothing is left to drain
+					ctx.close();
+					return;
+				}
 				// the client finished sending: serve what it asked, then close
 				this.inputShutdown = true;
 				process();
