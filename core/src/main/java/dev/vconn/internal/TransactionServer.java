@@ -548,6 +548,22 @@ public final class TransactionServer implements ListenerServer {
 			});
 		}
 
+		/**
+		 * The response was cut off after it started: the client must see the connection fail, not a
+		 * short body. A plain close would end a close-delimited body as if it were complete, so the
+		 * connection is reset (SO_LINGER 0).
+		 */
+		void abortResponse() {
+			Channel channel = this.ctx.channel();
+			try {
+				channel.config().setOption(ChannelOption.SO_LINGER, 0);
+			}
+			catch (RuntimeException ex) {
+				// closed already: a plain close is all that is left
+			}
+			channel.close();
+		}
+
 		/** An exchange failed before any response byte reached the client: 502, then close. */
 		void failBeforeResponse() {
 			reject(502);
@@ -944,8 +960,7 @@ public final class TransactionServer implements ListenerServer {
 				this.client.failBeforeResponse();
 			}
 			else {
-				// the response is cut: the client must see the connection end, not a short body
-				this.client.ctx.channel().close();
+				this.client.abortResponse();
 			}
 		}
 
@@ -1187,7 +1202,7 @@ public final class TransactionServer implements ListenerServer {
 				this.client.failBeforeResponse();
 			}
 			else {
-				this.client.ctx.channel().close();
+				this.client.abortResponse();
 			}
 		}
 
