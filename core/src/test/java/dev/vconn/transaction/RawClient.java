@@ -52,6 +52,24 @@ final class RawClient implements AutoCloseable {
 		return send(HttpWire.ascii(text));
 	}
 
+	/**
+	 * Waits until the head of the next response has arrived and returns it, leaving it unread: the
+	 * next {@link #read} still sees the whole response.
+	 */
+	String awaitHead() throws IOException {
+		this.in.mark(1 << 20);
+		StringBuilder head = new StringBuilder();
+		while (!head.toString().endsWith("\r\n\r\n")) {
+			int b = this.in.read();
+			if (b < 0) {
+				throw new IOException("the connection ended inside a head: " + head);
+			}
+			head.append((char) b);
+		}
+		this.in.reset();
+		return head.toString();
+	}
+
 	/** Reads the next response, interim (1xx) or final. */
 	Message readAny(String method) throws IOException {
 		Message response = HttpWire.readResponse(this.in, method);

@@ -207,6 +207,51 @@ final class ScriptedIntercept implements Continuation {
 		}
 	}
 
+	/** Starts a write of {@code bytes} now, from any thread, whatever state the VConn is in. */
+	VIO writeNow(byte[] bytes) {
+		this.mutex.lock();
+		try {
+			this.out.write(bytes);
+			return this.vconn.write(this, this.outReader, bytes.length);
+		}
+		finally {
+			this.mutex.unlock();
+		}
+	}
+
+	/** Starts a read now, from any thread, whatever state the VConn is in. */
+	VIO readNow() {
+		this.mutex.lock();
+		try {
+			return this.vconn.read(this, this.in, Long.MAX_VALUE);
+		}
+		finally {
+			this.mutex.unlock();
+		}
+	}
+
+	/** Aborts the VConn now, from any thread. */
+	void abortNow() {
+		this.mutex.lock();
+		try {
+			end(true);
+		}
+		finally {
+			this.mutex.unlock();
+		}
+	}
+
+	/** Closes the VConn now, from any thread. */
+	void closeNow() {
+		this.mutex.lock();
+		try {
+			end(false);
+		}
+		finally {
+			this.mutex.unlock();
+		}
+	}
+
 	/** Writes the scripted response now (for a held script), from any thread. */
 	void respond() {
 		respond(this.script.response.apply(this.request.join()));

@@ -44,6 +44,12 @@ abstract class TransactionTestSupport {
 
 	static final String HOOK = "router";
 
+	private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+
+	private Duration closeTook = Duration.ZERO;
+
+	private int abortedAtClose;
+
 	/** A transaction as the hook saw it. */
 	record Seen(String method, String target, String version, List<String> headerNames,
 			@Nullable SocketAddress client) {
@@ -91,7 +97,7 @@ abstract class TransactionTestSupport {
 		this.runtime = VConnRuntime.builder()
 			.eventThreads(2)
 			.addListener(this.listener)
-			.shutdownTimeout(Duration.ofSeconds(10))
+			.shutdownTimeout(SHUTDOWN_TIMEOUT)
 			.build();
 		this.hooks.register(new RoutingHook());
 		this.proxy = proxy(UnaryOperator.identity());
@@ -142,11 +148,15 @@ abstract class TransactionTestSupport {
 		finally {
 			this.intercepts.forEach(ScriptedIntercept::dispose);
 			this.proxies.forEach(InterceptListener::close);
-			if (this.runtime.isRunning()) {
-				this.runtime.close();
-			}
+			long start = System.nanoTime();
+			int abortedAtClose = this.runtime.close(SHUTDOWN_TIMEOUT);
+			this.closeTook = Duration.ofNanos(System.nanoTime() - start);
+			this.abortedAtClose = abortedAtClose;
 			this.origin.close();
 		}
+		assertThat(this.abortedAtClose).as("VConns the runtime had to abort").isZero();
+		assertThat(this.closeTook).as("time to drain the runtime: a connection slot still held makes it wait")
+			.isLessThan(SHUTDOWN_TIMEOUT.dividedBy(2));
 		assertThat(this.listener.adoptions()).as("adoptions = closes after the runtime closed")
 			.isEqualTo(this.listener.closes());
 	}
