@@ -1034,6 +1034,12 @@ public final class TransactionServer implements ListenerServer {
 
 		private boolean responseKeepAlive;
 
+		/** The intercept ended its side (EOS): its response is complete once what was read is relayed. */
+		private boolean responseEnded;
+
+		/** The intercept takes no more of the request (it closed, or shut down its reading). */
+		private boolean requestRefused;
+
 		private boolean done;
 
 		ServerIntercept(ClientConnection client, String hook, PairCore pair, HttpRequest request) {
@@ -1077,14 +1083,14 @@ public final class TransactionServer implements ListenerServer {
 
 		@Override
 		public boolean wantsRequestContent() {
-			return !this.done && !this.requestComplete && !this.toIntercept.isHighWater();
+			return !this.done && !this.requestComplete && !this.requestRefused && !this.toIntercept.isHighWater();
 		}
 
 		@Override
 		public void requestContent(HttpContent content) {
 			this.mutex.lock();
 			try {
-				if (this.done) {
+				if (this.done || this.requestRefused) {
 					content.release();
 					return;
 				}
@@ -1110,16 +1116,19 @@ public final class TransactionServer implements ListenerServer {
 					}
 					break;
 				case VCONN_EOS:
+					// the rest may still wait in the read buffer for the client to take it
+					this.responseEnded = true;
 					relayResponse();
-					if (!this.done) {
-						this.codec.finish(); // a response delimited by close ends here
-						drainDecoded();
-						if (!this.done) {
-							malformed("the intercept closed before its response was complete");
-						}
-					}
 					break;
 				case ERROR:
+					if (data == this.writeVio) {
+						// the intercept closed its end: it reads no more of the request, but its
+						// response is still being read (an abort shows as ERROR on the read too)
+						this.requestRefused = true;
+						break;
+					}
+					malformed("the intercept failed: " + event);
+					break;
 				case VCONN_INACTIVITY_TIMEOUT:
 				case VCONN_ACTIVE_TIMEOUT:
 					malformed("the intercept failed: " + event);
@@ -1137,6 +1146,14 @@ public final class TransactionServer implements ListenerServer {
 				ByteBuf bytes = this.fromInterceptReader.readRetained(64 * 1024);
 				this.codec.writeInbound(bytes);
 				drainDecoded();
+			}
+			if (!this.done && this.responseEnded && this.fromInterceptReader.avail() == 0) {
+				this.codec.finish(); // a response delimited by close ends here
+				drainDecoded();
+				if (!this.done) {
+					malformed("the intercept closed before its response was complete");
+				}
+				return;
 			}
 			if (!this.done && this.readVio != null) {
 				this.readVio.reenable();
