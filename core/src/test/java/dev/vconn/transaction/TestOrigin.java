@@ -3,6 +3,7 @@ package dev.vconn.transaction;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -11,12 +12,14 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.vconn.transaction.HttpWire.Message;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A blocking HTTP/1.1 origin on loopback, one thread per connection, written by hand so that tests
@@ -71,6 +74,9 @@ final class TestOrigin implements AutoCloseable {
 
 	private volatile Behaviour behaviour = STANDARD;
 
+	/** Opened by the test before the origin reads a request body; {@code null} to read at once. */
+	private volatile @Nullable CountDownLatch bodyGate;
+
 	/** Whether the origin answers {@code Expect: 100-continue} with 100 before reading the body. */
 	private volatile boolean sendContinue = true;
 
@@ -85,6 +91,11 @@ final class TestOrigin implements AutoCloseable {
 
 	void behave(Behaviour behaviour) {
 		this.behaviour = behaviour;
+	}
+
+	/** Makes the origin wait for {@code gate} after each request head, before reading the body. */
+	void holdBodies(CountDownLatch gate) {
+		this.bodyGate = gate;
 	}
 
 	void sendContinue(boolean sendContinue) {
@@ -143,6 +154,16 @@ final class TestOrigin implements AutoCloseable {
 					if (expects && this.sendContinue) {
 						out.write(HttpWire.ascii("HTTP/1.1 100 Continue\r\n\r\n"));
 						out.flush();
+					}
+					CountDownLatch gate = this.bodyGate;
+					if (gate != null) {
+						try {
+							gate.await();
+						}
+						catch (InterruptedException ex) {
+							Thread.currentThread().interrupt();
+							throw new InterruptedIOException();
+						}
 					}
 				});
 				if (request == null) {

@@ -147,7 +147,11 @@ abstract class TransactionTestSupport {
 		}
 		finally {
 			this.intercepts.forEach(ScriptedIntercept::dispose);
-			this.proxies.forEach(InterceptListener::close);
+			if (this.runtime.isRunning()) {
+				// a listener is closed before its runtime (a test that shut the runtime down already
+				// saw it close the listener's channels)
+				this.proxies.forEach(InterceptListener::close);
+			}
 			long start = System.nanoTime();
 			int abortedAtClose = this.runtime.close(SHUTDOWN_TIMEOUT);
 			this.closeTook = Duration.ofNanos(System.nanoTime() - start);
