@@ -1,6 +1,8 @@
 package dev.vconn.demo;
 
 import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -50,7 +52,10 @@ class DemoController {
 	@GetMapping("/demo/origin")
 	Map<String, Object> origin() {
 		Map<String, Object> body = new LinkedHashMap<>();
-		body.put("address", this.origin.address().getAddress().getHostAddress() + ":" + this.origin.address().getPort());
+		InetSocketAddress address = this.origin.address();
+		String host = address.getAddress().getHostAddress();
+		body.put("address", ((address.getAddress() instanceof Inet6Address) ? "[" + host + "]" : host) + ":"
+				+ address.getPort());
 		body.put("embedded", this.embeddedOrigin != null);
 		if (this.embeddedOrigin != null) {
 			body.put("running", this.embeddedOrigin.isRunning());
