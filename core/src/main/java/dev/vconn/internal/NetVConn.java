@@ -311,12 +311,23 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 			deactivateVios();
 			execute(this::free);
 		}
-		else if (cause == AbortCause.SHUTDOWN && this.closeState.compareAndSet(CLOSING, ABORTING)) {
-			// runtime shutdown does not wait for a close still delivering bytes to a peer that does not read
-			this.abortCause = cause;
-			this.abortError = error;
-			execute(this::abortPendingClose);
+	}
+
+	@Override
+	public boolean abortForShutdown() {
+		if (this.closeState.compareAndSet(OPEN, ABORTING)) {
+			this.abortCause = AbortCause.SHUTDOWN;
+			deactivateVios();
+			execute(this::free);
+			return true;
 		}
+		if (this.closeState.compareAndSet(CLOSING, ABORTING)) {
+			// shutdown does not wait for a close still delivering bytes to a peer that does not read
+			this.abortCause = AbortCause.SHUTDOWN;
+			execute(this::abortPendingClose);
+			return true;
+		}
+		return false;
 	}
 
 	@Override
