@@ -170,7 +170,9 @@ abstract class VConnContractTests {
 		threadsByVConn.forEach((id, eventThreads) -> {
 			assertThat(eventThreads).as("event threads of VConn %d", id).hasSize(1);
 			Thread thread = eventThreads.iterator().next();
-			assertThat(thread.getName()).as("event thread of VConn %d", id).startsWith("vconn-");
+			assertThat(thread.getName()).as("event thread of VConn %d", id)
+				.startsWith("vconn-")
+				.contains("-" + this.fixture.loopTransport().name().toLowerCase() + "-");
 		});
 	}
 
