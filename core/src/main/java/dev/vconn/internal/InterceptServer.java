@@ -36,6 +36,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.DecoderResult;
@@ -229,6 +230,9 @@ public final class InterceptServer implements ListenerServer {
 
 		private boolean slotReserved;
 
+		/** The client finished sending while its origin connection was being made. */
+		private boolean inputShutdown;
+
 		private final long start = System.nanoTime();
 
 		private @Nullable ScheduledFuture<?> timeout;
@@ -285,6 +289,15 @@ public final class InterceptServer implements ListenerServer {
 			return this.decoder.chunkedWithContentLength
 					|| (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)
 							&& headers.contains(HttpHeaderNames.CONTENT_LENGTH));
+		}
+
+		@Override
+		public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+			if (evt instanceof ChannelInputShutdownEvent && this.phase == Phase.CONNECTING) {
+				// on epoll the client's FIN is read as soon as it comes, before the VConn exists to see it
+				this.inputShutdown = true;
+			}
+			ctx.fireUserEventTriggered(evt);
 		}
 
 		@Override
@@ -393,6 +406,10 @@ public final class InterceptServer implements ListenerServer {
 				this.phase = Phase.DONE;
 				ctx.pipeline().remove(this);
 				VConn client = InterceptServer.this.runtime.netFactory().adoptAccepted(channel, replay, this.start);
+				if (this.inputShutdown) {
+					// the end of stream came after the head: the VConn delivers it after the replayed bytes
+					channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+				}
 				// the rest of the connection is bytes: the listener never sees a response status
 				InterceptServer.this.runtime.listener().onTransactionCompleted(TransactionPath.PASS_THROUGH, 0);
 				Tunnel.between(client, originVConn).splice(InterceptServer.this.splice).start();

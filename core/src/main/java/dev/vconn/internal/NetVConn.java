@@ -118,6 +118,9 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 
 	private boolean eosReceived;
 
+	/** The input ended with the peer's FIN, not with a reset or error (which also shut the input down). */
+	private boolean finReceived;
+
 	private @Nullable Throwable failure;
 
 	private boolean peerReset;
@@ -456,6 +459,8 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 	public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
 		if (evt instanceof ChannelInputShutdownEvent) {
 			this.eosReceived = true;
+			// Netty shuts the input down after a reset too, once the read failure was reported
+			this.finReceived = this.failure == null;
 			if (this.spliceObserver != null) {
 				awaitSpliceDrained();
 			}
@@ -570,7 +575,8 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 		this.spliceObserver = observer;
 		this.spliceTarget = dst;
 		int socket = this.channelFd;
-		this.spliceReceivedStart = SocketCounters.bytesReceived(socket);
+		// the peer's FIN may have arrived already, unseen by the handler: count data bytes only
+		this.spliceReceivedStart = SocketCounters.dataReceived(socket);
 		this.spliceUnreadStart = SocketCounters.unread(socket);
 		ByteBuf buf;
 		while ((buf = this.pendingIn.pollFirst()) != null) {
@@ -602,6 +608,8 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 			this.loop.schedule(this::awaitSpliceDrained, 1, TimeUnit.MILLISECONDS);
 			return;
 		}
+		// what a read VIO would have seen as end of stream: the VConn closes as EOS, like a copied one
+		this.sawEos = true;
 		observer.inputEnded(this);
 	}
 
@@ -615,8 +623,9 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 		if (received < 0 || unread < 0 || this.spliceReceivedStart < 0 || this.spliceUnreadStart < 0) {
 			return -1;
 		}
-		// the peer's FIN takes one sequence number, which tcpi_bytes_received counts like a byte
-		long fin = this.eosReceived ? 1 : 0;
+		// the peer's FIN takes one sequence number, which tcpi_bytes_received counts like a byte; a
+		// reset takes none
+		long fin = this.finReceived ? 1 : 0;
 		return (received - this.spliceReceivedStart - fin) + this.spliceUnreadStart - unread + this.splicedBeforeStart;
 	}
 
