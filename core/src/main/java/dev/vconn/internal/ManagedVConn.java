@@ -35,22 +35,8 @@ interface ManagedVConn extends VConn {
 	 * Idempotent, callable from any thread.
 	 * @param cause why, as reported to the listener
 	 * @param error the error code reported with the abort
+	 * @return whether this call started the abort (false if it was already closed or aborted)
 	 */
-	void abort(AbortCause cause, int error);
-
-	/**
-	 * Aborts with {@link AbortCause#SHUTDOWN} because the runtime's shutdown timeout ran out. Unlike
-	 * {@link #abort(AbortCause, int)}, it also cuts short a close that is still waiting to deliver
-	 * bytes already taken for sending, since nothing else would end it before the event threads stop.
-	 * Callable from any thread.
-	 * @return whether this call aborted the VConn (false if it had already ended or was aborted)
-	 */
-	default boolean abortForShutdown() {
-		if (isClosed()) {
-			return false;
-		}
-		abort(AbortCause.SHUTDOWN, 0);
-		return true;
-	}
+	boolean abort(AbortCause cause, int error);
 
 }

@@ -224,7 +224,7 @@ public final class RuntimeCore {
 			}
 			int aborted = 0;
 			for (ManagedVConn vconn : new ArrayList<>(this.live.values())) {
-				if (vconn.abortForShutdown()) {
+				if (vconn.abort(AbortCause.SHUTDOWN, 0)) {
 					aborted++;
 				}
 			}
