@@ -139,6 +139,9 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 
 	private boolean released;
 
+	/** The listener was told of an abort: the VConn ends as aborted, whatever its close state says. */
+	private boolean abortReported;
+
 	private @Nullable List<Runnable> releaseTasks;
 
 	private boolean readRetryScheduled;
@@ -304,13 +307,22 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 	}
 
 	@Override
-	public void abort(AbortCause cause, int error) {
+	public boolean abort(AbortCause cause, int error) {
 		if (this.closeState.compareAndSet(OPEN, ABORTING)) {
 			this.abortCause = cause;
 			this.abortError = error;
 			deactivateVios();
 			execute(this::free);
+			return true;
 		}
+		if (cause == AbortCause.SHUTDOWN && this.closeState.compareAndSet(CLOSING, ABORTING)) {
+			// runtime shutdown does not wait for a close still delivering bytes to a peer that does not read
+			this.abortCause = cause;
+			this.abortError = error;
+			execute(this::abortPendingClose);
+			return true;
+		}
+		return false;
 	}
 
 	@Override
@@ -928,44 +940,53 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 
 	/**
 	 * Delivers a timeout to the read continuation, then to a different write continuation if the
-	 * first handler neither closed nor re-armed; aborts if nobody did anything about it.
+	 * first handler neither closed nor re-armed; aborts if nobody did anything about it. A busy
+	 * mutex delays only the delivery still to be made: a continuation that has been told is not
+	 * told again.
 	 */
 	private void fireTimeout(VConnEvent event) {
-		if (isClosed()) {
-			return;
-		}
-		int generation = this.timeoutGeneration.get();
-		NetVIO read = this.readVio;
-		NetVIO write = this.writeVio;
-		NetVIO first = (read != null && read.isActive()) ? read : null;
-		NetVIO second = (write != null && write.isActive()) ? write : null;
-		if (first != null && second != null && first.continuation() == second.continuation()) {
-			second = null;
-		}
-		if (first == null) {
-			first = second;
-			second = null;
-		}
-		if (first != null && !deliverTimeout(first, event, generation)) {
-			return;
-		}
-		if (second != null && !isClosed() && this.timeoutGeneration.get() == generation
-				&& !deliverTimeout(second, event, generation)) {
-			return;
-		}
-		if (!isClosed() && this.timeoutGeneration.get() == generation) {
-			abort(AbortCause.TIMEOUT, 0);
+		if (!isClosed()) {
+			timeoutToRead(event, this.timeoutGeneration.get());
 		}
 	}
 
-	/** Returns false if the mutex was busy and the whole timeout was rescheduled. */
-	private boolean deliverTimeout(NetVIO vio, VConnEvent event, int generation) {
+	private void timeoutToRead(VConnEvent event, int generation) {
+		if (isClosed() || this.timeoutGeneration.get() != generation) {
+			return;
+		}
+		NetVIO read = this.readVio;
+		if (read == null || !read.isActive()) {
+			timeoutToWrite(event, generation, null);
+			return;
+		}
+		if (!tryDeliverTimeout(read, event)) {
+			this.loop.schedule(() -> timeoutToRead(event, generation), LOCK_RETRY_NANOS, TimeUnit.NANOSECONDS);
+			return;
+		}
+		timeoutToWrite(event, generation, read.continuation());
+	}
+
+	private void timeoutToWrite(VConnEvent event, int generation, @Nullable Continuation told) {
+		if (isClosed() || this.timeoutGeneration.get() != generation) {
+			return;
+		}
+		NetVIO write = this.writeVio;
+		if (write != null && write.isActive() && write.continuation() != told) {
+			if (!tryDeliverTimeout(write, event)) {
+				this.loop.schedule(() -> timeoutToWrite(event, generation, told), LOCK_RETRY_NANOS,
+						TimeUnit.NANOSECONDS);
+				return;
+			}
+			if (isClosed() || this.timeoutGeneration.get() != generation) {
+				return;
+			}
+		}
+		abort(AbortCause.TIMEOUT, 0);
+	}
+
+	/** Returns false, delivering nothing, if the VIO's mutex is busy. */
+	private boolean tryDeliverTimeout(NetVIO vio, VConnEvent event) {
 		if (!vio.mutex.tryLock()) {
-			this.loop.schedule(() -> {
-				if (this.timeoutGeneration.get() == generation) {
-					fireTimeout(event);
-				}
-			}, LOCK_RETRY_NANOS, TimeUnit.NANOSECONDS);
 			return false;
 		}
 		try {
@@ -1002,6 +1023,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 		cancel(this.activeTask);
 		releasePendingIn();
 		if (this.closeState.get() == ABORTING) {
+			this.abortReported = true;
 			this.runtime.aborted(this, this.abortCause, this.abortError);
 			try {
 				this.channel.config().setOption(ChannelOption.SO_LINGER, 0);
@@ -1018,6 +1040,24 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 		else {
 			closeChannel();
 		}
+	}
+
+	/**
+	 * Cuts short a close that still waits for its last batch (see {@link #free()}), resetting the
+	 * connection. On the loop. A close that already released the socket, or is releasing it, is
+	 * left to finish as a close.
+	 */
+	private void abortPendingClose() {
+		if (!this.freed) {
+			free(); // the close's own free() has not run yet; it aborts now
+			return;
+		}
+		if (this.released || !this.channel.isOpen()) {
+			return;
+		}
+		this.abortReported = true;
+		this.runtime.aborted(this, this.abortCause, this.abortError);
+		flushTimedOut();
 	}
 
 	private boolean finishDeferredClose() {
@@ -1064,7 +1104,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 			this.runtime.closeOwnedFd(this.ownedFd, this.id);
 		}
 		CloseKind how;
-		if (this.closeState.get() == ABORTING) {
+		if (this.abortReported) {
 			how = (this.abortCause == AbortCause.TIMEOUT) ? CloseKind.TIMEOUT : CloseKind.ABORT;
 		}
 		else if (this.peerReset || this.sawError) {
@@ -1076,7 +1116,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 		else {
 			how = CloseKind.CLOSE;
 		}
-		if (this.peerReset && this.closeState.get() != ABORTING) {
+		if (this.peerReset && !this.abortReported) {
 			this.runtime.aborted(this, AbortCause.PEER, 0);
 		}
 		this.runtime.released(this, how);

@@ -242,13 +242,15 @@ final class PairVConn implements ManagedVConn {
 	}
 
 	@Override
-	public void abort(AbortCause cause, int error) {
+	public boolean abort(AbortCause cause, int error) {
 		if (this.closeState.compareAndSet(OPEN, ABORTING)) {
 			this.abortCause = cause;
 			this.abortError = error;
 			deactivateVios();
 			execute(this::free);
+			return true;
 		}
+		return false;
 	}
 
 	@Override

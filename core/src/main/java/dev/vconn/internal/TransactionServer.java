@@ -227,6 +227,12 @@ public final class TransactionServer implements ListenerServer {
 
 		private boolean closeAfterResponse;
 
+		/** The current request is HTTP/1.0. */
+		private boolean http10Client;
+
+		/** The client finished sending: requests it already sent are still answered, then the connection closes. */
+		private boolean inputShutdown;
+
 		@Override
 		public void channelActive(ChannelHandlerContext ctx) {
 			this.ctx = ctx;
@@ -270,14 +276,15 @@ public final class TransactionServer implements ListenerServer {
 		@Override
 		public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
 			if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+				Channel channel = ctx.channel();
+				if (this.closing && channel instanceof DuplexChannel && ((DuplexChannel) channel).isOutputShutdown()) {
+					// a rejection was sent and the client has finished too: nothing is left to drain
+					ctx.close();
+					return;
+				}
 				// the client finished sending: serve what it asked, then close
-				this.closeAfterResponse = true;
-				if (this.exchange == null && this.inbound.isEmpty()) {
-					close();
-				}
-				else {
-					process();
-				}
+				this.inputShutdown = true;
+				process();
 				return;
 			}
 			ReferenceCountUtil.release(evt);
@@ -291,11 +298,15 @@ public final class TransactionServer implements ListenerServer {
 			releaseInbound();
 			Exchange current = this.exchange;
 			this.exchange = null;
-			if (current != null) {
-				current.clientClosed();
+			try {
+				if (current != null) {
+					current.clientClosed();
+				}
 			}
-			releaseSlot();
-			TransactionServer.this.clients.remove(ctx.channel());
+			finally {
+				releaseSlot();
+				TransactionServer.this.clients.remove(ctx.channel());
+			}
 		}
 
 		@Override
@@ -327,6 +338,10 @@ public final class TransactionServer implements ListenerServer {
 				else {
 					ReferenceCountUtil.release(next); // the tail of a request already answered
 				}
+			}
+			if (this.exchange == null && this.inputShutdown) {
+				close(); // every request the client sent is answered
+				return;
 			}
 			Exchange current = this.exchange;
 			while (current != null && current == this.exchange && !this.inbound.isEmpty()
@@ -365,13 +380,14 @@ public final class TransactionServer implements ListenerServer {
 			HttpHeaders headers = request.headers();
 			if (this.decoder.chunkedWithContentLength
 					|| (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)
-							&& headers.contains(HttpHeaderNames.CONTENT_LENGTH))) {
+							&& (headers.contains(HttpHeaderNames.CONTENT_LENGTH) || !chunkedIsFinal(headers)))) {
 				reject(400);
 				return;
 			}
 			if (!HttpUtil.isKeepAlive(request)) {
 				this.closeAfterResponse = true;
 			}
+			this.http10Client = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
 			HttpTransaction txn = new HttpTransaction(this.ctx.channel(), request, true);
 			for (InterceptHook hook : TransactionServer.this.hooks.hooks()) {
 				txn.offeredTo(hook);
@@ -463,6 +479,14 @@ public final class TransactionServer implements ListenerServer {
 				ReferenceCountUtil.release(msg);
 				return false;
 			}
+			if (this.http10Client && msg instanceof HttpResponse
+					&& HttpUtil.isTransferEncodingChunked((HttpResponse) msg)) {
+				// an HTTP/1.0 client does not know chunked encoding (RFC 9112 section 7.1): without it the
+				// encoder writes the body as it is, and the close ends it
+				HttpUtil.setTransferEncodingChunked((HttpResponse) msg, false);
+				((HttpResponse) msg).headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+				this.closeAfterResponse = true;
+			}
 			this.ctx.writeAndFlush(msg, this.ctx.voidPromise());
 			return true;
 		}
@@ -514,6 +538,11 @@ public final class TransactionServer implements ListenerServer {
 			if (channel.pipeline().context(this.decoder) != null) {
 				channel.pipeline().remove(this.decoder);
 			}
+			// the error response is ready-made bytes, which the HTTP encoder refuses (the write would
+			// fail and the client would see the connection close without a status): no more HTTP here
+			if (channel.pipeline().get(HttpResponseEncoder.class) != null) {
+				channel.pipeline().remove(HttpResponseEncoder.class);
+			}
 			channel.writeAndFlush(InterceptServer.errorResponse(status)).addListener((ChannelFutureListener) (f) -> {
 				if (!f.isSuccess() || !(channel instanceof DuplexChannel)) {
 					channel.close();
@@ -523,6 +552,22 @@ public final class TransactionServer implements ListenerServer {
 				channel.config().setAutoRead(true);
 				channel.eventLoop().schedule(() -> channel.close(), 2, TimeUnit.SECONDS);
 			});
+		}
+
+		/**
+		 * The response was cut off after it started: the client must see the connection fail, not a
+		 * short body. A plain close would end a close-delimited body as if it were complete, so the
+		 * connection is reset (SO_LINGER 0).
+		 */
+		void abortResponse() {
+			Channel channel = this.ctx.channel();
+			try {
+				channel.config().setOption(ChannelOption.SO_LINGER, 0);
+			}
+			catch (RuntimeException ex) {
+				// closed already: a plain close is all that is left
+			}
+			channel.close();
 		}
 
 		/** An exchange failed before any response byte reached the client: 502, then close. */
@@ -585,18 +630,7 @@ public final class TransactionServer implements ListenerServer {
 		/** The request as the next hop gets it: hop-by-hop headers out, forwarding headers in. */
 		private HttpRequest forwardable(HttpRequest request) {
 			HttpHeaders headers = request.headers();
-			for (String token : headers.getAll(HttpHeaderNames.CONNECTION)) {
-				for (String name : token.split(",")) {
-					if (!name.isBlank()) {
-						headers.remove(name.trim());
-					}
-				}
-			}
-			headers.remove(HttpHeaderNames.CONNECTION);
-			headers.remove(HttpHeaderNames.KEEP_ALIVE);
-			headers.remove("Proxy-Connection");
-			headers.remove(HttpHeaderNames.UPGRADE);
-			headers.remove(HttpHeaderNames.TE);
+			removeHopByHop(headers);
 			if (TransactionServer.this.forwardedHeaders) {
 				headers.add(HttpHeaderNames.VIA, VIA);
 				SocketAddress client = this.ctx.channel().remoteAddress();
@@ -645,13 +679,55 @@ public final class TransactionServer implements ListenerServer {
 
 		private HttpRequest forwardableToIntercept(HttpRequest request) {
 			HttpHeaders headers = request.headers();
-			headers.remove(HttpHeaderNames.KEEP_ALIVE);
-			headers.remove("Proxy-Connection");
+			removeHopByHop(headers);
 			// the pair carries one transaction: the intercept may answer and close
 			headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
 			return new DefaultHttpRequest(request.protocolVersion(), request.method(), request.uri(), headers);
 		}
 
+	}
+
+	/**
+	 * Whether the last transfer coding of a request is chunked. Without that, the length of a request
+	 * body cannot be determined (RFC 9112 section 6.3): Netty's decoder reads such a request as having
+	 * no body, so its body would be parsed as the next request.
+	 */
+	static boolean chunkedIsFinal(HttpHeaders headers) {
+		String last = "";
+		for (String value : headers.getAll(HttpHeaderNames.TRANSFER_ENCODING)) {
+			for (String coding : value.split(",")) {
+				if (!coding.isBlank()) {
+					last = coding.trim();
+				}
+			}
+		}
+		return last.equalsIgnoreCase(HttpHeaderValues.CHUNKED.toString());
+	}
+
+	/**
+	 * Removes the headers that concern only the client's connection to the listener (RFC 9110
+	 * section 7.6.1): those named in {@code Connection}, and the standard hop-by-hop ones. Both next
+	 * hops, the origin and a server intercept, get the request without them. {@code Content-Length},
+	 * {@code Transfer-Encoding} and {@code Host} stay even when named in {@code Connection}: the body
+	 * is forwarded as it was framed, and without its framing header the next hop would read the body
+	 * as a request of its own.
+	 */
+	static void removeHopByHop(HttpHeaders headers) {
+		for (String token : headers.getAll(HttpHeaderNames.CONNECTION)) {
+			for (String name : token.split(",")) {
+				String field = name.trim();
+				if (!field.isEmpty() && !HttpHeaderNames.CONTENT_LENGTH.contentEqualsIgnoreCase(field)
+						&& !HttpHeaderNames.TRANSFER_ENCODING.contentEqualsIgnoreCase(field)
+						&& !HttpHeaderNames.HOST.contentEqualsIgnoreCase(field)) {
+					headers.remove(field);
+				}
+			}
+		}
+		headers.remove(HttpHeaderNames.CONNECTION);
+		headers.remove(HttpHeaderNames.KEEP_ALIVE);
+		headers.remove("Proxy-Connection");
+		headers.remove(HttpHeaderNames.UPGRADE);
+		headers.remove(HttpHeaderNames.TE);
 	}
 
 	/** Whether the client can find the end of this response without the connection closing. */
@@ -890,8 +966,7 @@ public final class TransactionServer implements ListenerServer {
 				this.client.failBeforeResponse();
 			}
 			else {
-				// the response is cut: the client must see the connection end, not a short body
-				this.client.ctx.channel().close();
+				this.client.abortResponse();
 			}
 		}
 
@@ -906,7 +981,9 @@ public final class TransactionServer implements ListenerServer {
 
 		@Override
 		public void clientClosed() {
-			abandon();
+			if (!this.done) {
+				abandon();
+			}
 		}
 
 		private void releasePending() {
@@ -963,6 +1040,12 @@ public final class TransactionServer implements ListenerServer {
 
 		private boolean responseKeepAlive;
 
+		/** The intercept ended its side (EOS): its response is complete once what was read is relayed. */
+		private boolean responseEnded;
+
+		/** The intercept takes no more of the request (it closed, or shut down its reading). */
+		private boolean requestRefused;
+
 		private boolean done;
 
 		ServerIntercept(ClientConnection client, String hook, PairCore pair, HttpRequest request) {
@@ -1006,14 +1089,14 @@ public final class TransactionServer implements ListenerServer {
 
 		@Override
 		public boolean wantsRequestContent() {
-			return !this.done && !this.requestComplete && !this.toIntercept.isHighWater();
+			return !this.done && !this.requestComplete && !this.requestRefused && !this.toIntercept.isHighWater();
 		}
 
 		@Override
 		public void requestContent(HttpContent content) {
 			this.mutex.lock();
 			try {
-				if (this.done) {
+				if (this.done || this.requestRefused) {
 					content.release();
 					return;
 				}
@@ -1039,16 +1122,19 @@ public final class TransactionServer implements ListenerServer {
 					}
 					break;
 				case VCONN_EOS:
+					// the rest may still wait in the read buffer for the client to take it
+					this.responseEnded = true;
 					relayResponse();
-					if (!this.done) {
-						this.codec.finish(); // a response delimited by close ends here
-						drainDecoded();
-						if (!this.done) {
-							malformed("the intercept closed before its response was complete");
-						}
-					}
 					break;
 				case ERROR:
+					if (data == this.writeVio) {
+						// the intercept closed its end: it reads no more of the request, but its
+						// response is still being read (an abort shows as ERROR on the read too)
+						this.requestRefused = true;
+						break;
+					}
+					malformed("the intercept failed: " + event);
+					break;
 				case VCONN_INACTIVITY_TIMEOUT:
 				case VCONN_ACTIVE_TIMEOUT:
 					malformed("the intercept failed: " + event);
@@ -1066,6 +1152,14 @@ public final class TransactionServer implements ListenerServer {
 				ByteBuf bytes = this.fromInterceptReader.readRetained(64 * 1024);
 				this.codec.writeInbound(bytes);
 				drainDecoded();
+			}
+			if (!this.done && this.responseEnded && this.fromInterceptReader.avail() == 0) {
+				this.codec.finish(); // a response delimited by close ends here
+				drainDecoded();
+				if (!this.done) {
+					malformed("the intercept closed before its response was complete");
+				}
+				return;
 			}
 			if (!this.done && this.readVio != null) {
 				this.readVio.reenable();
@@ -1131,7 +1225,7 @@ public final class TransactionServer implements ListenerServer {
 				this.client.failBeforeResponse();
 			}
 			else {
-				this.client.ctx.channel().close();
+				this.client.abortResponse();
 			}
 		}
 

@@ -1,0 +1,64 @@
+package dev.vconn.transaction;
+
+import java.io.IOException;
+
+import dev.vconn.transaction.HttpWire.Framing;
+import dev.vconn.transaction.HttpWire.Message;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * When the listener ends a client connection: after a response to {@code Connection: close}, and
+ * after a response to an HTTP/1.0 request without keep-alive, on both paths, and never before the
+ * whole response was sent.
+ */
+class ConnectionLifetimeTests extends TransactionTestSupport {
+
+	@ParameterizedTest(name = "{0}")
+	@CsvSource({ "/pt/cl/1000/a, /si/chunked/1000/b", "/si/cl/1000/a, /pt/chunked/1000/b",
+			"/pt/chunked/1000/a, /si/cl/1000/b", "/si/chunked/1000/a, /pt/cl/1000/b" })
+	void connectionCloseFromTheClientEndsTheConnectionAfterTheResponse(String first, String last) throws IOException {
+		try (RawClient client = client()) {
+			assertThat(client.exchange(HttpWire.get(first), "GET").body()).isEqualTo(Responses.expectedBody(first));
+			Message response = client.exchange(HttpWire.request("POST", last, "Connection: close\r\n",
+					HttpWire.body("bye", 3000), Framing.CHUNKED), "POST");
+			assertThat(response.status()).isEqualTo(200);
+			assertThat(response.body()).isEqualTo(Responses.expectedBody(last));
+			assertThat(client.isClosedByPeer()).as("closed after the response to Connection: close").isTrue();
+		}
+		assertThat(this.seen).hasSize(2);
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@ValueSource(strings = { "/pt/cl/2000/old", "/si/cl/2000/old" })
+	void http10RequestWithoutKeepAliveEndsTheConnectionAfterTheResponse(String target) throws IOException {
+		try (RawClient client = client()) {
+			client.send("GET " + target + " HTTP/1.0\r\nHost: origin.test\r\n\r\n");
+			Message response = client.read("GET");
+			assertThat(response.status()).isEqualTo(200);
+			assertThat(response.body()).isEqualTo(Responses.expectedBody(target));
+			assertThat(client.isClosedByPeer()).as("closed after the response to HTTP/1.0").isTrue();
+		}
+		assertThat(this.seen).extracting(Seen::version).containsExactly("HTTP/1.0");
+	}
+
+	/**
+	 * An HTTP/1.0 client does not know chunked encoding (RFC 9112 section 7.1: a server must not send
+	 * it to one), so a chunked response reaches it as the plain body, ended by the close.
+	 */
+	@ParameterizedTest(name = "{0}")
+	@ValueSource(strings = { "/pt/chunked/30000/old", "/si/chunked/30000/old" })
+	void http10ClientGetsAChunkedResponseAsAPlainBodyEndedByTheClose(String target) throws IOException {
+		try (RawClient client = client()) {
+			client.send("GET " + target + " HTTP/1.0\r\nHost: origin.test\r\n\r\n");
+			Message response = client.read("GET");
+			assertThat(response.status()).isEqualTo(200);
+			assertThat(response.hasHeader("Transfer-Encoding")).as("chunked sent to an HTTP/1.0 client").isFalse();
+			assertThat(response.body()).isEqualTo(Responses.expectedBody(target));
+		}
+	}
+
+}

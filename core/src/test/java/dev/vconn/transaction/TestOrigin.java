@@ -1,0 +1,217 @@
+package dev.vconn.transaction;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.vconn.transaction.HttpWire.Message;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A blocking HTTP/1.1 origin on loopback, one thread per connection, written by hand so that tests
+ * control keep-alive, framing, interim responses, closes and resets. It counts the connections it
+ * accepted and records every request it read, with the body as it arrived.
+ */
+final class TestOrigin implements AutoCloseable {
+
+	/** One request as the origin read it. */
+	record Received(int connection, Message request) {
+	}
+
+	/** How the origin answers a request. */
+	@FunctionalInterface
+	interface Behaviour {
+
+		/**
+		 * Writes the response to {@code request}.
+		 * @return whether to keep the connection open for another request
+		 */
+		boolean serve(Message request, Exchange exchange) throws IOException;
+
+	}
+
+	/** The connection a request came on. */
+	record Exchange(int connection, Socket socket, OutputStream out) {
+	}
+
+	/** The default: {@link Responses#responseTo}, closing after close-delimited responses. */
+	static final Behaviour STANDARD = (request, exchange) -> {
+		exchange.out().write(Responses.responseTo(request, "origin"));
+		exchange.out().flush();
+		return !Responses.closeDelimited(request)
+				&& !request.connectionTokens().contains("close");
+	};
+
+	private final ServerSocket server;
+
+	private final ExecutorService threads = Executors.newCachedThreadPool((task) -> {
+		Thread thread = new Thread(task, "test-origin");
+		thread.setDaemon(true);
+		return thread;
+	});
+
+	private final AtomicInteger accepted = new AtomicInteger();
+
+	private final List<Received> received = new CopyOnWriteArrayList<>();
+
+	private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+
+	private final AtomicInteger closedConnections = new AtomicInteger();
+
+	private volatile Behaviour behaviour = STANDARD;
+
+	/** Opened by the test before the origin reads a request body; {@code null} to read at once. */
+	private volatile @Nullable CountDownLatch bodyGate;
+
+	/** Whether the origin answers {@code Expect: 100-continue} with 100 before reading the body. */
+	private volatile boolean sendContinue = true;
+
+	TestOrigin() throws IOException {
+		this.server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+		this.threads.execute(this::acceptLoop);
+	}
+
+	InetSocketAddress address() {
+		return (InetSocketAddress) this.server.getLocalSocketAddress();
+	}
+
+	void behave(Behaviour behaviour) {
+		this.behaviour = behaviour;
+	}
+
+	/** Makes the origin wait for {@code gate} after each request head, before reading the body. */
+	void holdBodies(CountDownLatch gate) {
+		this.bodyGate = gate;
+	}
+
+	void sendContinue(boolean sendContinue) {
+		this.sendContinue = sendContinue;
+	}
+
+	/** Connections accepted so far. */
+	int accepted() {
+		return this.accepted.get();
+	}
+
+	/** Connections that ended so far (peer closed or the origin closed). */
+	int closedConnections() {
+		return this.closedConnections.get();
+	}
+
+	/** Every request read so far, in order. */
+	List<Received> received() {
+		return List.copyOf(this.received);
+	}
+
+	List<Message> requests() {
+		return this.received.stream().map(Received::request).toList();
+	}
+
+	private void acceptLoop() {
+		while (!this.server.isClosed()) {
+			Socket socket;
+			try {
+				socket = this.server.accept();
+			}
+			catch (IOException ex) {
+				return;
+			}
+			int connection = this.accepted.incrementAndGet();
+			this.sockets.add(socket);
+			try {
+				this.threads.execute(() -> serve(connection, socket));
+			}
+			catch (RuntimeException ex) {
+				closeQuietly(socket);
+			}
+		}
+	}
+
+	private void serve(int connection, Socket socket) {
+		try (socket) {
+			socket.setTcpNoDelay(true);
+			InputStream in = new BufferedInputStream(socket.getInputStream());
+			OutputStream out = socket.getOutputStream();
+			while (true) {
+				Message request = HttpWire.readRequest(in, (headers) -> {
+					boolean expects = headers.stream()
+						.anyMatch((h) -> h.name().equalsIgnoreCase("Expect")
+								&& h.value().equalsIgnoreCase("100-continue"));
+					if (expects && this.sendContinue) {
+						out.write(HttpWire.ascii("HTTP/1.1 100 Continue\r\n\r\n"));
+						out.flush();
+					}
+					CountDownLatch gate = this.bodyGate;
+					if (gate != null) {
+						try {
+							gate.await();
+						}
+						catch (InterruptedException ex) {
+							Thread.currentThread().interrupt();
+							throw new InterruptedIOException();
+						}
+					}
+				});
+				if (request == null) {
+					return;
+				}
+				this.received.add(new Received(connection, request));
+				if (!this.behaviour.serve(request, new Exchange(connection, socket, out))) {
+					return;
+				}
+			}
+		}
+		catch (IOException ex) {
+			// the peer went away or the test closed the origin
+		}
+		finally {
+			this.sockets.remove(socket);
+			this.closedConnections.incrementAndGet();
+		}
+	}
+
+	@Override
+	public void close() throws InterruptedException {
+		closeQuietly(this.server);
+		for (Socket socket : this.sockets) {
+			closeQuietly(socket);
+		}
+		this.threads.shutdownNow();
+		this.threads.awaitTermination(10, TimeUnit.SECONDS);
+	}
+
+	static void closeQuietly(AutoCloseable closeable) {
+		try {
+			closeable.close();
+		}
+		catch (Exception ex) {
+			// closing anyway
+		}
+	}
+
+	/** Closes with a TCP reset. */
+	static void reset(Socket socket) {
+		try {
+			socket.setSoLinger(true, 0);
+		}
+		catch (SocketException ex) {
+			// closed already
+		}
+		closeQuietly(socket);
+	}
+
+}
