@@ -187,11 +187,21 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 	@EnumSource(Mode.class)
 	void originResetMidBodyResetsTheClientAndIsCounted(Mode mode) throws Exception {
 		start(mode, 0, UnaryOperator.identity());
-		RawHttp.Response response = RawHttp.exchange(address(), ascii("GET /reset?n=" + MiB + " HTTP/1.1\r\nHost: t\r\n\r\n"));
+		RawHttp.Response response;
+		try {
+			response = RawHttp.exchange(address(), ascii("GET /reset?n=" + MiB + " HTTP/1.1\r\nHost: t\r\n\r\n"));
+		}
+		catch (java.net.SocketException ex) {
+			// the reset can overtake the head: the client never sees a response at all
+			assertThat(ex).hasMessageContaining("reset");
+			response = null;
+		}
 
-		assertThat(response.status()).isEqualTo(200);
-		assertThat(response.complete()).isFalse();
-		assertThat(response.body().length).isLessThan(2 * (int) MiB);
+		if (response != null) {
+			assertThat(response.status()).isEqualTo(200);
+			assertThat(response.complete()).isFalse();
+			assertThat(response.body().length).isLessThan(2 * (int) MiB);
+		}
 		TunnelResult tunnel = onlyTunnel();
 		assertThat(tunnel.end()).isEqualTo(End.RESET);
 		assertThat(tunnel.firstEnded()).isEqualTo(Side.B);
