@@ -8,6 +8,7 @@ import dev.vconn.VConnListener;
 import dev.vconn.VConnRuntime;
 import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.InterceptHookRegistry;
+import dev.vconn.intercept.InterceptListener;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -17,7 +18,10 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.annotation.OrderUtils;
@@ -25,7 +29,8 @@ import org.springframework.core.annotation.OrderUtils;
 /**
  * Auto-configuration of VConn: a {@link VConnRuntime} bound to the application lifecycle, its
  * {@link VConnFactory}, the {@link InterceptHookRegistry} and the {@link VConnStatistics}
- * listener. Every bean backs off when the application defines its own.
+ * listener, and, with {@code vconn.listener.enabled=true}, an {@link InterceptListener} run by an
+ * {@link InterceptListenerLifecycle}. Every bean backs off when the application defines its own.
  *
  * <p>The runtime is built from {@link VConnProperties}, with every {@link VConnListener} bean
  * added in {@code @Order}, then every {@link VConnRuntimeBuilderCustomizer} bean applied. An
@@ -96,6 +101,36 @@ public final class VConnAutoConfiguration {
 			registry.register(hook, orderOf(beanFactory, name, hook));
 		}
 		return registry;
+	}
+
+	// Opt-in: the listener binds a port.
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnBooleanProperty("vconn.listener.enabled")
+	static class InterceptListenerConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean({ InterceptListener.class, InterceptListenerLifecycle.class })
+		InterceptListenerLifecycle interceptListenerLifecycle(VConnRuntime runtime, InterceptHookRegistry hooks,
+				VConnProperties properties, ObjectProvider<WebServerOrigin> webServer) {
+			return new InterceptListenerLifecycle(runtime, hooks, properties.getListener(), () -> {
+				WebServerOrigin origin = webServer.getIfAvailable();
+				return (origin != null) ? origin.get() : null;
+			});
+		}
+
+		// The default origin is the application's web server, known once it has started.
+		@Configuration(proxyBeanMethods = false)
+		@ConditionalOnClass(name = "org.springframework.boot.web.server.context.WebServerInitializedEvent")
+		static class WebServerOriginConfiguration {
+
+			@Bean
+			@ConditionalOnMissingBean(WebServerOrigin.class)
+			WebServerOriginListener vconnWebServerOrigin(ApplicationContext context, Environment environment) {
+				return new WebServerOriginListener(context, environment);
+			}
+
+		}
+
 	}
 
 	private static int orderOf(ListableBeanFactory beanFactory, String name, InterceptHook hook) {

@@ -3,7 +3,9 @@ package dev.vconn.autoconfigure;
 import dev.vconn.VConnRuntime;
 import dev.vconn.autoconfigure.actuate.VConnEndpoint;
 import dev.vconn.intercept.InterceptHookRegistry;
+import dev.vconn.intercept.InterceptListener;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -32,8 +34,12 @@ public final class VConnEndpointAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		VConnEndpoint vconnEndpoint(VConnRuntime runtime, VConnStatistics statistics, InterceptHookRegistry hooks) {
-			return new VConnEndpoint(runtime, statistics, hooks);
+		VConnEndpoint vconnEndpoint(VConnRuntime runtime, VConnStatistics statistics, InterceptHookRegistry hooks,
+				ObjectProvider<InterceptListenerLifecycle> lifecycle, ObjectProvider<InterceptListener> listener) {
+			return new VConnEndpoint(runtime, statistics, hooks, () -> {
+				InterceptListenerLifecycle auto = lifecycle.getIfAvailable();
+				return (auto != null) ? auto.getListener() : listener.getIfAvailable();
+			});
 		}
 
 	}

@@ -1,7 +1,11 @@
 package dev.vconn.autoconfigure;
 
+import java.util.List;
+
 import dev.vconn.VConnRuntime;
 import dev.vconn.autoconfigure.metrics.MicrometerVConnListener;
+import dev.vconn.intercept.InterceptHook;
+import dev.vconn.intercept.InterceptHookRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -13,7 +17,8 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * Auto-configuration of VConn's Micrometer meters: a {@link MicrometerVConnListener} that the
- * runtime reports to and that Spring Boot binds, as a {@code MeterBinder}, to every registry.
+ * runtime reports to and that Spring Boot binds, as a {@code MeterBinder}, to every registry, with
+ * {@code vconn.intercepts} series for the hooks of the {@link InterceptHookRegistry}.
  * Active when Micrometer is on the classpath and a {@link MeterRegistry} bean exists.
  *
  * @since 0.1.0
@@ -28,10 +33,16 @@ public final class VConnMetricsAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	MicrometerVConnListener micrometerVConnListener(ObjectProvider<VConnRuntime> runtime) {
+	MicrometerVConnListener micrometerVConnListener(ObjectProvider<VConnRuntime> runtime,
+			ObjectProvider<InterceptHookRegistry> hooks) {
+		// Both are looked up late: the listener is needed to build the runtime, and hooks may
+		// depend on the runtime's factory.
 		return new MicrometerVConnListener(() -> {
 			VConnRuntime current = runtime.getIfAvailable();
 			return (current != null) ? current.activeCount() : 0;
+		}, () -> {
+			InterceptHookRegistry registry = hooks.getIfAvailable();
+			return (registry != null) ? registry.hooks().stream().map(InterceptHook::name).toList() : List.of();
 		});
 	}
 

@@ -1,5 +1,8 @@
 package dev.vconn.autoconfigure;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -63,6 +66,8 @@ public class VConnProperties implements Validator {
 
 	private final Shutdown shutdown = new Shutdown();
 
+	private final Listener listener = new Listener();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -124,6 +129,10 @@ public class VConnProperties implements Validator {
 
 	public Shutdown getShutdown() {
 		return this.shutdown;
+	}
+
+	public Listener getListener() {
+		return this.listener;
 	}
 
 	@Override
@@ -215,6 +224,204 @@ public class VConnProperties implements Validator {
 				throw new IllegalArgumentException("vconn.shutdown.timeout must not be negative, was " + timeout);
 			}
 			this.timeout = timeout;
+		}
+
+	}
+
+	/**
+	 * VConn's own HTTP traffic listener ({@code vconn.listener.*}), an
+	 * {@link dev.vconn.intercept.InterceptListener} that offers requests to the intercept hooks and
+	 * sends the ones no hook claims to the origin.
+	 */
+	public static class Listener {
+
+		/** The loopback address 127.0.0.1, whatever {@code java.net.preferIPv6Addresses} says. */
+		private static final InetAddress LOOPBACK = loopback();
+
+		/**
+		 * Whether to start the intercept listener.
+		 */
+		private boolean enabled;
+
+		/**
+		 * Address the intercept listener binds to.
+		 */
+		private InetAddress address = LOOPBACK;
+
+		/**
+		 * Port the intercept listener binds to. 0 picks a free port.
+		 */
+		private int port = 8081;
+
+		/**
+		 * Largest request head (request line and headers) a client may send; a larger one gets
+		 * 431 and the connection is closed. At least 256B.
+		 */
+		private DataSize maxHeaderSize = DataSize.ofKilobytes(8);
+
+		/**
+		 * How long a client has to send its whole request head; a slower one gets 408 and the
+		 * connection is closed.
+		 */
+		private Duration headerTimeout = Duration.ofSeconds(10);
+
+		/**
+		 * Origin (host:port) that connections no hook claims are tunnelled to. Defaults to the
+		 * application's own web server port, on 127.0.0.1 or on 'server.address' when that is a
+		 * specific address. Without a web server or an origin, such connections get 502.
+		 */
+		private @Nullable String origin;
+
+		/**
+		 * Whether every request on a keep-alive connection is a transaction that runs the hooks,
+		 * unclaimed ones going to the origin over pooled connections. When false (connection
+		 * mode), hooks see only the first request of a connection, and a connection no hook
+		 * claims is tunnelled to the origin as a whole.
+		 */
+		private boolean perTransaction = true;
+
+		/**
+		 * Whether requests forwarded to the origin get Via and X-Forwarded-For headers
+		 * (per-transaction mode).
+		 */
+		private boolean forwardedHeaders = true;
+
+		/**
+		 * Whether connection-mode tunnels move bytes with zero-copy splice(2) where both sockets
+		 * are epoll TCP sockets, rather than copying them through the JVM.
+		 */
+		private boolean splice = true;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public InetAddress getAddress() {
+			return this.address;
+		}
+
+		public void setAddress(InetAddress address) {
+			this.address = Objects.requireNonNull(address, "vconn.listener.address must not be empty");
+		}
+
+		public int getPort() {
+			return this.port;
+		}
+
+		public void setPort(int port) {
+			if (port < 0 || port > 65535) {
+				throw new IllegalArgumentException(
+						"vconn.listener.port must be between 0 and 65535 (0 picks a free port), was " + port);
+			}
+			this.port = port;
+		}
+
+		public DataSize getMaxHeaderSize() {
+			return this.maxHeaderSize;
+		}
+
+		public void setMaxHeaderSize(DataSize maxHeaderSize) {
+			if (maxHeaderSize == null || maxHeaderSize.toBytes() < 256 || maxHeaderSize.toBytes() > Integer.MAX_VALUE) {
+				throw new IllegalArgumentException("vconn.listener.max-header-size must be between 256B and "
+						+ Integer.MAX_VALUE + "B, was " + maxHeaderSize);
+			}
+			this.maxHeaderSize = maxHeaderSize;
+		}
+
+		public Duration getHeaderTimeout() {
+			return this.headerTimeout;
+		}
+
+		public void setHeaderTimeout(Duration headerTimeout) {
+			if (headerTimeout == null || headerTimeout.isZero() || headerTimeout.isNegative()) {
+				throw new IllegalArgumentException("vconn.listener.header-timeout must be positive, was " + headerTimeout);
+			}
+			this.headerTimeout = headerTimeout;
+		}
+
+		public @Nullable String getOrigin() {
+			return this.origin;
+		}
+
+		public void setOrigin(@Nullable String origin) {
+			if (origin != null && !origin.isBlank()) {
+				parseOrigin(origin);
+				this.origin = origin.trim();
+			}
+			else {
+				this.origin = null;
+			}
+		}
+
+		public boolean isPerTransaction() {
+			return this.perTransaction;
+		}
+
+		public void setPerTransaction(boolean perTransaction) {
+			this.perTransaction = perTransaction;
+		}
+
+		public boolean isForwardedHeaders() {
+			return this.forwardedHeaders;
+		}
+
+		public void setForwardedHeaders(boolean forwardedHeaders) {
+			this.forwardedHeaders = forwardedHeaders;
+		}
+
+		public boolean isSplice() {
+			return this.splice;
+		}
+
+		public void setSplice(boolean splice) {
+			this.splice = splice;
+		}
+
+		/** Parses {@code host:port}, {@code [v6-address]:port} included, without resolving the host. */
+		static InetSocketAddress parseOrigin(String origin) {
+			String value = origin.trim();
+			int colon = value.lastIndexOf(':');
+			if (colon <= 0 || colon == value.length() - 1) {
+				throw invalidOrigin(origin, "expected host:port");
+			}
+			String host = value.substring(0, colon);
+			if (host.startsWith("[") && host.endsWith("]")) {
+				host = host.substring(1, host.length() - 1);
+			}
+			else if (host.indexOf(':') >= 0) {
+				throw invalidOrigin(origin, "put an IPv6 address in brackets, as in [::1]:8080");
+			}
+			if (host.isEmpty()) {
+				throw invalidOrigin(origin, "expected host:port");
+			}
+			int port;
+			try {
+				port = Integer.parseInt(value.substring(colon + 1));
+			}
+			catch (NumberFormatException ex) {
+				throw invalidOrigin(origin, "the port is not a number");
+			}
+			if (port < 1 || port > 65535) {
+				throw invalidOrigin(origin, "the port must be between 1 and 65535");
+			}
+			return InetSocketAddress.createUnresolved(host, port);
+		}
+
+		private static IllegalArgumentException invalidOrigin(String origin, String reason) {
+			return new IllegalArgumentException("vconn.listener.origin must be host:port, was '" + origin + "': " + reason);
+		}
+
+		private static InetAddress loopback() {
+			try {
+				return InetAddress.getByAddress("localhost", new byte[] { 127, 0, 0, 1 });
+			}
+			catch (UnknownHostException ex) {
+				throw new IllegalStateException(ex);
+			}
 		}
 
 	}

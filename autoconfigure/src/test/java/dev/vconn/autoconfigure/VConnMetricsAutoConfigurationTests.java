@@ -19,6 +19,9 @@ import dev.vconn.VConnListener;
 import dev.vconn.VConnRuntime;
 import dev.vconn.autoconfigure.metrics.MicrometerVConnListener;
 import dev.vconn.autoconfigure.metrics.VConnMeters;
+import dev.vconn.intercept.InterceptHook;
+import dev.vconn.intercept.InterceptOutcome;
+import dev.vconn.intercept.InterceptType;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -34,6 +37,7 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -75,8 +79,48 @@ class VConnMetricsAutoConfigurationTests {
 	}
 
 	@Test
-	void metersCarryDescriptionsAndBaseUnitsOfTheDocumentation() {
+	void interceptSeriesAreRegisteredForEveryHookOfTheRegistryAndRejectionSeriesForEveryStatus() {
+		this.contextRunner.withUserConfiguration(HookConfiguration.class).run((context) -> {
+			MeterRegistry registry = context.getBean(MeterRegistry.class);
+			assertThat(registry.find("vconn.intercepts").functionCounters()).hasSize(2 * 2 * 3)
+				.allSatisfy((counter) -> assertThat(counter.count()).isZero());
+			for (String hook : new String[] { "first", "second" }) {
+				for (String type : new String[] { "intercept", "server_intercept" }) {
+					for (String outcome : new String[] { "accepted", "accept_failed", "error" }) {
+						assertThat(counter(registry, "vconn.intercepts", "hook", hook, "type", type, "outcome", outcome))
+							.isZero();
+					}
+				}
+			}
+			assertThat(registry.find("vconn.transactions").functionCounters()).hasSize(3 * 6);
+			assertThat(registry.find("vconn.listener.rejections").functionCounters()).hasSize(5);
+			for (String status : new String[] { "400", "408", "431", "502", "503" }) {
+				assertThat(counter(registry, "vconn.listener.rejections", "status", status)).isZero();
+			}
+			assertThat(registry.get("vconn.tunnels.active").gauge().value()).isZero();
+			assertThat(registry.get("vconn.tunnel.duration").timer().count()).isZero();
+		});
+	}
+
+	@Test
+	void withoutHooksThereIsNoInterceptSeriesUntilAHookIntercepts() {
 		this.contextRunner.run((context) -> {
+			MeterRegistry registry = context.getBean(MeterRegistry.class);
+			assertThat(registry.find("vconn.intercepts").functionCounters()).isEmpty();
+			context.getBean(MicrometerVConnListener.class)
+				.onIntercept("late", InterceptType.SERVER_INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
+			assertThat(counter(registry, "vconn.intercepts", "hook", "late", "type", "server_intercept", "outcome",
+					"accept_failed"))
+				.isEqualTo(1.0);
+			assertThat(counter(registry, "vconn.intercepts", "hook", "late", "type", "intercept", "outcome",
+					"accepted"))
+				.isZero();
+		});
+	}
+
+	@Test
+	void metersCarryDescriptionsAndBaseUnitsOfTheDocumentation() {
+		this.contextRunner.withUserConfiguration(HookConfiguration.class).run((context) -> {
 			MeterRegistry registry = context.getBean(MeterRegistry.class);
 			for (VConnMeters meter : VConnMeters.values()) {
 				assertThat(registry.find(meter.getName()).meters()).as(meter.getName())
@@ -258,6 +302,27 @@ class VConnMetricsAutoConfigurationTests {
 
 	private static String lower(Enum<?> value) {
 		return value.name().toLowerCase(java.util.Locale.ROOT);
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class HookConfiguration {
+
+		@Bean
+		@Order(1)
+		InterceptHook first() {
+			return new NamedHook("first");
+		}
+
+		@Bean
+		@Order(2)
+		InterceptHook second() {
+			return new NamedHook("second");
+		}
+
+	}
+
+	record NamedHook(String name) implements InterceptHook {
+
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -39,6 +39,57 @@ class VConnPropertiesTests {
 	}
 
 	@Test
+	void listenerDefaults() {
+		VConnProperties.Listener listener = new VConnProperties().getListener();
+		assertThat(listener.isEnabled()).isFalse();
+		assertThat(listener.getAddress().getHostAddress()).isEqualTo("127.0.0.1");
+		assertThat(listener.getPort()).isEqualTo(8081);
+		assertThat(listener.getMaxHeaderSize()).isEqualTo(DataSize.ofKilobytes(8));
+		assertThat(listener.getHeaderTimeout()).isEqualTo(Duration.ofSeconds(10));
+		assertThat(listener.getOrigin()).isNull();
+		assertThat(listener.isPerTransaction()).isTrue();
+		assertThat(listener.isForwardedHeaders()).isTrue();
+		assertThat(listener.isSplice()).isTrue();
+	}
+
+	@Test
+	void bindsListenerProperties() {
+		VConnProperties.Listener listener = bind(Map.of("vconn.listener.enabled", "true", "vconn.listener.address",
+				"0.0.0.0", "vconn.listener.port", "0", "vconn.listener.max-header-size", "16KB",
+				"vconn.listener.header-timeout", "30s", "vconn.listener.origin", "backend.internal:8443",
+				"vconn.listener.splice", "false", "vconn.listener.per-transaction", "false",
+				"vconn.listener.forwarded-headers", "false"))
+			.getListener();
+		assertThat(listener.isEnabled()).isTrue();
+		assertThat(listener.getAddress().isAnyLocalAddress()).isTrue();
+		assertThat(listener.getPort()).isZero();
+		assertThat(listener.getMaxHeaderSize()).isEqualTo(DataSize.ofKilobytes(16));
+		assertThat(listener.getHeaderTimeout()).isEqualTo(Duration.ofSeconds(30));
+		assertThat(listener.getOrigin()).isEqualTo("backend.internal:8443");
+		assertThat(listener.isSplice()).isFalse();
+		assertThat(listener.isPerTransaction()).isFalse();
+		assertThat(listener.isForwardedHeaders()).isFalse();
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@CsvSource(delimiter = '|', textBlock = """
+			127.0.0.1:8080     | 127.0.0.1 | 8080
+			localhost:1        | localhost | 1
+			[::1]:65535        | ::1       | 65535
+			' origin.test:80 ' | origin.test | 80
+			""")
+	void parsesOriginsWithoutResolvingThem(String origin, String host, int port) {
+		assertThat(VConnProperties.Listener.parseOrigin(origin).getHostString()).isEqualTo(host);
+		assertThat(VConnProperties.Listener.parseOrigin(origin).getPort()).isEqualTo(port);
+		assertThat(VConnProperties.Listener.parseOrigin(origin).isUnresolved()).isTrue();
+	}
+
+	@Test
+	void blankOriginMeansNone() {
+		assertThat(bind(Map.of("vconn.listener.origin", " ")).getListener().getOrigin()).isNull();
+	}
+
+	@Test
 	void bindsDataSizesAndDurationsFromStrings() {
 		VConnProperties properties = bind(Map.of("vconn.write-buffer.low-water-mark", "16KB",
 				"vconn.write-buffer.high-water-mark", "1MB", "vconn.shutdown.timeout", "30s",
@@ -96,6 +147,21 @@ class VConnPropertiesTests {
 			vconn.transport                    | kqueue | to type [dev.vconn.Transport] for value [kqueue]
 			vconn.shutdown.timeout             | soon  | to type [java.time.Duration] for value [soon]
 			vconn.write-buffer.low-water-mark  | lots  | to type [org.springframework.util.unit.DataSize] for value [lots]
+			vconn.listener.port                | -1    | vconn.listener.port must be between 0 and 65535 (0 picks a free port), was -1
+			vconn.listener.port                | 65536 | vconn.listener.port must be between 0 and 65535 (0 picks a free port), was 65536
+			vconn.listener.max-header-size     | 255B  | vconn.listener.max-header-size must be between 256B and 2147483647B, was 255B
+			vconn.listener.max-header-size     | 4GB   | vconn.listener.max-header-size must be between 256B and 2147483647B
+			vconn.listener.header-timeout      | 0s    | vconn.listener.header-timeout must be positive, was PT0S
+			vconn.listener.header-timeout      | -1s   | vconn.listener.header-timeout must be positive, was PT-1S
+			vconn.listener.origin              | localhost | vconn.listener.origin must be host:port, was 'localhost': expected host:port
+			vconn.listener.origin              | :8080 | vconn.listener.origin must be host:port, was ':8080': expected host:port
+			vconn.listener.origin              | localhost: | vconn.listener.origin must be host:port, was 'localhost:': expected host:port
+			vconn.listener.origin              | localhost:http | the port is not a number
+			vconn.listener.origin              | localhost:0 | the port must be between 1 and 65535
+			vconn.listener.origin              | localhost:70000 | the port must be between 1 and 65535
+			vconn.listener.origin              | ::1:8080 | put an IPv6 address in brackets, as in [::1]:8080
+			vconn.listener.address             | no-such-host.invalid | to type [java.net.InetAddress] for value [no-such-host.invalid]
+			vconn.listener.enabled             | maybe | to type [boolean] for value [maybe]
 			""")
 	void invalidValueFailsStartupNamingTheProperty(String property, String value, String reason) {
 		this.contextRunner.withPropertyValues(property + "=" + value).run((context) -> {

@@ -1,5 +1,8 @@
 package dev.vconn.autoconfigure;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -48,6 +51,27 @@ class VConnStartupFailureTests {
 			.contains("failed to convert java.lang.String to dev.vconn.Transport")
 			.contains("The following values are valid")
 			.contains("EPOLL");
+	}
+
+	@Test
+	void listenerPortInUsePrintsAnalysisNamingProperty(CapturedOutput output) throws Exception {
+		try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByAddress(new byte[] { 127, 0, 0, 1 }))) {
+			int port = taken.getLocalPort();
+			assertThatException().isThrownBy(() -> run("--vconn.listener.enabled=true", "--vconn.listener.port=" + port));
+			assertThat(output).contains("APPLICATION FAILED TO START")
+				.contains("VConn's intercept listener could not start: port " + port + " is already in use "
+						+ "(vconn.listener.port=" + port + ", vconn.listener.address=127.0.0.1).")
+				.contains("set vconn.listener.port to a free port");
+		}
+	}
+
+	@Test
+	void invalidListenerOriginPrintsAnalysisNamingProperty(CapturedOutput output) {
+		assertThatException().isThrownBy(() -> run("--vconn.listener.origin=localhost"));
+		assertThat(output).contains("APPLICATION FAILED TO START")
+			.contains("Property: vconn.listener.origin")
+			.contains("Value: \"localhost\"")
+			.contains("vconn.listener.origin must be host:port, was 'localhost': expected host:port");
 	}
 
 	private static void run(String... args) {

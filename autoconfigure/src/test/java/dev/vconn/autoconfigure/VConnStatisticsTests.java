@@ -6,11 +6,16 @@ import dev.vconn.AbortCause;
 import dev.vconn.AdoptionFailureReason;
 import dev.vconn.AdoptionSource;
 import dev.vconn.CloseKind;
+import dev.vconn.TunnelResult;
 import dev.vconn.VConn;
+import dev.vconn.intercept.InterceptOutcome;
+import dev.vconn.intercept.InterceptType;
+import dev.vconn.intercept.TransactionPath;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.entry;
 import static org.mockito.Mockito.mock;
 
 class VConnStatisticsTests {
@@ -61,6 +66,95 @@ class VConnStatisticsTests {
 		VConnStatistics statistics = new VConnStatistics();
 		assertThatExceptionOfType(UnsupportedOperationException.class)
 			.isThrownBy(() -> statistics.abortsByCause().put(AbortCause.API, 1L));
+	}
+
+	@Test
+	void countsTunnelsByEndAndSpliced() {
+		VConnStatistics statistics = new VConnStatistics();
+		statistics.onTunnelStarted(this.vconn, this.vconn);
+		statistics.onTunnelStarted(this.vconn, this.vconn);
+		statistics.onTunnelStarted(this.vconn, this.vconn);
+		assertThat(statistics.activeTunnels()).isEqualTo(3);
+		statistics.onTunnelEnded(result(TunnelResult.End.EOS, true));
+		statistics.onTunnelEnded(result(TunnelResult.End.ABORTED, false));
+		assertThat(statistics.tunnels()).isEqualTo(3);
+		assertThat(statistics.activeTunnels()).isEqualTo(1);
+		assertThat(statistics.tunnelsByEnd()).hasSize(TunnelResult.End.values().length)
+			.containsEntry(TunnelResult.End.EOS, 1L)
+			.containsEntry(TunnelResult.End.ABORTED, 1L)
+			.containsEntry(TunnelResult.End.RESET, 0L);
+		assertThat(statistics.splicedTunnels()).isEqualTo(1);
+	}
+
+	@Test
+	void countsInterceptsByHookTypeAndOutcome() {
+		VConnStatistics statistics = new VConnStatistics();
+		assertThat(statistics.interceptsOf("never")).hasSize(InterceptOutcome.values().length).containsValue(0L);
+		statistics.onIntercept("auth", InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
+		statistics.onIntercept("auth", InterceptType.SERVER_INTERCEPT, InterceptOutcome.ACCEPTED);
+		statistics.onIntercept("auth", InterceptType.SERVER_INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
+		statistics.onIntercept("audit", InterceptType.INTERCEPT, InterceptOutcome.ERROR);
+		assertThat(statistics.intercepts()).isEqualTo(4);
+		assertThat(statistics.interceptsOf("auth")).containsEntry(InterceptOutcome.ACCEPTED, 2L)
+			.containsEntry(InterceptOutcome.ACCEPT_FAILED, 1L)
+			.containsEntry(InterceptOutcome.ERROR, 0L);
+		assertThat(statistics.interceptsOf("auth", InterceptType.SERVER_INTERCEPT))
+			.containsEntry(InterceptOutcome.ACCEPTED, 1L)
+			.containsEntry(InterceptOutcome.ACCEPT_FAILED, 1L);
+		assertThat(statistics.interceptsOf("auth", InterceptType.INTERCEPT)).containsEntry(InterceptOutcome.ACCEPTED, 1L)
+			.containsEntry(InterceptOutcome.ACCEPT_FAILED, 0L);
+		assertThat(statistics.interceptingHooks()).containsExactly("audit", "auth");
+		assertThat(statistics.interceptsOf("audit", InterceptType.INTERCEPT)).containsEntry(InterceptOutcome.ERROR, 1L);
+	}
+
+	@Test
+	void hookNamesPastTheLimitAreCountedAsOther() {
+		VConnStatistics statistics = new VConnStatistics();
+		for (int i = 0; i < VConnStatistics.MAX_HOOK_NAMES + 3; i++) {
+			statistics.onIntercept("hook-" + i, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
+		}
+		assertThat(statistics.interceptingHooks()).hasSize(VConnStatistics.MAX_HOOK_NAMES + 1);
+		assertThat(statistics.interceptsOf(VConnStatistics.OTHER_HOOKS)).containsEntry(InterceptOutcome.ACCEPTED, 3L);
+		assertThat(statistics.intercepts()).isEqualTo(VConnStatistics.MAX_HOOK_NAMES + 3);
+	}
+
+	@Test
+	void countsTransactionsByPathAndStatusClass() {
+		VConnStatistics statistics = new VConnStatistics();
+		assertThat(statistics.transactionsByStatusClass()).containsExactly(entry("1xx", 0L), entry("2xx", 0L),
+				entry("3xx", 0L), entry("4xx", 0L), entry("5xx", 0L), entry("none", 0L));
+		statistics.onTransactionCompleted(TransactionPath.PASS_THROUGH, 200);
+		statistics.onTransactionCompleted(TransactionPath.PASS_THROUGH, 204);
+		statistics.onTransactionCompleted(TransactionPath.PASS_THROUGH, 503);
+		statistics.onTransactionCompleted(TransactionPath.SERVER_INTERCEPTED, 404);
+		statistics.onTransactionCompleted(TransactionPath.INTERCEPTED, 0);
+		assertThat(statistics.transactions()).isEqualTo(5);
+		assertThat(statistics.transactionsByPath()).containsEntry(TransactionPath.PASS_THROUGH, 3L)
+			.containsEntry(TransactionPath.SERVER_INTERCEPTED, 1L)
+			.containsEntry(TransactionPath.INTERCEPTED, 1L);
+		assertThat(statistics.transactionsByStatusClass()).containsExactly(entry("1xx", 0L), entry("2xx", 2L),
+				entry("3xx", 0L), entry("4xx", 1L), entry("5xx", 1L), entry("none", 1L));
+		assertThat(VConnStatistics.statusClass(101)).isEqualTo("1xx");
+		assertThat(VConnStatistics.statusClass(599)).isEqualTo("5xx");
+		assertThat(VConnStatistics.statusClass(0)).isEqualTo("none");
+	}
+
+	@Test
+	void countsListenerRejectionsByStatusWithAnEntryForEveryStatusTheListenerSends() {
+		VConnStatistics statistics = new VConnStatistics();
+		assertThat(statistics.listenerRejectionsByStatus()).containsExactly(entry(400, 0L), entry(408, 0L),
+				entry(431, 0L), entry(502, 0L), entry(503, 0L));
+		statistics.onListenerRejection(400);
+		statistics.onListenerRejection(400);
+		statistics.onListenerRejection(503);
+		statistics.onListenerRejection(500);
+		assertThat(statistics.listenerRejections()).isEqualTo(4);
+		assertThat(statistics.listenerRejectionsByStatus()).containsExactly(entry(400, 2L), entry(408, 0L),
+				entry(431, 0L), entry(500, 1L), entry(502, 0L), entry(503, 1L));
+	}
+
+	private static TunnelResult result(TunnelResult.End end, boolean spliced) {
+		return new TunnelResult(1, 2, TunnelResult.Side.A, end, spliced, Duration.ofMillis(5));
 	}
 
 }

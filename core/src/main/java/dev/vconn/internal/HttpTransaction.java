@@ -77,8 +77,14 @@ final class HttpTransaction implements Transaction {
 
 	@Override
 	public Set<String> headerNames() {
+		// header names are case-insensitive: one entry per name, spelled as first seen
+		Set<String> lowerCase = new java.util.HashSet<>();
 		Set<String> names = new LinkedHashSet<>();
-		this.request.headers().forEach((entry) -> names.add(entry.getKey()));
+		this.request.headers().forEach((entry) -> {
+			if (lowerCase.add(entry.getKey().toLowerCase(java.util.Locale.ROOT))) {
+				names.add(entry.getKey());
+			}
+		});
 		return Collections.unmodifiableSet(names);
 	}
 

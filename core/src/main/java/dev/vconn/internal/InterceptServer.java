@@ -23,6 +23,7 @@ import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
+import dev.vconn.intercept.TransactionPath;
 import dev.vconn.intercept.Transaction;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -35,6 +36,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.DecoderResult;
@@ -136,7 +138,7 @@ public final class InterceptServer implements ListenerServer {
 	public synchronized void stop() {
 		this.running = false;
 		Channel channel = this.serverChannel;
-		if (channel != null) {
+		if (channel != null && channel.isOpen()) { // closed already if the runtime stopped first
 			channel.close().syncUninterruptibly();
 		}
 		for (Channel client : this.reading) {
@@ -228,6 +230,9 @@ public final class InterceptServer implements ListenerServer {
 
 		private boolean slotReserved;
 
+		/** The client finished sending while its origin connection was being made. */
+		private boolean inputShutdown;
+
 		private final long start = System.nanoTime();
 
 		private @Nullable ScheduledFuture<?> timeout;
@@ -284,6 +289,15 @@ public final class InterceptServer implements ListenerServer {
 			return this.decoder.chunkedWithContentLength
 					|| (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)
 							&& headers.contains(HttpHeaderNames.CONTENT_LENGTH));
+		}
+
+		@Override
+		public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+			if (evt instanceof ChannelInputShutdownEvent && this.phase == Phase.CONNECTING) {
+				// on epoll the client's FIN is read as soon as it comes, before the VConn exists to see it
+				this.inputShutdown = true;
+			}
+			ctx.fireUserEventTriggered(evt);
 		}
 
 		@Override
@@ -363,6 +377,7 @@ public final class InterceptServer implements ListenerServer {
 			ctx.pipeline().remove(this);
 			NetVConn vconn = InterceptServer.this.runtime.netFactory().adoptAccepted(channel, replay, this.start);
 			InterceptServer.this.runtime.listener().onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
+			InterceptServer.this.runtime.listener().onTransactionCompleted(TransactionPath.INTERCEPTED, 0);
 			NetVConnFactory.deliverLocked(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT, vconn);
 		}
 
@@ -391,6 +406,12 @@ public final class InterceptServer implements ListenerServer {
 				this.phase = Phase.DONE;
 				ctx.pipeline().remove(this);
 				VConn client = InterceptServer.this.runtime.netFactory().adoptAccepted(channel, replay, this.start);
+				if (this.inputShutdown) {
+					// the end of stream came after the head: the VConn delivers it after the replayed bytes
+					channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+				}
+				// the rest of the connection is bytes: the listener never sees a response status
+				InterceptServer.this.runtime.listener().onTransactionCompleted(TransactionPath.PASS_THROUGH, 0);
 				Tunnel.between(client, originVConn).splice(InterceptServer.this.splice).start();
 			});
 		}

@@ -118,6 +118,9 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 
 	private boolean eosReceived;
 
+	/** The input ended with the peer's FIN, not with a reset or error (which also shut the input down). */
+	private boolean finReceived;
+
 	private @Nullable Throwable failure;
 
 	private boolean peerReset;
@@ -135,6 +138,9 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 	private boolean freed;
 
 	private boolean released;
+
+	/** The listener was told of an abort: the VConn ends as aborted, whatever its close state says. */
+	private boolean abortReported;
 
 	private @Nullable List<Runnable> releaseTasks;
 
@@ -308,6 +314,12 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 			deactivateVios();
 			execute(this::free);
 		}
+		else if (cause == AbortCause.SHUTDOWN && this.closeState.compareAndSet(CLOSING, ABORTING)) {
+			// runtime shutdown does not wait for a close still delivering bytes to a peer that does not read
+			this.abortCause = cause;
+			this.abortError = error;
+			execute(this::abortPendingClose);
+		}
 	}
 
 	@Override
@@ -436,6 +448,8 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 	public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
 		if (evt instanceof ChannelInputShutdownEvent) {
 			this.eosReceived = true;
+			// Netty shuts the input down after a reset too, once the read failure was reported
+			this.finReceived = this.failure == null;
 			if (this.spliceObserver != null) {
 				awaitSpliceDrained();
 			}
@@ -501,6 +515,10 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 	void replay(List<ByteBuf> bytes) {
 		for (ByteBuf buf : bytes) {
 			if (buf.isReadable()) {
+				// received from the peer on this connection, before it was a VConn
+				int n = buf.readableBytes();
+				this.bytesIn += n;
+				this.runtime.bytesMoved(this, n, 0);
 				this.pendingIn.addLast(buf);
 			}
 			else {
@@ -546,7 +564,8 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 		this.spliceObserver = observer;
 		this.spliceTarget = dst;
 		int socket = this.channelFd;
-		this.spliceReceivedStart = SocketCounters.bytesReceived(socket);
+		// the peer's FIN may have arrived already, unseen by the handler: count data bytes only
+		this.spliceReceivedStart = SocketCounters.dataReceived(socket);
 		this.spliceUnreadStart = SocketCounters.unread(socket);
 		ByteBuf buf;
 		while ((buf = this.pendingIn.pollFirst()) != null) {
@@ -578,6 +597,8 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 			this.loop.schedule(this::awaitSpliceDrained, 1, TimeUnit.MILLISECONDS);
 			return;
 		}
+		// what a read VIO would have seen as end of stream: the VConn closes as EOS, like a copied one
+		this.sawEos = true;
 		observer.inputEnded(this);
 	}
 
@@ -591,8 +612,9 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 		if (received < 0 || unread < 0 || this.spliceReceivedStart < 0 || this.spliceUnreadStart < 0) {
 			return -1;
 		}
-		// the peer's FIN takes one sequence number, which tcpi_bytes_received counts like a byte
-		long fin = this.eosReceived ? 1 : 0;
+		// the peer's FIN takes one sequence number, which tcpi_bytes_received counts like a byte; a
+		// reset takes none
+		long fin = this.finReceived ? 1 : 0;
 		return (received - this.spliceReceivedStart - fin) + this.spliceUnreadStart - unread + this.splicedBeforeStart;
 	}
 
@@ -915,44 +937,53 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 
 	/**
 	 * Delivers a timeout to the read continuation, then to a different write continuation if the
-	 * first handler neither closed nor re-armed; aborts if nobody did anything about it.
+	 * first handler neither closed nor re-armed; aborts if nobody did anything about it. A busy
+	 * mutex delays only the delivery still to be made: a continuation that has been told is not
+	 * told again.
 	 */
 	private void fireTimeout(VConnEvent event) {
-		if (isClosed()) {
-			return;
-		}
-		int generation = this.timeoutGeneration.get();
-		NetVIO read = this.readVio;
-		NetVIO write = this.writeVio;
-		NetVIO first = (read != null && read.isActive()) ? read : null;
-		NetVIO second = (write != null && write.isActive()) ? write : null;
-		if (first != null && second != null && first.continuation() == second.continuation()) {
-			second = null;
-		}
-		if (first == null) {
-			first = second;
-			second = null;
-		}
-		if (first != null && !deliverTimeout(first, event, generation)) {
-			return;
-		}
-		if (second != null && !isClosed() && this.timeoutGeneration.get() == generation
-				&& !deliverTimeout(second, event, generation)) {
-			return;
-		}
-		if (!isClosed() && this.timeoutGeneration.get() == generation) {
-			abort(AbortCause.TIMEOUT, 0);
+		if (!isClosed()) {
+			timeoutToRead(event, this.timeoutGeneration.get());
 		}
 	}
 
-	/** Returns false if the mutex was busy and the whole timeout was rescheduled. */
-	private boolean deliverTimeout(NetVIO vio, VConnEvent event, int generation) {
+	private void timeoutToRead(VConnEvent event, int generation) {
+		if (isClosed() || this.timeoutGeneration.get() != generation) {
+			return;
+		}
+		NetVIO read = this.readVio;
+		if (read == null || !read.isActive()) {
+			timeoutToWrite(event, generation, null);
+			return;
+		}
+		if (!tryDeliverTimeout(read, event)) {
+			this.loop.schedule(() -> timeoutToRead(event, generation), LOCK_RETRY_NANOS, TimeUnit.NANOSECONDS);
+			return;
+		}
+		timeoutToWrite(event, generation, read.continuation());
+	}
+
+	private void timeoutToWrite(VConnEvent event, int generation, @Nullable Continuation told) {
+		if (isClosed() || this.timeoutGeneration.get() != generation) {
+			return;
+		}
+		NetVIO write = this.writeVio;
+		if (write != null && write.isActive() && write.continuation() != told) {
+			if (!tryDeliverTimeout(write, event)) {
+				this.loop.schedule(() -> timeoutToWrite(event, generation, told), LOCK_RETRY_NANOS,
+						TimeUnit.NANOSECONDS);
+				return;
+			}
+			if (isClosed() || this.timeoutGeneration.get() != generation) {
+				return;
+			}
+		}
+		abort(AbortCause.TIMEOUT, 0);
+	}
+
+	/** Returns false, delivering nothing, if the VIO's mutex is busy. */
+	private boolean tryDeliverTimeout(NetVIO vio, VConnEvent event) {
 		if (!vio.mutex.tryLock()) {
-			this.loop.schedule(() -> {
-				if (this.timeoutGeneration.get() == generation) {
-					fireTimeout(event);
-				}
-			}, LOCK_RETRY_NANOS, TimeUnit.NANOSECONDS);
 			return false;
 		}
 		try {
@@ -989,6 +1020,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 		cancel(this.activeTask);
 		releasePendingIn();
 		if (this.closeState.get() == ABORTING) {
+			this.abortReported = true;
 			this.runtime.aborted(this, this.abortCause, this.abortError);
 			try {
 				this.channel.config().setOption(ChannelOption.SO_LINGER, 0);
@@ -1005,6 +1037,24 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 		else {
 			closeChannel();
 		}
+	}
+
+	/**
+	 * Cuts short a close that still waits for its last batch (see {@link #free()}), resetting the
+	 * connection. On the loop. A close that already released the socket, or is releasing it, is
+	 * left to finish as a close.
+	 */
+	private void abortPendingClose() {
+		if (!this.freed) {
+			free(); // the close's own free() has not run yet; it aborts now
+			return;
+		}
+		if (this.released || !this.channel.isOpen()) {
+			return;
+		}
+		this.abortReported = true;
+		this.runtime.aborted(this, this.abortCause, this.abortError);
+		flushTimedOut();
 	}
 
 	private boolean finishDeferredClose() {
@@ -1051,7 +1101,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 			this.runtime.closeOwnedFd(this.ownedFd, this.id);
 		}
 		CloseKind how;
-		if (this.closeState.get() == ABORTING) {
+		if (this.abortReported) {
 			how = (this.abortCause == AbortCause.TIMEOUT) ? CloseKind.TIMEOUT : CloseKind.ABORT;
 		}
 		else if (this.peerReset || this.sawError) {
@@ -1063,7 +1113,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 		else {
 			how = CloseKind.CLOSE;
 		}
-		if (this.peerReset && this.closeState.get() != ABORTING) {
+		if (this.peerReset && !this.abortReported) {
 			this.runtime.aborted(this, AbortCause.PEER, 0);
 		}
 		this.runtime.released(this, how);

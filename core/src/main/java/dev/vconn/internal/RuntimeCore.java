@@ -222,13 +222,15 @@ public final class RuntimeCore {
 			catch (ExecutionException ex) {
 				throw new IllegalStateException(ex);
 			}
-			List<ManagedVConn> remaining = new ArrayList<>(this.live.values());
-			for (ManagedVConn vconn : remaining) {
-				vconn.abort(AbortCause.SHUTDOWN, 0);
+			int aborted = 0;
+			for (ManagedVConn vconn : new ArrayList<>(this.live.values())) {
+				if (!vconn.isClosed()) { // one already closing is released without our help
+					vconn.abort(AbortCause.SHUTDOWN, 0);
+					aborted++;
+				}
 			}
-			if (!remaining.isEmpty()) {
-				logger.log(System.Logger.Level.INFO, "Aborted {0} VConns still open after {1}", remaining.size(),
-						timeout);
+			if (!this.live.isEmpty()) {
+				logger.log(System.Logger.Level.INFO, "Aborted {0} VConns still open after {1}", aborted, timeout);
 				try {
 					this.drained.get(10, TimeUnit.SECONDS);
 				}
@@ -238,7 +240,7 @@ public final class RuntimeCore {
 			}
 			shutdown(this.group);
 			shutdown(this.nioGroup);
-			this.abortedAtClose = remaining.size();
+			this.abortedAtClose = aborted;
 			return this.abortedAtClose;
 		}
 	}

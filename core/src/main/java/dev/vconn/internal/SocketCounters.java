@@ -9,10 +9,26 @@ final class SocketCounters {
 	private SocketCounters() {
 	}
 
+	/** {@code tcpi_state} of a socket that has received the peer's FIN and not sent its own. */
+	private static final int TCP_CLOSE_WAIT = 8;
+
 	/**
 	 * Bytes received from the peer so far ({@code tcpi_bytes_received}), or -1 if unknown.
 	 */
 	static long bytesReceived(int fd) {
+		return bytesReceived(fd, false);
+	}
+
+	/**
+	 * Data bytes received from the peer so far: {@code tcpi_bytes_received}, which counts the peer's
+	 * FIN like a byte, less that FIN if the same snapshot says it has arrived; -1 if unknown. Exact
+	 * only while this side has not shut down its own output (the state then no longer tells).
+	 */
+	static long dataReceived(int fd) {
+		return bytesReceived(fd, true);
+	}
+
+	private static long bytesReceived(int fd, boolean lessFin) {
 		if (!LibC.isAvailable()) {
 			return -1;
 		}
@@ -24,7 +40,10 @@ final class SocketCounters {
 		}
 		int index = LibC.TCPI_BYTES_RECEIVED_OFFSET / 4;
 		// little-endian u64
-		return (info[index] & 0xffffffffL) | ((long) info[index + 1] << 32);
+		long received = (info[index] & 0xffffffffL) | ((long) info[index + 1] << 32);
+		// tcpi_state is the first byte of the struct
+		boolean fin = (info[0] & 0xff) == TCP_CLOSE_WAIT;
+		return (lessFin && fin) ? received - 1 : received;
 	}
 
 	/**

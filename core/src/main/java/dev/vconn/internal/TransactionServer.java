@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
@@ -162,19 +163,24 @@ public final class TransactionServer implements ListenerServer {
 	public synchronized void stop() {
 		this.running = false;
 		Channel channel = this.serverChannel;
-		if (channel != null) {
+		if (channel != null && channel.isOpen()) { // closed already if the runtime stopped first
 			channel.close().syncUninterruptibly();
 		}
-		for (Channel client : this.clients) {
-			client.eventLoop().execute(() -> {
-				ClientConnection connection = client.pipeline().get(ClientConnection.class);
-				if (connection != null) {
-					connection.closeWhenIdle();
-				}
-			});
+		try {
+			for (Channel client : this.clients) {
+				client.eventLoop().execute(() -> {
+					ClientConnection connection = client.pipeline().get(ClientConnection.class);
+					if (connection != null) {
+						connection.closeWhenIdle();
+					}
+				});
+			}
+			if (this.origins != null) {
+				this.origins.close();
+			}
 		}
-		if (this.origins != null) {
-			this.origins.close();
+		catch (RejectedExecutionException ex) {
+			// the runtime has stopped: its event loops closed every connection
 		}
 	}
 

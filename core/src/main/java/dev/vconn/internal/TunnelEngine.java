@@ -243,7 +243,10 @@ public final class TunnelEngine implements Continuation, NetVConn.SpliceObserver
 			// closed or aborted from outside: nothing more can move, end the other side too
 			recordFirst(side);
 			this.end = End.ABORTED;
-			((side == Side.A) ? this.b : this.a).abort(0);
+			if (this.runtime == null || this.runtime.isRunning()) {
+				((side == Side.A) ? this.b : this.a).abort(0);
+			}
+			// else the runtime is shutting down and aborts the other side itself, with that cause
 		}
 		if (this.releasedSides.incrementAndGet() < 2) {
 			return;

@@ -1,5 +1,6 @@
 package dev.vconn.autoconfigure.actuate;
 
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -10,11 +11,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 import dev.vconn.VConn;
 import dev.vconn.VConnRuntime;
 import dev.vconn.autoconfigure.VConnStatistics;
 import dev.vconn.intercept.InterceptHookRegistry;
+import dev.vconn.intercept.InterceptListener;
+import dev.vconn.intercept.InterceptType;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.Access;
@@ -26,7 +30,8 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
 
 /**
  * The {@code vconn} actuator endpoint: the runtime's configuration, live connections and totals,
- * the registered intercept hooks, one VConn by id, and an abort operation.
+ * tunnels, the intercept listener, the registered intercept hooks with their intercept counts, one
+ * VConn by id, and an abort operation.
  *
  * <p><b>Access:</b> read-only by default. The abort ({@code DELETE /actuator/vconn/{id}}) is
  * available only once {@code management.endpoint.vconn.access=unrestricted} grants it. Exposure
@@ -50,28 +55,46 @@ public class VConnEndpoint {
 
 	private final InterceptHookRegistry hooks;
 
+	private final Supplier<@Nullable InterceptListener> listener;
+
 	private final Clock clock;
+
+	/**
+	 * Creates an endpoint for a runtime without an intercept listener.
+	 * @param runtime the runtime to describe
+	 * @param statistics the totals of that runtime's listener callbacks
+	 * @param hooks the registered intercept hooks
+	 */
+	public VConnEndpoint(VConnRuntime runtime, VConnStatistics statistics, InterceptHookRegistry hooks) {
+		this(runtime, statistics, hooks, () -> null);
+	}
 
 	/**
 	 * Creates an endpoint.
 	 * @param runtime the runtime to describe
 	 * @param statistics the totals of that runtime's listener callbacks
 	 * @param hooks the registered intercept hooks
+	 * @param listener gives the intercept listener, or {@code null} when there is none; called on
+	 * each read
 	 */
-	public VConnEndpoint(VConnRuntime runtime, VConnStatistics statistics, InterceptHookRegistry hooks) {
-		this(runtime, statistics, hooks, Clock.systemUTC());
+	public VConnEndpoint(VConnRuntime runtime, VConnStatistics statistics, InterceptHookRegistry hooks,
+			Supplier<@Nullable InterceptListener> listener) {
+		this(runtime, statistics, hooks, listener, Clock.systemUTC());
 	}
 
-	VConnEndpoint(VConnRuntime runtime, VConnStatistics statistics, InterceptHookRegistry hooks, Clock clock) {
+	VConnEndpoint(VConnRuntime runtime, VConnStatistics statistics, InterceptHookRegistry hooks,
+			Supplier<@Nullable InterceptListener> listener, Clock clock) {
 		this.runtime = runtime;
 		this.statistics = statistics;
 		this.hooks = hooks;
+		this.listener = listener;
 		this.clock = clock;
 	}
 
 	/**
 	 * Describes the runtime.
-	 * @return the transport, limits, live count, totals, hooks and the oldest live connections
+	 * @return the transport, limits, live count, totals, tunnels, intercept listener, hooks and the
+	 * oldest live connections
 	 */
 	@ReadOperation
 	public RuntimeDescriptor runtime() {
@@ -82,11 +105,28 @@ public class VConnEndpoint {
 			.limit(MAX_LISTED_CONNECTIONS)
 			.map((vconn) -> VConnDescriptor.of(vconn, now))
 			.toList();
-		List<HookDescriptor> hookDescriptors = this.hooks.registrations()
-			.stream()
-			.map((registration) -> new HookDescriptor(registration.hook().name(), registration.order()))
-			.toList();
 		VConnStatistics stats = this.statistics;
+		List<HookDescriptor> hookDescriptors = this.hooks.registrations().stream().map((registration) -> {
+			String name = registration.hook().name();
+			Map<String, Map<String, Long>> intercepts = new LinkedHashMap<>();
+			for (InterceptType type : InterceptType.values()) {
+				intercepts.put(lowerCase(type), lowerCaseKeys(stats.interceptsOf(name, type)));
+			}
+			return new HookDescriptor(name, registration.order(), intercepts);
+		}).toList();
+		Map<String, Long> rejections = new LinkedHashMap<>();
+		stats.listenerRejectionsByStatus().forEach((status, count) -> rejections.put(status.toString(), count));
+		TransactionsDescriptor transactions = new TransactionsDescriptor(stats.transactions(),
+				lowerCaseKeys(stats.transactionsByPath()), stats.transactionsByStatusClass());
+		InterceptListener interceptListener = this.listener.get();
+		ListenerDescriptor listenerDescriptor = (interceptListener != null)
+				? new ListenerDescriptor(true, interceptListener.isRunning(), hostAndPort(interceptListener.address()),
+						hostAndPort(interceptListener.origin()), transactions,
+						new CountsDescriptor(stats.listenerRejections(), rejections))
+				: new ListenerDescriptor(false, false, null, null, transactions,
+						new CountsDescriptor(stats.listenerRejections(), rejections));
+		TunnelsDescriptor tunnels = new TunnelsDescriptor(stats.activeTunnels(), stats.tunnels(),
+				lowerCaseKeys(stats.tunnelsByEnd()), stats.splicedTunnels());
 		return new RuntimeDescriptor(lowerCase(this.runtime.transport()), this.runtime.eventThreads(),
 				this.runtime.isRunning(), this.runtime.isHealthy(),
 				new LimitsDescriptor(this.runtime.maxConnections(), this.runtime.shutdownTimeout().toString()),
@@ -95,7 +135,8 @@ public class VConnEndpoint {
 						lowerCaseKeys(stats.adoptionsBySource()), lowerCaseKeys(stats.adoptionFailuresByReason())),
 				new CountsDescriptor(stats.aborts(), lowerCaseKeys(stats.abortsByCause())),
 				new CountsDescriptor(stats.closed(), lowerCaseKeys(stats.closedByKind())),
-				new BytesDescriptor(stats.bytesIn(), stats.bytesOut()), hookDescriptors, connections);
+				new BytesDescriptor(stats.bytesIn(), stats.bytesOut()), tunnels, listenerDescriptor, hookDescriptors,
+				connections);
 	}
 
 	/**
@@ -141,6 +182,14 @@ public class VConnEndpoint {
 		return (address != null) ? address.toString() : null;
 	}
 
+	private static @Nullable String hostAndPort(@Nullable InetSocketAddress address) {
+		if (address == null) {
+			return null;
+		}
+		String host = (address.getAddress() != null) ? address.getAddress().getHostAddress() : address.getHostString();
+		return ((host.indexOf(':') >= 0) ? "[" + host + "]" : host) + ":" + address.getPort();
+	}
+
 	/**
 	 * The runtime, as {@link #runtime()} reports it.
 	 *
@@ -154,13 +203,15 @@ public class VConnEndpoint {
 	 * @param aborts abort totals, by cause
 	 * @param closed totals of VConns that ended, by how they ended
 	 * @param bytes byte totals
+	 * @param tunnels tunnel totals
+	 * @param listener the intercept listener and its rejections
 	 * @param hooks the registered intercept hooks, in the order they run
 	 * @param connections up to {@link #MAX_LISTED_CONNECTIONS} live VConns, oldest first
 	 */
 	public record RuntimeDescriptor(String transport, int eventThreads, boolean running, boolean healthy,
 			LimitsDescriptor limits, int active, AdoptionsDescriptor adoptions, CountsDescriptor aborts,
-			CountsDescriptor closed, BytesDescriptor bytes, List<HookDescriptor> hooks,
-			List<VConnDescriptor> connections) implements OperationResponseBody {
+			CountsDescriptor closed, BytesDescriptor bytes, TunnelsDescriptor tunnels, ListenerDescriptor listener,
+			List<HookDescriptor> hooks, List<VConnDescriptor> connections) implements OperationResponseBody {
 
 	}
 
@@ -208,12 +259,56 @@ public class VConnEndpoint {
 	}
 
 	/**
+	 * Tunnel totals since start-up, whoever started the tunnels (the intercept listener's
+	 * pass-through or the application).
+	 *
+	 * @param active tunnels moving bytes now
+	 * @param total tunnels started
+	 * @param byEnd tunnels that ended, by lower-case {@link dev.vconn.TunnelResult.End}
+	 * @param spliced tunnels that ended having moved their bytes with zero-copy {@code splice(2)}
+	 */
+	public record TunnelsDescriptor(long active, long total, Map<String, Long> byEnd, long spliced) {
+
+	}
+
+	/**
+	 * The intercept listener.
+	 *
+	 * @param enabled whether there is one ({@code vconn.listener.enabled=true})
+	 * @param running whether it accepts connections
+	 * @param address the address it is bound to, {@code host:port}, or {@code null} without a listener
+	 * @param origin where requests no hook claims go, {@code host:port}, or {@code null} without a
+	 * listener or an origin (such requests then get 502)
+	 * @param transactions the transactions it finished
+	 * @param rejections clients answered with an error status and closed, by status
+	 */
+	public record ListenerDescriptor(boolean enabled, boolean running, @Nullable String address,
+			@Nullable String origin, TransactionsDescriptor transactions, CountsDescriptor rejections) {
+
+	}
+
+	/**
+	 * Transactions an intercept listener finished since start-up.
+	 *
+	 * @param total every finished transaction
+	 * @param byPath by lower-case {@link dev.vconn.intercept.TransactionPath}
+	 * @param byStatus by class of the response status sent: {@code 1xx} to {@code 5xx}, or
+	 * {@code none} for connections handed over to an intercept
+	 */
+	public record TransactionsDescriptor(long total, Map<String, Long> byPath, Map<String, Long> byStatus) {
+
+	}
+
+	/**
 	 * A registered intercept hook.
 	 *
 	 * @param name the hook's name
 	 * @param order its order; lower runs first
+	 * @param intercepts transactions it claimed or threw on, by lower-case
+	 * {@link dev.vconn.intercept.InterceptType}, then by lower-case
+	 * {@link dev.vconn.intercept.InterceptOutcome}; hooks sharing a name share these counts
 	 */
-	public record HookDescriptor(String name, int order) {
+	public record HookDescriptor(String name, int order, Map<String, Map<String, Long>> intercepts) {
 
 	}
 

@@ -15,9 +15,11 @@ import org.jspecify.annotations.Nullable;
  * are defined, and the metrics reference in the documentation is checked against it.
  *
  * <p>Tag values are bounded: the lower-case names of core enums ({@code AdoptionSource},
- * {@code AdoptionFailureReason}, {@code AbortCause}, {@code CloseKind}) plus {@code none},
- * {@code success}, {@code failure}, {@code in} and {@code out}. No tag ever carries an address, a
- * port, a descriptor or a connection id.
+ * {@code AdoptionFailureReason}, {@code AbortCause}, {@code CloseKind}, {@code InterceptType},
+ * {@code InterceptOutcome}, {@code TransactionPath}) plus {@code none}, {@code success},
+ * {@code failure}, {@code in} and {@code out}; the names of intercept hooks, which are configured;
+ * the HTTP statuses the intercept listener rejects clients with; and status classes. No tag ever carries an address, a port, a descriptor, a connection id or a request
+ * path.
  *
  * @since 0.1.0
  */
@@ -56,7 +58,38 @@ public enum VConnMeters implements MeterDocumentation {
 	 * Bytes moved through VConn sockets, by direction.
 	 */
 	BYTES("vconn.bytes", Meter.Type.COUNTER, BaseUnits.BYTES, "Bytes moved through VConn sockets, by direction",
-			Tags.DIRECTION);
+			Tags.DIRECTION),
+
+	/**
+	 * Transactions an intercept hook claimed, or threw on, by hook, intercept type and outcome.
+	 */
+	INTERCEPTS("vconn.intercepts", Meter.Type.COUNTER, null,
+			"Transactions an intercept hook claimed or threw on, by hook, intercept type and outcome", Tags.HOOK,
+			Tags.TYPE, Tags.OUTCOME),
+
+	/**
+	 * Transactions the intercept listener finished, by path and response status class.
+	 */
+	TRANSACTIONS("vconn.transactions", Meter.Type.COUNTER, null,
+			"Transactions the intercept listener finished, by path and response status class", Tags.PATH,
+			Tags.STATUS),
+
+	/**
+	 * Clients the intercept listener answered with an error status and closed, by status.
+	 */
+	LISTENER_REJECTIONS("vconn.listener.rejections", Meter.Type.COUNTER, null,
+			"Clients the intercept listener answered with an error status and closed, by status", Tags.STATUS),
+
+	/**
+	 * Tunnels moving bytes now.
+	 */
+	TUNNELS_ACTIVE("vconn.tunnels.active", Meter.Type.GAUGE, null, "Tunnels moving bytes now"),
+
+	/**
+	 * How long tunnels ran, from start until both sides were closed.
+	 */
+	TUNNEL_DURATION("vconn.tunnel.duration", Meter.Type.TIMER, null,
+			"Time tunnels ran, from start until both sides were closed");
 
 	private final String name;
 
@@ -117,7 +150,11 @@ public enum VConnMeters implements MeterDocumentation {
 	 */
 	public enum Tags implements KeyName {
 
-		/** {@code success} or {@code failure}. */
+		/**
+		 * Of {@code vconn.adoptions}: {@code success} or {@code failure}. Of
+		 * {@code vconn.intercepts}: the lower-case {@code InterceptOutcome}, {@code accepted},
+		 * {@code accept_failed} or {@code error}.
+		 */
 		OUTCOME("outcome"),
 
 		/** The lower-case {@code AdoptionFailureReason}, or {@code none} on success. */
@@ -133,7 +170,28 @@ public enum VConnMeters implements MeterDocumentation {
 		HOW("how"),
 
 		/** {@code in} (received from peers) or {@code out} (handed to the kernel for peers). */
-		DIRECTION("direction");
+		DIRECTION("direction"),
+
+		/**
+		 * The intercept hook's {@code name()}; past 100 distinct names, {@code other}.
+		 */
+		HOOK("hook"),
+
+		/** The lower-case {@code InterceptType}: {@code intercept} or {@code server_intercept}. */
+		TYPE("type"),
+
+		/**
+		 * The lower-case {@code TransactionPath}: {@code intercepted}, {@code server_intercepted}
+		 * or {@code pass_through}.
+		 */
+		PATH("path"),
+
+		/**
+		 * Of {@code vconn.listener.rejections}: the HTTP status sent, 400, 408, 431, 502 or 503. Of
+		 * {@code vconn.transactions}: the class of the status sent, {@code 1xx} to {@code 5xx}, or
+		 * {@code none} for a connection handed over.
+		 */
+		STATUS("status");
 
 		private final String key;
 

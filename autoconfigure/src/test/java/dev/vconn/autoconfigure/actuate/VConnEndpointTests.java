@@ -1,18 +1,25 @@
 package dev.vconn.autoconfigure.actuate;
 
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Map;
 
 import dev.vconn.AbortCause;
+import dev.vconn.TunnelResult;
 import dev.vconn.VConn;
 import dev.vconn.VConnRuntime;
 import dev.vconn.autoconfigure.TestSockets;
 import dev.vconn.autoconfigure.VConnStatistics;
 import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.InterceptHookRegistry;
+import dev.vconn.intercept.InterceptListener;
+import dev.vconn.intercept.InterceptOutcome;
+import dev.vconn.intercept.InterceptType;
+import dev.vconn.intercept.TransactionPath;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,6 +27,7 @@ import org.junit.jupiter.api.Timeout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
+import static org.assertj.core.api.Assertions.entry;
 import static org.awaitility.Awaitility.await;
 
 @Timeout(60)
@@ -80,10 +88,71 @@ class VConnEndpointTests {
 		assertThat(descriptor.closed().total()).isEqualTo(1);
 		assertThat(descriptor.closed().by()).containsEntry("abort", 1L).hasSize(5);
 		assertThat(descriptor.bytes().in()).isZero();
-		assertThat(descriptor.hooks()).containsExactly(new VConnEndpoint.HookDescriptor("a", 10),
-				new VConnEndpoint.HookDescriptor("b", 20));
+		Map<String, Long> zeros = Map.of("accepted", 0L, "accept_failed", 0L, "error", 0L);
+		Map<String, Map<String, Long>> none = Map.of("intercept", zeros, "server_intercept", zeros);
+		assertThat(descriptor.hooks()).containsExactly(new VConnEndpoint.HookDescriptor("a", 10, none),
+				new VConnEndpoint.HookDescriptor("b", 20, none));
+		assertThat(descriptor.listener().enabled()).isFalse();
+		assertThat(descriptor.listener().address()).isNull();
+		assertThat(descriptor.tunnels().total()).isZero();
 		assertThat(descriptor.connections()).extracting(VConnEndpoint.VConnDescriptor::id).containsExactly(second.id());
 		second.close();
+	}
+
+	@Test
+	void runtimeDescribesTheInterceptListenerTunnelsAndInterceptCountsOfEachHook() {
+		this.hooks.register(new Hook("auth"), 1);
+		this.hooks.register(new Hook("audit"), 2);
+		this.statistics.onIntercept("auth", InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
+		this.statistics.onIntercept("auth", InterceptType.SERVER_INTERCEPT, InterceptOutcome.ACCEPTED);
+		this.statistics.onIntercept("auth", InterceptType.SERVER_INTERCEPT, InterceptOutcome.ACCEPTED);
+		this.statistics.onIntercept("audit", InterceptType.INTERCEPT, InterceptOutcome.ERROR);
+		this.statistics.onTransactionCompleted(TransactionPath.PASS_THROUGH, 200);
+		this.statistics.onTransactionCompleted(TransactionPath.SERVER_INTERCEPTED, 404);
+		this.statistics.onListenerRejection(431);
+		VConn vconn = this.runtime.factory().adopt(this.sockets.connectedChannel().client()).orElseThrow();
+		this.statistics.onTunnelStarted(vconn, vconn);
+		this.statistics.onTunnelStarted(vconn, vconn);
+		this.statistics.onTunnelEnded(new TunnelResult(3, 4, TunnelResult.Side.B, TunnelResult.End.EOS, true,
+				Duration.ofMillis(2)));
+		InterceptListener listener = InterceptListener.builder(this.runtime, this.hooks)
+			.port(0)
+			.origin(new InetSocketAddress("127.0.0.1", 9))
+			.start();
+		try {
+			VConnEndpoint withListener = new VConnEndpoint(this.runtime, this.statistics, this.hooks, () -> listener);
+			VConnEndpoint.RuntimeDescriptor descriptor = withListener.runtime();
+			assertThat(descriptor.listener().enabled()).isTrue();
+			assertThat(descriptor.listener().running()).isTrue();
+			assertThat(descriptor.listener().address()).isEqualTo("127.0.0.1:" + listener.address().getPort());
+			assertThat(descriptor.listener().origin()).isEqualTo("127.0.0.1:9");
+			assertThat(descriptor.listener().rejections().total()).isEqualTo(1);
+			assertThat(descriptor.listener().rejections().by()).containsExactly(entry("400", 0L), entry("408", 0L),
+					entry("431", 1L), entry("502", 0L), entry("503", 0L));
+			assertThat(descriptor.hooks()).extracting(VConnEndpoint.HookDescriptor::name).containsExactly("auth", "audit");
+			assertThat(descriptor.hooks().get(0).intercepts()).containsOnlyKeys("intercept", "server_intercept");
+			assertThat(descriptor.hooks().get(0).intercepts().get("server_intercept"))
+				.containsExactly(entry("accepted", 2L), entry("accept_failed", 0L), entry("error", 0L));
+			assertThat(descriptor.hooks().get(0).intercepts().get("intercept")).containsEntry("accepted", 1L);
+			assertThat(descriptor.hooks().get(1).intercepts().get("intercept")).containsEntry("error", 1L);
+			assertThat(descriptor.listener().transactions().total()).isEqualTo(2);
+			assertThat(descriptor.listener().transactions().byPath()).containsExactly(entry("intercepted", 0L),
+					entry("server_intercepted", 1L), entry("pass_through", 1L));
+			assertThat(descriptor.listener().transactions().byStatus()).containsEntry("2xx", 1L)
+				.containsEntry("4xx", 1L)
+				.containsEntry("none", 0L)
+				.hasSize(6);
+			assertThat(descriptor.tunnels().active()).isEqualTo(1);
+			assertThat(descriptor.tunnels().total()).isEqualTo(2);
+			assertThat(descriptor.tunnels().byEnd()).containsEntry("eos", 1L).containsEntry("aborted", 0L).hasSize(4);
+			assertThat(descriptor.tunnels().spliced()).isEqualTo(1);
+			listener.close();
+			assertThat(withListener.runtime().listener().running()).isFalse();
+		}
+		finally {
+			listener.close();
+			vconn.close();
+		}
 	}
 
 	@Test
@@ -105,7 +174,7 @@ class VConnEndpointTests {
 		TestSockets.ChannelPair pair = this.sockets.connectedChannel();
 		VConn vconn = this.runtime.factory().adopt(pair.client()).orElseThrow();
 		Clock clock = Clock.fixed(vconn.createdAt().plusSeconds(90), ZoneOffset.UTC);
-		VConnEndpoint.VConnDescriptor descriptor = new VConnEndpoint(this.runtime, this.statistics, this.hooks, clock)
+		VConnEndpoint.VConnDescriptor descriptor = new VConnEndpoint(this.runtime, this.statistics, this.hooks, () -> null, clock)
 			.vconn(vconn.id());
 		assertThat(descriptor).isNotNull();
 		assertThat(descriptor.id()).isEqualTo(vconn.id());
@@ -143,7 +212,7 @@ class VConnEndpointTests {
 	void ageIsNeverNegative() {
 		VConn vconn = this.runtime.factory().adopt(this.sockets.connectedChannel().client()).orElseThrow();
 		Clock early = Clock.fixed(Instant.EPOCH, ZoneOffset.UTC);
-		assertThat(new VConnEndpoint(this.runtime, this.statistics, this.hooks, early).vconn(vconn.id()).age())
+		assertThat(new VConnEndpoint(this.runtime, this.statistics, this.hooks, () -> null, early).vconn(vconn.id()).age())
 			.isEqualTo("PT0S");
 		vconn.close();
 	}

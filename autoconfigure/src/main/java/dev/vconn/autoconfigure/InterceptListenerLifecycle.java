@@ -1,0 +1,207 @@
+package dev.vconn.autoconfigure;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+import dev.vconn.VConnRuntime;
+import dev.vconn.intercept.InterceptHookRegistry;
+import dev.vconn.intercept.InterceptListener;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Runs the auto-configured {@link InterceptListener} ({@code vconn.listener.*}) with the
+ * application context: binds it on start, closes it on stop. Inject it to learn the bound address,
+ * for example with {@code vconn.listener.port=0}:
+ * <pre>{@code
+ * int port = lifecycle.getListener().address().getPort();
+ * }</pre>
+ *
+ * <p><b>Start:</b> in phase {@link #PHASE}, after the web server has started (Spring Boot starts
+ * it in phase {@code WebServerApplicationContext.START_STOP_LIFECYCLE_PHASE}), so the default
+ * origin, the application's own web server port, is known. The origin is
+ * {@code vconn.listener.origin} when set, else that web server; with neither, requests no hook
+ * claims get 502. A port in use (or an address that cannot be bound) fails start-up with an
+ * {@link InterceptListenerBindException}.
+ *
+ * <p><b>Stop:</b> in the same phase, so before Spring Boot's graceful web server shutdown and
+ * before the {@link VConnRuntime} stops: the listener stops accepting and closes idle client
+ * connections (busy ones close after their current response; in connection mode, the connections
+ * whose request head is still being read); then the runtime lets the connections already handed to
+ * a hook or tunnelled finish for {@code vconn.shutdown.timeout}, and aborts the rest (abort cause
+ * {@code shutdown}).
+ *
+ * <p><b>Threads:</b> {@link #start()} and {@link #stop()} are called by the context's lifecycle
+ * processor and block while the listening socket is bound or closed; the getters may be called
+ * from any thread.
+ *
+ * <p><b>Lifecycle:</b> after {@link #stop()} the last listener stays readable through
+ * {@link #getListener()}, closed; a later {@link #start()} binds a new one.
+ *
+ * @since 0.1.0
+ */
+public final class InterceptListenerLifecycle implements SmartLifecycle {
+
+	/**
+	 * The lifecycle phase: after the web server starts, and before Spring Boot's graceful web
+	 * server shutdown and the VConn runtime stop.
+	 */
+	public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 512;
+
+	private static final Log logger = LogFactory.getLog(InterceptListenerLifecycle.class);
+
+	private final VConnRuntime runtime;
+
+	private final InterceptHookRegistry hooks;
+
+	private final VConnProperties.Listener properties;
+
+	private final Supplier<@Nullable InetSocketAddress> webServerOrigin;
+
+	private final Object monitor = new Object();
+
+	private volatile @Nullable InterceptListener listener;
+
+	private volatile boolean running;
+
+	InterceptListenerLifecycle(VConnRuntime runtime, InterceptHookRegistry hooks, VConnProperties.Listener properties,
+			Supplier<@Nullable InetSocketAddress> webServerOrigin) {
+		this.runtime = runtime;
+		this.hooks = hooks;
+		this.properties = properties;
+		this.webServerOrigin = webServerOrigin;
+	}
+
+	/**
+	 * The listener.
+	 * @return the running listener, the last one after {@link #stop()} (closed), or {@code null}
+	 * before the first {@link #start()}
+	 */
+	public @Nullable InterceptListener getListener() {
+		return this.listener;
+	}
+
+	@Override
+	public void start() {
+		synchronized (this.monitor) {
+			if (this.running) {
+				return;
+			}
+			if (!this.runtime.isRunning()) {
+				logger.warn("VConn intercept listener not started: the VConn runtime is closed");
+				return;
+			}
+			@Nullable InetSocketAddress origin = resolveOrigin();
+			InetSocketAddress bindAddress = new InetSocketAddress(this.properties.getAddress(),
+					this.properties.getPort());
+			InterceptListener started;
+			try {
+				started = InterceptListener.builder(this.runtime, this.hooks)
+					.address(this.properties.getAddress())
+					.port(this.properties.getPort())
+					.maxHeaderSize((int) this.properties.getMaxHeaderSize().toBytes())
+					.headerTimeout(this.properties.getHeaderTimeout())
+					.origin(origin)
+					.perTransaction(this.properties.isPerTransaction())
+					.forwardedHeaders(this.properties.isForwardedHeaders())
+					.splice(this.properties.isSplice())
+					.start();
+			}
+			catch (Exception ex) {
+				// Netty rethrows a bind failure as it is, though it is checked: a BindException on
+				// NIO, an IOException carrying the errno message on epoll.
+				if (ex instanceof RuntimeException && !causedByIOException(ex)) {
+					throw (RuntimeException) ex;
+				}
+				throw new InterceptListenerBindException(bindAddress, isPortInUse(ex), ex);
+			}
+			this.listener = started;
+			this.running = true;
+			if (logger.isInfoEnabled()) {
+				logger.info("VConn intercept listener started on " + hostAndPort(started.address()) + " ("
+						+ (this.properties.isPerTransaction() ? "per-transaction" : "connection") + " mode), "
+						+ describeOrigin(origin) + ", " + this.hooks.size() + " intercept hooks");
+			}
+		}
+	}
+
+	@Override
+	public void stop() {
+		synchronized (this.monitor) {
+			this.running = false;
+			InterceptListener current = this.listener;
+			if (current != null && current.isRunning()) {
+				current.close();
+				logger.debug("VConn intercept listener stopped: " + current);
+			}
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	@Override
+	public int getPhase() {
+		return PHASE;
+	}
+
+	private @Nullable InetSocketAddress resolveOrigin() {
+		String origin = this.properties.getOrigin();
+		if (origin == null) {
+			return this.webServerOrigin.get();
+		}
+		InetSocketAddress configured = VConnProperties.Listener.parseOrigin(origin);
+		InetSocketAddress resolved = new InetSocketAddress(configured.getHostString(), configured.getPort());
+		if (resolved.isUnresolved()) {
+			throw new IllegalStateException("vconn.listener.origin '" + origin + "' cannot be used: unknown host '"
+					+ configured.getHostString() + "'");
+		}
+		return resolved;
+	}
+
+	private String describeOrigin(@Nullable InetSocketAddress origin) {
+		if (origin == null) {
+			return "no origin (no web server and no vconn.listener.origin): requests no hook claims get 502";
+		}
+		String source = (this.properties.getOrigin() != null) ? "vconn.listener.origin" : "the application's web server";
+		return "origin " + hostAndPort(origin) + " (" + source + ")";
+	}
+
+	private static boolean causedByIOException(Throwable ex) {
+		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+			if (cause instanceof IOException) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/** EADDRINUSE, as the JDK ({@code BindException}) or Netty's native transport words it. */
+	private static boolean isPortInUse(Throwable ex) {
+		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+			String message = cause.getMessage();
+			if (message != null && message.toLowerCase(Locale.ROOT).contains("address already in use")) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * Formats an address as {@code host:port}, with IPv6 hosts in brackets.
+	 * @param address the address
+	 * @return the text
+	 */
+	static String hostAndPort(InetSocketAddress address) {
+		String host = (address.getAddress() != null) ? address.getAddress().getHostAddress() : address.getHostString();
+		return ((host.indexOf(':') >= 0) ? "[" + host + "]" : host) + ":" + address.getPort();
+	}
+
+}

@@ -1,0 +1,132 @@
+package dev.vconn.contract;
+
+import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.TimeUnit;
+
+import dev.vconn.Adoption;
+import dev.vconn.Transport;
+import dev.vconn.VConn;
+import dev.vconn.VConnRuntime;
+import io.netty.channel.epoll.Epoll;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * How one permutation of the contract suite gets a VConn connected to a peer the test controls:
+ * which transport the runtime runs, and how the VConn is made (connected by the runtime, adopted
+ * from a raw descriptor, adopted from a JDK channel).
+ */
+abstract class TransportFixture {
+
+	private final String name;
+
+	private final Transport transport;
+
+	private final BufferAllocator buffers;
+
+	private TransportFixture(String name, Transport transport, BufferAllocator buffers) {
+		this.name = name + ", " + buffers + " buffers";
+		this.transport = transport;
+		this.buffers = buffers;
+	}
+
+	/** The runtime connects: {@code factory().connect(address)}. */
+	static TransportFixture connect(Transport transport, BufferAllocator buffers) {
+		return new TransportFixture(transport.name().toLowerCase() + " runtime, connect()", transport, buffers) {
+			@Override
+			VConn open(VConnRuntime runtime, InetSocketAddress server) throws Exception {
+				return runtime.factory().connect(server).get(10, TimeUnit.SECONDS);
+			}
+
+			@Override
+			void checkFd(VConn vconn) {
+				if (transport == Transport.EPOLL) {
+					assertThat(vconn.fd()).as("fd of an epoll VConn").isGreaterThan(2);
+				}
+				else {
+					assertThat(vconn.fd()).as("fd of a NIO VConn").isEqualTo(-1);
+				}
+			}
+		};
+	}
+
+	/** A raw connected descriptor adopted with {@code factory().adopt(int)} (epoll only). */
+	static TransportFixture rawFd(BufferAllocator buffers) {
+		return new TransportFixture("epoll runtime, adopt(int fd)", Transport.EPOLL, buffers) {
+			@Override
+			VConn open(VConnRuntime runtime, InetSocketAddress server) {
+				int fd = ContractFds.connect(server);
+				Adoption adoption = runtime.factory().adopt(fd);
+				if (!adoption.isSuccess()) {
+					ContractFds.closeFd(fd);
+				}
+				VConn vconn = adoption.orElseThrow();
+				assertThat(vconn.fd()).as("fd() of an adopted descriptor").isEqualTo(fd);
+				return vconn;
+			}
+
+			@Override
+			void checkFd(VConn vconn) {
+				assertThat(vconn.fd()).isGreaterThan(2);
+			}
+		};
+	}
+
+	/** A connected JDK channel adopted with {@code factory().adopt(SocketChannel)}: NIO loops on any runtime. */
+	static TransportFixture jdkChannel(Transport runtimeTransport, BufferAllocator buffers) {
+		return new TransportFixture(runtimeTransport.name().toLowerCase() + " runtime, adopt(SocketChannel)",
+				runtimeTransport, buffers) {
+			@Override
+			VConn open(VConnRuntime runtime, InetSocketAddress server) throws Exception {
+				SocketChannel channel = SocketChannel.open(server);
+				Adoption adoption = runtime.factory().adopt(channel);
+				if (!adoption.isSuccess()) {
+					channel.close();
+				}
+				return adoption.orElseThrow();
+			}
+
+			@Override
+			void checkFd(VConn vconn) {
+				assertThat(vconn.fd()).as("a JDK channel has no fd").isEqualTo(-1);
+			}
+		};
+	}
+
+	String name() {
+		return this.name;
+	}
+
+	Transport transport() {
+		return this.transport;
+	}
+
+	/** The allocator of the buffers the tests create. */
+	BufferAllocator buffers() {
+		return this.buffers;
+	}
+
+	void assumeAvailable() {
+		if (this.transport == Transport.EPOLL) {
+			assumeTrue(Epoll.isAvailable(), () -> "epoll unavailable: " + Epoll.unavailabilityCause());
+		}
+	}
+
+	VConnRuntime.Builder runtimeBuilder() {
+		return VConnRuntime.builder().transport(this.transport);
+	}
+
+	/** Makes a VConn connected to {@code server}; the caller accepts the peer side. */
+	abstract VConn open(VConnRuntime runtime, InetSocketAddress server) throws Exception;
+
+	/** Checks {@link VConn#fd()} for this kind of VConn. */
+	abstract void checkFd(VConn vconn);
+
+	@Override
+	public String toString() {
+		return this.name;
+	}
+
+}

@@ -1,0 +1,155 @@
+package dev.vconn.intercept;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static dev.vconn.intercept.RawHttp.ascii;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The listener's limits on the request head and on connections: each rejection answers with a
+ * plain status, closes, is counted, and never reaches a hook or the origin.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class InterceptLimitsTests extends InterceptTestSupport {
+
+	private ClaimingHook claimer;
+
+	private void startWithHook(UnaryOperator<InterceptListener.Builder> config) throws Exception {
+		startWithHook(0, config);
+	}
+
+	private void startWithHook(int maxConnections, UnaryOperator<InterceptListener.Builder> config) throws Exception {
+		this.claimer = new ClaimingHook("claimer", "/x");
+		this.hooks.register(this.claimer);
+		start(Mode.SPLICE, maxConnections, config);
+	}
+
+	private void assertRejected(RawHttp.Response response, int status, String reason) {
+		assertThat(response).isNotNull();
+		assertThat(response.status()).isEqualTo(status);
+		assertThat(response.bodyText()).isEqualTo(status + " " + reason + "\n");
+		assertThat(response.headers()).containsEntry("connection", "close")
+			.containsEntry("content-type", "text/plain; charset=utf-8");
+		assertThat(response.complete()).isTrue();
+		await().atMost(Duration.ofSeconds(5)).until(() -> this.events.rejections.contains(status));
+		assertThat(this.claimer.seen).isEmpty();
+		assertThat(this.origin.accepted.get()).isZero();
+		assertThat(this.events.adoptions.get()).isZero();
+	}
+
+	@Test
+	void headNotCompleteWithinTheHeaderTimeoutGets408() throws Exception {
+		startWithHook((builder) -> builder.headerTimeout(Duration.ofMillis(300)));
+		try (Socket socket = RawHttp.connect(address())) {
+			socket.getOutputStream().write(ascii("GET /x/slow HTTP/1.1\r\nHost: t\r\n"));
+			long start = System.nanoTime();
+
+			RawHttp.Response response = RawHttp.read(socket.getInputStream());
+
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(250));
+			assertRejected(response, 408, "Request Timeout");
+			assertThat(socket.getInputStream().read()).isEqualTo(-1);
+		}
+		assertThat(this.events.rejections).containsExactly(408);
+	}
+
+	@Test
+	void headLargerThanTheLimitGets431AndOneJustUnderItPasses() throws Exception {
+		startWithHook((builder) -> builder.maxHeaderSize(1024));
+		RawHttp.Response fits = RawHttp.exchange(address(),
+				ascii("GET /x/fits HTTP/1.1\r\nHost: t\r\nX-Big: " + "a".repeat(900) + "\r\n\r\n"));
+		assertThat(fits.status()).isEqualTo(200);
+		this.claimer.seen.clear();
+		int adoptions = (int) this.events.adoptions.get();
+
+		RawHttp.Response response = RawHttp.exchange(address(),
+				ascii("GET /x/big HTTP/1.1\r\nHost: t\r\nX-Big: " + "a".repeat(2000) + "\r\n\r\n"));
+
+		assertThat(response.status()).isEqualTo(431);
+		assertThat(response.bodyText()).isEqualTo("431 Request Header Fields Too Large\n");
+		assertThat(this.events.rejections).containsExactly(431);
+		assertThat(this.claimer.seen).isEmpty();
+		assertThat(this.events.adoptions.get()).isEqualTo(adoptions);
+	}
+
+	@Test
+	void requestLineLongerThanTheLimitGets431() throws Exception {
+		startWithHook((builder) -> builder.maxHeaderSize(1024));
+		RawHttp.Response response = RawHttp.exchange(address(),
+				ascii("GET /x/" + "p".repeat(2000) + " HTTP/1.1\r\nHost: t\r\n\r\n"));
+		assertRejected(response, 431, "Request Header Fields Too Large");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "\u0000\u0001\u0002\u00ff garbage\r\n\r\n", "NOT HTTP AT ALL\r\n\r\n",
+			"GET /x HTTP/1.1\r\nHo\u0001st: t\r\n\r\n", "GET /x HTTP/1.1\r\n: no name\r\n\r\n" })
+	void malformedHeadGets400(String garbage) throws Exception {
+		startWithHook(UnaryOperator.identity());
+		RawHttp.Response response = RawHttp.exchange(address(), ascii(garbage));
+		assertRejected(response, 400, "Bad Request");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "Transfer-Encoding: chunked\r\nContent-Length: 5",
+			"Content-Length: 5\r\nTransfer-Encoding: chunked", "Transfer-Encoding: gzip, chunked\r\nContent-Length: 5",
+			"Content-Length: 5\r\nTransfer-Encoding: identity" })
+	void contentLengthWithTransferEncodingGets400(String framing) throws Exception {
+		startWithHook(UnaryOperator.identity());
+		RawHttp.Response response = RawHttp.exchange(address(),
+				ascii("POST /x/smuggle HTTP/1.1\r\nHost: t\r\n" + framing + "\r\n\r\n0\r\n\r\n"));
+		assertRejected(response, 400, "Bad Request");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "Content-Length: 5\r\nContent-Length: 6", "Content-Length: 5, 6",
+			"Content-Length: 5\r\nContent-Length: 05x" })
+	void differingContentLengthsGet400(String framing) throws Exception {
+		startWithHook(UnaryOperator.identity());
+		RawHttp.Response response = RawHttp.exchange(address(),
+				ascii("POST /x/smuggle HTTP/1.1\r\nHost: t\r\n" + framing + "\r\n\r\nhello!"));
+		assertRejected(response, 400, "Bad Request");
+	}
+
+	@Test
+	void connectionsBeyondTheRuntimeLimitGet503UntilASlotIsFree() throws Exception {
+		startWithHook(1, UnaryOperator.identity());
+		try (Socket held = RawHttp.connect(address())) {
+			OutputStream out = held.getOutputStream();
+			InputStream in = held.getInputStream();
+			// claimed, and the server waits for the rest of the body: the connection holds the only slot
+			out.write(ascii("POST /x/held HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nab"));
+			InterceptedServer server = this.claimer.servers.poll(5, TimeUnit.SECONDS);
+			assertThat(server.accepted).succeedsWithin(Duration.ofSeconds(5));
+			assertThat(this.runtime.activeCount()).isEqualTo(1);
+
+			RawHttp.Response refused = RawHttp.exchange(address(), ascii("GET /x/other HTTP/1.1\r\nHost: t\r\n\r\n"));
+
+			assertThat(refused.status()).isEqualTo(503);
+			assertThat(refused.bodyText()).isEqualTo("503 Service Unavailable\n");
+			assertThat(this.events.rejections).containsExactly(503);
+			assertThat(this.claimer.seen).hasSize(1);
+
+			out.write(ascii("cd"));
+			RawHttp.Response held200 = RawHttp.read(in);
+			assertThat(held200.status()).isEqualTo(200);
+			assertThat(held200.bodyText()).isEqualTo("4 " + InterceptHookTests.crc(ascii("abcd")));
+		}
+		await().atMost(Duration.ofSeconds(5)).until(() -> this.runtime.activeCount() == 0);
+
+		RawHttp.Response later = RawHttp.exchange(address(), ascii("GET /x/later HTTP/1.1\r\nHost: t\r\n\r\n"));
+		assertThat(later.status()).isEqualTo(200);
+		assertThat(this.events.rejections).containsExactly(503);
+	}
+
+}

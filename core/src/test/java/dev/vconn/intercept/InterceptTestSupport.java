@@ -1,0 +1,168 @@
+package dev.vconn.intercept;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+
+import dev.vconn.Transport;
+import dev.vconn.TunnelResult;
+import dev.vconn.VConnRuntime;
+import dev.vconn.tunnel.CountingListener;
+import io.netty.channel.epoll.Epoll;
+import org.junit.jupiter.api.AfterEach;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * A runtime with a counting listener, a {@link TestOrigin}, a registry and an
+ * {@link InterceptListener} on an ephemeral loopback port. After each test every connection must
+ * end, and the listener's accounting must hold: adoptions == closed + active.
+ */
+abstract class InterceptTestSupport {
+
+	/** Which transport serves the listener, and whether pass-through tunnels may splice. */
+	enum Mode {
+
+		SPLICE(Transport.EPOLL, true, true),
+
+		COPY_EPOLL(Transport.EPOLL, false, false),
+
+		COPY_NIO(Transport.NIO, true, false);
+
+		final Transport transport;
+
+		final boolean splice;
+
+		final boolean expectSpliced;
+
+		Mode(Transport transport, boolean splice, boolean expectSpliced) {
+			this.transport = transport;
+			this.splice = splice;
+			this.expectSpliced = expectSpliced;
+		}
+
+	}
+
+	final CountingListener events = new CountingListener();
+
+	final InterceptHookRegistry hooks = new InterceptHookRegistry();
+
+	VConnRuntime runtime;
+
+	TestOrigin origin;
+
+	InterceptListener listener;
+
+	void start() throws IOException {
+		start(Mode.SPLICE, 0, UnaryOperator.identity());
+	}
+
+	void start(Mode mode, int maxConnections, UnaryOperator<InterceptListener.Builder> config) throws IOException {
+		if (mode.transport == Transport.EPOLL) {
+			assumeTrue(Epoll.isAvailable(), "epoll is not available here");
+		}
+		// one event thread: a pass-through's two sides share a loop, so the tunnel can splice
+		this.runtime = VConnRuntime.builder()
+			.transport(mode.transport)
+			.eventThreads(1)
+			.maxConnections(maxConnections)
+			.shutdownTimeout(Duration.ofSeconds(5))
+			.addListener(this.events)
+			.build();
+		this.origin = new TestOrigin();
+		// connection mode: hooks see a connection's first request; unclaimed connections are tunnelled
+		this.listener = config.apply(InterceptListener.builder(this.runtime, this.hooks)
+			.perTransaction(false)
+			.port(0)
+			.origin(this.origin.address())
+			.splice(mode.splice)).start();
+	}
+
+	InetSocketAddress address() {
+		return this.listener.address();
+	}
+
+	URI uri(String target) {
+		return URI.create("http://127.0.0.1:" + address().getPort() + target);
+	}
+
+	TunnelResult onlyTunnel() {
+		await().atMost(Duration.ofSeconds(20)).until(() -> this.events.tunnelsEnded.size() == 1);
+		return this.events.tunnelsEnded.get(0);
+	}
+
+	static long openDescriptors() throws IOException {
+		try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+			return fds.count();
+		}
+	}
+
+	@AfterEach
+	void stopAndCheckAccounting() throws Exception {
+		try {
+			if (this.listener != null) {
+				this.listener.close();
+			}
+			if (this.runtime != null) {
+				await().atMost(Duration.ofSeconds(20)).until(() -> this.runtime.activeCount() == 0);
+				assertThat(this.events.reconciles(this.runtime.activeCount()))
+					.as("adoptions %d == closed %d + active %d", this.events.adoptions.get(), this.events.closed.get(),
+							this.runtime.activeCount())
+					.isTrue();
+			}
+		}
+		finally {
+			if (this.runtime != null) {
+				this.runtime.close(Duration.ofSeconds(5));
+			}
+			if (this.origin != null) {
+				this.origin.close();
+			}
+		}
+	}
+
+	/** Claims every transaction whose target starts with a prefix, for a new {@link InterceptedServer}. */
+	static class ClaimingHook implements InterceptHook {
+
+		final String name;
+
+		final String prefix;
+
+		final BlockingQueue<InterceptedServer> servers = new LinkedBlockingQueue<>();
+
+		final List<Transaction> seen = new CopyOnWriteArrayList<>();
+
+		ClaimingHook(String name, String prefix) {
+			this.name = name;
+			this.prefix = prefix;
+		}
+
+		@Override
+		public String name() {
+			return this.name;
+		}
+
+		@Override
+		public void onTransaction(Transaction txn) {
+			this.seen.add(txn);
+			if (txn.target().startsWith(this.prefix)) {
+				InterceptedServer server = new InterceptedServer();
+				this.servers.add(server);
+				txn.intercept(server);
+			}
+		}
+
+	}
+
+}

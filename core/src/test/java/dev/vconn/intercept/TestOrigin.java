@@ -1,0 +1,179 @@
+package dev.vconn.intercept;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.vconn.tunnel.Payload;
+
+/**
+ * A small HTTP/1.1 origin on loopback, on plain blocking sockets, that sees the raw bytes it gets.
+ * What it does depends on the request path:
+ * <ul>
+ * <li>{@code /echo...}: answers with the raw request (head and Content-Length body) as its body;</li>
+ * <li>{@code /download?n=N&seed=S}: streams N bytes of the payload of S;</li>
+ * <li>{@code /upload...}: reads the Content-Length body and answers "count checksum";</li>
+ * <li>{@code /reset?n=N}: announces 2N bytes, sends N, then resets the connection;</li>
+ * <li>{@code /stream...}: answers a head without length, then echoes every byte until end of stream.</li>
+ * </ul>
+ * Every response says {@code Connection: close}, and the connection is closed after it.
+ */
+final class TestOrigin implements AutoCloseable {
+
+	private final ServerSocket server;
+
+	private final ExecutorService pool = Executors.newCachedThreadPool((task) -> {
+		Thread thread = new Thread(task, "test-origin");
+		thread.setDaemon(true);
+		return thread;
+	});
+
+	/** The raw requests /echo received, in order. */
+	final BlockingQueue<byte[]> echoed = new LinkedBlockingQueue<>();
+
+	final AtomicInteger accepted = new AtomicInteger();
+
+	final AtomicInteger open = new AtomicInteger();
+
+	TestOrigin() throws IOException {
+		this.server = new ServerSocket(0, 2048, InetAddress.getLoopbackAddress());
+		Thread acceptor = new Thread(this::acceptLoop, "test-origin-acceptor");
+		acceptor.setDaemon(true);
+		acceptor.start();
+	}
+
+	InetSocketAddress address() {
+		return new InetSocketAddress(InetAddress.getLoopbackAddress(), this.server.getLocalPort());
+	}
+
+	private void acceptLoop() {
+		while (!this.server.isClosed()) {
+			try {
+				Socket socket = this.server.accept();
+				this.accepted.incrementAndGet();
+				this.open.incrementAndGet();
+				this.pool.execute(() -> serve(socket));
+			}
+			catch (IOException ex) {
+				return;
+			}
+		}
+	}
+
+	private void serve(Socket socket) {
+		try (socket) {
+			InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
+			OutputStream out = socket.getOutputStream();
+			byte[] head = readHead(in);
+			if (head == null) {
+				return;
+			}
+			String text = new String(head, StandardCharsets.ISO_8859_1);
+			String target = text.substring(text.indexOf(' ') + 1, text.indexOf(' ', text.indexOf(' ') + 1));
+			long length = contentLength(text);
+			if (target.startsWith("/echo")) {
+				ByteArrayOutputStream raw = new ByteArrayOutputStream();
+				raw.write(head);
+				raw.write(in.readNBytes((int) length));
+				byte[] body = raw.toByteArray();
+				this.echoed.add(body);
+				out.write(responseHead(body.length));
+				out.write(body);
+			}
+			else if (target.startsWith("/download")) {
+				long n = Long.parseLong(query(target, "n"));
+				long seed = Long.parseLong(query(target, "seed"));
+				out.write(responseHead(n));
+				Payload.write(out, seed, n);
+			}
+			else if (target.startsWith("/upload")) {
+				Payload.Received got = Payload.read(in, length);
+				byte[] body = (got.count() + " " + got.checksum()).getBytes(StandardCharsets.US_ASCII);
+				out.write(responseHead(body.length));
+				out.write(body);
+			}
+			else if (target.startsWith("/reset")) {
+				long n = Long.parseLong(query(target, "n"));
+				out.write(responseHead(2 * n));
+				Payload.write(out, 7, n);
+				socket.setSoLinger(true, 0);
+			}
+			else if (target.startsWith("/stream")) {
+				out.write("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+				out.flush();
+				in.transferTo(out);
+			}
+			else {
+				out.write("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+					.getBytes(StandardCharsets.US_ASCII));
+			}
+			out.flush();
+		}
+		catch (IOException ex) {
+			// the client or the listener went away: nothing to answer
+		}
+		finally {
+			this.open.decrementAndGet();
+		}
+	}
+
+	static byte[] responseHead(long length) {
+		return ("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " + length
+				+ "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+	}
+
+	/** Reads up to and including the blank line; null on end of stream before it. */
+	static byte[] readHead(InputStream in) throws IOException {
+		ByteArrayOutputStream head = new ByteArrayOutputStream();
+		int matched = 0;
+		while (matched < 4) {
+			int b = in.read();
+			if (b < 0) {
+				return null;
+			}
+			head.write(b);
+			matched = (b == ((matched % 2 == 0) ? '\r' : '\n')) ? matched + 1 : ((b == '\r') ? 1 : 0);
+		}
+		return head.toByteArray();
+	}
+
+	static long contentLength(String head) {
+		for (String line : head.split("\r\n")) {
+			int colon = line.indexOf(':');
+			if (colon > 0 && line.substring(0, colon).trim().toLowerCase(Locale.ROOT).equals("content-length")) {
+				return Long.parseLong(line.substring(colon + 1).trim());
+			}
+		}
+		return 0;
+	}
+
+	static String query(String target, String name) {
+		int q = target.indexOf('?');
+		for (String pair : target.substring(q + 1).split("&")) {
+			if (pair.startsWith(name + "=")) {
+				return pair.substring(name.length() + 1);
+			}
+		}
+		throw new IllegalArgumentException("no " + name + " in " + target);
+	}
+
+	@Override
+	public void close() throws IOException {
+		this.server.close();
+		this.pool.shutdownNow();
+	}
+
+}
