@@ -933,6 +933,9 @@ public final class TransactionServer implements ListenerServer {
 				this.retried = true;
 				this.reused = false;
 				this.origin = null;
+				// the request is sent again whole: its end went to the dead connection, and without it
+				// the new connection's encoder would stay inside this request and refuse the next one
+				this.pendingBody.addLast(LastHttpContent.EMPTY_LAST_CONTENT);
 				Channel channel = this.client.ctx.channel();
 				this.pool.connect(channel.eventLoop()).addListener((ChannelFuture future) -> {
 					if (this.done) {
