@@ -2,6 +2,9 @@ package dev.vconn.transaction;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.vconn.intercept.InterceptListener;
 import dev.vconn.transaction.HttpWire.Framing;
@@ -125,6 +128,34 @@ class RequestForwardingTests extends TransactionTestSupport {
 		assertThat(forwarded.hasHeader("X-Remove")).isFalse();
 		assertThat(forwarded.header("X-Kept")).hasValue("yes");
 		assertThat(forwarded.body()).isEqualTo(HttpWire.body("put", 5000));
+	}
+
+	/**
+	 * The race every keep-alive client has: the origin closes an idle connection just as a request
+	 * is sent on it. A request without a body can safely be sent again on a fresh connection, and
+	 * that connection, pooled afterwards, must carry later requests as well as any other.
+	 */
+	@Test
+	void aRequestThatAPooledConnectionDropsIsRetriedAndTheNewConnectionStaysUsable() throws IOException {
+		Map<Integer, AtomicInteger> served = new ConcurrentHashMap<>();
+		this.origin.behave((request, exchange) -> {
+			if (served.computeIfAbsent(exchange.connection(), (c) -> new AtomicInteger()).incrementAndGet() == 2) {
+				return false; // closes without answering its second request
+			}
+			exchange.out().write(Responses.responseTo(request, "origin"));
+			exchange.out().flush();
+			return true;
+		});
+		try (RawClient client = client()) {
+			for (int i = 0; i < 8; i++) {
+				String target = "/pt/cl/10/" + i;
+				Message response = client.exchange(HttpWire.get(target), "GET");
+				assertThat(response.status()).as("request %s", i).isEqualTo(200);
+				assertThat(response.body()).isEqualTo(Responses.expectedBody(target));
+			}
+		}
+		assertThat(this.origin.requests()).extracting(Message::target).as("every request after the first is sent twice")
+			.hasSize(15);
 	}
 
 	@Test
