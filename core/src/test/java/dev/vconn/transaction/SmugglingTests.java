@@ -37,7 +37,17 @@ class SmugglingTests extends TransactionTestSupport {
 				Arguments.of("Transfer-Encoding other than chunked without Content-Length",
 						"Transfer-Encoding: gzip\r\n", "hello" + HIDDEN),
 				Arguments.of("Transfer-Encoding with chunked not the last coding",
-						"Transfer-Encoding: chunked, gzip\r\n", chunkedHidden));
+						"Transfer-Encoding: chunked, gzip\r\n", chunkedHidden),
+				Arguments.of("whitespace between Transfer-Encoding and its colon",
+						"Content-Length: " + chunkedHidden.length() + "\r\nTransfer-Encoding : chunked\r\n",
+						chunkedHidden),
+				Arguments.of("Transfer-Encoding folded onto the Content-Length line",
+						"Content-Length: " + chunkedHidden.length() + "\r\n Transfer-Encoding: chunked\r\n",
+						chunkedHidden),
+				Arguments.of("a Content-Length with a sign", "Content-Length: +5\r\n", "hello" + HIDDEN),
+				Arguments.of("Transfer-Encoding that only contains chunked",
+						"Content-Length: " + chunkedHidden.length() + "\r\nTransfer-Encoding: xchunked\r\n",
+						chunkedHidden));
 	}
 
 	@ParameterizedTest(name = "{0}, first request of the connection")
