@@ -886,6 +886,13 @@ public final class TransactionServer implements ListenerServer {
 					this.responseStarted = true;
 				}
 			}
+			else if (msg instanceof HttpContent && ((HttpContent) msg).decoderResult().isFailure()) {
+				// a malformed body (a bad chunk): the decoder ends it with a failed last content, which
+				// must not reach the client as the end of a complete response
+				ReferenceCountUtil.release(msg);
+				fail(((HttpContent) msg).decoderResult().cause());
+				return;
+			}
 			boolean last = msg instanceof LastHttpContent;
 			if (!this.client.respond((HttpObject) msg)) {
 				abandon();
