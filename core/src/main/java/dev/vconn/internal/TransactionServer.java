@@ -199,6 +199,9 @@ public final class TransactionServer implements ListenerServer {
 		/** The client connection closed before the exchange ended. */
 		void clientClosed();
 
+		/** Whether the head of the final response has gone to the client. */
+		boolean responseStarted();
+
 	}
 
 	/** One client connection: reads requests one at a time and relays each response. */
@@ -346,9 +349,33 @@ public final class TransactionServer implements ListenerServer {
 			Exchange current = this.exchange;
 			while (current != null && current == this.exchange && !this.inbound.isEmpty()
 					&& this.inbound.peekFirst() instanceof HttpContent && current.wantsRequestContent()) {
-				current.requestContent((HttpContent) this.inbound.pollFirst());
+				HttpContent content = (HttpContent) this.inbound.pollFirst();
+				if (content.decoderResult().isFailure()) {
+					content.release();
+					requestBodyMalformed(current);
+					return;
+				}
+				current.requestContent(content);
 			}
 			maybeRead();
+		}
+
+		/**
+		 * The request body turned out malformed (a bad chunk): the decoder ends it with a failed last
+		 * content, which must not reach the next hop as the end of a complete request. The exchange
+		 * is abandoned as if the client had left (the origin connection is closed, the pair aborted,
+		 * before the request ends), and the client gets a 400, or a reset if its response had started.
+		 */
+		private void requestBodyMalformed(Exchange current) {
+			boolean started = current.responseStarted();
+			this.exchange = null;
+			current.clientClosed();
+			if (started) {
+				abortResponse();
+			}
+			else {
+				reject(400);
+			}
 		}
 
 		/** Reads when waiting for a head, or for body the current exchange wants. */
@@ -996,6 +1023,11 @@ public final class TransactionServer implements ListenerServer {
 			}
 		}
 
+		@Override
+		public boolean responseStarted() {
+			return this.responseStarted;
+		}
+
 		private void releasePending() {
 			HttpContent content;
 			while ((content = this.pendingBody.pollFirst()) != null) {
@@ -1281,6 +1313,11 @@ public final class TransactionServer implements ListenerServer {
 			finally {
 				this.mutex.unlock();
 			}
+		}
+
+		@Override
+		public boolean responseStarted() {
+			return this.responseStarted;
 		}
 
 	}
