@@ -158,6 +158,20 @@ class BrokenInterceptTests extends TransactionTestSupport {
 		assertThat(this.listener.completed()).isEmpty();
 	}
 
+	@Test
+	void originWithAMalformedChunkAfterAValidHeadEndsTheClientConnection() throws IOException {
+		this.origin.behave((request, exchange) -> {
+			exchange.out().write(HttpWire.ascii("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n"));
+			exchange.out().flush();
+			return true;
+		});
+		try (RawClient client = client()) {
+			client.send(HttpWire.get("/pt/chunked/5/bad-chunk"));
+			assertThatIOException().as("the client must not get a complete response").isThrownBy(() -> client.read("GET"));
+		}
+		assertThat(this.listener.completed()).isEmpty();
+	}
+
 	/** A response head and 1000 bytes of a body that should be 100000 long (or has no end). */
 	private static byte[] partialResponse(Framing framing) {
 		byte[] body = HttpWire.body("partial", 1000);

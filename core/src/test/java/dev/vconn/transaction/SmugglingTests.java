@@ -104,6 +104,32 @@ class SmugglingTests extends TransactionTestSupport {
 		assertThat(this.origin.requests()).extracting(Message::target).doesNotContain("/pt/cl/1/smuggled");
 	}
 
+	/**
+	 * A chunked body that turns malformed after a valid start: the next hop must never get it as a
+	 * complete request (a well-formed prefix followed by the last chunk the listener made up).
+	 */
+	@ParameterizedTest(name = "{0}")
+	@ValueSource(strings = { "pt", "si" })
+	void malformedChunkInARequestBodyIsNeverForwardedAsAWholeRequest(String route) throws IOException {
+		try (RawClient client = client()) {
+			client.send("POST /" + route + "/cl/1/broken HTTP/1.1\r\nHost: origin.test\r\nTransfer-Encoding: chunked\r\n\r\n"
+					+ "5\r\nhello\r\nzz\r\n" + HIDDEN);
+			try {
+				Message response = client.read("POST");
+				assertThat(response.status()).isEqualTo(400);
+			}
+			catch (IOException ex) {
+				// or the connection ends without an answer
+			}
+			assertThat(client.isClosedByPeer()).isTrue();
+		}
+		assertThat(this.origin.requests()).as("complete requests the origin read").isEmpty();
+		if (route.equals("si")) {
+			assertThat(this.intercepts).hasSize(1);
+			assertThat(this.intercepts.get(0).request()).as("a complete request read by the intercept").isNotDone();
+		}
+	}
+
 	private void assertNothingForwarded() {
 		eventually().untilAsserted(() -> assertThat(this.listener.rejections()).containsExactly(400));
 		assertThat(this.origin.accepted()).as("origin connections").isZero();
