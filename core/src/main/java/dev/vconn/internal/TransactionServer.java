@@ -202,6 +202,9 @@ public final class TransactionServer implements ListenerServer {
 		/** Whether the head of the final response has gone to the client. */
 		boolean responseStarted();
 
+		/** Whether the next hop still takes request body and has not had all of it. */
+		boolean awaitsRequestBody();
+
 	}
 
 	/** One client connection: reads requests one at a time and relays each response. */
@@ -352,21 +355,29 @@ public final class TransactionServer implements ListenerServer {
 				HttpContent content = (HttpContent) this.inbound.pollFirst();
 				if (content.decoderResult().isFailure()) {
 					content.release();
-					requestBodyMalformed(current);
+					abandonIncompleteRequest(current);
 					return;
 				}
 				current.requestContent(content);
+			}
+			if (this.inputShutdown && current != null && current == this.exchange && this.inbound.isEmpty()
+					&& current.awaitsRequestBody() && !current.responseStarted()) {
+				// the client ended its side in the middle of the body: the request can never be
+				// completed, and the next hop, waiting for the rest, would never answer
+				abandonIncompleteRequest(current);
+				return;
 			}
 			maybeRead();
 		}
 
 		/**
-		 * The request body turned out malformed (a bad chunk): the decoder ends it with a failed last
-		 * content, which must not reach the next hop as the end of a complete request. The exchange
-		 * is abandoned as if the client had left (the origin connection is closed, the pair aborted,
+		 * The request body can never be completed: it turned out malformed (a bad chunk, which the
+		 * decoder ends with a failed last content that must not reach the next hop as the end of a
+		 * complete request), or the client ended its side in the middle of it. The exchange is
+		 * abandoned as if the client had left (the origin connection is closed, the pair aborted,
 		 * before the request ends), and the client gets a 400, or a reset if its response had started.
 		 */
-		private void requestBodyMalformed(Exchange current) {
+		private void abandonIncompleteRequest(Exchange current) {
 			boolean started = current.responseStarted();
 			this.exchange = null;
 			current.clientClosed();
@@ -1028,6 +1039,11 @@ public final class TransactionServer implements ListenerServer {
 			return this.responseStarted;
 		}
 
+		@Override
+		public boolean awaitsRequestBody() {
+			return !this.done && !this.requestComplete;
+		}
+
 		private void releasePending() {
 			HttpContent content;
 			while ((content = this.pendingBody.pollFirst()) != null) {
@@ -1318,6 +1334,11 @@ public final class TransactionServer implements ListenerServer {
 		@Override
 		public boolean responseStarted() {
 			return this.responseStarted;
+		}
+
+		@Override
+		public boolean awaitsRequestBody() {
+			return !this.done && !this.requestComplete && !this.requestRefused;
 		}
 
 	}
