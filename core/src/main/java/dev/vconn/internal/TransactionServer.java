@@ -506,7 +506,26 @@ public final class TransactionServer implements ListenerServer {
 			NetVConn vconn = TransactionServer.this.runtime.netFactory().adoptAccepted(channel, replay, System.nanoTime());
 			TransactionServer.this.runtime.listener().onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
 			TransactionServer.this.runtime.listener().onTransactionCompleted(TransactionPath.INTERCEPTED, 0);
-			NetVConnFactory.deliverLocked(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT, vconn);
+			deliverAccept(channel, hook, cont, vconn);
+		}
+
+		/**
+		 * Hands {@code vconn} over with NET_ACCEPT. A continuation that throws while handling it never
+		 * took the VConn over and will not end it, so it is aborted here: like a continuation that
+		 * throws on an I/O event, and what the listener sees of it is an intercept that failed.
+		 */
+		private void deliverAccept(Channel channel, String hook, Continuation cont, VConn vconn) {
+			Continuation guarded = Continuation.withMutex(cont.mutex(), (event, data) -> {
+				try {
+					cont.handleEvent(event, data);
+				}
+				catch (Throwable ex) {
+					logger.log(System.Logger.Level.WARNING, "The continuation of intercept hook " + hook
+							+ " threw on NET_ACCEPT; aborting its VConn", ex);
+					vconn.abort(0);
+				}
+			});
+			NetVConnFactory.deliverLocked(channel.eventLoop(), guarded, VConnEvent.NET_ACCEPT, vconn);
 		}
 
 		// ---- responses ----
@@ -712,7 +731,7 @@ public final class TransactionServer implements ListenerServer {
 			TransactionServer.this.runtime.listener()
 				.onIntercept(hook, InterceptType.SERVER_INTERCEPT, InterceptOutcome.ACCEPTED);
 			exchange.start();
-			NetVConnFactory.deliverLocked(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT, pair.passive());
+			deliverAccept(channel, hook, cont, pair.passive());
 		}
 
 		private HttpRequest forwardableToIntercept(HttpRequest request) {
