@@ -172,6 +172,23 @@ class BrokenInterceptTests extends TransactionTestSupport {
 		assertThat(this.listener.completed()).isEmpty();
 	}
 
+	/**
+	 * A continuation that throws on {@code NET_ACCEPT} never took its VConn over: the pair must
+	 * not stay open for good, and the client must not wait for a response that cannot come.
+	 */
+	@Test
+	void interceptThatThrowsOnNetAcceptLeavesNothingOpen() throws IOException {
+		this.customIntercept = (txn) -> (event, data) -> {
+			throw new IllegalStateException("broken intercept");
+		};
+		try (RawClient client = client()) {
+			assertThat(client.exchange(HttpWire.get("/si/cl/1/throws"), "GET").status()).isEqualTo(502);
+			assertThat(client.isClosedByPeer()).isTrue();
+		}
+		eventually().untilAsserted(() -> assertThat(this.runtime.activeCount()).isZero());
+		assertThat(this.listener.intercepts()).containsExactly(ACCEPTED, ERROR);
+	}
+
 	/** A response head and 1000 bytes of a body that should be 100000 long (or has no end). */
 	private static byte[] partialResponse(Framing framing) {
 		byte[] body = HttpWire.body("partial", 1000);
