@@ -787,6 +787,17 @@ public final class TransactionServer implements ListenerServer {
 		headers.remove(HttpHeaderNames.TE);
 	}
 
+	/**
+	 * The response head as the client gets it: the next hop's hop-by-hop headers (RFC 9110 section
+	 * 7.6.1) are its own, and the connection header is the listener's.
+	 */
+	static void prepareForClient(HttpResponse response, boolean keepAlive) {
+		removeHopByHop(response.headers());
+		if (!keepAlive) {
+			response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+		}
+	}
+
 	/** Whether the client can find the end of this response without the connection closing. */
 	static boolean isFramed(HttpRequest request, HttpResponse response) {
 		int code = response.status().code();
@@ -941,6 +952,7 @@ public final class TransactionServer implements ListenerServer {
 					// a body delimited by the origin's close can reach the client only the same way
 					this.clientKeepAlive = this.originKeepAlive && isFramed(this.request, response);
 					this.responseStarted = true;
+					prepareForClient(response, this.clientKeepAlive);
 				}
 			}
 			else if (msg instanceof HttpContent && ((HttpContent) msg).decoderResult().isFailure()) {
@@ -1258,7 +1270,7 @@ public final class TransactionServer implements ListenerServer {
 					if (!this.interim) {
 						this.responseStarted = true;
 						this.responseKeepAlive = isFramed(this.request, response);
-						prepareForClient(response);
+						prepareForClient(response, this.responseKeepAlive);
 					}
 				}
 				else if (msg instanceof HttpContent && ((HttpContent) msg).decoderResult().isFailure()) {
@@ -1275,15 +1287,6 @@ public final class TransactionServer implements ListenerServer {
 					end(true);
 					return;
 				}
-			}
-		}
-
-		/** The intercept speaks to the listener; the client gets keep-alive framing where possible. */
-		private void prepareForClient(HttpResponse response) {
-			response.headers().remove(HttpHeaderNames.CONNECTION);
-			response.headers().remove(HttpHeaderNames.KEEP_ALIVE);
-			if (!this.responseKeepAlive) {
-				response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
 			}
 		}
 
