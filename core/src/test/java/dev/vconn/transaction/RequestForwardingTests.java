@@ -100,6 +100,30 @@ class RequestForwardingTests extends TransactionTestSupport {
 		assertThat(forwarded.body()).isEqualTo(HttpWire.body("hop", 20));
 	}
 
+	/** The same rule on the way back: what the next hop declares hop-by-hop does not reach the client. */
+	@ParameterizedTest(name = "{0}")
+	@ValueSource(strings = { "pt", "si" })
+	void hopByHopResponseHeadersAreNotRelayed(String route) throws IOException {
+		byte[] response = HttpWire.ascii("HTTP/1.1 200 OK\r\nConnection: keep-alive, X-Hop-Back\r\nX-Hop-Back: 1\r\n"
+				+ "Keep-Alive: timeout=5\r\nX-End-To-End: kept\r\nContent-Length: 2\r\n\r\nok");
+		this.origin.behave((request, exchange) -> {
+			exchange.out().write(response);
+			exchange.out().flush();
+			return true;
+		});
+		this.scripts = (target) -> new ScriptedIntercept.Script().response((request) -> response);
+		try (RawClient client = client()) {
+			Message relayed = client.exchange(HttpWire.get("/" + route + "/hop-back"), "GET");
+			assertThat(relayed.status()).isEqualTo(200);
+			assertThat(relayed.bodyText()).isEqualTo("ok");
+			assertThat(relayed.hasHeader("X-Hop-Back")).as("Connection-listed X-Hop-Back").isFalse();
+			assertThat(relayed.hasHeader("Keep-Alive")).isFalse();
+			assertThat(relayed.connectionTokens()).doesNotContain("x-hop-back");
+			assertThat(relayed.header("X-End-To-End")).hasValue("kept");
+			assertThat(client.exchange(HttpWire.get("/pt/cl/1/next"), "GET").status()).isEqualTo(200);
+		}
+	}
+
 	@ParameterizedTest(name = "{0}")
 	@ValueSource(strings = { "pt", "si" })
 	void hookHeaderChangesReachTheNextHop(String route) throws IOException {
