@@ -35,7 +35,8 @@ interface ManagedVConn extends VConn {
 	 * Idempotent, callable from any thread.
 	 * @param cause why, as reported to the listener
 	 * @param error the error code reported with the abort
+	 * @return whether this call started the abort (false if it was already closed or aborted)
 	 */
-	void abort(AbortCause cause, int error);
+	boolean abort(AbortCause cause, int error);
 
 }

@@ -307,19 +307,22 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 	}
 
 	@Override
-	public void abort(AbortCause cause, int error) {
+	public boolean abort(AbortCause cause, int error) {
 		if (this.closeState.compareAndSet(OPEN, ABORTING)) {
 			this.abortCause = cause;
 			this.abortError = error;
 			deactivateVios();
 			execute(this::free);
+			return true;
 		}
-		else if (cause == AbortCause.SHUTDOWN && this.closeState.compareAndSet(CLOSING, ABORTING)) {
+		if (cause == AbortCause.SHUTDOWN && this.closeState.compareAndSet(CLOSING, ABORTING)) {
 			// runtime shutdown does not wait for a close still delivering bytes to a peer that does not read
 			this.abortCause = cause;
 			this.abortError = error;
 			execute(this::abortPendingClose);
+			return true;
 		}
+		return false;
 	}
 
 	@Override

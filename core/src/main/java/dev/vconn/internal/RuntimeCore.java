@@ -224,8 +224,7 @@ public final class RuntimeCore {
 			}
 			int aborted = 0;
 			for (ManagedVConn vconn : new ArrayList<>(this.live.values())) {
-				if (!vconn.isClosed()) { // one already closing is released without our help
-					vconn.abort(AbortCause.SHUTDOWN, 0);
+				if (vconn.abort(AbortCause.SHUTDOWN, 0)) {
 					aborted++;
 				}
 			}
