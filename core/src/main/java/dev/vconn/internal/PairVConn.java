@@ -617,44 +617,53 @@ final class PairVConn implements ManagedVConn {
 
 	/**
 	 * Delivers a timeout to the read continuation, then to a different write continuation if the
-	 * first handler neither closed nor re-armed; aborts if nobody did anything about it.
+	 * first handler neither closed nor re-armed; aborts if nobody did anything about it. A busy
+	 * mutex delays only the delivery still to be made: a continuation that has been told is not
+	 * told again.
 	 */
 	private void fireTimeout(VConnEvent event) {
-		if (isClosed()) {
-			return;
-		}
-		int generation = this.timeoutGeneration.get();
-		NetVIO read = this.readVio;
-		NetVIO write = this.writeVio;
-		NetVIO first = (read != null && read.isActive()) ? read : null;
-		NetVIO second = (write != null && write.isActive()) ? write : null;
-		if (first != null && second != null && first.continuation() == second.continuation()) {
-			second = null;
-		}
-		if (first == null) {
-			first = second;
-			second = null;
-		}
-		if (first != null && !deliverTimeout(first, event, generation)) {
-			return;
-		}
-		if (second != null && !isClosed() && this.timeoutGeneration.get() == generation
-				&& !deliverTimeout(second, event, generation)) {
-			return;
-		}
-		if (!isClosed() && this.timeoutGeneration.get() == generation) {
-			abort(AbortCause.TIMEOUT, 0);
+		if (!isClosed()) {
+			timeoutToRead(event, this.timeoutGeneration.get());
 		}
 	}
 
-	/** Returns false if the mutex was busy and the whole timeout was rescheduled. */
-	private boolean deliverTimeout(NetVIO vio, VConnEvent event, int generation) {
+	private void timeoutToRead(VConnEvent event, int generation) {
+		if (isClosed() || this.timeoutGeneration.get() != generation) {
+			return;
+		}
+		NetVIO read = this.readVio;
+		if (read == null || !read.isActive()) {
+			timeoutToWrite(event, generation, null);
+			return;
+		}
+		if (!tryDeliverTimeout(read, event)) {
+			this.loop.schedule(() -> timeoutToRead(event, generation), LOCK_RETRY_NANOS, TimeUnit.NANOSECONDS);
+			return;
+		}
+		timeoutToWrite(event, generation, read.continuation());
+	}
+
+	private void timeoutToWrite(VConnEvent event, int generation, @Nullable Continuation told) {
+		if (isClosed() || this.timeoutGeneration.get() != generation) {
+			return;
+		}
+		NetVIO write = this.writeVio;
+		if (write != null && write.isActive() && write.continuation() != told) {
+			if (!tryDeliverTimeout(write, event)) {
+				this.loop.schedule(() -> timeoutToWrite(event, generation, told), LOCK_RETRY_NANOS,
+						TimeUnit.NANOSECONDS);
+				return;
+			}
+			if (isClosed() || this.timeoutGeneration.get() != generation) {
+				return;
+			}
+		}
+		abort(AbortCause.TIMEOUT, 0);
+	}
+
+	/** Returns false, delivering nothing, if the VIO's mutex is busy. */
+	private boolean tryDeliverTimeout(NetVIO vio, VConnEvent event) {
 		if (!vio.mutex.tryLock()) {
-			this.loop.schedule(() -> {
-				if (this.timeoutGeneration.get() == generation) {
-					fireTimeout(event);
-				}
-			}, LOCK_RETRY_NANOS, TimeUnit.NANOSECONDS);
 			return false;
 		}
 		try {

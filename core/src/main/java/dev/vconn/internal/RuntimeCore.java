@@ -30,7 +30,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
@@ -144,7 +143,7 @@ public final class RuntimeCore {
 	private MultiThreadIoEventLoopGroup newGroup(Transport transport) {
 		String name = "vconn-" + this.runtimeId + "-" + transport.name().toLowerCase();
 		return new MultiThreadIoEventLoopGroup(this.eventThreads, new DefaultThreadFactory(name, true),
-				(transport == Transport.EPOLL) ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+				(transport == Transport.EPOLL) ? EpollRegistrations.factory() : NioIoHandler.newFactory());
 	}
 
 	// ---- VConnRuntime ----

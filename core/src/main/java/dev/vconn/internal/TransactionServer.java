@@ -199,6 +199,12 @@ public final class TransactionServer implements ListenerServer {
 		/** The client connection closed before the exchange ended. */
 		void clientClosed();
 
+		/** Whether the head of the final response has gone to the client. */
+		boolean responseStarted();
+
+		/** Whether the next hop still takes request body and has not had all of it. */
+		boolean awaitsRequestBody();
+
 	}
 
 	/** One client connection: reads requests one at a time and relays each response. */
@@ -346,9 +352,41 @@ public final class TransactionServer implements ListenerServer {
 			Exchange current = this.exchange;
 			while (current != null && current == this.exchange && !this.inbound.isEmpty()
 					&& this.inbound.peekFirst() instanceof HttpContent && current.wantsRequestContent()) {
-				current.requestContent((HttpContent) this.inbound.pollFirst());
+				HttpContent content = (HttpContent) this.inbound.pollFirst();
+				if (content.decoderResult().isFailure()) {
+					content.release();
+					abandonIncompleteRequest(current);
+					return;
+				}
+				current.requestContent(content);
+			}
+			if (this.inputShutdown && current != null && current == this.exchange && this.inbound.isEmpty()
+					&& current.awaitsRequestBody() && !current.responseStarted()) {
+				// the client ended its side in the middle of the body: the request can never be
+				// completed, and the next hop, waiting for the rest, would never answer
+				abandonIncompleteRequest(current);
+				return;
 			}
 			maybeRead();
+		}
+
+		/**
+		 * The request body can never be completed: it turned out malformed (a bad chunk, which the
+		 * decoder ends with a failed last content that must not reach the next hop as the end of a
+		 * complete request), or the client ended its side in the middle of it. The exchange is
+		 * abandoned as if the client had left (the origin connection is closed, the pair aborted,
+		 * before the request ends), and the client gets a 400, or a reset if its response had started.
+		 */
+		private void abandonIncompleteRequest(Exchange current) {
+			boolean started = current.responseStarted();
+			this.exchange = null;
+			current.clientClosed();
+			if (started) {
+				abortResponse();
+			}
+			else {
+				reject(400);
+			}
 		}
 
 		/** Reads when waiting for a head, or for body the current exchange wants. */
@@ -468,7 +506,26 @@ public final class TransactionServer implements ListenerServer {
 			NetVConn vconn = TransactionServer.this.runtime.netFactory().adoptAccepted(channel, replay, System.nanoTime());
 			TransactionServer.this.runtime.listener().onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
 			TransactionServer.this.runtime.listener().onTransactionCompleted(TransactionPath.INTERCEPTED, 0);
-			NetVConnFactory.deliverLocked(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT, vconn);
+			deliverAccept(channel, hook, cont, vconn);
+		}
+
+		/**
+		 * Hands {@code vconn} over with NET_ACCEPT. A continuation that throws while handling it never
+		 * took the VConn over and will not end it, so it is aborted here: like a continuation that
+		 * throws on an I/O event, and what the listener sees of it is an intercept that failed.
+		 */
+		private void deliverAccept(Channel channel, String hook, Continuation cont, VConn vconn) {
+			Continuation guarded = Continuation.withMutex(cont.mutex(), (event, data) -> {
+				try {
+					cont.handleEvent(event, data);
+				}
+				catch (Throwable ex) {
+					logger.log(System.Logger.Level.WARNING, "The continuation of intercept hook " + hook
+							+ " threw on NET_ACCEPT; aborting its VConn", ex);
+					vconn.abort(0);
+				}
+			});
+			NetVConnFactory.deliverLocked(channel.eventLoop(), guarded, VConnEvent.NET_ACCEPT, vconn);
 		}
 
 		// ---- responses ----
@@ -674,7 +731,7 @@ public final class TransactionServer implements ListenerServer {
 			TransactionServer.this.runtime.listener()
 				.onIntercept(hook, InterceptType.SERVER_INTERCEPT, InterceptOutcome.ACCEPTED);
 			exchange.start();
-			NetVConnFactory.deliverLocked(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT, pair.passive());
+			deliverAccept(channel, hook, cont, pair.passive());
 		}
 
 		private HttpRequest forwardableToIntercept(HttpRequest request) {
@@ -728,6 +785,17 @@ public final class TransactionServer implements ListenerServer {
 		headers.remove("Proxy-Connection");
 		headers.remove(HttpHeaderNames.UPGRADE);
 		headers.remove(HttpHeaderNames.TE);
+	}
+
+	/**
+	 * The response head as the client gets it: the next hop's hop-by-hop headers (RFC 9110 section
+	 * 7.6.1) are its own, and the connection header is the listener's.
+	 */
+	static void prepareForClient(HttpResponse response, boolean keepAlive) {
+		removeHopByHop(response.headers());
+		if (!keepAlive) {
+			response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+		}
 	}
 
 	/** Whether the client can find the end of this response without the connection closing. */
@@ -884,7 +952,15 @@ public final class TransactionServer implements ListenerServer {
 					// a body delimited by the origin's close can reach the client only the same way
 					this.clientKeepAlive = this.originKeepAlive && isFramed(this.request, response);
 					this.responseStarted = true;
+					prepareForClient(response, this.clientKeepAlive);
 				}
+			}
+			else if (msg instanceof HttpContent && ((HttpContent) msg).decoderResult().isFailure()) {
+				// a malformed body (a bad chunk): the decoder ends it with a failed last content, which
+				// must not reach the client as the end of a complete response
+				ReferenceCountUtil.release(msg);
+				fail(((HttpContent) msg).decoderResult().cause());
+				return;
 			}
 			boolean last = msg instanceof LastHttpContent;
 			if (!this.client.respond((HttpObject) msg)) {
@@ -933,6 +1009,9 @@ public final class TransactionServer implements ListenerServer {
 				this.retried = true;
 				this.reused = false;
 				this.origin = null;
+				// the request is sent again whole: its end went to the dead connection, and without it
+				// the new connection's encoder would stay inside this request and refuse the next one
+				this.pendingBody.addLast(LastHttpContent.EMPTY_LAST_CONTENT);
 				Channel channel = this.client.ctx.channel();
 				this.pool.connect(channel.eventLoop()).addListener((ChannelFuture future) -> {
 					if (this.done) {
@@ -984,6 +1063,16 @@ public final class TransactionServer implements ListenerServer {
 			if (!this.done) {
 				abandon();
 			}
+		}
+
+		@Override
+		public boolean responseStarted() {
+			return this.responseStarted;
+		}
+
+		@Override
+		public boolean awaitsRequestBody() {
+			return !this.done && !this.requestComplete;
 		}
 
 		private void releasePending() {
@@ -1181,7 +1270,7 @@ public final class TransactionServer implements ListenerServer {
 					if (!this.interim) {
 						this.responseStarted = true;
 						this.responseKeepAlive = isFramed(this.request, response);
-						prepareForClient(response);
+						prepareForClient(response, this.responseKeepAlive);
 					}
 				}
 				else if (msg instanceof HttpContent && ((HttpContent) msg).decoderResult().isFailure()) {
@@ -1198,15 +1287,6 @@ public final class TransactionServer implements ListenerServer {
 					end(true);
 					return;
 				}
-			}
-		}
-
-		/** The intercept speaks to the listener; the client gets keep-alive framing where possible. */
-		private void prepareForClient(HttpResponse response) {
-			response.headers().remove(HttpHeaderNames.CONNECTION);
-			response.headers().remove(HttpHeaderNames.KEEP_ALIVE);
-			if (!this.responseKeepAlive) {
-				response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
 			}
 		}
 
@@ -1271,6 +1351,16 @@ public final class TransactionServer implements ListenerServer {
 			finally {
 				this.mutex.unlock();
 			}
+		}
+
+		@Override
+		public boolean responseStarted() {
+			return this.responseStarted;
+		}
+
+		@Override
+		public boolean awaitsRequestBody() {
+			return !this.done && !this.requestComplete && !this.requestRefused;
 		}
 
 	}

@@ -92,6 +92,11 @@ abstract class TransportFixture {
 			void checkFd(VConn vconn) {
 				assertThat(vconn.fd()).as("a JDK channel has no fd").isEqualTo(-1);
 			}
+
+			@Override
+			Transport loopTransport() {
+				return Transport.NIO;
+			}
 		};
 	}
 
@@ -100,6 +105,11 @@ abstract class TransportFixture {
 	}
 
 	Transport transport() {
+		return this.transport;
+	}
+
+	/** The transport of the event loops that drive this kind of VConn (JDK channels: always NIO). */
+	Transport loopTransport() {
 		return this.transport;
 	}
 

@@ -1,10 +1,12 @@
 package dev.vconn.contract;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.SocketException;
+import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -34,7 +36,6 @@ import dev.vconn.AdoptionFailureReason;
 import dev.vconn.CloseKind;
 import dev.vconn.IOBuffer;
 import dev.vconn.IOBufferReader;
-import dev.vconn.Transport;
 import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
 import dev.vconn.VConnRuntime;
@@ -170,7 +171,9 @@ abstract class VConnContractTests {
 		threadsByVConn.forEach((id, eventThreads) -> {
 			assertThat(eventThreads).as("event threads of VConn %d", id).hasSize(1);
 			Thread thread = eventThreads.iterator().next();
-			assertThat(thread.getName()).as("event thread of VConn %d", id).startsWith("vconn-");
+			assertThat(thread.getName()).as("event thread of VConn %d", id)
+				.startsWith("vconn-")
+				.contains("-" + this.fixture.loopTransport().name().toLowerCase() + "-");
 		});
 	}
 
@@ -555,7 +558,7 @@ abstract class VConnContractTests {
 				assertThat(sink.reader.read(bytes, 0, bytes.length)).isEqualTo(bytes.length);
 				assertThat(sink.reader.avail()).as("bytes beyond nbytes left in the buffer").isZero();
 				if (header.get()) {
-					int length = java.nio.ByteBuffer.wrap(bytes).getInt();
+					int length = ByteBuffer.wrap(bytes).getInt();
 					header.set(false);
 					vio.vconn().read(log, sink.buffer, length);
 				}
@@ -566,12 +569,12 @@ abstract class VConnContractTests {
 				}
 			}
 		});
-		java.io.ByteArrayOutputStream stream = new java.io.ByteArrayOutputStream();
+		ByteArrayOutputStream stream = new ByteArrayOutputStream();
 		Random random = new Random(25);
 		for (int i = 0; i < 100; i++) {
 			byte[] message = random(1 + random.nextInt(20_000), i);
 			messages.add(message);
-			stream.write(java.nio.ByteBuffer.allocate(4).putInt(message.length).array());
+			stream.write(ByteBuffer.allocate(4).putInt(message.length).array());
 			stream.write(message);
 		}
 

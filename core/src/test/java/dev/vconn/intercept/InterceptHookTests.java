@@ -315,6 +315,37 @@ class InterceptHookTests extends InterceptTestSupport {
 			.endsWith("\r\n\r\ntwelve bytes");
 	}
 
+	/** A counting listener's adoptions equal its closes plus the live VConns, with connections open and after. */
+	@Test
+	void listenerAccountingHoldsWhileConnectionsAreOpenAndAfterTheyEnd() throws Exception {
+		ClaimingHook claimer = new ClaimingHook("claimer", "/x");
+		this.hooks.register(claimer);
+		start();
+		try (Socket held = RawHttp.connect(address()); Socket streaming = RawHttp.connect(address())) {
+			held.getOutputStream().write(ascii("POST /x/held HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nab"));
+			assertThat(claimer.servers.poll(5, TimeUnit.SECONDS).accepted).succeedsWithin(Duration.ofSeconds(5));
+			streaming.getOutputStream().write(ascii("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n"));
+			assertThat(TestOrigin.readHead(streaming.getInputStream())).isNotNull();
+			streaming.getOutputStream().write(ascii("x"));
+			assertThat(streaming.getInputStream().read()).isEqualTo('x');
+			assertThat(RawHttp.exchange(address(), ascii("NOT HTTP\r\n\r\n")).status()).isEqualTo(400);
+
+			// the intercepted client, the tunnelled client and its origin connection
+			assertThat(this.runtime.activeCount()).isEqualTo(3);
+			assertThat(this.events.adoptions.get()).isEqualTo(3);
+			assertThat(this.events.reconciles(this.runtime.activeCount())).isTrue();
+
+			held.getOutputStream().write(ascii("cd"));
+			assertThat(RawHttp.read(held.getInputStream()).status()).isEqualTo(200);
+			streaming.shutdownOutput();
+			assertThat(streaming.getInputStream().read()).isEqualTo(-1);
+		}
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.runtime.activeCount() == 0);
+		assertThat(this.events.closed.get()).isEqualTo(3);
+		assertThat(this.events.reconciles(0)).isTrue();
+		assertThat(this.events.rejections).containsExactly(400);
+	}
+
 	private static InterceptHook recording(String name, List<String> calls) {
 		return new InterceptHook() {
 			@Override

@@ -45,9 +45,10 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 
 	private static final long MiB = 1024 * 1024;
 
-	@Test
-	void passThroughReplaysTheRequestToTheOriginByteForByte() throws Exception {
-		start();
+	@ParameterizedTest
+	@EnumSource(Mode.class)
+	void passThroughReplaysTheRequestToTheOriginByteForByte(Mode mode) throws Exception {
+		start(mode, 0, UnaryOperator.identity());
 		// spacing, case and order that a re-serialising proxy would normalise
 		byte[] request = ascii("POST /echo/a%20b?q=1&r=%zz HTTP/1.1\r\nHost: origin.test\r\nx-lower: v\r\n"
 				+ "X-Spaces:   padded value  \r\nX-Dup: 1\r\nx-dup: 2\r\nContent-Length: 11\r\n\r\nhello world");
@@ -182,14 +183,25 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 		assertThat(tunnel.firstEnded()).isEqualTo(Side.A);
 	}
 
-	@Test
-	void originResetMidBodyResetsTheClientAndIsCounted() throws Exception {
-		start();
-		RawHttp.Response response = RawHttp.exchange(address(), ascii("GET /reset?n=" + MiB + " HTTP/1.1\r\nHost: t\r\n\r\n"));
+	@ParameterizedTest
+	@EnumSource(Mode.class)
+	void originResetMidBodyResetsTheClientAndIsCounted(Mode mode) throws Exception {
+		start(mode, 0, UnaryOperator.identity());
+		RawHttp.Response response;
+		try {
+			response = RawHttp.exchange(address(), ascii("GET /reset?n=" + MiB + " HTTP/1.1\r\nHost: t\r\n\r\n"));
+		}
+		catch (java.net.SocketException ex) {
+			// the reset can overtake the head: the client never sees a response at all
+			assertThat(ex).hasMessageContaining("reset");
+			response = null;
+		}
 
-		assertThat(response.status()).isEqualTo(200);
-		assertThat(response.complete()).isFalse();
-		assertThat(response.body().length).isLessThan(2 * (int) MiB);
+		if (response != null) {
+			assertThat(response.status()).isEqualTo(200);
+			assertThat(response.complete()).isFalse();
+			assertThat(response.body().length).isLessThan(2 * (int) MiB);
+		}
 		TunnelResult tunnel = onlyTunnel();
 		assertThat(tunnel.end()).isEqualTo(End.RESET);
 		assertThat(tunnel.firstEnded()).isEqualTo(Side.B);

@@ -81,12 +81,19 @@ abstract class InterceptTestSupport {
 			.addListener(this.events)
 			.build();
 		this.origin = new TestOrigin();
-		// connection mode: hooks see a connection's first request; unclaimed connections are tunnelled
 		this.listener = config.apply(InterceptListener.builder(this.runtime, this.hooks)
-			.perTransaction(false)
+			.perTransaction(perTransaction())
 			.port(0)
 			.origin(this.origin.address())
 			.splice(mode.splice)).start();
+	}
+
+	/**
+	 * Connection mode unless overridden: hooks see a connection's first request, and unclaimed
+	 * connections are tunnelled to the origin unchanged.
+	 */
+	boolean perTransaction() {
+		return false;
 	}
 
 	InetSocketAddress address() {

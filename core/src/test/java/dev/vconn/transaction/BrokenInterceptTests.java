@@ -158,6 +158,37 @@ class BrokenInterceptTests extends TransactionTestSupport {
 		assertThat(this.listener.completed()).isEmpty();
 	}
 
+	@Test
+	void originWithAMalformedChunkAfterAValidHeadEndsTheClientConnection() throws IOException {
+		this.origin.behave((request, exchange) -> {
+			exchange.out().write(HttpWire.ascii("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n"));
+			exchange.out().flush();
+			return true;
+		});
+		try (RawClient client = client()) {
+			client.send(HttpWire.get("/pt/chunked/5/bad-chunk"));
+			assertThatIOException().as("the client must not get a complete response").isThrownBy(() -> client.read("GET"));
+		}
+		assertThat(this.listener.completed()).isEmpty();
+	}
+
+	/**
+	 * A continuation that throws on {@code NET_ACCEPT} never took its VConn over: the pair must
+	 * not stay open for good, and the client must not wait for a response that cannot come.
+	 */
+	@Test
+	void interceptThatThrowsOnNetAcceptLeavesNothingOpen() throws IOException {
+		this.customIntercept = (txn) -> (event, data) -> {
+			throw new IllegalStateException("broken intercept");
+		};
+		try (RawClient client = client()) {
+			assertThat(client.exchange(HttpWire.get("/si/cl/1/throws"), "GET").status()).isEqualTo(502);
+			assertThat(client.isClosedByPeer()).isTrue();
+		}
+		eventually().untilAsserted(() -> assertThat(this.runtime.activeCount()).isZero());
+		assertThat(this.listener.intercepts()).containsExactly(ACCEPTED, ERROR);
+	}
+
 	/** A response head and 1000 bytes of a body that should be 100000 long (or has no end). */
 	private static byte[] partialResponse(Framing framing) {
 		byte[] body = HttpWire.body("partial", 1000);

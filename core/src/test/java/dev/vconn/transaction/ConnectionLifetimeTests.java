@@ -46,6 +46,38 @@ class ConnectionLifetimeTests extends TransactionTestSupport {
 	}
 
 	/**
+	 * A client that sends part of a request body and then closes its socket: the request can never
+	 * be completed, so nothing may wait for the rest of it. The next hop never gets a complete
+	 * request, its connection or pair is released, and so is the client connection (the test's
+	 * teardown checks that the runtime drains at once).
+	 */
+	@ParameterizedTest(name = "{0}, {1} body")
+	@CsvSource({ "pt, LENGTH", "pt, CHUNKED", "si, LENGTH", "si, CHUNKED" })
+	void clientThatLeavesInTheMiddleOfItsBodyLeavesNothingWaiting(String route, Framing framing) throws IOException {
+		byte[] request = HttpWire.request("POST", "/" + route + "/cl/10/truncated", "", HttpWire.body("cut", 100_000),
+				framing);
+		try (RawClient client = client()) {
+			client.send(java.util.Arrays.copyOf(request, request.length - 50_000));
+			if (route.equals("pt")) {
+				eventually().until(() -> this.origin.accepted() == 1);
+			}
+			else {
+				eventually().until(() -> this.intercepts.size() == 1 && this.intercepts.get(0).accepted().isDone());
+			}
+		}
+		if (route.equals("pt")) {
+			eventually().untilAsserted(() -> assertThat(this.origin.closedConnections())
+				.as("origin connections closed").isEqualTo(1));
+			assertThat(this.origin.requests()).isEmpty();
+		}
+		else {
+			assertThat(this.intercepts.get(0).ended()).succeedsWithin(java.time.Duration.ofSeconds(10));
+			assertThat(this.intercepts.get(0).request()).isNotDone();
+		}
+		eventually().untilAsserted(() -> assertThat(this.runtime.activeCount()).isZero());
+	}
+
+	/**
 	 * An HTTP/1.0 client does not know chunked encoding (RFC 9112 section 7.1: a server must not send
 	 * it to one), so a chunked response reaches it as the plain body, ended by the close.
 	 */

@@ -2,6 +2,9 @@ package dev.vconn.transaction;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.vconn.intercept.InterceptListener;
 import dev.vconn.transaction.HttpWire.Framing;
@@ -97,6 +100,30 @@ class RequestForwardingTests extends TransactionTestSupport {
 		assertThat(forwarded.body()).isEqualTo(HttpWire.body("hop", 20));
 	}
 
+	/** The same rule on the way back: what the next hop declares hop-by-hop does not reach the client. */
+	@ParameterizedTest(name = "{0}")
+	@ValueSource(strings = { "pt", "si" })
+	void hopByHopResponseHeadersAreNotRelayed(String route) throws IOException {
+		byte[] response = HttpWire.ascii("HTTP/1.1 200 OK\r\nConnection: keep-alive, X-Hop-Back\r\nX-Hop-Back: 1\r\n"
+				+ "Keep-Alive: timeout=5\r\nX-End-To-End: kept\r\nContent-Length: 2\r\n\r\nok");
+		this.origin.behave((request, exchange) -> {
+			exchange.out().write(response);
+			exchange.out().flush();
+			return true;
+		});
+		this.scripts = (target) -> new ScriptedIntercept.Script().response((request) -> response);
+		try (RawClient client = client()) {
+			Message relayed = client.exchange(HttpWire.get("/" + route + "/hop-back"), "GET");
+			assertThat(relayed.status()).isEqualTo(200);
+			assertThat(relayed.bodyText()).isEqualTo("ok");
+			assertThat(relayed.hasHeader("X-Hop-Back")).as("Connection-listed X-Hop-Back").isFalse();
+			assertThat(relayed.hasHeader("Keep-Alive")).isFalse();
+			assertThat(relayed.connectionTokens()).doesNotContain("x-hop-back");
+			assertThat(relayed.header("X-End-To-End")).hasValue("kept");
+			assertThat(client.exchange(HttpWire.get("/pt/cl/1/next"), "GET").status()).isEqualTo(200);
+		}
+	}
+
 	@ParameterizedTest(name = "{0}")
 	@ValueSource(strings = { "pt", "si" })
 	void hookHeaderChangesReachTheNextHop(String route) throws IOException {
@@ -125,6 +152,34 @@ class RequestForwardingTests extends TransactionTestSupport {
 		assertThat(forwarded.hasHeader("X-Remove")).isFalse();
 		assertThat(forwarded.header("X-Kept")).hasValue("yes");
 		assertThat(forwarded.body()).isEqualTo(HttpWire.body("put", 5000));
+	}
+
+	/**
+	 * The race every keep-alive client has: the origin closes an idle connection just as a request
+	 * is sent on it. A request without a body can safely be sent again on a fresh connection, and
+	 * that connection, pooled afterwards, must carry later requests as well as any other.
+	 */
+	@Test
+	void aRequestThatAPooledConnectionDropsIsRetriedAndTheNewConnectionStaysUsable() throws IOException {
+		Map<Integer, AtomicInteger> served = new ConcurrentHashMap<>();
+		this.origin.behave((request, exchange) -> {
+			if (served.computeIfAbsent(exchange.connection(), (c) -> new AtomicInteger()).incrementAndGet() == 2) {
+				return false; // closes without answering its second request
+			}
+			exchange.out().write(Responses.responseTo(request, "origin"));
+			exchange.out().flush();
+			return true;
+		});
+		try (RawClient client = client()) {
+			for (int i = 0; i < 8; i++) {
+				String target = "/pt/cl/10/" + i;
+				Message response = client.exchange(HttpWire.get(target), "GET");
+				assertThat(response.status()).as("request %s", i).isEqualTo(200);
+				assertThat(response.body()).isEqualTo(Responses.expectedBody(target));
+			}
+		}
+		assertThat(this.origin.requests()).extracting(Message::target).as("every request after the first is sent twice")
+			.hasSize(15);
 	}
 
 	@Test

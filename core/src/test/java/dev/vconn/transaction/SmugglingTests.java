@@ -37,7 +37,17 @@ class SmugglingTests extends TransactionTestSupport {
 				Arguments.of("Transfer-Encoding other than chunked without Content-Length",
 						"Transfer-Encoding: gzip\r\n", "hello" + HIDDEN),
 				Arguments.of("Transfer-Encoding with chunked not the last coding",
-						"Transfer-Encoding: chunked, gzip\r\n", chunkedHidden));
+						"Transfer-Encoding: chunked, gzip\r\n", chunkedHidden),
+				Arguments.of("whitespace between Transfer-Encoding and its colon",
+						"Content-Length: " + chunkedHidden.length() + "\r\nTransfer-Encoding : chunked\r\n",
+						chunkedHidden),
+				Arguments.of("Transfer-Encoding folded onto the Content-Length line",
+						"Content-Length: " + chunkedHidden.length() + "\r\n Transfer-Encoding: chunked\r\n",
+						chunkedHidden),
+				Arguments.of("a Content-Length with a sign", "Content-Length: +5\r\n", "hello" + HIDDEN),
+				Arguments.of("Transfer-Encoding that only contains chunked",
+						"Content-Length: " + chunkedHidden.length() + "\r\nTransfer-Encoding: xchunked\r\n",
+						chunkedHidden));
 	}
 
 	@ParameterizedTest(name = "{0}, first request of the connection")
@@ -92,6 +102,32 @@ class SmugglingTests extends TransactionTestSupport {
 		Message forwarded = route.equals("pt") ? this.origin.requests().get(0) : this.intercepts.get(0).request().join();
 		assertThat(forwarded.bodyText()).isEqualTo(HIDDEN);
 		assertThat(this.origin.requests()).extracting(Message::target).doesNotContain("/pt/cl/1/smuggled");
+	}
+
+	/**
+	 * A chunked body that turns malformed after a valid start: the next hop must never get it as a
+	 * complete request (a well-formed prefix followed by the last chunk the listener made up).
+	 */
+	@ParameterizedTest(name = "{0}")
+	@ValueSource(strings = { "pt", "si" })
+	void malformedChunkInARequestBodyIsNeverForwardedAsAWholeRequest(String route) throws IOException {
+		try (RawClient client = client()) {
+			client.send("POST /" + route + "/cl/1/broken HTTP/1.1\r\nHost: origin.test\r\nTransfer-Encoding: chunked\r\n\r\n"
+					+ "5\r\nhello\r\nzz\r\n" + HIDDEN);
+			try {
+				Message response = client.read("POST");
+				assertThat(response.status()).isEqualTo(400);
+			}
+			catch (IOException ex) {
+				// or the connection ends without an answer
+			}
+			assertThat(client.isClosedByPeer()).isTrue();
+		}
+		assertThat(this.origin.requests()).as("complete requests the origin read").isEmpty();
+		if (route.equals("si")) {
+			assertThat(this.intercepts).hasSize(1);
+			assertThat(this.intercepts.get(0).request()).as("a complete request read by the intercept").isNotDone();
+		}
 	}
 
 	private void assertNothingForwarded() {

@@ -1,0 +1,76 @@
+package dev.vconn.transaction;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import dev.vconn.transaction.HttpWire.Framing;
+import dev.vconn.transaction.HttpWire.Message;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * No descriptor leaks: 500 keep-alive client connections, each with a sequence of
+ * server-intercepted and passed-through requests, leave {@code /proc/self/fd} as it was. A warm-up
+ * of the same work first puts what is opened once and kept (event loops, pooled origin
+ * connections, class files) in the baseline.
+ */
+@EnabledOnOs(OS.LINUX)
+@Timeout(180)
+class TransactionFdLeakTests extends TransactionTestSupport {
+
+	private static final int SEQUENCES = 500;
+
+	@Test
+	void keepAliveSequencesLeaveNoDescriptorBehind() throws IOException {
+		runSequences(20);
+		awaitQuiet();
+		long before = openDescriptors();
+		int adoptionsBefore = this.listener.adoptions();
+		runSequences(SEQUENCES);
+		awaitQuiet();
+		eventually().untilAsserted(() -> assertThat(openDescriptors()).as("open descriptors, %s before", before)
+			.isLessThanOrEqualTo(before));
+		assertThat(this.listener.adoptions() - adoptionsBefore).as("pair ends created, two per server intercept")
+			.isEqualTo(SEQUENCES * 2 * 2);
+		assertThat(this.origin.accepted()).as("origin connections, pooled").isLessThanOrEqualTo(2 * this.runtime.eventThreads());
+	}
+
+	private void runSequences(int count) throws IOException {
+		for (int i = 0; i < count; i++) {
+			try (RawClient client = new RawClient(this.proxy.address())) {
+				check(client.exchange(HttpWire.get("/pt/cl/100/" + i), "GET"), "/pt/cl/100/" + i);
+				check(client.exchange(HttpWire.request("POST", "/si/chunked/200/" + i, "", HttpWire.body("a", 3000),
+						Framing.CHUNKED), "POST"), "/si/chunked/200/" + i);
+				check(client.exchange(HttpWire.request("POST", "/pt/chunked/50/" + i, "", HttpWire.body("b", 1000),
+						Framing.LENGTH), "POST"), "/pt/chunked/50/" + i);
+				check(client.exchange(HttpWire.get("/si/cl/10/" + i), "GET"), "/si/cl/10/" + i);
+			}
+		}
+		this.intercepts.clear();
+		this.seen.clear();
+	}
+
+	private static void check(Message response, String target) {
+		assertThat(response.status()).isEqualTo(200);
+		assertThat(response.body()).isEqualTo(Responses.expectedBody(target));
+	}
+
+	private void awaitQuiet() {
+		eventually().untilAsserted(() -> assertThat(this.runtime.activeCount()).isZero());
+		eventually().untilAsserted(() -> assertThat(this.listener.adoptions())
+			.isEqualTo(this.listener.closes() + this.runtime.activeCount()));
+	}
+
+	private static long openDescriptors() throws IOException {
+		try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+			return fds.count();
+		}
+	}
+
+}
