@@ -138,11 +138,12 @@ public final class InterceptServer implements ListenerServer {
 	public synchronized void stop() {
 		this.running = false;
 		Channel channel = this.serverChannel;
-		if (channel != null && channel.isOpen()) { // closed already if the runtime stopped first
-			channel.close().syncUninterruptibly();
+		if (channel != null && channel.isOpen()) {
+			// a runtime stopping meanwhile closes the channel itself, and may refuse this close
+			channel.close().awaitUninterruptibly();
 		}
 		for (Channel client : this.reading) {
-			client.close();
+			client.close(); // the close of a channel whose loop has stopped just fails its future
 		}
 	}
 

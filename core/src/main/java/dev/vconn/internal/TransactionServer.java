@@ -164,8 +164,9 @@ public final class TransactionServer implements ListenerServer {
 	public synchronized void stop() {
 		this.running = false;
 		Channel channel = this.serverChannel;
-		if (channel != null && channel.isOpen()) { // closed already if the runtime stopped first
-			channel.close().syncUninterruptibly();
+		if (channel != null && channel.isOpen()) {
+			// a runtime stopping meanwhile closes the channel itself, and may refuse this close
+			channel.close().awaitUninterruptibly();
 		}
 		try {
 			for (Channel client : this.clients) {
