@@ -10,6 +10,7 @@ import java.util.stream.Stream;
 
 import dev.vconn.IOBuffer;
 import dev.vconn.IOBufferReader;
+import dev.vconn.testing.NettyLeakCheck;
 import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

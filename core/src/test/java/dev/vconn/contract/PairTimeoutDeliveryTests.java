@@ -9,6 +9,7 @@ import dev.vconn.Transport;
 import dev.vconn.VConn;
 import dev.vconn.VConnPair;
 import dev.vconn.VConnRuntime;
+import dev.vconn.testing.NettyLeakCheck;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

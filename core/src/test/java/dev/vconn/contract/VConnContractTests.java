@@ -42,6 +42,7 @@ import dev.vconn.VConnRuntime;
 import dev.vconn.VConnState;
 import dev.vconn.VIO;
 import dev.vconn.contract.EventLog.Event;
+import dev.vconn.testing.NettyLeakCheck;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -14,6 +14,7 @@ import dev.vconn.VConnEvent;
 import dev.vconn.VConnPair;
 import dev.vconn.VConnRuntime;
 import dev.vconn.VIO;
+import dev.vconn.testing.NettyLeakCheck;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;

@@ -1,4 +1,4 @@
-package dev.vconn.contract;
+package dev.vconn.testing;
 
 import java.lang.reflect.Field;
 import java.util.ArrayList;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * so every buffer is tracked; reports are produced when later allocations poll the detector, which
  * is what {@link #afterAll} provokes after a GC.
  */
-final class NettyLeakCheck implements BeforeAllCallback, AfterAllCallback {
+public final class NettyLeakCheck implements BeforeAllCallback, AfterAllCallback {
 
 	private static final List<String> LEAKS = new CopyOnWriteArrayList<>();
 
