@@ -703,10 +703,12 @@ final class PairVConn implements ManagedVConn {
 		cancel(this.activeTask);
 		PairVConn peer = peer();
 		boolean aborting = isAborted();
+		// runtime shutdown aborts the peer too, with its own cause: it must not see this end go first
+		boolean tellPeer = !(aborting && this.abortCause == AbortCause.SHUTDOWN);
 		if (aborting) {
 			this.runtime.aborted(this, this.abortCause, this.abortError);
 			this.outbound.close(); // an abort drops what the peer has not read yet
-			if (!peer.isClosed()) {
+			if (!peer.isClosed() && tellPeer) {
 				peer.peerAborted = true;
 			}
 		}
@@ -730,7 +732,7 @@ final class PairVConn implements ManagedVConn {
 			this.runtime.aborted(this, AbortCause.PEER, 0);
 		}
 		this.runtime.releasedInMemory(this, how);
-		if (!peer.freed) {
+		if (!peer.freed && tellPeer) {
 			peer.queueRead();
 			peer.queueWrite();
 		}

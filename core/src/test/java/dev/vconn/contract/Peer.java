@@ -17,22 +17,9 @@ import java.util.zip.CRC32;
 /**
  * The far end of a VConn under test: a plain blocking {@link Socket} accepted from a
  * {@link java.net.ServerSocket} on 127.0.0.1, driven by the test thread (or a helper thread).
- * Reads time out after {@link #READ_TIMEOUT} so a broken engine fails a test instead of hanging it.
+ * Reads time out after {@link PeerEnd#READ_TIMEOUT} so a broken engine fails a test instead of hanging it.
  */
-final class Peer implements AutoCloseable {
-
-	static final Duration READ_TIMEOUT = Duration.ofSeconds(20);
-
-	/** How a peer saw the connection end. */
-	enum End {
-
-		/** An orderly end of stream (FIN). */
-		EOF,
-
-		/** A connection reset (RST). */
-		RESET
-
-	}
+final class Peer implements PeerEnd {
 
 	private final Socket socket;
 
@@ -52,21 +39,25 @@ final class Peer implements AutoCloseable {
 		return this.socket;
 	}
 
-	SocketAddress localAddress() {
+	@Override
+	public SocketAddress localAddress() {
 		return this.socket.getLocalSocketAddress();
 	}
 
-	SocketAddress remoteAddress() {
+	@Override
+	public SocketAddress remoteAddress() {
 		return this.socket.getRemoteSocketAddress();
 	}
 
-	void send(byte[] bytes) throws IOException {
+	@Override
+	public void send(byte[] bytes) throws IOException {
 		this.out.write(bytes);
 		this.out.flush();
 	}
 
 	/** Reads exactly {@code n} bytes; fails on an early end of stream or a reset. */
-	byte[] readExactly(int n) throws IOException {
+	@Override
+	public byte[] readExactly(int n) throws IOException {
 		byte[] bytes = this.in.readNBytes(n);
 		if (bytes.length < n) {
 			throw new EOFException("end of stream after " + bytes.length + " of " + n + " bytes");
@@ -75,14 +66,16 @@ final class Peer implements AutoCloseable {
 	}
 
 	/** Reads until end of stream; a reset throws. */
-	byte[] readToEnd() throws IOException {
+	@Override
+	public byte[] readToEnd() throws IOException {
 		ByteArrayOutputStream all = new ByteArrayOutputStream();
 		this.in.transferTo(all);
 		return all.toByteArray();
 	}
 
 	/** Reads (and drops) until the connection ends, and says how it ended. */
-	End awaitEnd() throws IOException {
+	@Override
+	public End awaitEnd() throws IOException {
 		byte[] chunk = new byte[64 * 1024];
 		try {
 			while (this.in.read(chunk) >= 0) {
@@ -99,7 +92,8 @@ final class Peer implements AutoCloseable {
 	}
 
 	/** Whether nothing arrives (and the stream does not end) within {@code window}. */
-	boolean receivesNothingWithin(Duration window) throws IOException {
+	@Override
+	public boolean receivesNothingWithin(Duration window) throws IOException {
 		this.socket.setSoTimeout((int) window.toMillis());
 		try {
 			int b = this.in.read();
@@ -114,7 +108,8 @@ final class Peer implements AutoCloseable {
 	}
 
 	/** Sends {@code total} pseudo-random bytes from {@code seed}; returns their CRC32. */
-	long sendRandom(long total, long seed) throws IOException {
+	@Override
+	public long sendRandom(long total, long seed) throws IOException {
 		Random random = new Random(seed);
 		CRC32 crc = new CRC32();
 		byte[] chunk = new byte[64 * 1024];
@@ -131,7 +126,8 @@ final class Peer implements AutoCloseable {
 	}
 
 	/** Receives exactly {@code total} bytes; returns their CRC32. */
-	long receive(long total) throws IOException {
+	@Override
+	public long receive(long total) throws IOException {
 		CRC32 crc = new CRC32();
 		byte[] chunk = new byte[64 * 1024];
 		long left = total;
@@ -146,12 +142,14 @@ final class Peer implements AutoCloseable {
 		return crc.getValue();
 	}
 
-	void shutdownOutput() throws IOException {
+	@Override
+	public void shutdownOutput() throws IOException {
 		this.socket.shutdownOutput();
 	}
 
 	/** Closes with SO_LINGER 0, so that the VConn sees a connection reset. */
-	void reset() throws IOException {
+	@Override
+	public void reset() throws IOException {
 		this.socket.setSoLinger(true, 0);
 		this.socket.close();
 	}
