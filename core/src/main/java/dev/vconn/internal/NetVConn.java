@@ -35,7 +35,6 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Errors;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -107,8 +106,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 
 	private volatile long bytesOut;
 
-	/** Re-arm counter: bumped synchronously by every timeout change, so a handler's re-arm is seen at once. */
-	private final AtomicInteger timeoutGeneration = new AtomicInteger();
+	private final VConnTimeouts timeouts;
 
 	// ---- loop-confined state ----
 
@@ -148,13 +146,6 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 
 	private boolean writeRetryScheduled;
 
-	private long inactivityNanos;
-
-	private long lastActivityNanos = System.nanoTime();
-
-	private @Nullable ScheduledFuture<?> inactivityTask;
-
-	private @Nullable ScheduledFuture<?> activeTask;
 
 	/** Set while this VConn's input is spliced to another VConn by a tunnel. */
 	private @Nullable SpliceObserver spliceObserver;
@@ -186,6 +177,32 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 		this.id = id;
 		this.channel = channel;
 		this.loop = loop;
+		this.timeouts = new VConnTimeouts(new VConnTimeouts.Owner() {
+			@Override
+			public boolean isClosed() {
+				return NetVConn.this.isClosed();
+			}
+
+			@Override
+			public @Nullable NetVIO readVio() {
+				return NetVConn.this.readVio;
+			}
+
+			@Override
+			public @Nullable NetVIO writeVio() {
+				return NetVConn.this.writeVio;
+			}
+
+			@Override
+			public void deliver(NetVIO vio, VConnEvent event) {
+				NetVConn.this.deliver(vio, event);
+			}
+
+			@Override
+			public boolean abort(AbortCause cause, int error) {
+				return NetVConn.this.abort(cause, error);
+			}
+		}, loop);
 		this.fd = fd;
 		this.ownedFd = ownedFd;
 		this.channelFd = channelFd;
@@ -370,15 +387,13 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 	@Override
 	public void setInactivityTimeout(Duration timeout) {
 		long nanos = requireTimeout(timeout);
-		this.timeoutGeneration.incrementAndGet();
-		execute(() -> armInactivity(nanos));
+		this.timeouts.setInactivity(nanos);
 	}
 
 	@Override
 	public void setActiveTimeout(Duration timeout) {
 		long nanos = requireTimeout(timeout);
-		this.timeoutGeneration.incrementAndGet();
-		execute(() -> armActive(nanos));
+		this.timeouts.setActive(nanos);
 	}
 
 	@Override
@@ -437,7 +452,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 		}
 		this.pendingIn.addLast(buf);
 		this.bytesIn += n;
-		this.lastActivityNanos = System.nanoTime();
+		this.timeouts.activity();
 		this.runtime.bytesMoved(this, n, 0);
 	}
 
@@ -842,7 +857,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 			return;
 		}
 		this.bytesOut += n;
-		this.lastActivityNanos = System.nanoTime();
+		this.timeouts.activity();
 		this.runtime.bytesMoved(this, 0, n);
 		if (vio != null) {
 			vio.addDone(n);
@@ -900,106 +915,6 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 		}
 	}
 
-	// ---- timeouts ----
-
-	private void armInactivity(long nanos) {
-		cancel(this.inactivityTask);
-		this.inactivityTask = null;
-		this.inactivityNanos = nanos;
-		this.lastActivityNanos = System.nanoTime();
-		if (nanos > 0 && !isClosed()) {
-			this.inactivityTask = this.loop.schedule(this::checkInactivity, nanos, TimeUnit.NANOSECONDS);
-		}
-	}
-
-	private void checkInactivity() {
-		this.inactivityTask = null;
-		if (isClosed() || this.inactivityNanos == 0) {
-			return;
-		}
-		long idle = System.nanoTime() - this.lastActivityNanos;
-		if (idle < this.inactivityNanos) {
-			this.inactivityTask = this.loop.schedule(this::checkInactivity, this.inactivityNanos - idle,
-					TimeUnit.NANOSECONDS);
-			return;
-		}
-		this.inactivityNanos = 0;
-		fireTimeout(VConnEvent.VCONN_INACTIVITY_TIMEOUT);
-	}
-
-	private void armActive(long nanos) {
-		cancel(this.activeTask);
-		this.activeTask = null;
-		if (nanos > 0 && !isClosed()) {
-			this.activeTask = this.loop.schedule(() -> {
-				this.activeTask = null;
-				fireTimeout(VConnEvent.VCONN_ACTIVE_TIMEOUT);
-			}, nanos, TimeUnit.NANOSECONDS);
-		}
-	}
-
-	/**
-	 * Delivers a timeout to the read continuation, then to a different write continuation if the
-	 * first handler neither closed nor re-armed; aborts if nobody did anything about it. A busy
-	 * mutex delays only the delivery still to be made: a continuation that has been told is not
-	 * told again.
-	 */
-	private void fireTimeout(VConnEvent event) {
-		if (!isClosed()) {
-			timeoutToRead(event, this.timeoutGeneration.get());
-		}
-	}
-
-	private void timeoutToRead(VConnEvent event, int generation) {
-		if (isClosed() || this.timeoutGeneration.get() != generation) {
-			return;
-		}
-		NetVIO read = this.readVio;
-		if (read == null || !read.isActive()) {
-			timeoutToWrite(event, generation, null);
-			return;
-		}
-		if (!tryDeliverTimeout(read, event)) {
-			this.loop.schedule(() -> timeoutToRead(event, generation), LOCK_RETRY_NANOS, TimeUnit.NANOSECONDS);
-			return;
-		}
-		timeoutToWrite(event, generation, read.continuation());
-	}
-
-	private void timeoutToWrite(VConnEvent event, int generation, @Nullable Continuation told) {
-		if (isClosed() || this.timeoutGeneration.get() != generation) {
-			return;
-		}
-		NetVIO write = this.writeVio;
-		if (write != null && write.isActive() && write.continuation() != told) {
-			if (!tryDeliverTimeout(write, event)) {
-				this.loop.schedule(() -> timeoutToWrite(event, generation, told), LOCK_RETRY_NANOS,
-						TimeUnit.NANOSECONDS);
-				return;
-			}
-			if (isClosed() || this.timeoutGeneration.get() != generation) {
-				return;
-			}
-		}
-		abort(AbortCause.TIMEOUT, 0);
-	}
-
-	/** Returns false, delivering nothing, if the VIO's mutex is busy. */
-	private boolean tryDeliverTimeout(NetVIO vio, VConnEvent event) {
-		if (!vio.mutex.tryLock()) {
-			return false;
-		}
-		try {
-			if (!isClosed() && vio.isActive()) {
-				deliver(vio, event);
-			}
-		}
-		finally {
-			vio.mutex.unlock();
-		}
-		return true;
-	}
-
 	// ---- close ----
 
 	private void deactivateVios() {
@@ -1019,8 +934,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 			return;
 		}
 		this.freed = true;
-		cancel(this.inactivityTask);
-		cancel(this.activeTask);
+		this.timeouts.cancel();
 		releasePendingIn();
 		if (this.closeState.get() == ABORTING) {
 			this.abortReported = true;
@@ -1142,12 +1056,6 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 		}
 		catch (RejectedExecutionException ex) {
 			// the runtime has stopped; shutdown already aborted and released this VConn
-		}
-	}
-
-	private static void cancel(@Nullable ScheduledFuture<?> task) {
-		if (task != null) {
-			task.cancel(false);
 		}
 	}
 

@@ -20,7 +20,6 @@ import dev.vconn.VConnEvent;
 import dev.vconn.VConnState;
 import dev.vconn.VIO;
 import io.netty.channel.EventLoop;
-import io.netty.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -98,8 +97,7 @@ final class PairVConn implements ManagedVConn {
 
 	private volatile long bytesOut;
 
-	/** Re-arm counter: bumped synchronously by every timeout change, so a handler's re-arm is seen at once. */
-	private final AtomicInteger timeoutGeneration = new AtomicInteger();
+	private final VConnTimeouts timeouts;
 
 	private final AtomicBoolean readQueued = new AtomicBoolean();
 
@@ -125,13 +123,6 @@ final class PairVConn implements ManagedVConn {
 
 	private boolean writeRetryScheduled;
 
-	private long inactivityNanos;
-
-	private long lastActivityNanos = System.nanoTime();
-
-	private @Nullable ScheduledFuture<?> inactivityTask;
-
-	private @Nullable ScheduledFuture<?> activeTask;
 
 	private final Runnable readTask = () -> {
 		this.readQueued.set(false);
@@ -148,6 +139,32 @@ final class PairVConn implements ManagedVConn {
 		this.id = id;
 		this.side = side;
 		this.loop = loop;
+		this.timeouts = new VConnTimeouts(new VConnTimeouts.Owner() {
+			@Override
+			public boolean isClosed() {
+				return PairVConn.this.isClosed();
+			}
+
+			@Override
+			public @Nullable NetVIO readVio() {
+				return PairVConn.this.readVio;
+			}
+
+			@Override
+			public @Nullable NetVIO writeVio() {
+				return PairVConn.this.writeVio;
+			}
+
+			@Override
+			public void deliver(NetVIO vio, VConnEvent event) {
+				PairVConn.this.deliver(vio, event);
+			}
+
+			@Override
+			public boolean abort(AbortCause cause, int error) {
+				return PairVConn.this.abort(cause, error);
+			}
+		}, loop);
 		this.capacity = capacity;
 		this.outbound = IOBuffer.create(capacity);
 		this.outboundReader = this.outbound.allocReader();
@@ -302,15 +319,13 @@ final class PairVConn implements ManagedVConn {
 	@Override
 	public void setInactivityTimeout(Duration timeout) {
 		long nanos = requireTimeout(timeout);
-		this.timeoutGeneration.incrementAndGet();
-		execute(() -> armInactivity(nanos));
+		this.timeouts.setInactivity(nanos);
 	}
 
 	@Override
 	public void setActiveTimeout(Duration timeout) {
 		long nanos = requireTimeout(timeout);
-		this.timeoutGeneration.incrementAndGet();
-		execute(() -> armActive(nanos));
+		this.timeouts.setActive(nanos);
 	}
 
 	@Override
@@ -431,7 +446,7 @@ final class PairVConn implements ManagedVConn {
 				peer.outboundReader.consume(n);
 				vio.addDone(n);
 				this.bytesIn += n;
-				this.lastActivityNanos = System.nanoTime();
+				this.timeouts.activity();
 				this.runtime.bytesMoved(this, n, 0);
 				peer.outboundDrained();
 				if (vio.ntodo() == 0) {
@@ -535,7 +550,7 @@ final class PairVConn implements ManagedVConn {
 			vio.addDone(n);
 			vio.transferReported = false;
 			this.bytesOut += n;
-			this.lastActivityNanos = System.nanoTime();
+			this.timeouts.activity();
 			this.runtime.bytesMoved(this, 0, n);
 			peer.queueRead();
 		}
@@ -577,106 +592,6 @@ final class PairVConn implements ManagedVConn {
 		}
 	}
 
-	// ---- timeouts ----
-
-	private void armInactivity(long nanos) {
-		cancel(this.inactivityTask);
-		this.inactivityTask = null;
-		this.inactivityNanos = nanos;
-		this.lastActivityNanos = System.nanoTime();
-		if (nanos > 0 && !isClosed()) {
-			this.inactivityTask = this.loop.schedule(this::checkInactivity, nanos, TimeUnit.NANOSECONDS);
-		}
-	}
-
-	private void checkInactivity() {
-		this.inactivityTask = null;
-		if (isClosed() || this.inactivityNanos == 0) {
-			return;
-		}
-		long idle = System.nanoTime() - this.lastActivityNanos;
-		if (idle < this.inactivityNanos) {
-			this.inactivityTask = this.loop.schedule(this::checkInactivity, this.inactivityNanos - idle,
-					TimeUnit.NANOSECONDS);
-			return;
-		}
-		this.inactivityNanos = 0;
-		fireTimeout(VConnEvent.VCONN_INACTIVITY_TIMEOUT);
-	}
-
-	private void armActive(long nanos) {
-		cancel(this.activeTask);
-		this.activeTask = null;
-		if (nanos > 0 && !isClosed()) {
-			this.activeTask = this.loop.schedule(() -> {
-				this.activeTask = null;
-				fireTimeout(VConnEvent.VCONN_ACTIVE_TIMEOUT);
-			}, nanos, TimeUnit.NANOSECONDS);
-		}
-	}
-
-	/**
-	 * Delivers a timeout to the read continuation, then to a different write continuation if the
-	 * first handler neither closed nor re-armed; aborts if nobody did anything about it. A busy
-	 * mutex delays only the delivery still to be made: a continuation that has been told is not
-	 * told again.
-	 */
-	private void fireTimeout(VConnEvent event) {
-		if (!isClosed()) {
-			timeoutToRead(event, this.timeoutGeneration.get());
-		}
-	}
-
-	private void timeoutToRead(VConnEvent event, int generation) {
-		if (isClosed() || this.timeoutGeneration.get() != generation) {
-			return;
-		}
-		NetVIO read = this.readVio;
-		if (read == null || !read.isActive()) {
-			timeoutToWrite(event, generation, null);
-			return;
-		}
-		if (!tryDeliverTimeout(read, event)) {
-			this.loop.schedule(() -> timeoutToRead(event, generation), LOCK_RETRY_NANOS, TimeUnit.NANOSECONDS);
-			return;
-		}
-		timeoutToWrite(event, generation, read.continuation());
-	}
-
-	private void timeoutToWrite(VConnEvent event, int generation, @Nullable Continuation told) {
-		if (isClosed() || this.timeoutGeneration.get() != generation) {
-			return;
-		}
-		NetVIO write = this.writeVio;
-		if (write != null && write.isActive() && write.continuation() != told) {
-			if (!tryDeliverTimeout(write, event)) {
-				this.loop.schedule(() -> timeoutToWrite(event, generation, told), LOCK_RETRY_NANOS,
-						TimeUnit.NANOSECONDS);
-				return;
-			}
-			if (isClosed() || this.timeoutGeneration.get() != generation) {
-				return;
-			}
-		}
-		abort(AbortCause.TIMEOUT, 0);
-	}
-
-	/** Returns false, delivering nothing, if the VIO's mutex is busy. */
-	private boolean tryDeliverTimeout(NetVIO vio, VConnEvent event) {
-		if (!vio.mutex.tryLock()) {
-			return false;
-		}
-		try {
-			if (!isClosed() && vio.isActive()) {
-				deliver(vio, event);
-			}
-		}
-		finally {
-			vio.mutex.unlock();
-		}
-		return true;
-	}
-
 	// ---- close ----
 
 	private void deactivateVios() {
@@ -699,8 +614,7 @@ final class PairVConn implements ManagedVConn {
 			return;
 		}
 		this.freed = true;
-		cancel(this.inactivityTask);
-		cancel(this.activeTask);
+		this.timeouts.cancel();
 		PairVConn peer = peer();
 		boolean aborting = isAborted();
 		// runtime shutdown aborts the peer too, with its own cause: it must not see this end go first
@@ -762,12 +676,6 @@ final class PairVConn implements ManagedVConn {
 		}
 		catch (RejectedExecutionException ex) {
 			// the runtime has stopped; shutdown already aborted and released this VConn
-		}
-	}
-
-	private static void cancel(@Nullable ScheduledFuture<?> task) {
-		if (task != null) {
-			task.cancel(false);
 		}
 	}
 
