@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.vconn.Continuation;
-import dev.vconn.Transport;
 import dev.vconn.Tunnel;
 import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
@@ -33,12 +32,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -104,13 +99,7 @@ public final class InterceptServer implements ListenerServer {
 		if (!this.runtime.isRunning()) {
 			throw new IllegalStateException("the runtime is shut down");
 		}
-		ServerBootstrap bootstrap = new ServerBootstrap().group(this.runtime.group())
-			.channel((this.runtime.transport() == Transport.EPOLL) ? EpollServerSocketChannel.class
-					: NioServerSocketChannel.class)
-			.childOption(ChannelOption.AUTO_READ, false)
-			.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-			.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
-					new WriteBufferWaterMark(this.runtime.writeLowWaterMark(), this.runtime.writeHighWaterMark()))
+		ServerBootstrap bootstrap = this.runtime.listenerBootstrap()
 			.childHandler(new ChannelInitializer<Channel>() {
 				@Override
 				protected void initChannel(Channel channel) {

@@ -26,7 +26,12 @@ import dev.vconn.VConnListener;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
 import dev.vconn.intercept.TransactionPath;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
@@ -256,6 +261,20 @@ public final class RuntimeCore {
 	}
 
 	// ---- used by the factory ----
+
+	/**
+	 * A server bootstrap for an intercept listener on this runtime's loops: accepted connections
+	 * read only when asked, keep a half-open state, and use the runtime's water marks.
+	 */
+	ServerBootstrap listenerBootstrap() {
+		return new ServerBootstrap().group(this.group)
+			.channel((this.transport == Transport.EPOLL) ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+			.childOption(ChannelOption.AUTO_READ, false)
+			.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+			.childOption(ChannelOption.TCP_NODELAY, true)
+			.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+					new WriteBufferWaterMark(this.writeLowWaterMark, this.writeHighWaterMark));
+	}
 
 	NetVConnFactory netFactory() {
 		return this.factory;

@@ -17,7 +17,6 @@ import dev.vconn.AbortCause;
 import dev.vconn.Continuation;
 import dev.vconn.IOBuffer;
 import dev.vconn.IOBufferReader;
-import dev.vconn.Transport;
 import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
 import dev.vconn.VIO;
@@ -35,11 +34,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -118,14 +114,7 @@ public final class TransactionServer implements ListenerServer {
 		if (!this.runtime.isRunning()) {
 			throw new IllegalStateException("the runtime is shut down");
 		}
-		ServerBootstrap bootstrap = new ServerBootstrap().group(this.runtime.group())
-			.channel((this.runtime.transport() == Transport.EPOLL) ? EpollServerSocketChannel.class
-					: NioServerSocketChannel.class)
-			.childOption(ChannelOption.AUTO_READ, false)
-			.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-			.childOption(ChannelOption.TCP_NODELAY, true)
-			.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
-					new WriteBufferWaterMark(this.runtime.writeLowWaterMark(), this.runtime.writeHighWaterMark()))
+		ServerBootstrap bootstrap = this.runtime.listenerBootstrap()
 			.childHandler(new ChannelInitializer<Channel>() {
 				@Override
 				protected void initChannel(Channel channel) {
