@@ -3,6 +3,7 @@ package dev.vconn.benchmarks;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.util.concurrent.CompletableFuture;
@@ -38,10 +39,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Paths: {@code vio} relays with four VIOs ({@link VioRelay}, a plugin's shuffle);
  * {@code tunnel} with {@code Tunnel} copying through the JVM; {@code splice} with {@code Tunnel}
  * and {@code splice(2)} (epoll only); {@code direct} connects the client straight to the echo
- * server, the floor every other path adds to. Both VConns are opened with
- * {@code VConnFactory.connect} in setup, B from A's event thread so that both share one event
- * loop (as a proxy connecting to its origin from the client's thread would; splice needs it);
- * the client's end is accepted by a JDK server socket.
+ * server, the floor every other path adds to (it ignores {@code loops}). Both VConns are opened
+ * with {@code VConnFactory.connect} in setup; {@code loops=same} connects B from A's event thread,
+ * which puts both on one event loop (as a proxy connecting to its origin from the client's thread
+ * would; splice needs it), {@code loops=different} puts them on two loops, as a connect from a
+ * thread of the user's own does half the time: then one continuation (the relay's) takes events
+ * from two threads, and a tunnel asked to splice copies instead. The client's end is accepted by
+ * a JDK server socket.
  * {@code buffers} applies to the {@code vio} path's IOBuffers.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -57,6 +61,9 @@ public class RelayBenchmark {
 
 	@Param({ "128", "16384", "1048576" })
 	public int payload;
+
+	@Param({ "same", "different" })
+	public String loops;
 
 	@Param({ "EPOLL" })
 	public Transport transport;
@@ -93,28 +100,9 @@ public class RelayBenchmark {
 		VConn b;
 		try (ServerSocketChannel front = ServerSocketChannel.open()) {
 			front.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-			CompletableFuture<VConn> first = new CompletableFuture<>();
-			CompletableFuture<VConn> second = new CompletableFuture<>();
-			// connect B from A's event thread, which puts B on A's loop (as a proxy connecting to
-			// its origin from the client's thread would): splice needs both ends on one loop
-			this.runtime.factory().connect(front.getLocalAddress(), (event, data) -> {
-				if (event == VConnEvent.NET_CONNECT) {
-					this.runtime.factory().connect(this.echo.address()).whenComplete((vconn, failure) -> {
-						if (failure != null) {
-							second.completeExceptionally(failure);
-						}
-						else {
-							second.complete(vconn);
-						}
-					});
-					first.complete((VConn) data);
-				}
-				else {
-					first.completeExceptionally(new IllegalStateException(event + ": " + data));
-				}
-			});
-			a = first.get(10, TimeUnit.SECONDS);
-			b = second.get(10, TimeUnit.SECONDS);
+			Opened first = open(front.getLocalAddress(), this.loops.equals("same") ? this.echo.address() : null);
+			a = first.vconn();
+			b = this.loops.equals("same") ? first.next().get(10, TimeUnit.SECONDS) : openOnAnotherLoop(first);
 			this.client = LoopbackClient.of(front.accept());
 		}
 		switch (this.path) {
@@ -123,6 +111,49 @@ public class RelayBenchmark {
 			case "splice" -> this.tunnel = Tunnel.between(a, b).splice(true).start();
 			default -> throw new IllegalArgumentException("unknown path " + this.path);
 		}
+	}
+
+	/**
+	 * Connects to {@code remote}; with {@code then} also connects there from the new VConn's
+	 * event thread, which puts the second VConn on the same loop.
+	 */
+	private Opened open(SocketAddress remote, @Nullable SocketAddress then) throws Exception {
+		CompletableFuture<Opened> opened = new CompletableFuture<>();
+		CompletableFuture<VConn> next = new CompletableFuture<>();
+		this.runtime.factory().connect(remote, (event, data) -> {
+			if (event != VConnEvent.NET_CONNECT) {
+				opened.completeExceptionally(new IllegalStateException(event + ": " + data));
+				return;
+			}
+			if (then != null) {
+				this.runtime.factory().connect(then).whenComplete((vconn, failure) -> {
+					if (failure != null) {
+						next.completeExceptionally(failure);
+					}
+					else {
+						next.complete(vconn);
+					}
+				});
+			}
+			opened.complete(new Opened((VConn) data, Thread.currentThread(), next));
+		});
+		return opened.get(10, TimeUnit.SECONDS);
+	}
+
+	/** Connects to the echo server until the VConn lands on another event loop than {@code first}. */
+	private VConn openOnAnotherLoop(Opened first) throws Exception {
+		for (int attempt = 0; attempt < 16; attempt++) {
+			Opened second = open(this.echo.address(), null);
+			if (second.thread() != first.thread()) {
+				return second.vconn();
+			}
+			second.vconn().close();
+		}
+		throw new IllegalStateException("every connect landed on the loop of the first VConn; one event thread?");
+	}
+
+	/** A VConn, the event thread it was connected on, and the VConn connected from there, if any. */
+	private record Opened(VConn vconn, Thread thread, CompletableFuture<VConn> next) {
 	}
 
 	@Benchmark
@@ -138,7 +169,7 @@ public class RelayBenchmark {
 		}
 		if (this.tunnel != null) {
 			TunnelResult result = this.tunnel.get(10, TimeUnit.SECONDS);
-			if (this.path.equals("splice") && !result.spliced()) {
+			if (this.path.equals("splice") && this.loops.equals("same") && !result.spliced()) {
 				System.err.println("WARNING: the splice tunnel copied instead: " + result);
 			}
 		}
