@@ -1,5 +1,10 @@
-package dev.vconn.internal;
+package dev.vconn.internal.http;
 
+import dev.vconn.internal.net.NetVConn;
+import dev.vconn.internal.net.NetVConnFactory;
+import dev.vconn.internal.pair.PairCore;
+import dev.vconn.internal.runtime.RuntimeCore;
+import dev.vconn.internal.vconn.ManagedVConn;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
