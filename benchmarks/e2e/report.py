@@ -262,7 +262,7 @@ def main():
                "trustworthy than absolute values.", ""]
     md += ["## How it was measured", "",
            f"- Date: {meta.get('date')}; command: `{meta.get('command')}` "
-           f"(measuring took {int(meta.get('elapsed', '0')) // 60} min {int(meta.get('elapsed', '0')) % 60} s).",
+           f"(took {int(meta.get('elapsed', '0')) // 60} min {int(meta.get('elapsed', '0')) % 60} s from the start of the origin to the report, builds not counted).",
            f"- Machine: {nproc} cores ({meta.get('cpu')}), Linux {meta.get('kernel')}, {meta.get('jdk')}, "
            f"Netty {meta.get('netty')}, HAProxy {meta.get('haproxy')}, nginx {meta.get('nginx')}. "
            "Load generator, origin and proxy share the cores.",

@@ -164,12 +164,9 @@ start_origin() {
 	head -c $BULK_BYTES /dev/urandom >"$WORK/www/100m"
 	chmod -R a+rX "$WORK/www"
 	ORIGIN_PORT=$(free_port)
-	cat >"$WORK/origin.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $WORK/origin.pid;
-error_log $WORK/origin-error.log warn;
-events { worker_connections 8192; }
+	{
+		nginx_preamble origin
+		cat <<EOF
 http {
 	access_log off;
 	default_type application/octet-stream;
@@ -188,7 +185,19 @@ http {
 	}
 }
 EOF
+	} >"$WORK/origin.conf"
 	start origin nginx -c "$WORK/origin.conf" -p "$WORK"
+}
+
+# the top of an nginx configuration: foreground, one worker, files under $WORK
+nginx_preamble() {
+	cat <<EOF
+daemon off;
+worker_processes 1;
+pid $WORK/$1.pid;
+error_log $WORK/$1-error.log warn;
+events { worker_connections 8192; }
+EOF
 }
 
 stream_module() {
@@ -227,13 +236,10 @@ start_target() {
 			start "$target" haproxy -db -f "$WORK/$target.cfg"
 			;;
 		nginx-stream)
-			cat >"$WORK/stream.conf" <<EOF
-$(stream_module)
-daemon off;
-worker_processes 1;
-pid $WORK/stream.pid;
-error_log $WORK/stream-error.log warn;
-events { worker_connections 8192; }
+			{
+				stream_module
+				nginx_preamble stream
+				cat <<EOF
 stream {
 	server {
 		listen 127.0.0.1:$port backlog=4096;
@@ -241,6 +247,7 @@ stream {
 	}
 }
 EOF
+			} >"$WORK/stream.conf"
 			start "$target" nginx -c "$WORK/stream.conf" -p "$WORK"
 			;;
 		scg)
@@ -414,9 +421,9 @@ measure() {
 
 # ---- main ----
 
-T_START=$(date +%s)
 install_tools
 build
+T_START=$(date +%s)
 log "work directory $WORK"
 start_origin
 for t in "${TARGET_LIST[@]}"; do start_target "$t"; done
@@ -460,6 +467,10 @@ for round in $(seq "$ROUNDS"); do
 done
 echo "elapsed=$(($(date +%s) - T_START))" >>"$WORK/meta.env"
 
-python3 "$E2E/report.py" --results "$RESULTS" --meta "$WORK/meta.env" --rounds-log "$WORK/rounds.txt" \
-	--out "$OUT" --chart "${OUT%.md}.svg"
+if ! python3 "$E2E/report.py" --results "$RESULTS" --meta "$WORK/meta.env" --rounds-log "$WORK/rounds.txt" \
+	--out "$OUT" --chart "${OUT%.md}.svg"; then
+	KEEP=1
+	echo "the report failed; the raw results stay in $WORK" >&2
+	exit 1
+fi
 log "wrote $OUT and ${OUT%.md}.svg"
