@@ -179,7 +179,7 @@ def chart(by, targets, path):
               ("bulk-1", "100 MiB one stream, MiB/s", Runs.mibs)]
     label_w, panel_w, row_h, top = 270, 230, 22, 58
     rows = [t for t in targets if any((t, s) in by for s, _, _ in panels)]
-    width = label_w + len(panels) * (panel_w + 20) + 10
+    width = label_w + len(panels) * (panel_w + 60) + 10
     height = top + len(rows) * row_h + 40
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'font-family="sans-serif" font-size="12">',
@@ -193,7 +193,7 @@ def chart(by, targets, path):
         y = top + i * row_h
         out.append(f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end">{html.escape(LABEL[target].replace("`", ""))}</text>')
     for p, (scenario, title, metric) in enumerate(panels):
-        x0 = label_w + p * (panel_w + 20)
+        x0 = label_w + p * (panel_w + 60)
         values = {t: metric(by[(t, scenario)]) for t in rows if (t, scenario) in by}
         top_value = max((max(v) for v in values.values() if v), default=1) or 1
         out.append(f'<text x="{x0}" y="{top - 12}" font-weight="bold">{html.escape(title)}</text>')
