@@ -72,8 +72,8 @@ public final class NetVConn extends ChannelInboundHandlerAdapter implements Mana
 
 	private final int fd;
 
-	/** The caller's descriptor, closed once after the channel; -1 when the channel owns the only one. */
-	private final int ownedFd;
+	/** The caller's descriptor, closed once after the channel; null when the channel owns the only one. */
+	private final @Nullable AdoptedFd adopted;
 
 	/** The descriptor Netty works on (a duplicate for adopted fds), or -1 on NIO. */
 	private final int channelFd;
@@ -175,7 +175,8 @@ public final class NetVConn extends ChannelInboundHandlerAdapter implements Mana
 
 	private final Runnable processWriteTask = this::processWrite;
 
-	NetVConn(RuntimeCore runtime, long id, Channel channel, EventLoop loop, int fd, int ownedFd, int channelFd,
+	NetVConn(RuntimeCore runtime, long id, Channel channel, EventLoop loop, int fd, @Nullable AdoptedFd adopted,
+			int channelFd,
 			AdoptionSource source, @Nullable SocketAddress remote, @Nullable SocketAddress local, int maxBatch) {
 		this.runtime = runtime;
 		this.id = id;
@@ -208,7 +209,7 @@ public final class NetVConn extends ChannelInboundHandlerAdapter implements Mana
 			}
 		}, loop);
 		this.fd = fd;
-		this.ownedFd = ownedFd;
+		this.adopted = adopted;
 		this.channelFd = channelFd;
 		this.source = source;
 		this.remote = remote;
@@ -1002,10 +1003,7 @@ public final class NetVConn extends ChannelInboundHandlerAdapter implements Mana
 		if (this.spliceObserver != null && this.channel.isOpen()) {
 			this.splicedInAtClose = splicedIn();
 		}
-		if (this.channelFd >= 0) {
-			// give the number back before it can be reused, so a new socket that gets it is adoptable
-			this.runtime.unclaimFd(this.channelFd, this.id);
-		}
+		HeldChannels.closing(this.channelFd);
 		this.channel.close().addListener((f) -> released());
 	}
 
@@ -1015,11 +1013,11 @@ public final class NetVConn extends ChannelInboundHandlerAdapter implements Mana
 			return;
 		}
 		this.released = true;
-		if (this.channelFd >= 0) {
-			this.runtime.unclaimFd(this.channelFd, this.id); // in case Netty closed the channel itself
-		}
-		if (this.ownedFd >= 0) {
-			this.runtime.closeOwnedFd(this.ownedFd, this.id);
+		if (this.adopted != null) {
+			int errno = this.adopted.close();
+			if (errno != 0) {
+				logger.log(System.Logger.Level.WARNING, "close({0}) failed: errno {1}", this.fd, errno);
+			}
 		}
 		CloseKind how;
 		if (this.abortReported) {

@@ -1,7 +1,7 @@
 package dev.vconn.internal.runtime;
 
 import dev.vconn.internal.net.EpollRegistrations;
-import dev.vconn.internal.net.LibC;
+import dev.vconn.internal.net.HeldChannels;
 import dev.vconn.internal.net.NetVConn;
 import dev.vconn.internal.net.NetVConnFactory;
 import dev.vconn.internal.vconn.ManagedVConn;
@@ -35,8 +35,6 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
@@ -46,8 +44,8 @@ import io.netty.util.concurrent.EventExecutor;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What a {@code VConnRuntime} owns: event loop groups, the connection slots, the live VConns, the
- * descriptors they own, and the listener. Shutdown is gated by a read-write lock: adoptions hold
+ * What a {@code VConnRuntime} owns: event loop groups, the connection slots, the live VConns and
+ * the listener (the descriptors they hold are in {@code HeldFds}). Shutdown is gated by a read-write lock: adoptions hold
  * the read side while they touch a loop, so once {@link #close} holds the write side no adoption
  * can be half-way through registering on a loop that is about to stop.
  */
@@ -89,12 +87,6 @@ public final class RuntimeCore {
 
 	/** Live VConns: socket VConns (each holding a connection slot) and in-memory pair ends (none). */
 	private final ConcurrentHashMap<Long, ManagedVConn> live = new ConcurrentHashMap<>();
-
-	/**
-	 * Descriptors owned by live VConns (until their single close), to refuse a second adoption;
-	 * the value is the owning VConn's id, so a late release never drops a newer owner's claim.
-	 */
-	private final ConcurrentHashMap<Integer, Long> ownedFds = new ConcurrentHashMap<>();
 
 	private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
 
@@ -273,7 +265,7 @@ public final class RuntimeCore {
 	 */
 	public ServerBootstrap listenerBootstrap() {
 		return new ServerBootstrap().group(this.group)
-			.channel((this.transport == Transport.EPOLL) ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+			.channelFactory(HeldChannels.serverFactory(this.transport))
 			.childOption(ChannelOption.AUTO_READ, false)
 			.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
 			.childOption(ChannelOption.TCP_NODELAY, true)
@@ -386,14 +378,6 @@ public final class RuntimeCore {
 		signalIfDrained();
 	}
 
-	public boolean claimFd(int fd, long owner) {
-		return this.ownedFds.putIfAbsent(fd, owner) == null;
-	}
-
-	public void unclaimFd(int fd, long owner) {
-		this.ownedFds.remove(fd, owner);
-	}
-
 	public long nextId() {
 		return VCONN_IDS.incrementAndGet();
 	}
@@ -448,14 +432,6 @@ public final class RuntimeCore {
 
 	public void aborted(VConn vconn, AbortCause cause, int error) {
 		this.listener.onAborted(vconn, cause, error);
-	}
-
-	public void closeOwnedFd(int fd, long owner) {
-		// unclaimed first: once closed, the number may be reused by a socket that is free to adopt
-		unclaimFd(fd, owner);
-		if (LibC.close(fd) == -1) {
-			logger.log(System.Logger.Level.WARNING, "close({0}) failed: errno {1}", fd, LibC.errno());
-		}
 	}
 
 	public void released(ManagedVConn vconn, CloseKind how) {
