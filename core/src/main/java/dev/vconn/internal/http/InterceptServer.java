@@ -1,8 +1,8 @@
 package dev.vconn.internal.http;
 
 import dev.vconn.internal.net.NetVConn;
-import dev.vconn.internal.net.NetVConnFactory;
 import dev.vconn.internal.runtime.RuntimeCore;
+import dev.vconn.internal.vconn.ContinuationDelivery;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -362,7 +362,7 @@ public final class InterceptServer implements ListenerServer {
 				this.capture.release();
 				releaseSlot();
 				ctx.close();
-				NetVConnFactory.deliverLocked(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT_FAILED, null);
+				ContinuationDelivery.deliver(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT_FAILED, null);
 				return;
 			}
 			List<ByteBuf> replay = detach(ctx);
@@ -371,7 +371,7 @@ public final class InterceptServer implements ListenerServer {
 			NetVConn vconn = InterceptServer.this.runtime.netFactory().adoptAccepted(channel, replay, this.start);
 			InterceptServer.this.runtime.listener().onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
 			InterceptServer.this.runtime.listener().onTransactionCompleted(TransactionPath.INTERCEPTED, 0);
-			NetVConnFactory.deliverLocked(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT, vconn);
+			ContinuationDelivery.deliver(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT, vconn);
 		}
 
 		private void passThrough(ChannelHandlerContext ctx) {

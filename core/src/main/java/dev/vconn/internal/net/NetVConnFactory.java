@@ -1,6 +1,7 @@
 package dev.vconn.internal.net;
 
 import dev.vconn.internal.runtime.RuntimeCore;
+import dev.vconn.internal.vconn.ContinuationDelivery;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -16,7 +17,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Lock;
 
 import dev.vconn.Adoption;
 import dev.vconn.AdoptionException;
@@ -146,7 +146,7 @@ public final class NetVConnFactory implements VConnFactory {
 		}
 		NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, loop, fd, adopted, duplicate,
 				AdoptionSource.FD, facts.remote, facts.local, this.runtime.writeHighWaterMark());
-		channel.pipeline().addLast(vconn);
+		channel.pipeline().addLast(vconn.handler);
 		String failure = register(loop, channel);
 		if (failure != null) {
 			if (channel.isOpen()) {
@@ -286,7 +286,7 @@ public final class NetVConnFactory implements VConnFactory {
 			}
 			NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, loop, -1, null, -1,
 					AdoptionSource.CHANNEL, remote, local, this.runtime.writeHighWaterMark());
-			channel.pipeline().addLast(vconn);
+			channel.pipeline().addLast(vconn.handler);
 			// The channel is open, non-blocking, unregistered and from the default provider, and the
 			// loop cannot stop while the gate is held: registration cannot fail but for a
 			// concurrent close by the caller, after which there is nothing left to restore.
@@ -428,7 +428,7 @@ public final class NetVConnFactory implements VConnFactory {
 				AdoptionSource.INTERCEPT, channel.remoteAddress(), channel.localAddress(),
 				this.runtime.writeHighWaterMark());
 		vconn.replay(replay);
-		channel.pipeline().addLast(vconn);
+		channel.pipeline().addLast(vconn.handler);
 		this.runtime.started(vconn);
 		this.runtime.adopted(vconn, start);
 		return vconn;
@@ -506,7 +506,7 @@ public final class NetVConnFactory implements VConnFactory {
 				SocketAddress localAddress = (target instanceof DomainSocketAddress) ? null : channel.localAddress();
 				NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, channel.eventLoop(), fd, null,
 						fd, AdoptionSource.CONNECT, remoteAddress, localAddress, this.runtime.writeHighWaterMark());
-				channel.pipeline().addLast(vconn);
+				channel.pipeline().addLast(vconn.handler);
 				this.runtime.started(vconn);
 				this.runtime.adopted(vconn, start);
 				result.complete(vconn);
@@ -523,40 +523,14 @@ public final class NetVConnFactory implements VConnFactory {
 		Objects.requireNonNull(cont, "cont");
 		connect(remote).whenComplete((vconn, failure) -> {
 			if (vconn != null) {
-				deliverLocked(((NetVConn) vconn).channel().eventLoop(), cont, VConnEvent.NET_CONNECT, vconn);
+				ContinuationDelivery.deliver(((NetVConn) vconn).channel().eventLoop(), cont, VConnEvent.NET_CONNECT, vconn);
 			}
 			else {
 				Throwable cause = (failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null)
 						? failure.getCause() : failure;
-				deliverLocked(this.runtime.group().next(), cont, VConnEvent.NET_CONNECT_FAILED, cause);
+				ContinuationDelivery.deliver(this.runtime.group().next(), cont, VConnEvent.NET_CONNECT_FAILED, cause);
 			}
 		});
-	}
-
-	/** Delivers one event holding the continuation's mutex, retrying on {@code loop} while it is busy. */
-	public static void deliverLocked(EventLoop loop, Continuation cont, VConnEvent event, Object data) {
-		Lock mutex = cont.mutex();
-		Runnable attempt = new Runnable() {
-			@Override
-			public void run() {
-				if (!mutex.tryLock()) {
-					loop.schedule(this, 1, TimeUnit.MILLISECONDS);
-					return;
-				}
-				try {
-					cont.handleEvent(event, data);
-				}
-				finally {
-					mutex.unlock();
-				}
-			}
-		};
-		if (loop.inEventLoop()) {
-			attempt.run();
-		}
-		else {
-			loop.execute(attempt);
-		}
 	}
 
 }

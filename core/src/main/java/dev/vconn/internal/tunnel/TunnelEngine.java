@@ -1,6 +1,7 @@
 package dev.vconn.internal.tunnel;
 
 import dev.vconn.internal.net.NetVConn;
+import dev.vconn.internal.net.Splice;
 import dev.vconn.internal.runtime.RuntimeCore;
 import dev.vconn.internal.vconn.ManagedVConn;
 import java.time.Duration;
@@ -26,7 +27,7 @@ import org.jspecify.annotations.Nullable;
  * re-enabled only while its buffer is below the water mark) and half-close (end of stream on one
  * side shuts down the other side's write once drained, and the other direction goes on).
  */
-public final class TunnelEngine implements Continuation, NetVConn.SpliceObserver {
+public final class TunnelEngine implements Continuation, Splice.Observer {
 
 	private final Lock mutex = new ReentrantLock();
 
@@ -111,8 +112,6 @@ public final class TunnelEngine implements Continuation, NetVConn.SpliceObserver
 	public void failed(NetVConn vconn, boolean reset) {
 		fail(sideOf(vconn), End.RESET);
 	}
-
-
 
 	@Override
 	public Lock mutex() {

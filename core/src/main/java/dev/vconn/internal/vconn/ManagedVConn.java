@@ -1,15 +1,13 @@
 package dev.vconn.internal.vconn;
 
-import dev.vconn.internal.net.NetVConn;
-import dev.vconn.internal.pair.PairVConn;
 import dev.vconn.internal.runtime.RuntimeCore;
 import dev.vconn.AbortCause;
 import dev.vconn.VConn;
 
 /**
- * What the engine needs of every VConn it makes, beyond the public interface: a socket VConn
- * ({@link NetVConn}) or one end of an in-memory pair ({@link PairVConn}). Their {@link NetVIO}s,
- * the {@link RuntimeCore} and tunnels rely on it.
+ * What the engine needs of every VConn it makes, beyond the public interface: a socket VConn or
+ * one end of an in-memory pair, both {@link AbstractVConn}s. Their {@link NetVIO}s, the
+ * {@link RuntimeCore} and tunnels rely on it.
  */
 public interface ManagedVConn extends VConn {
 
