@@ -181,8 +181,8 @@ public final class NetVConn extends AbstractVConn {
 			}
 			Splice current = NetVConn.this.splice;
 			if (current != null) {
-				counted(n, 0);
-				current.readBeforeSplicing(buf);
+				moved(n, 0);
+				current.read(buf);
 				return;
 			}
 			NetVConn.this.pendingIn.addLast(buf);
@@ -203,7 +203,7 @@ public final class NetVConn extends AbstractVConn {
 				NetVConn.this.finReceived = NetVConn.this.failure == null;
 				Splice current = NetVConn.this.splice;
 				if (current != null) {
-					current.awaitDrained();
+					current.inputEnded();
 				}
 				else {
 					readPass();
@@ -262,12 +262,17 @@ public final class NetVConn extends AbstractVConn {
 	/** Whether this VConn's input can be spliced into {@code dst}. On the loop. */
 	public boolean canSpliceTo(NetVConn dst) {
 		return this.channel instanceof EpollSocketChannel && dst.channel instanceof EpollSocketChannel
-				&& loop() == dst.loop() && LibC.isAvailable() && isSpliceable() && dst.isSpliceable();
+				&& loop() == dst.loop() && LibC.isAvailable() && pipes().isEnabled() && isSpliceable()
+				&& dst.isSpliceable();
 	}
 
 	private boolean isSpliceable() {
 		return !isFreed() && state() == VConnState.OPEN && this.failure == null && !this.eosReceived
 				&& this.inflightBytes == 0 && this.channel.isActive() && this.splice == null;
+	}
+
+	private PipePool pipes() {
+		return runtime().netFactory().pipes();
 	}
 
 	/**
@@ -276,24 +281,20 @@ public final class NetVConn extends AbstractVConn {
 	 */
 	public void startSplice(NetVConn dst, Splice.Observer observer) {
 		deactivateVios();
-		Splice started = new Splice(this, dst, observer);
+		Splice started = new Splice(this, dst, observer, pipes());
 		this.splice = started;
 		started.start(this.pendingIn);
 	}
 
-	/** Bytes moved from this VConn's input to its splice target so far, or -1 if the kernel cannot say. */
+	/** Bytes passed from this VConn's input to its splice target, copied or spliced. On the loop. */
 	public long splicedIn() {
 		Splice current = this.splice;
-		return (current != null) ? current.splicedIn() : 0;
+		return (current != null) ? current.delivered() : 0;
 	}
 
-	/**
-	 * Accounts bytes a tunnel spliced. Bytes this VConn read into the JVM before or while splicing
-	 * were counted as received when read, so only the rest is added. On the loop.
-	 */
-	public void splicedBytes(long received, long sent) {
-		Splice current = this.splice;
-		counted((current != null) ? current.notYetCounted(received) : received, sent);
+	/** Counts bytes a splice moved through this VConn's socket. On the loop. */
+	void splicedMoved(long received, long sent) {
+		moved(received, sent);
 	}
 
 	/** The splice saw the end of the input, as a read VIO would have: the VConn ends as EOS. */

@@ -56,8 +56,19 @@ public final class NetVConnFactory implements VConnFactory {
 
 	private final RuntimeCore runtime;
 
-	public NetVConnFactory(RuntimeCore runtime) {
+	private final PipePool pipes;
+
+	public NetVConnFactory(RuntimeCore runtime, int maxPipes) {
 		this.runtime = runtime;
+		this.pipes = new PipePool(maxPipes);
+	}
+
+	/**
+	 * The pipes this runtime's splicing tunnels borrow.
+	 * @return the pool
+	 */
+	public PipePool pipes() {
+		return this.pipes;
 	}
 
 	// ---- raw descriptors ----

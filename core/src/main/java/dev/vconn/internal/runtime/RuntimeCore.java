@@ -102,7 +102,7 @@ public final class RuntimeCore {
 
 	public RuntimeCore(Transport transport, int eventThreads, int maxConnections, Duration inactivityTimeout,
 			Duration activeTimeout, int writeLowWaterMark, int writeHighWaterMark, Duration shutdownTimeout,
-			boolean allowStandardStreams, VConnListener listener) {
+			boolean allowStandardStreams, int maxPipes, VConnListener listener) {
 		this.transport = resolve(transport);
 		this.eventThreads = eventThreads;
 		this.maxConnections = maxConnections;
@@ -114,7 +114,7 @@ public final class RuntimeCore {
 		this.allowStandardStreams = allowStandardStreams;
 		this.listener = new SafeListener(listener);
 		this.group = newGroup(this.transport);
-		this.factory = new NetVConnFactory(this);
+		this.factory = new NetVConnFactory(this, maxPipes);
 		logger.log(System.Logger.Level.INFO, "VConn runtime started: transport {0} ({1}), {2} event threads",
 				this.transport, whyTransport(transport), eventThreads);
 	}
@@ -240,6 +240,7 @@ public final class RuntimeCore {
 			}
 			shutdown(this.group);
 			shutdown(this.nioGroup);
+			this.factory.pipes().close();
 			this.abortedAtClose = aborted;
 			return this.abortedAtClose;
 		}

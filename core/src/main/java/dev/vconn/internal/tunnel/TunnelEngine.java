@@ -215,16 +215,10 @@ public final class TunnelEngine implements Continuation, Splice.Observer {
 		}
 	}
 
-	/**
-	 * Spliced bytes never passed a VConn's handler: account them once, when both sides are closed
-	 * (each VConn read its kernel counters just before closing its socket).
-	 */
+	/** What each spliced direction passed on (each VConn counted its bytes as they moved). */
 	private void accountSplicedBytes() {
 		for (Direction direction : new Direction[] { this.aToB, this.bToA }) {
 			direction.splicedBytes = ((NetVConn) direction.src).splicedIn();
-			long bytes = Math.max(0, direction.splicedBytes);
-			((NetVConn) direction.src).splicedBytes(bytes, 0);
-			((NetVConn) direction.dst).splicedBytes(0, bytes);
 		}
 	}
 
