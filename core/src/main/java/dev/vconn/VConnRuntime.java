@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
+import dev.vconn.internal.net.NetLayer;
 import dev.vconn.internal.runtime.RuntimeAccess;
 import dev.vconn.internal.runtime.RuntimeCore;
 
@@ -41,7 +42,7 @@ public final class VConnRuntime implements AutoCloseable {
 	private VConnRuntime(Builder builder) {
 		this.core = new RuntimeCore(builder.transport, builder.eventThreads, builder.maxConnections,
 				builder.inactivityTimeout, builder.activeTimeout, builder.writeLowWaterMark, builder.writeHighWaterMark,
-				builder.shutdownTimeout, builder.allowStandardStreams, builder.maxPipes,
+				builder.shutdownTimeout, builder.allowStandardStreams, new NetLayer(builder.maxPipes),
 				VConnListener.composite(builder.listeners));
 	}
 

@@ -1,6 +1,7 @@
 package dev.vconn.internal.http;
 
 import dev.vconn.internal.net.NetVConn;
+import dev.vconn.internal.net.NetVConnFactory;
 import dev.vconn.internal.pair.PairCore;
 import dev.vconn.internal.runtime.RuntimeCore;
 import dev.vconn.internal.vconn.ContinuationDelivery;
@@ -499,7 +500,7 @@ public final class TransactionServer implements ListenerServer {
 			context.pipeline().remove(this);
 			TransactionServer.this.clients.remove(channel);
 			this.slotReserved = false; // the slot is the VConn's now
-			NetVConn vconn = TransactionServer.this.runtime.netFactory().adoptAccepted(channel, replay, System.nanoTime());
+			NetVConn vconn = NetVConnFactory.of(TransactionServer.this.runtime).adoptAccepted(channel, replay, System.nanoTime());
 			TransactionServer.this.runtime.listener().onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
 			TransactionServer.this.runtime.listener().onTransactionCompleted(TransactionPath.INTERCEPTED, 0);
 			deliverAccept(channel, hook, cont, vconn);

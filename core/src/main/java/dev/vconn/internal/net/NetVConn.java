@@ -272,7 +272,7 @@ public final class NetVConn extends AbstractVConn {
 	}
 
 	private PipePool pipes() {
-		return runtime().netFactory().pipes();
+		return NetVConnFactory.of(runtime()).pipes();
 	}
 
 	/**

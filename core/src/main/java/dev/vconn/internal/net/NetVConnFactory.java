@@ -58,9 +58,19 @@ public final class NetVConnFactory implements VConnFactory {
 
 	private final PipePool pipes;
 
-	public NetVConnFactory(RuntimeCore runtime, int maxPipes) {
+	NetVConnFactory(RuntimeCore runtime, int maxPipes) {
 		this.runtime = runtime;
 		this.pipes = new PipePool(maxPipes);
+		runtime.afterShutdown(this.pipes::close);
+	}
+
+	/**
+	 * The socket VConn factory of a runtime.
+	 * @param runtime a runtime built on a {@link NetLayer}
+	 * @return its factory
+	 */
+	public static NetVConnFactory of(RuntimeCore runtime) {
+		return (NetVConnFactory) runtime.factory();
 	}
 
 	/**
@@ -166,7 +176,7 @@ public final class NetVConnFactory implements VConnFactory {
 			return restored(facts, "could not register fd " + fd + " with the event loop: " + failure);
 		}
 		this.runtime.started(vconn);
-		this.runtime.adopted(vconn, start);
+		this.runtime.adopted(vconn, vconn.source(), start);
 		return Adoption.success(vconn);
 	}
 
@@ -312,7 +322,7 @@ public final class NetVConnFactory implements VConnFactory {
 			}
 			reservation.commit();
 			this.runtime.started(vconn);
-			this.runtime.adopted(vconn, start);
+			this.runtime.adopted(vconn, vconn.source(), start);
 			return Adoption.success(vconn);
 		}
 	}
@@ -441,7 +451,7 @@ public final class NetVConnFactory implements VConnFactory {
 		vconn.replay(replay);
 		channel.pipeline().addLast(vconn.handler);
 		this.runtime.started(vconn);
-		this.runtime.adopted(vconn, start);
+		this.runtime.adopted(vconn, vconn.source(), start);
 		return vconn;
 	}
 
@@ -519,7 +529,7 @@ public final class NetVConnFactory implements VConnFactory {
 						fd, AdoptionSource.CONNECT, remoteAddress, localAddress, this.runtime.writeHighWaterMark());
 				channel.pipeline().addLast(vconn.handler);
 				this.runtime.started(vconn);
-				this.runtime.adopted(vconn, start);
+				this.runtime.adopted(vconn, vconn.source(), start);
 				result.complete(vconn);
 			});
 		}

@@ -1,10 +1,5 @@
 package dev.vconn.internal.runtime;
 
-import dev.vconn.internal.net.EpollRegistrations;
-import dev.vconn.internal.net.HeldChannels;
-import dev.vconn.internal.net.NetVConn;
-import dev.vconn.internal.net.NetVConnFactory;
-import dev.vconn.internal.vconn.ManagedVConn;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -12,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -86,7 +82,7 @@ public final class RuntimeCore {
 	private final AtomicInteger reservedSlots = new AtomicInteger();
 
 	/** Live VConns: socket VConns (each holding a connection slot) and in-memory pair ends (none). */
-	private final ConcurrentHashMap<Long, ManagedVConn> live = new ConcurrentHashMap<>();
+	private final ConcurrentHashMap<Long, LiveVConn> live = new ConcurrentHashMap<>();
 
 	private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
 
@@ -98,11 +94,15 @@ public final class RuntimeCore {
 
 	private int abortedAtClose = -1;
 
-	private final NetVConnFactory factory;
+	private final SocketLayer sockets;
+
+	private final VConnFactory factory;
+
+	private final List<Runnable> afterShutdown = new CopyOnWriteArrayList<>();
 
 	public RuntimeCore(Transport transport, int eventThreads, int maxConnections, Duration inactivityTimeout,
 			Duration activeTimeout, int writeLowWaterMark, int writeHighWaterMark, Duration shutdownTimeout,
-			boolean allowStandardStreams, int maxPipes, VConnListener listener) {
+			boolean allowStandardStreams, SocketLayer sockets, VConnListener listener) {
 		this.transport = resolve(transport);
 		this.eventThreads = eventThreads;
 		this.maxConnections = maxConnections;
@@ -113,8 +113,9 @@ public final class RuntimeCore {
 		this.shutdownTimeout = shutdownTimeout;
 		this.allowStandardStreams = allowStandardStreams;
 		this.listener = new SafeListener(listener);
+		this.sockets = sockets;
 		this.group = newGroup(this.transport);
-		this.factory = new NetVConnFactory(this, maxPipes);
+		this.factory = sockets.newFactory(this);
 		logger.log(System.Logger.Level.INFO, "VConn runtime started: transport {0} ({1}), {2} event threads",
 				this.transport, whyTransport(transport), eventThreads);
 	}
@@ -145,7 +146,7 @@ public final class RuntimeCore {
 	private MultiThreadIoEventLoopGroup newGroup(Transport transport) {
 		String name = "vconn-" + this.runtimeId + "-" + transport.name().toLowerCase();
 		return new MultiThreadIoEventLoopGroup(this.eventThreads, new DefaultThreadFactory(name, true),
-				(transport == Transport.EPOLL) ? EpollRegistrations.factory() : NioIoHandler.newFactory());
+				(transport == Transport.EPOLL) ? this.sockets.epollHandlers() : NioIoHandler.newFactory());
 	}
 
 	// ---- VConnRuntime ----
@@ -224,7 +225,7 @@ public final class RuntimeCore {
 				throw new IllegalStateException(ex);
 			}
 			int aborted = 0;
-			for (ManagedVConn vconn : new ArrayList<>(this.live.values())) {
+			for (LiveVConn vconn : new ArrayList<>(this.live.values())) {
 				if (vconn.abort(AbortCause.SHUTDOWN, 0)) {
 					aborted++;
 				}
@@ -240,7 +241,7 @@ public final class RuntimeCore {
 			}
 			shutdown(this.group);
 			shutdown(this.nioGroup);
-			this.factory.pipes().close();
+			this.afterShutdown.forEach(Runnable::run);
 			this.abortedAtClose = aborted;
 			return this.abortedAtClose;
 		}
@@ -266,7 +267,7 @@ public final class RuntimeCore {
 	 */
 	public ServerBootstrap listenerBootstrap() {
 		return new ServerBootstrap().group(this.group)
-			.channelFactory(HeldChannels.serverFactory(this.transport))
+			.channelFactory(this.sockets.listeningChannels(this.transport))
 			.childOption(ChannelOption.AUTO_READ, false)
 			.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
 			.childOption(ChannelOption.TCP_NODELAY, true)
@@ -274,8 +275,12 @@ public final class RuntimeCore {
 					new WriteBufferWaterMark(this.writeLowWaterMark, this.writeHighWaterMark));
 	}
 
-	public NetVConnFactory netFactory() {
-		return this.factory;
+	/**
+	 * Runs {@code task} once the runtime has stopped: its VConns are gone and its loops shut down.
+	 * @param task what to release then
+	 */
+	public void afterShutdown(Runnable task) {
+		this.afterShutdown.add(task);
 	}
 
 	public MultiThreadIoEventLoopGroup group() {
@@ -384,7 +389,7 @@ public final class RuntimeCore {
 	}
 
 	/** A VConn is registered on its loop and running; its slot, if it takes one, is already reserved. */
-	public void started(ManagedVConn vconn) {
+	public void started(LiveVConn vconn) {
 		this.live.put(vconn.id(), vconn);
 		if (!this.inactivityTimeout.isZero()) {
 			vconn.setInactivityTimeout(this.inactivityTimeout);
@@ -401,7 +406,7 @@ public final class RuntimeCore {
 	 * same, and {@link #close} aborts them.
 	 * @return false, with nothing started, once shutdown has begun
 	 */
-	public boolean startInMemory(ManagedVConn first, ManagedVConn second, long startNanos) {
+	public boolean startInMemory(LiveVConn first, LiveVConn second, long startNanos) {
 		if (!enterGate()) {
 			return false;
 		}
@@ -419,7 +424,7 @@ public final class RuntimeCore {
 	}
 
 	/** An in-memory VConn ended: like {@link #released} without a slot to give back. */
-	public void releasedInMemory(ManagedVConn vconn, CloseKind how) {
+	public void releasedInMemory(LiveVConn vconn, CloseKind how) {
 		this.live.remove(vconn.id());
 		this.listener.onClosed(vconn, how);
 		signalIfDrained();
@@ -435,7 +440,7 @@ public final class RuntimeCore {
 		this.listener.onAborted(vconn, cause, error);
 	}
 
-	public void released(ManagedVConn vconn, CloseKind how) {
+	public void released(LiveVConn vconn, CloseKind how) {
 		this.live.remove(vconn.id());
 		this.listener.onClosed(vconn, how);
 		releaseSlot();
@@ -445,8 +450,8 @@ public final class RuntimeCore {
 		this.listener.onAdoptionFailed(source, reason, Duration.ofNanos(System.nanoTime() - startNanos));
 	}
 
-	public void adopted(NetVConn vconn, long startNanos) {
-		this.listener.onAdopted(vconn, vconn.source(), Duration.ofNanos(System.nanoTime() - startNanos));
+	public void adopted(VConn vconn, AdoptionSource source, long startNanos) {
+		this.listener.onAdopted(vconn, source, Duration.ofNanos(System.nanoTime() - startNanos));
 	}
 
 	/** Keeps a misbehaving listener from changing the outcome of what it observes. */
