@@ -26,7 +26,7 @@ import io.netty.channel.unix.FileDescriptor;
  * they cannot be adopted. Netty keeps them in private fields; if a Netty version renames them, they
  * are simply not held (adopting one still fails, as a descriptor that is not a socket).
  */
-public final class EpollRegistrations {
+final class EpollRegistrations {
 
 	private static final System.Logger logger = System.getLogger(EpollRegistrations.class.getName());
 
@@ -35,7 +35,7 @@ public final class EpollRegistrations {
 	private EpollRegistrations() {
 	}
 
-	public static IoHandlerFactory factory() {
+	static IoHandlerFactory factory() {
 		IoHandlerFactory epoll = EpollIoHandler.newFactory();
 		return (executor) -> new Handler(epoll.newHandler(executor));
 	}

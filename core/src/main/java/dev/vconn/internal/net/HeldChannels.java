@@ -38,7 +38,7 @@ public final class HeldChannels {
 	 * @param transport the runtime's transport (EPOLL or NIO)
 	 * @return the factory for {@code ServerBootstrap.channelFactory}
 	 */
-	public static ChannelFactory<ServerChannel> serverFactory(Transport transport) {
+	static ChannelFactory<ServerChannel> serverFactory(Transport transport) {
 		if (transport != Transport.EPOLL) {
 			return NioServerSocketChannel::new;
 		}
@@ -62,7 +62,7 @@ public final class HeldChannels {
 	 * Makes Unix domain client channels (epoll only).
 	 * @return the factory for {@code Bootstrap.channelFactory}
 	 */
-	public static ChannelFactory<Channel> domainSocketFactory() {
+	static ChannelFactory<Channel> domainSocketFactory() {
 		return () -> hold(new EpollDomainSocketChannel());
 	}
 

@@ -19,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  * number being reused right now is not refused. A number the runtime takes while an adoption holds
  * its claim supersedes the claim, which the adoption checks before it changes anything.
  */
-public final class HeldFds {
+final class HeldFds {
 
 	/** How long a claim waits for a close in progress before refusing the number. */
 	private static final long CLOSE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -35,7 +35,7 @@ public final class HeldFds {
 	 * @param fd the descriptor
 	 * @return the hold, to release once the descriptor is closed
 	 */
-	public static Hold take(int fd) {
+	static Hold take(int fd) {
 		Hold hold = new Hold(fd);
 		Hold previous = HELD.put(fd, hold);
 		if (previous != null) {
@@ -85,7 +85,7 @@ public final class HeldFds {
 	}
 
 	/** One holder of one descriptor number. */
-	public static final class Hold {
+	static final class Hold {
 
 		private final int fd;
 
@@ -101,17 +101,17 @@ public final class HeldFds {
 		 * The number held.
 		 * @return the descriptor
 		 */
-		public int fd() {
+		int fd() {
 			return this.fd;
 		}
 
 		/** The descriptor is being closed: a claim waits instead of refusing. Call just before {@code close(2)}. */
-		public void closing() {
+		void closing() {
 			this.closing = true;
 		}
 
 		/** Gives the number back; idempotent, and a no-op once another holder took it. */
-		public void release() {
+		void release() {
 			HELD.remove(this.fd, this);
 		}
 

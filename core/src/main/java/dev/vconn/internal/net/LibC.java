@@ -9,7 +9,7 @@ import com.sun.jna.Platform;
  * {@code read} for splicing (Netty's own splice cannot tell end of stream from "no data yet"). Linux only; constants are those of Linux on
  * x86_64 and aarch64. Each call leaves its {@code errno} in {@link Native#getLastError()}.
  */
-public final class LibC {
+final class LibC {
 
 	static final int EBADF = 9;
 
@@ -90,7 +90,7 @@ public final class LibC {
 		return UNAVAILABILITY_CAUSE;
 	}
 
-	public static int errno() {
+	static int errno() {
 		return Native.getLastError();
 	}
 
@@ -107,7 +107,7 @@ public final class LibC {
 	/** {@code struct pollfd} is {int fd; short events; short revents}: 8 bytes, passed as two ints. */
 	static native int poll(int[] fds, long count, int timeout);
 
-	public static native int close(int fd);
+	static native int close(int fd);
 
 	static native int pipe2(int[] fds, int flags);
 

@@ -37,7 +37,9 @@ import org.jspecify.annotations.Nullable;
  * at a time, so both directions are bounded whatever the peer does. While a tunnel splices this
  * VConn's input, {@link Splice} drives it.
  *
- * <p>Everything but the volatile fields is confined to the channel's event loop.
+ * <p>Everything but the volatile fields is confined to the channel's event loop. Just over 500
+ * lines: the whole channel side (bounded reads, one batch in flight, close with flush or reset,
+ * and what a splice needs of the channel) in one place.
  */
 public final class NetVConn extends AbstractVConn {
 
@@ -124,7 +126,7 @@ public final class NetVConn extends AbstractVConn {
 		return this.local;
 	}
 
-	public AdoptionSource source() {
+	AdoptionSource source() {
 		return this.source;
 	}
 

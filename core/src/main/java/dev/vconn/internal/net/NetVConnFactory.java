@@ -49,6 +49,10 @@ import org.jspecify.annotations.Nullable;
  * the caller's descriptor is closed once, after the channel, when the VConn ends. Whatever Netty
  * does on a failure path (it closes a channel whose registration fails), it can only close its
  * duplicate, never the caller's descriptor.
+ *
+ * <p>Over 500 lines because the four ways a socket VConn comes to be (a descriptor, a JDK
+ * channel, a connection a listener accepted, a connect) share one reservation and one
+ * registration, and read best side by side.
  */
 public final class NetVConnFactory implements VConnFactory {
 
@@ -77,7 +81,7 @@ public final class NetVConnFactory implements VConnFactory {
 	 * The pipes this runtime's splicing tunnels borrow.
 	 * @return the pool
 	 */
-	public PipePool pipes() {
+	PipePool pipes() {
 		return this.pipes;
 	}
 

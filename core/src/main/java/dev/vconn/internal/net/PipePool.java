@@ -11,7 +11,7 @@ import org.jspecify.annotations.Nullable;
  * and up to {@link #KEEP_IDLE} empty pipes are kept open for the next one. With none left, a
  * direction copies instead. Thread-safe: every event loop of the runtime shares the pool.
  */
-public final class PipePool {
+final class PipePool {
 
 	/** Empty pipes kept open for reuse; the rest are closed when given back. */
 	static final int KEEP_IDLE = 16;
@@ -58,7 +58,7 @@ public final class PipePool {
 	/**
 	 * @param max the most pipes open at once; 0 means never splice
 	 */
-	public PipePool(int max) {
+	PipePool(int max) {
 		this.max = max;
 	}
 
@@ -122,7 +122,7 @@ public final class PipePool {
 	 * Pipes borrowed by directions moving bytes right now.
 	 * @return the count
 	 */
-	public int borrowed() {
+	int borrowed() {
 		return this.borrowed.get();
 	}
 
@@ -130,12 +130,12 @@ public final class PipePool {
 	 * Pipes open now, borrowed or idle.
 	 * @return the count
 	 */
-	public int open() {
+	int open() {
 		return this.open.get();
 	}
 
 	/** Closes the idle pipes; on runtime shutdown, once every VConn is gone. */
-	public void close() {
+	void close() {
 		Pipe pipe;
 		while ((pipe = this.idle.pollFirst()) != null) {
 			pipe.close();

@@ -41,9 +41,13 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What a {@code VConnRuntime} owns: event loop groups, the connection slots, the live VConns and
- * the listener (the descriptors they hold are in {@code HeldFds}). Shutdown is gated by a read-write lock: adoptions hold
- * the read side while they touch a loop, so once {@link #close} holds the write side no adoption
- * can be half-way through registering on a loop that is about to stop.
+ * the listener (the descriptors they hold are in {@code internal.net}'s registry). Shutdown is
+ * gated by a read-write lock: adoptions hold the read side while they touch a loop, so once
+ * {@link #close} holds the write side no adoption can be half-way through registering on a loop
+ * that is about to stop.
+ *
+ * <p>Over 500 lines because the listener dispatch ({@code SafeListener}) still lives here; it
+ * leaves with the statistics engine.
  */
 public final class RuntimeCore {
 

@@ -38,6 +38,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Threads:</b> the public methods are callable from any thread; everything that is not
  * volatile or atomic is confined to the loop.
+ *
+ * <p>Over 500 lines on purpose: the state machine is one piece and is read as one, and half of
+ * the file is the contract of the hooks a subclass fills in.
  */
 public abstract class AbstractVConn implements ManagedVConn {
 
