@@ -450,6 +450,8 @@ class AdoptionFailureTests {
 	private static InterceptListener listener(VConnRuntime runtime, InetSocketAddress origin, boolean perTransaction) {
 		return InterceptListener.builder(runtime, new InterceptHookRegistry())
 			.port(0)
+			// idle keep-alive connections close after the header timeout: keep them through a slow sweep
+			.headerTimeout(Duration.ofMinutes(5))
 			.origin(origin)
 			.perTransaction(perTransaction)
 			.splice(true)
