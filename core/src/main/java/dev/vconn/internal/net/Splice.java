@@ -83,6 +83,10 @@ public final class Splice {
 
 	/** A chunk Netty read from the source (counted there): copy it, splice again once it left. */
 	void read(ByteBuf buf) {
+		if (this.inPipe > 0) {
+			// a read armed before the splice started: the pipe's bytes came first, so they go first
+			copyPipeOut();
+		}
 		copy(buf);
 	}
 
