@@ -30,7 +30,12 @@ public enum AdoptionFailureReason {
 	/** The socket has a pending error ({@code SO_ERROR}), for example a reset received before adoption. */
 	SOCKET_ERROR,
 
-	/** The descriptor or channel is already owned by a live VConn of this runtime, or registered with another selector. */
+	/**
+	 * The descriptor is owned or used by a VConn runtime of this process: a live VConn's descriptor
+	 * or its duplicate, a listener socket, a connection a listener accepted or keeps to an origin, a
+	 * splice pipe, or an event loop's epoll, event or timer descriptor. Or the channel is registered
+	 * with a selector (adopted already, or used elsewhere). The descriptor is left as it was.
+	 */
 	ALREADY_ADOPTED,
 
 	/** The runtime's maximum number of connections is reached (Traffic Server's connection throttle). */

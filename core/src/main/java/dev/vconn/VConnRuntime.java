@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
+import dev.vconn.internal.net.NetLayer;
 import dev.vconn.internal.runtime.RuntimeAccess;
 import dev.vconn.internal.runtime.RuntimeCore;
 
@@ -41,7 +42,8 @@ public final class VConnRuntime implements AutoCloseable {
 	private VConnRuntime(Builder builder) {
 		this.core = new RuntimeCore(builder.transport, builder.eventThreads, builder.maxConnections,
 				builder.inactivityTimeout, builder.activeTimeout, builder.writeLowWaterMark, builder.writeHighWaterMark,
-				builder.shutdownTimeout, builder.allowStandardStreams, VConnListener.composite(builder.listeners));
+				builder.shutdownTimeout, builder.allowStandardStreams, new NetLayer(builder.maxPipes),
+				VConnListener.composite(builder.listeners));
 	}
 
 	/**
@@ -227,6 +229,8 @@ public final class VConnRuntime implements AutoCloseable {
 
 		private boolean allowStandardStreams;
 
+		private int maxPipes = 256;
+
 		private final List<VConnListener> listeners = new ArrayList<>();
 
 		private Builder() {
@@ -268,6 +272,22 @@ public final class VConnRuntime implements AutoCloseable {
 				throw new IllegalArgumentException("maxConnections must not be negative, was " + maxConnections);
 			}
 			this.maxConnections = maxConnections;
+			return this;
+		}
+
+		/**
+		 * The most pipes splicing tunnels may hold at once (HAProxy's {@code maxpipes}); default 256.
+		 * A direction of a spliced {@link Tunnel} borrows a pipe (two descriptors) only while it
+		 * moves bytes and gives it back when it goes idle, so an idle tunnel holds no pipe; with
+		 * every pipe borrowed, a direction copies through the JVM instead. 0 turns splicing off.
+		 * @param maxPipes the limit, not negative
+		 * @return this builder
+		 */
+		public Builder maxPipes(int maxPipes) {
+			if (maxPipes < 0) {
+				throw new IllegalArgumentException("maxPipes must not be negative, was " + maxPipes);
+			}
+			this.maxPipes = maxPipes;
 			return this;
 		}
 

@@ -1,15 +1,31 @@
 package dev.vconn;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import dev.vconn.testing.AdoptionChecks;
 import dev.vconn.testing.Blocking;
 import dev.vconn.testing.Connected;
+import dev.vconn.intercept.InterceptHookRegistry;
+import dev.vconn.intercept.InterceptListener;
 import dev.vconn.testing.NativeFds;
+import dev.vconn.testing.NativeFds.FdIdentity;
 import dev.vconn.testing.NativeFds.PipeFds;
 import dev.vconn.testing.NativeFds.UnixPair;
 import dev.vconn.testing.RecordingListener;
@@ -35,7 +51,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * that is not a connected stream socket, with the right {@link AdoptionFailureReason}, and leave
  * it exactly as it was: still open, same {@code /proc/self/fdinfo} flags (blocking or not, as the
  * caller left it), same offset, pending bytes, pending error and socket options, registered with
- * no epoll instance. Real descriptors of each kind, on the epoll transport.
+ * no epoll instance. Real descriptors of each kind, on the epoll transport; and every descriptor
+ * a runtime holds (listener sockets, accepted and origin connections, VConn descriptors and their
+ * duplicates, event loop descriptors) is refused as {@link AdoptionFailureReason#ALREADY_ADOPTED}.
  */
 @EnabledOnOs(OS.LINUX)
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
@@ -319,6 +337,161 @@ class AdoptionFailureTests {
 		assertThat(this.runtime.activeCount()).isZero();
 		assertThat(this.runtime.vconns()).isEmpty();
 		assertThat(this.listener.adoptions()).isEmpty();
+	}
+
+	/**
+	 * Sweeps every descriptor of the process, and random numbers, while two listeners serve
+	 * connections (a per-transaction one with pooled origin connections, a connection-mode one with
+	 * spliced tunnels) and curl keeps opening new ones: no adoption succeeds, every socket and event
+	 * descriptor opened since the sweep's baseline (all of them the runtimes') is refused as
+	 * ALREADY_ADOPTED, nothing's target or flags change, and the held connections still work.
+	 * Connected sockets of the test itself (its clients, and those that were open before it
+	 * started) are not offered: adopting them would succeed, as it should.
+	 */
+	@Test
+	@Timeout(value = 120, unit = TimeUnit.SECONDS)
+	void adoptOfEveryDescriptorTheRuntimesHoldFailsAndLeavesItUnchanged() throws Exception {
+		assumeTrue(commandExists("python3") && commandExists("curl"), "needs python3 and curl");
+		Set<Integer> notOffered = new HashSet<>();
+		Map<Integer, FdIdentity> baseline = NativeFds.identities();
+		baseline.forEach((fd, identity) -> {
+			if (identity.isSocket()) {
+				notOffered.add(fd);
+			}
+		});
+		VConnRuntime served = VConnRuntime.builder().transport(Transport.EPOLL).eventThreads(1).build();
+		Process origin = startOrigin();
+		Process churn = null;
+		try {
+			InetSocketAddress originAddress = new InetSocketAddress(InetAddress.getLoopbackAddress(),
+					Integer.parseInt(new BufferedReader(new InputStreamReader(origin.getInputStream())).readLine()));
+			List<InterceptListener> listeners = List.of(listener(served, originAddress, true),
+					listener(served, originAddress, false));
+			List<Integer> clients = new ArrayList<>();
+			for (InterceptListener listener : listeners) {
+				for (int i = 0; i < 3; i++) {
+					int client = this.fds.connectedTo(listener.address());
+					assertThat(exchange(client)).startsWith("HTTP/1.1 200");
+					clients.add(client);
+				}
+			}
+			UnixPair pair = this.fds.unixSocketPair();
+			VConn adopted = this.checks.adopt(pair.fd());
+			notOffered.addAll(clients);
+			notOffered.add(pair.peerFd());
+			churn = new ProcessBuilder("sh", "-c", "while :; do for p in " + listeners.get(0).address().getPort() + " "
+					+ listeners.get(1).address().getPort() + "; do curl -s -o /dev/null http://127.0.0.1:$p/; done; done")
+				.redirectErrorStream(true)
+				.redirectOutput(ProcessBuilder.Redirect.DISCARD)
+				.start();
+
+			Map<Integer, FdIdentity> before = NativeFds.identities();
+			Map<AdoptionFailureReason, Integer> reasons = new EnumMap<>(AdoptionFailureReason.class);
+			for (int round = 0; round < 2; round++) {
+				for (Map.Entry<Integer, FdIdentity> entry : NativeFds.identities().entrySet()) {
+					int fd = entry.getKey();
+					if (notOffered.contains(fd)) {
+						continue;
+					}
+					FdIdentity identity = entry.getValue();
+					boolean runtimes = !baseline.containsKey(fd) && (identity.isSocket() || isLoopFd(identity));
+					for (VConnRuntime runtime : List.of(this.runtime, served)) {
+						Adoption adoption = runtime.factory().adopt(fd);
+						assertThat(adoption.isSuccess()).as("adopt(%d) of %s: %s", fd, identity, adoption).isFalse();
+						reasons.merge(adoption.failureReason(), 1, Integer::sum);
+						if (runtimes && identity.equals(NativeFds.identities().get(fd))) {
+							// still the runtime's descriptor after the attempt (not closed and reused meanwhile)
+							assertThat(adoption.failureReason()).as("adopt(%d) of %s", fd, identity)
+								.isEqualTo(AdoptionFailureReason.ALREADY_ADOPTED);
+						}
+					}
+				}
+			}
+			Random random = new Random(12);
+			int highest = Collections.max(before.keySet()) + 64;
+			for (int i = 0; i < 10_000; i++) {
+				int fd = random.nextInt(highest);
+				if (!notOffered.contains(fd)) {
+					Adoption adoption = served.factory().adopt(fd);
+					assertThat(adoption.isSuccess()).as("adopt(%d): %s", fd, adoption).isFalse();
+				}
+			}
+			Map<Integer, FdIdentity> after = NativeFds.identities();
+
+			before.forEach((fd, identity) -> {
+				FdIdentity now = after.get(fd);
+				if (now != null && now.target().equals(identity.target())) {
+					assertThat(now.flags()).as("flags of fd %d (%s)", fd, identity.target()).isEqualTo(identity.flags());
+				}
+			});
+			assertThat(reasons).containsKey(AdoptionFailureReason.ALREADY_ADOPTED);
+			for (int client : clients) {
+				assertThat(after.get(client)).as("client %d", client).isEqualTo(before.get(client));
+				assertThat(exchange(client)).as("client %d after the sweep", client).startsWith("HTTP/1.1 200");
+			}
+			assertThat(adopted.isClosed()).isFalse();
+			assertThat(this.listener.adoptions()).hasSize(1);
+		}
+		finally {
+			if (churn != null) {
+				churn.descendants().forEach(ProcessHandle::destroy);
+				churn.destroy();
+			}
+			origin.destroy();
+			served.close(Duration.ofSeconds(2));
+		}
+	}
+
+	private static boolean isLoopFd(FdIdentity identity) {
+		return identity.target().equals("anon_inode:[eventpoll]") || identity.target().equals("anon_inode:[eventfd]")
+				|| identity.target().equals("anon_inode:[timerfd]");
+	}
+
+	private static InterceptListener listener(VConnRuntime runtime, InetSocketAddress origin, boolean perTransaction) {
+		return InterceptListener.builder(runtime, new InterceptHookRegistry())
+			.port(0)
+			// idle keep-alive connections close after the header timeout: keep them through a slow sweep
+			.headerTimeout(Duration.ofMinutes(5))
+			.origin(origin)
+			.perTransaction(perTransaction)
+			.splice(true)
+			.start();
+	}
+
+	/** A keep-alive HTTP/1.1 origin in a process of its own, so that its sockets are not this process's. */
+	private static Process startOrigin() throws IOException {
+		Path script = Files.createTempFile("vconn-origin", ".py");
+		script.toFile().deleteOnExit();
+		Files.writeString(script, String.join("\n", "import http.server",
+				"class H(http.server.BaseHTTPRequestHandler):", "    protocol_version = 'HTTP/1.1'",
+				"    def do_GET(self):", "        self.send_response(200)",
+				"        self.send_header('Content-Length', '2')", "        self.end_headers()",
+				"        self.wfile.write(b'ok')", "    def log_message(self, *args):", "        pass",
+				"server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), H)",
+				"print(server.server_address[1], flush=True)", "server.serve_forever()", ""));
+		return new ProcessBuilder("python3", script.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+	}
+
+	/** One GET on a raw client socket; returns the response once its two-byte body arrived. */
+	private static String exchange(int fd) {
+		NativeFds.writeFully(fd, "GET / HTTP/1.1\r\nHost: origin\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+		StringBuilder response = new StringBuilder();
+		while (!response.toString().endsWith("\r\n\r\nok")) {
+			NativeFds.awaitReadable(fd, 1, Duration.ofSeconds(10));
+			byte[] chunk = NativeFds.readOnce(fd, 4096);
+			assertThat(chunk).as("response so far: %s", response).isNotEmpty();
+			response.append(new String(chunk, StandardCharsets.US_ASCII));
+		}
+		return response.toString();
+	}
+
+	private static boolean commandExists(String command) {
+		try {
+			return new ProcessBuilder("sh", "-c", "command -v " + command).start().waitFor() == 0;
+		}
+		catch (IOException | InterruptedException ex) {
+			return false;
+		}
 	}
 
 }

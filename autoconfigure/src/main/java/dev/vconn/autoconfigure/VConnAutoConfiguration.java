@@ -58,6 +58,7 @@ public final class VConnAutoConfiguration {
 		VConnRuntime.Builder builder = VConnRuntime.builder()
 			.transport(properties.getTransport())
 			.maxConnections(properties.getMaxConnections())
+			.maxPipes(properties.getMaxPipes())
 			.inactivityTimeout(orZero(properties.getInactivityTimeout()))
 			.activeTimeout(orZero(properties.getActiveTimeout()))
 			.writeBufferWaterMarks((int) properties.getWriteBuffer().getLowWaterMark().toBytes(),

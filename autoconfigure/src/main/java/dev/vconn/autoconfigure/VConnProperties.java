@@ -51,6 +51,13 @@ public class VConnProperties implements Validator {
 	private int maxConnections;
 
 	/**
+	 * Maximum number of pipes splicing tunnels hold at once. A tunnel direction borrows a pipe
+	 * (two descriptors) only while it moves bytes and gives it back when it goes idle; with none
+	 * left it copies instead. 0 turns splicing off.
+	 */
+	private int maxPipes = 256;
+
+	/**
 	 * Inactivity timeout every new VConn starts with: fired when no byte moves in either
 	 * direction for this long. Unset or 0 means none.
 	 */
@@ -105,6 +112,17 @@ public class VConnProperties implements Validator {
 					"vconn.max-connections must not be negative (0 means no limit), was " + maxConnections);
 		}
 		this.maxConnections = maxConnections;
+	}
+
+	public int getMaxPipes() {
+		return this.maxPipes;
+	}
+
+	public void setMaxPipes(int maxPipes) {
+		if (maxPipes < 0) {
+			throw new IllegalArgumentException("vconn.max-pipes must not be negative (0 turns splicing off), was " + maxPipes);
+		}
+		this.maxPipes = maxPipes;
 	}
 
 	public @Nullable Duration getInactivityTimeout() {

@@ -272,6 +272,19 @@ public final class NativeFds implements AutoCloseable {
 	}
 
 	/**
+	 * A blocking AF_INET stream socket connected to {@code address} (an IPv4 server of the test,
+	 * such as a listener on loopback).
+	 * @param address where to connect
+	 * @return the descriptor
+	 */
+	public int connectedTo(InetSocketAddress address) {
+		int fd = own(check(Libc.socket(AF_INET, SOCK_STREAM, 0), "socket"));
+		byte[] addr = sockaddrIn(address.getAddress(), address.getPort());
+		check(Libc.connect(fd, addr, addr.length), "connect");
+		return fd;
+	}
+
+	/**
 	 * A blocking AF_INET stream socket listening on {@code 127.0.0.1}, ephemeral port.
 	 * @return the descriptor
 	 */
@@ -524,6 +537,26 @@ public final class NativeFds implements AutoCloseable {
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
+	}
+
+	/**
+	 * What every open descriptor of this process is ({@code readlink} of {@code /proc/self/fd/<fd>})
+	 * and its file status flags ({@code /proc/self/fdinfo}); a descriptor closed while this runs is
+	 * left out.
+	 * @return the identities by descriptor number
+	 */
+	public static Map<Integer, FdIdentity> identities() {
+		Map<Integer, FdIdentity> identities = new java.util.TreeMap<>();
+		for (int fd : openFds()) {
+			try {
+				String target = Files.readSymbolicLink(Paths.get("/proc/self/fd/" + fd)).toString();
+				identities.put(fd, new FdIdentity(target, fdinfoFlags(fd)));
+			}
+			catch (IOException | RuntimeException ex) {
+				// closed meanwhile
+			}
+		}
+		return identities;
 	}
 
 	/**
@@ -1240,6 +1273,23 @@ public final class NativeFds implements AutoCloseable {
 	 * @param lines the raw lines
 	 */
 	public record FdInfo(long pos, int flags, long ino, List<String> lines) {
+	}
+
+	/**
+	 * What a descriptor refers to and how it is opened.
+	 * @param target the {@code readlink} of {@code /proc/self/fd/<fd>}, for example {@code socket:[1234]}
+	 * @param flags the file status flags from {@code /proc/self/fdinfo}
+	 */
+	public record FdIdentity(String target, int flags) {
+
+		/**
+		 * Whether the descriptor is a socket.
+		 * @return whether the target is {@code socket:[...]}
+		 */
+		public boolean isSocket() {
+			return this.target.startsWith("socket:");
+		}
+
 	}
 
 	/**

@@ -3,6 +3,7 @@ package dev.vconn.internal.http;
 import dev.vconn.internal.net.NetVConn;
 import dev.vconn.internal.net.NetVConnFactory;
 import dev.vconn.internal.runtime.RuntimeCore;
+import dev.vconn.internal.vconn.ContinuationDelivery;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -362,16 +363,16 @@ public final class InterceptServer implements ListenerServer {
 				this.capture.release();
 				releaseSlot();
 				ctx.close();
-				NetVConnFactory.deliverLocked(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT_FAILED, null);
+				ContinuationDelivery.deliver(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT_FAILED, null);
 				return;
 			}
 			List<ByteBuf> replay = detach(ctx);
 			this.phase = Phase.DONE;
 			ctx.pipeline().remove(this);
-			NetVConn vconn = InterceptServer.this.runtime.netFactory().adoptAccepted(channel, replay, this.start);
+			NetVConn vconn = NetVConnFactory.of(InterceptServer.this.runtime).adoptAccepted(channel, replay, this.start);
 			InterceptServer.this.runtime.listener().onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
 			InterceptServer.this.runtime.listener().onTransactionCompleted(TransactionPath.INTERCEPTED, 0);
-			NetVConnFactory.deliverLocked(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT, vconn);
+			ContinuationDelivery.deliver(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT, vconn);
 		}
 
 		private void passThrough(ChannelHandlerContext ctx) {
@@ -398,7 +399,7 @@ public final class InterceptServer implements ListenerServer {
 				}
 				this.phase = Phase.DONE;
 				ctx.pipeline().remove(this);
-				VConn client = InterceptServer.this.runtime.netFactory().adoptAccepted(channel, replay, this.start);
+				VConn client = NetVConnFactory.of(InterceptServer.this.runtime).adoptAccepted(channel, replay, this.start);
 				if (this.inputShutdown) {
 					// the end of stream came after the head: the VConn delivers it after the replayed bytes
 					channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);

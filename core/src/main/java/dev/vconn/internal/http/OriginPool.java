@@ -1,5 +1,6 @@
 package dev.vconn.internal.http;
 
+import dev.vconn.internal.net.HeldChannels;
 import dev.vconn.internal.runtime.RuntimeCore;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -16,8 +17,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -72,7 +71,7 @@ final class OriginPool {
 	/** Opens a new connection on {@code loop}; its pipeline ends with {@link OriginRelay}. */
 	ChannelFuture connect(EventLoop loop) {
 		return new Bootstrap().group(loop)
-			.channel((this.runtime.transport() == Transport.EPOLL) ? EpollSocketChannel.class : NioSocketChannel.class)
+			.channelFactory(HeldChannels.socketFactory(this.runtime.transport()))
 			.resolver(NoopAddressResolverGroup.INSTANCE)
 			.option(ChannelOption.TCP_NODELAY, true)
 			.handler(new ChannelInitializer<Channel>() {

@@ -4,6 +4,7 @@ import dev.vconn.internal.net.NetVConn;
 import dev.vconn.internal.net.NetVConnFactory;
 import dev.vconn.internal.pair.PairCore;
 import dev.vconn.internal.runtime.RuntimeCore;
+import dev.vconn.internal.vconn.ContinuationDelivery;
 import dev.vconn.internal.vconn.ManagedVConn;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -462,7 +463,7 @@ public final class TransactionServer implements ListenerServer {
 			if (!channel.isActive() || !TransactionServer.this.runtime.isRunning()) {
 				TransactionServer.this.runtime.listener()
 					.onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
-				NetVConnFactory.deliverLocked(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT_FAILED, null);
+				ContinuationDelivery.deliver(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT_FAILED, null);
 				close();
 				return;
 			}
@@ -499,7 +500,7 @@ public final class TransactionServer implements ListenerServer {
 			context.pipeline().remove(this);
 			TransactionServer.this.clients.remove(channel);
 			this.slotReserved = false; // the slot is the VConn's now
-			NetVConn vconn = TransactionServer.this.runtime.netFactory().adoptAccepted(channel, replay, System.nanoTime());
+			NetVConn vconn = NetVConnFactory.of(TransactionServer.this.runtime).adoptAccepted(channel, replay, System.nanoTime());
 			TransactionServer.this.runtime.listener().onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
 			TransactionServer.this.runtime.listener().onTransactionCompleted(TransactionPath.INTERCEPTED, 0);
 			deliverAccept(channel, hook, cont, vconn);
@@ -521,7 +522,7 @@ public final class TransactionServer implements ListenerServer {
 					((ManagedVConn) vconn).abort(AbortCause.INTERCEPT, 0);
 				}
 			});
-			NetVConnFactory.deliverLocked(channel.eventLoop(), guarded, VConnEvent.NET_ACCEPT, vconn);
+			ContinuationDelivery.deliver(channel.eventLoop(), guarded, VConnEvent.NET_ACCEPT, vconn);
 		}
 
 		// ---- responses ----
@@ -712,7 +713,7 @@ public final class TransactionServer implements ListenerServer {
 			catch (RuntimeException ex) {
 				TransactionServer.this.runtime.listener()
 					.onIntercept(hook, InterceptType.SERVER_INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
-				NetVConnFactory.deliverLocked(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT_FAILED, null);
+				ContinuationDelivery.deliver(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT_FAILED, null);
 				reject(503);
 				return;
 			}

@@ -1,5 +1,9 @@
 package dev.vconn.internal.net;
 
+import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.List;
+
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
@@ -8,6 +12,7 @@ import io.netty.channel.IoOps;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollIoOps;
+import io.netty.channel.unix.FileDescriptor;
 
 /**
  * Works around Netty 4.2.15's epoll registrations: when a channel's interest set becomes empty,
@@ -16,13 +21,21 @@ import io.netty.channel.epoll.EpollIoOps;
  * that fails with ENOENT, and Netty closes the channel. This keeps every fd in epoll: an empty
  * interest set becomes an edge-triggered registration for no event, which reports a hang-up or
  * error at most once instead of waking the loop forever (what Netty wanted to avoid).
+ *
+ * <p>It also holds each loop's own descriptors (epoll, event and timer) in {@link HeldFds}, so that
+ * they cannot be adopted. Netty keeps them in private fields; if a Netty version renames them, they
+ * are simply not held (adopting one still fails, as a descriptor that is not a socket).
  */
-public final class EpollRegistrations {
+final class EpollRegistrations {
+
+	private static final System.Logger logger = System.getLogger(EpollRegistrations.class.getName());
+
+	private static final String[] LOOP_FDS = { "epollFd", "eventFd", "timerFd" };
 
 	private EpollRegistrations() {
 	}
 
-	public static IoHandlerFactory factory() {
+	static IoHandlerFactory factory() {
 		IoHandlerFactory epoll = EpollIoHandler.newFactory();
 		return (executor) -> new Handler(epoll.newHandler(executor));
 	}
@@ -31,13 +44,37 @@ public final class EpollRegistrations {
 
 		private final IoHandler delegate;
 
+		private final List<HeldFds.Hold> loopFds = new ArrayList<>(LOOP_FDS.length);
+
 		Handler(IoHandler delegate) {
 			this.delegate = delegate;
+			holdLoopFds();
 		}
 
 		@Override
 		public void initialize() {
 			this.delegate.initialize();
+			holdLoopFds();
+		}
+
+		/** Holds the loop's descriptors once they are open (Netty opens them in the constructor or on start). */
+		private void holdLoopFds() {
+			if (!this.loopFds.isEmpty()) {
+				return;
+			}
+			try {
+				for (String name : LOOP_FDS) {
+					Field field = EpollIoHandler.class.getDeclaredField(name);
+					field.setAccessible(true);
+					FileDescriptor fd = (FileDescriptor) field.get(this.delegate);
+					if (fd != null && fd.isOpen()) {
+						this.loopFds.add(HeldFds.take(fd.intValue()));
+					}
+				}
+			}
+			catch (ReflectiveOperationException | RuntimeException ex) {
+				logger.log(System.Logger.Level.DEBUG, "The event loop's own descriptors are not held", ex);
+			}
 		}
 
 		@Override
@@ -52,7 +89,13 @@ public final class EpollRegistrations {
 
 		@Override
 		public void destroy() {
-			this.delegate.destroy();
+			this.loopFds.forEach(HeldFds.Hold::closing);
+			try {
+				this.delegate.destroy();
+			}
+			finally {
+				this.loopFds.forEach(HeldFds.Hold::release);
+			}
 		}
 
 		@Override

@@ -5,10 +5,11 @@ import com.sun.jna.Platform;
 
 /**
  * The few libc calls Netty does not expose: {@code fcntl}, {@code getsockopt}, {@code getpeername},
- * {@code getsockname}, {@code poll}, {@code close}. Linux only; constants are those of Linux on
+ * {@code getsockname}, {@code poll}, {@code close}, and {@code pipe2}, {@code splice} and
+ * {@code read} for splicing (Netty's own splice cannot tell end of stream from "no data yet"). Linux only; constants are those of Linux on
  * x86_64 and aarch64. Each call leaves its {@code errno} in {@link Native#getLastError()}.
  */
-public final class LibC {
+final class LibC {
 
 	static final int EBADF = 9;
 
@@ -38,13 +39,6 @@ public final class LibC {
 
 	static final int TCP_NODELAY = 1;
 
-	static final int TCP_INFO = 11;
-
-	/** Offset of {@code tcpi_bytes_received} (u64, Linux 4.1+) in {@code struct tcp_info}. */
-	static final int TCPI_BYTES_RECEIVED_OFFSET = 128;
-
-	static final long SIOCINQ = 0x541B;
-
 	static final int SOCK_STREAM = 1;
 
 	static final int AF_UNIX = 1;
@@ -52,6 +46,16 @@ public final class LibC {
 	static final int AF_INET = 2;
 
 	static final int AF_INET6 = 10;
+
+	static final int EAGAIN = 11;
+
+	static final int ECONNRESET = 104;
+
+	static final int O_CLOEXEC = 02000000;
+
+	static final int SPLICE_F_MOVE = 1;
+
+	static final int SPLICE_F_NONBLOCK = 2;
 
 	static final short POLLIN = 0x1;
 
@@ -86,7 +90,7 @@ public final class LibC {
 		return UNAVAILABILITY_CAUSE;
 	}
 
-	public static int errno() {
+	static int errno() {
 		return Native.getLastError();
 	}
 
@@ -103,8 +107,14 @@ public final class LibC {
 	/** {@code struct pollfd} is {int fd; short events; short revents}: 8 bytes, passed as two ints. */
 	static native int poll(int[] fds, long count, int timeout);
 
-	public static native int close(int fd);
+	static native int close(int fd);
 
-	static native int ioctl(int fd, long request, int[] argument);
+	static native int pipe2(int[] fds, int flags);
+
+	/** {@code splice(2)} without offsets (both ends are sockets or pipes). */
+	static native long splice(int in, com.sun.jna.Pointer inOffset, int out, com.sun.jna.Pointer outOffset, long length,
+			int flags);
+
+	static native long read(int fd, byte[] buffer, long count);
 
 }

@@ -1,6 +1,7 @@
 package dev.vconn.internal.net;
 
 import dev.vconn.internal.runtime.RuntimeCore;
+import dev.vconn.internal.vconn.ContinuationDelivery;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -16,7 +17,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Lock;
 
 import dev.vconn.Adoption;
 import dev.vconn.AdoptionException;
@@ -34,8 +34,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.nio.NioDomainSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
@@ -51,6 +49,10 @@ import org.jspecify.annotations.Nullable;
  * the caller's descriptor is closed once, after the channel, when the VConn ends. Whatever Netty
  * does on a failure path (it closes a channel whose registration fails), it can only close its
  * duplicate, never the caller's descriptor.
+ *
+ * <p>Over 500 lines because the four ways a socket VConn comes to be (a descriptor, a JDK
+ * channel, a connection a listener accepted, a connect) share one reservation and one
+ * registration, and read best side by side.
  */
 public final class NetVConnFactory implements VConnFactory {
 
@@ -58,8 +60,29 @@ public final class NetVConnFactory implements VConnFactory {
 
 	private final RuntimeCore runtime;
 
-	public NetVConnFactory(RuntimeCore runtime) {
+	private final PipePool pipes;
+
+	NetVConnFactory(RuntimeCore runtime, int maxPipes) {
 		this.runtime = runtime;
+		this.pipes = new PipePool(maxPipes);
+		runtime.afterShutdown(this.pipes::close);
+	}
+
+	/**
+	 * The socket VConn factory of a runtime.
+	 * @param runtime a runtime built on a {@link NetLayer}
+	 * @return its factory
+	 */
+	public static NetVConnFactory of(RuntimeCore runtime) {
+		return (NetVConnFactory) runtime.factory();
+	}
+
+	/**
+	 * The pipes this runtime's splicing tunnels borrow.
+	 * @return the pool
+	 */
+	PipePool pipes() {
+		return this.pipes;
 	}
 
 	// ---- raw descriptors ----
@@ -90,89 +113,127 @@ public final class NetVConnFactory implements VConnFactory {
 					"raw descriptors need the epoll transport; this runtime uses " + this.runtime.transport()
 							+ (LibC.isAvailable() ? "" : " (" + LibC.unavailabilityCause() + ")"));
 		}
-		FdProbe.Facts facts;
-		try {
-			facts = FdProbe.inspect(fd);
-		}
-		catch (FdProbe.Rejected rejected) {
-			return Adoption.failure(rejected.reason, rejected.getMessage());
-		}
-		long id = this.runtime.nextId();
-		if (!this.runtime.claimFd(fd, id)) {
-			return Adoption.failure(AdoptionFailureReason.ALREADY_ADOPTED, "fd " + fd + " is owned by a live VConn");
-		}
-		boolean adopted = false;
-		try {
-			if (!this.runtime.reserveSlot()) {
+		try (Reservation reservation = new Reservation()) {
+			AdoptedFd adopted = reservation.claim(fd);
+			if (adopted == null) {
+				return Adoption.failure(AdoptionFailureReason.ALREADY_ADOPTED,
+						"fd " + fd + " is owned by a VConn runtime (a VConn, a listener or its connections, an event loop)");
+			}
+			FdProbe.Facts facts;
+			try {
+				facts = FdProbe.inspect(fd);
+			}
+			catch (FdProbe.Rejected rejected) {
+				return Adoption.failure(rejected.reason, rejected.getMessage());
+			}
+			if (!reservation.slot()) {
 				return Adoption.failure(AdoptionFailureReason.LIMIT_REACHED,
 						"the limit of " + this.runtime.maxConnections() + " connections is reached");
 			}
-			try {
-				if (!this.runtime.enterGate()) {
-					return Adoption.failure(AdoptionFailureReason.SHUTTING_DOWN, "the runtime is shutting down");
-				}
-				try {
-					Adoption result = registerFd(facts, id, start);
-					adopted = result.isSuccess();
-					return result;
-				}
-				finally {
-					this.runtime.exitGate();
-				}
+			if (!reservation.gate()) {
+				return Adoption.failure(AdoptionFailureReason.SHUTTING_DOWN, "the runtime is shutting down");
 			}
-			finally {
-				if (!adopted) {
-					this.runtime.releaseSlot();
-				}
+			if (!adopted.isClaimed()) {
+				return Adoption.failure(AdoptionFailureReason.ALREADY_ADOPTED,
+						"fd " + fd + " was closed and reused by a VConn runtime while it was being checked");
 			}
-		}
-		finally {
-			if (!adopted) {
-				this.runtime.unclaimFd(fd, id);
+			Adoption result = registerFd(facts, adopted, start);
+			if (result.isSuccess()) {
+				reservation.commit();
 			}
+			return result;
 		}
 	}
 
 	/** Every check passed and a slot is reserved: now, and only now, change the descriptor. */
-	private Adoption registerFd(FdProbe.Facts facts, long id, long start) {
+	private Adoption registerFd(FdProbe.Facts facts, AdoptedFd adopted, long start) {
 		int fd = facts.fd;
 		EventLoop loop = RuntimeCore.chooseLoop(this.runtime.group());
 		if (LibC.fcntl(fd, LibC.F_SETFL, facts.statusFlags | LibC.O_NONBLOCK) == -1) {
 			return Adoption.failure(AdoptionFailureReason.INTERNAL,
 					"could not make fd " + fd + " non-blocking: errno " + LibC.errno());
 		}
-		int duplicate = LibC.fcntl(fd, LibC.F_DUPFD_CLOEXEC, 3);
+		int duplicate = adopted.duplicate();
 		if (duplicate == -1) {
 			int errno = LibC.errno();
 			return restored(facts, "could not duplicate fd " + fd + ": errno " + errno);
 		}
-		this.runtime.claimFd(duplicate, id);
-		Channel channel;
+		Channel channel = null;
 		try {
-			channel = (facts.family == LibC.AF_UNIX) ? new EpollDomainSocketChannel(duplicate)
-					: new EpollSocketChannel(duplicate);
+			channel = adopted.wrap(facts.family == LibC.AF_UNIX);
 			configure(channel);
 		}
 		catch (RuntimeException ex) {
-			this.runtime.unclaimFd(duplicate, id);
-			LibC.close(duplicate);
+			if (channel != null) {
+				channel.unsafe().closeForcibly();
+			}
 			return restored(facts, "Netty could not wrap fd " + fd + ": " + ex);
 		}
-		NetVConn vconn = new NetVConn(this.runtime, id, channel, loop, fd, fd, duplicate,
-				AdoptionSource.FD,
-				facts.remote, facts.local, this.runtime.writeHighWaterMark());
-		channel.pipeline().addLast(vconn);
+		NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, loop, fd, adopted, duplicate,
+				AdoptionSource.FD, facts.remote, facts.local, this.runtime.writeHighWaterMark());
+		channel.pipeline().addLast(vconn.handler);
 		String failure = register(loop, channel);
 		if (failure != null) {
-			this.runtime.unclaimFd(duplicate, id);
 			if (channel.isOpen()) {
 				channel.unsafe().closeForcibly();
 			}
 			return restored(facts, "could not register fd " + fd + " with the event loop: " + failure);
 		}
 		this.runtime.started(vconn);
-		this.runtime.adopted(vconn, start);
+		this.runtime.adopted(vconn, vconn.source(), start);
 		return Adoption.success(vconn);
+	}
+
+	/**
+	 * What an adoption holds until it commits: the claim on the caller's descriptor, a connection
+	 * slot and the runtime's shutdown gate. Closing it leaves the gate and, unless the adoption
+	 * committed, gives the slot and the claim back (the descriptor stays open: it is the caller's).
+	 */
+	private final class Reservation implements AutoCloseable {
+
+		private @Nullable AdoptedFd fd;
+
+		private boolean slot;
+
+		private boolean gate;
+
+		private boolean committed;
+
+		@Nullable AdoptedFd claim(int fd) {
+			this.fd = AdoptedFd.claim(fd);
+			return this.fd;
+		}
+
+		boolean slot() {
+			this.slot = NetVConnFactory.this.runtime.reserveSlot();
+			return this.slot;
+		}
+
+		boolean gate() {
+			this.gate = NetVConnFactory.this.runtime.enterGate();
+			return this.gate;
+		}
+
+		void commit() {
+			this.committed = true;
+		}
+
+		@Override
+		public void close() {
+			if (this.gate) {
+				NetVConnFactory.this.runtime.exitGate();
+			}
+			if (this.committed) {
+				return;
+			}
+			if (this.slot) {
+				NetVConnFactory.this.runtime.releaseSlot();
+			}
+			if (this.fd != null) {
+				this.fd.rollback();
+			}
+		}
+
 	}
 
 	private static Adoption restored(FdProbe.Facts facts, String message) {
@@ -228,56 +289,45 @@ public final class NetVConnFactory implements VConnFactory {
 		catch (IOException ex) {
 			return Adoption.failure(AdoptionFailureReason.SOCKET_ERROR, "the channel failed: " + ex.getMessage());
 		}
-		if (!this.runtime.reserveSlot()) {
-			return Adoption.failure(AdoptionFailureReason.LIMIT_REACHED,
-					"the limit of " + this.runtime.maxConnections() + " connections is reached");
-		}
-		boolean adopted = false;
-		try {
-			if (!this.runtime.enterGate()) {
+		try (Reservation reservation = new Reservation()) {
+			if (!reservation.slot()) {
+				return Adoption.failure(AdoptionFailureReason.LIMIT_REACHED,
+						"the limit of " + this.runtime.maxConnections() + " connections is reached");
+			}
+			if (!reservation.gate()) {
 				return Adoption.failure(AdoptionFailureReason.SHUTTING_DOWN, "the runtime is shutting down");
 			}
+			EventLoop loop = RuntimeCore.chooseLoop(this.runtime.nioGroup());
+			Channel channel;
 			try {
-				EventLoop loop = RuntimeCore.chooseLoop(this.runtime.nioGroup());
-				Channel channel;
-				try {
-					// done here, so that Netty's constructor, which closes the channel if this fails, cannot fail
-					jdkChannel.configureBlocking(false);
-					channel = unix ? new NioDomainSocketChannel(jdkChannel) : new AdoptedNioSocketChannel(jdkChannel);
-					configure(channel);
-				}
-				catch (IOException | RuntimeException ex) {
-					restoreChannel(jdkChannel, blocking, noDelay);
-					return Adoption.failure(AdoptionFailureReason.INTERNAL, "Netty could not wrap the channel: " + ex);
-				}
-				NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, loop, -1, -1, -1,
-						AdoptionSource.CHANNEL, remote, local, this.runtime.writeHighWaterMark());
-				channel.pipeline().addLast(vconn);
-				// The channel is open, non-blocking, unregistered and from the default provider, and the
-				// loop cannot stop while the gate is held: registration cannot fail but for a
-				// concurrent close by the caller, after which there is nothing left to restore.
-				String failure = register(loop, channel);
-				if (failure != null) {
-					restoreChannel(jdkChannel, blocking, noDelay);
-					return Adoption.failure(AdoptionFailureReason.INTERNAL,
-							"could not register the channel with the event loop: " + failure);
-				}
-				if (channel instanceof AdoptedNioSocketChannel) {
-					((AdoptedNioSocketChannel) channel).owned();
-				}
-				adopted = true;
-				this.runtime.started(vconn);
-				this.runtime.adopted(vconn, start);
-				return Adoption.success(vconn);
+				// done here, so that Netty's constructor, which closes the channel if this fails, cannot fail
+				jdkChannel.configureBlocking(false);
+				channel = unix ? new NioDomainSocketChannel(jdkChannel) : new AdoptedNioSocketChannel(jdkChannel);
+				configure(channel);
 			}
-			finally {
-				this.runtime.exitGate();
+			catch (IOException | RuntimeException ex) {
+				restoreChannel(jdkChannel, blocking, noDelay);
+				return Adoption.failure(AdoptionFailureReason.INTERNAL, "Netty could not wrap the channel: " + ex);
 			}
-		}
-		finally {
-			if (!adopted) {
-				this.runtime.releaseSlot();
+			NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, loop, -1, null, -1,
+					AdoptionSource.CHANNEL, remote, local, this.runtime.writeHighWaterMark());
+			channel.pipeline().addLast(vconn.handler);
+			// The channel is open, non-blocking, unregistered and from the default provider, and the
+			// loop cannot stop while the gate is held: registration cannot fail but for a
+			// concurrent close by the caller, after which there is nothing left to restore.
+			String failure = register(loop, channel);
+			if (failure != null) {
+				restoreChannel(jdkChannel, blocking, noDelay);
+				return Adoption.failure(AdoptionFailureReason.INTERNAL,
+						"could not register the channel with the event loop: " + failure);
 			}
+			if (channel instanceof AdoptedNioSocketChannel) {
+				((AdoptedNioSocketChannel) channel).owned();
+			}
+			reservation.commit();
+			this.runtime.started(vconn);
+			this.runtime.adopted(vconn, vconn.source(), start);
+			return Adoption.success(vconn);
 		}
 	}
 
@@ -399,17 +449,13 @@ public final class NetVConnFactory implements VConnFactory {
 	 */
 	public NetVConn adoptAccepted(Channel channel, List<ByteBuf> replay, long start) {
 		int fd = (channel instanceof UnixChannel) ? ((UnixChannel) channel).fd().intValue() : -1;
-		long id = this.runtime.nextId();
-		if (fd >= 0) {
-			this.runtime.claimFd(fd, id);
-		}
-		NetVConn vconn = new NetVConn(this.runtime, id, channel, channel.eventLoop(), fd, -1, fd,
+		NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, channel.eventLoop(), fd, null, fd,
 				AdoptionSource.INTERCEPT, channel.remoteAddress(), channel.localAddress(),
 				this.runtime.writeHighWaterMark());
 		vconn.replay(replay);
-		channel.pipeline().addLast(vconn);
+		channel.pipeline().addLast(vconn.handler);
 		this.runtime.started(vconn);
-		this.runtime.adopted(vconn, start);
+		this.runtime.adopted(vconn, vconn.source(), start);
 		return vconn;
 	}
 
@@ -465,11 +511,10 @@ public final class NetVConnFactory implements VConnFactory {
 						new WriteBufferWaterMark(this.runtime.writeLowWaterMark(), this.runtime.writeHighWaterMark()))
 				.handler(new io.netty.channel.ChannelInboundHandlerAdapter());
 			if (target instanceof DomainSocketAddress) {
-				bootstrap.channel(EpollDomainSocketChannel.class);
+				bootstrap.channelFactory(HeldChannels.domainSocketFactory());
 			}
 			else {
-				bootstrap.channel((this.runtime.transport() == Transport.EPOLL) ? EpollSocketChannel.class
-						: NioSocketChannel.class);
+				bootstrap.channelFactory(HeldChannels.socketFactory(this.runtime.transport()));
 			}
 			bootstrap.connect(target).addListener((ChannelFuture future) -> {
 				if (!future.isSuccess()) {
@@ -482,17 +527,13 @@ public final class NetVConnFactory implements VConnFactory {
 				}
 				Channel channel = future.channel();
 				int fd = (channel instanceof UnixChannel) ? ((UnixChannel) channel).fd().intValue() : -1;
-				long id = this.runtime.nextId();
-				if (fd >= 0) {
-					this.runtime.claimFd(fd, id);
-				}
 				SocketAddress remoteAddress = (target instanceof DomainSocketAddress) ? remote : channel.remoteAddress();
 				SocketAddress localAddress = (target instanceof DomainSocketAddress) ? null : channel.localAddress();
-				NetVConn vconn = new NetVConn(this.runtime, id, channel, channel.eventLoop(), fd, -1, fd,
-						AdoptionSource.CONNECT, remoteAddress, localAddress, this.runtime.writeHighWaterMark());
-				channel.pipeline().addLast(vconn);
+				NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, channel.eventLoop(), fd, null,
+						fd, AdoptionSource.CONNECT, remoteAddress, localAddress, this.runtime.writeHighWaterMark());
+				channel.pipeline().addLast(vconn.handler);
 				this.runtime.started(vconn);
-				this.runtime.adopted(vconn, start);
+				this.runtime.adopted(vconn, vconn.source(), start);
 				result.complete(vconn);
 			});
 		}
@@ -507,40 +548,14 @@ public final class NetVConnFactory implements VConnFactory {
 		Objects.requireNonNull(cont, "cont");
 		connect(remote).whenComplete((vconn, failure) -> {
 			if (vconn != null) {
-				deliverLocked(((NetVConn) vconn).channel().eventLoop(), cont, VConnEvent.NET_CONNECT, vconn);
+				ContinuationDelivery.deliver(((NetVConn) vconn).channel().eventLoop(), cont, VConnEvent.NET_CONNECT, vconn);
 			}
 			else {
 				Throwable cause = (failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null)
 						? failure.getCause() : failure;
-				deliverLocked(this.runtime.group().next(), cont, VConnEvent.NET_CONNECT_FAILED, cause);
+				ContinuationDelivery.deliver(this.runtime.group().next(), cont, VConnEvent.NET_CONNECT_FAILED, cause);
 			}
 		});
-	}
-
-	/** Delivers one event holding the continuation's mutex, retrying on {@code loop} while it is busy. */
-	public static void deliverLocked(EventLoop loop, Continuation cont, VConnEvent event, Object data) {
-		Lock mutex = cont.mutex();
-		Runnable attempt = new Runnable() {
-			@Override
-			public void run() {
-				if (!mutex.tryLock()) {
-					loop.schedule(this, 1, TimeUnit.MILLISECONDS);
-					return;
-				}
-				try {
-					cont.handleEvent(event, data);
-				}
-				finally {
-					mutex.unlock();
-				}
-			}
-		};
-		if (loop.inEventLoop()) {
-			attempt.run();
-		}
-		else {
-			loop.execute(attempt);
-		}
 	}
 
 }

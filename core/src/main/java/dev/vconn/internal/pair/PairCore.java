@@ -49,8 +49,8 @@ public final class PairCore {
 			if (runtime.startInMemory(active, passive, start)) {
 				return new PairCore(active, passive);
 			}
-			active.discard();
-			passive.discard();
+			active.discardUnstarted();
+			passive.discardUnstarted();
 		}
 		runtime.adoptionFailed(AdoptionSource.INTERCEPT, AdoptionFailureReason.SHUTTING_DOWN, start);
 		throw new AdoptionException(AdoptionFailureReason.SHUTTING_DOWN, "the runtime is shutting down");

@@ -16,7 +16,15 @@ public final class RuntimeAccess {
 	private RuntimeAccess() {
 	}
 
-	public static void install(Function<VConnRuntime, RuntimeCore> function) {
+	/**
+	 * Installs the accessor; only {@code VConnRuntime}'s initialiser calls this, once.
+	 * @param function reads the engine of a runtime
+	 * @throws IllegalStateException if an accessor is installed already
+	 */
+	public static synchronized void install(Function<VConnRuntime, RuntimeCore> function) {
+		if (accessor != null) {
+			throw new IllegalStateException("the runtime accessor is installed already");
+		}
 		accessor = Objects.requireNonNull(function);
 	}
 

@@ -1,10 +1,5 @@
 package dev.vconn.internal.runtime;
 
-import dev.vconn.internal.net.EpollRegistrations;
-import dev.vconn.internal.net.LibC;
-import dev.vconn.internal.net.NetVConn;
-import dev.vconn.internal.net.NetVConnFactory;
-import dev.vconn.internal.vconn.ManagedVConn;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -12,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -35,8 +31,6 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
@@ -46,10 +40,14 @@ import io.netty.util.concurrent.EventExecutor;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What a {@code VConnRuntime} owns: event loop groups, the connection slots, the live VConns, the
- * descriptors they own, and the listener. Shutdown is gated by a read-write lock: adoptions hold
- * the read side while they touch a loop, so once {@link #close} holds the write side no adoption
- * can be half-way through registering on a loop that is about to stop.
+ * What a {@code VConnRuntime} owns: event loop groups, the connection slots, the live VConns and
+ * the listener (the descriptors they hold are in {@code internal.net}'s registry). Shutdown is
+ * gated by a read-write lock: adoptions hold the read side while they touch a loop, so once
+ * {@link #close} holds the write side no adoption can be half-way through registering on a loop
+ * that is about to stop.
+ *
+ * <p>Over 500 lines because the listener dispatch ({@code SafeListener}) still lives here; it
+ * leaves with the statistics engine.
  */
 public final class RuntimeCore {
 
@@ -88,13 +86,7 @@ public final class RuntimeCore {
 	private final AtomicInteger reservedSlots = new AtomicInteger();
 
 	/** Live VConns: socket VConns (each holding a connection slot) and in-memory pair ends (none). */
-	private final ConcurrentHashMap<Long, ManagedVConn> live = new ConcurrentHashMap<>();
-
-	/**
-	 * Descriptors owned by live VConns (until their single close), to refuse a second adoption;
-	 * the value is the owning VConn's id, so a late release never drops a newer owner's claim.
-	 */
-	private final ConcurrentHashMap<Integer, Long> ownedFds = new ConcurrentHashMap<>();
+	private final ConcurrentHashMap<Long, LiveVConn> live = new ConcurrentHashMap<>();
 
 	private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
 
@@ -106,11 +98,15 @@ public final class RuntimeCore {
 
 	private int abortedAtClose = -1;
 
-	private final NetVConnFactory factory;
+	private final SocketLayer sockets;
+
+	private final VConnFactory factory;
+
+	private final List<Runnable> afterShutdown = new CopyOnWriteArrayList<>();
 
 	public RuntimeCore(Transport transport, int eventThreads, int maxConnections, Duration inactivityTimeout,
 			Duration activeTimeout, int writeLowWaterMark, int writeHighWaterMark, Duration shutdownTimeout,
-			boolean allowStandardStreams, VConnListener listener) {
+			boolean allowStandardStreams, SocketLayer sockets, VConnListener listener) {
 		this.transport = resolve(transport);
 		this.eventThreads = eventThreads;
 		this.maxConnections = maxConnections;
@@ -121,8 +117,9 @@ public final class RuntimeCore {
 		this.shutdownTimeout = shutdownTimeout;
 		this.allowStandardStreams = allowStandardStreams;
 		this.listener = new SafeListener(listener);
+		this.sockets = sockets;
 		this.group = newGroup(this.transport);
-		this.factory = new NetVConnFactory(this);
+		this.factory = sockets.newFactory(this);
 		logger.log(System.Logger.Level.INFO, "VConn runtime started: transport {0} ({1}), {2} event threads",
 				this.transport, whyTransport(transport), eventThreads);
 	}
@@ -153,7 +150,7 @@ public final class RuntimeCore {
 	private MultiThreadIoEventLoopGroup newGroup(Transport transport) {
 		String name = "vconn-" + this.runtimeId + "-" + transport.name().toLowerCase();
 		return new MultiThreadIoEventLoopGroup(this.eventThreads, new DefaultThreadFactory(name, true),
-				(transport == Transport.EPOLL) ? EpollRegistrations.factory() : NioIoHandler.newFactory());
+				(transport == Transport.EPOLL) ? this.sockets.epollHandlers() : NioIoHandler.newFactory());
 	}
 
 	// ---- VConnRuntime ----
@@ -232,7 +229,7 @@ public final class RuntimeCore {
 				throw new IllegalStateException(ex);
 			}
 			int aborted = 0;
-			for (ManagedVConn vconn : new ArrayList<>(this.live.values())) {
+			for (LiveVConn vconn : new ArrayList<>(this.live.values())) {
 				if (vconn.abort(AbortCause.SHUTDOWN, 0)) {
 					aborted++;
 				}
@@ -248,6 +245,7 @@ public final class RuntimeCore {
 			}
 			shutdown(this.group);
 			shutdown(this.nioGroup);
+			this.afterShutdown.forEach(Runnable::run);
 			this.abortedAtClose = aborted;
 			return this.abortedAtClose;
 		}
@@ -273,7 +271,7 @@ public final class RuntimeCore {
 	 */
 	public ServerBootstrap listenerBootstrap() {
 		return new ServerBootstrap().group(this.group)
-			.channel((this.transport == Transport.EPOLL) ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+			.channelFactory(this.sockets.listeningChannels(this.transport))
 			.childOption(ChannelOption.AUTO_READ, false)
 			.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
 			.childOption(ChannelOption.TCP_NODELAY, true)
@@ -281,8 +279,12 @@ public final class RuntimeCore {
 					new WriteBufferWaterMark(this.writeLowWaterMark, this.writeHighWaterMark));
 	}
 
-	public NetVConnFactory netFactory() {
-		return this.factory;
+	/**
+	 * Runs {@code task} once the runtime has stopped: its VConns are gone and its loops shut down.
+	 * @param task what to release then
+	 */
+	public void afterShutdown(Runnable task) {
+		this.afterShutdown.add(task);
 	}
 
 	public MultiThreadIoEventLoopGroup group() {
@@ -386,20 +388,12 @@ public final class RuntimeCore {
 		signalIfDrained();
 	}
 
-	public boolean claimFd(int fd, long owner) {
-		return this.ownedFds.putIfAbsent(fd, owner) == null;
-	}
-
-	public void unclaimFd(int fd, long owner) {
-		this.ownedFds.remove(fd, owner);
-	}
-
 	public long nextId() {
 		return VCONN_IDS.incrementAndGet();
 	}
 
 	/** A VConn is registered on its loop and running; its slot, if it takes one, is already reserved. */
-	public void started(ManagedVConn vconn) {
+	public void started(LiveVConn vconn) {
 		this.live.put(vconn.id(), vconn);
 		if (!this.inactivityTimeout.isZero()) {
 			vconn.setInactivityTimeout(this.inactivityTimeout);
@@ -416,7 +410,7 @@ public final class RuntimeCore {
 	 * same, and {@link #close} aborts them.
 	 * @return false, with nothing started, once shutdown has begun
 	 */
-	public boolean startInMemory(ManagedVConn first, ManagedVConn second, long startNanos) {
+	public boolean startInMemory(LiveVConn first, LiveVConn second, long startNanos) {
 		if (!enterGate()) {
 			return false;
 		}
@@ -434,7 +428,7 @@ public final class RuntimeCore {
 	}
 
 	/** An in-memory VConn ended: like {@link #released} without a slot to give back. */
-	public void releasedInMemory(ManagedVConn vconn, CloseKind how) {
+	public void releasedInMemory(LiveVConn vconn, CloseKind how) {
 		this.live.remove(vconn.id());
 		this.listener.onClosed(vconn, how);
 		signalIfDrained();
@@ -450,15 +444,7 @@ public final class RuntimeCore {
 		this.listener.onAborted(vconn, cause, error);
 	}
 
-	public void closeOwnedFd(int fd, long owner) {
-		// unclaimed first: once closed, the number may be reused by a socket that is free to adopt
-		unclaimFd(fd, owner);
-		if (LibC.close(fd) == -1) {
-			logger.log(System.Logger.Level.WARNING, "close({0}) failed: errno {1}", fd, LibC.errno());
-		}
-	}
-
-	public void released(ManagedVConn vconn, CloseKind how) {
+	public void released(LiveVConn vconn, CloseKind how) {
 		this.live.remove(vconn.id());
 		this.listener.onClosed(vconn, how);
 		releaseSlot();
@@ -468,8 +454,8 @@ public final class RuntimeCore {
 		this.listener.onAdoptionFailed(source, reason, Duration.ofNanos(System.nanoTime() - startNanos));
 	}
 
-	public void adopted(NetVConn vconn, long startNanos) {
-		this.listener.onAdopted(vconn, vconn.source(), Duration.ofNanos(System.nanoTime() - startNanos));
+	public void adopted(VConn vconn, AdoptionSource source, long startNanos) {
+		this.listener.onAdopted(vconn, source, Duration.ofNanos(System.nanoTime() - startNanos));
 	}
 
 	/** Keeps a misbehaving listener from changing the outcome of what it observes. */

@@ -1,6 +1,7 @@
 package dev.vconn.internal.tunnel;
 
 import dev.vconn.internal.net.NetVConn;
+import dev.vconn.internal.net.Splice;
 import dev.vconn.internal.runtime.RuntimeCore;
 import dev.vconn.internal.vconn.ManagedVConn;
 import java.time.Duration;
@@ -26,7 +27,7 @@ import org.jspecify.annotations.Nullable;
  * re-enabled only while its buffer is below the water mark) and half-close (end of stream on one
  * side shuts down the other side's write once drained, and the other direction goes on).
  */
-public final class TunnelEngine implements Continuation, NetVConn.SpliceObserver {
+public final class TunnelEngine implements Continuation, Splice.Observer {
 
 	private final Lock mutex = new ReentrantLock();
 
@@ -111,8 +112,6 @@ public final class TunnelEngine implements Continuation, NetVConn.SpliceObserver
 	public void failed(NetVConn vconn, boolean reset) {
 		fail(sideOf(vconn), End.RESET);
 	}
-
-
 
 	@Override
 	public Lock mutex() {
@@ -216,16 +215,10 @@ public final class TunnelEngine implements Continuation, NetVConn.SpliceObserver
 		}
 	}
 
-	/**
-	 * Spliced bytes never passed a VConn's handler: account them once, when both sides are closed
-	 * (each VConn read its kernel counters just before closing its socket).
-	 */
+	/** What each spliced direction passed on (each VConn counted its bytes as they moved). */
 	private void accountSplicedBytes() {
 		for (Direction direction : new Direction[] { this.aToB, this.bToA }) {
 			direction.splicedBytes = ((NetVConn) direction.src).splicedIn();
-			long bytes = Math.max(0, direction.splicedBytes);
-			((NetVConn) direction.src).splicedBytes(bytes, 0);
-			((NetVConn) direction.dst).splicedBytes(0, bytes);
 		}
 	}
 

@@ -1,17 +1,14 @@
 package dev.vconn.internal.vconn;
 
-import dev.vconn.internal.net.NetVConn;
-import dev.vconn.internal.pair.PairVConn;
+import dev.vconn.internal.runtime.LiveVConn;
 import dev.vconn.internal.runtime.RuntimeCore;
-import dev.vconn.AbortCause;
-import dev.vconn.VConn;
 
 /**
- * What the engine needs of every VConn it makes, beyond the public interface: a socket VConn
- * ({@link NetVConn}) or one end of an in-memory pair ({@link PairVConn}). Their {@link NetVIO}s,
- * the {@link RuntimeCore} and tunnels rely on it.
+ * What the engine needs of every VConn it makes, beyond the public interface: a socket VConn or
+ * one end of an in-memory pair, both {@link AbstractVConn}s. Their {@link NetVIO}s, the
+ * {@link RuntimeCore} and tunnels rely on it.
  */
-public interface ManagedVConn extends VConn {
+public interface ManagedVConn extends LiveVConn {
 
 	/**
 	 * The runtime this VConn belongs to.
@@ -32,14 +29,5 @@ public interface ManagedVConn extends VConn {
 	 * @param vio the VIO that changed, one of this VConn's
 	 */
 	void schedule(NetVIO vio);
-
-	/**
-	 * Aborts with the given cause, as {@link VConn#abort(int)} does with {@link AbortCause#API}.
-	 * Idempotent, callable from any thread.
-	 * @param cause why, as reported to the listener
-	 * @param error the error code reported with the abort
-	 * @return whether this call started the abort (false if it was already closed or aborted)
-	 */
-	boolean abort(AbortCause cause, int error);
 
 }

@@ -20,27 +20,9 @@ import org.jspecify.annotations.Nullable;
  * bumps a generation counter synchronously, on the caller's thread, so a re-arm made inside the
  * handler is seen at once. Everything else runs on the VConn's loop.
  */
-public final class VConnTimeouts {
+final class VConnTimeouts {
 
-	private static final long LOCK_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-
-	/** What the timeouts need of their VConn. Called on its loop. */
-	public interface Owner {
-
-		boolean isClosed();
-
-		@Nullable NetVIO readVio();
-
-		@Nullable NetVIO writeVio();
-
-		/** Delivers an event to the VIO's continuation; the caller holds the VIO's mutex. */
-		void deliver(NetVIO vio, VConnEvent event);
-
-		boolean abort(AbortCause cause, int error);
-
-	}
-
-	private final Owner owner;
+	private final AbstractVConn owner;
 
 	private final EventLoop loop;
 
@@ -56,30 +38,30 @@ public final class VConnTimeouts {
 
 	private @Nullable ScheduledFuture<?> activeTask;
 
-	public VConnTimeouts(Owner owner, EventLoop loop) {
+	VConnTimeouts(AbstractVConn owner, EventLoop loop) {
 		this.owner = owner;
 		this.loop = loop;
 	}
 
 	/** Any thread: (re-)arms the inactivity timeout, 0 cancels it. */
-	public void setInactivity(long nanos) {
+	void setInactivity(long nanos) {
 		this.generation.incrementAndGet();
 		execute(() -> armInactivity(nanos));
 	}
 
 	/** Any thread: (re-)arms the active timeout, 0 cancels it. */
-	public void setActive(long nanos) {
+	void setActive(long nanos) {
 		this.generation.incrementAndGet();
 		execute(() -> armActive(nanos));
 	}
 
 	/** On the loop: bytes moved, so the VConn is not idle. */
-	public void activity() {
+	void activity() {
 		this.lastActivityNanos = System.nanoTime();
 	}
 
 	/** On the loop: the VConn is released; nothing fires any more. */
-	public void cancel() {
+	void cancel() {
 		cancel(this.inactivityTask);
 		cancel(this.activeTask);
 	}
@@ -141,8 +123,8 @@ public final class VConnTimeouts {
 			toWrite(event, generation, null);
 			return;
 		}
-		if (!tryDeliver(read, event)) {
-			this.loop.schedule(() -> toRead(event, generation), LOCK_RETRY_NANOS, TimeUnit.NANOSECONDS);
+		if (!new ContinuationDelivery(this.loop, () -> toRead(event, generation)).runLocked(read.mutex,
+				() -> deliverIfActive(read, event))) {
 			return;
 		}
 		toWrite(event, generation, read.continuation());
@@ -154,8 +136,8 @@ public final class VConnTimeouts {
 		}
 		NetVIO write = this.owner.writeVio();
 		if (write != null && write.isActive() && write.continuation() != told) {
-			if (!tryDeliver(write, event)) {
-				this.loop.schedule(() -> toWrite(event, generation, told), LOCK_RETRY_NANOS, TimeUnit.NANOSECONDS);
+			if (!new ContinuationDelivery(this.loop, () -> toWrite(event, generation, told)).runLocked(write.mutex,
+					() -> deliverIfActive(write, event))) {
 				return;
 			}
 			if (this.owner.isClosed() || this.generation.get() != generation) {
@@ -165,20 +147,10 @@ public final class VConnTimeouts {
 		this.owner.abort(AbortCause.TIMEOUT, 0);
 	}
 
-	/** Returns false, delivering nothing, if the VIO's mutex is busy. */
-	private boolean tryDeliver(NetVIO vio, VConnEvent event) {
-		if (!vio.mutex.tryLock()) {
-			return false;
+	private void deliverIfActive(NetVIO vio, VConnEvent event) {
+		if (!this.owner.isClosed() && vio.isActive()) {
+			this.owner.deliver(vio, event);
 		}
-		try {
-			if (!this.owner.isClosed() && vio.isActive()) {
-				this.owner.deliver(vio, event);
-			}
-		}
-		finally {
-			vio.mutex.unlock();
-		}
-		return true;
 	}
 
 	private void execute(Runnable task) {

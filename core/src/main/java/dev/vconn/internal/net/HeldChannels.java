@@ -1,0 +1,104 @@
+package dev.vconn.internal.net;
+
+import dev.vconn.Transport;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.UnixChannel;
+
+/**
+ * Makes the channels of every VConn runtime, each holding its descriptor in {@link HeldFds} from
+ * creation (or, for a connection a listener accepts, from the moment the listener sees it) until
+ * it is closed, so that no descriptor of a runtime channel can be adopted. NIO channels keep their
+ * descriptors inside the JDK, out of reach of {@code adopt(int)}, and are made as they are.
+ *
+ * <p>A channel gives its number back when its close future completes, which Netty does on the
+ * loop right after {@code close(2)}. A VConn closing its own channel marks the number as closing
+ * first ({@link #closing}), so an adoption of a number reused at that moment waits instead of
+ * failing.
+ */
+public final class HeldChannels {
+
+	private static final ChannelHandler ACCEPTED = new AcceptedConnections();
+
+	private HeldChannels() {
+	}
+
+	/**
+	 * Makes listening channels whose accepted connections are held.
+	 * @param transport the runtime's transport (EPOLL or NIO)
+	 * @return the factory for {@code ServerBootstrap.channelFactory}
+	 */
+	static ChannelFactory<ServerChannel> serverFactory(Transport transport) {
+		if (transport != Transport.EPOLL) {
+			return NioServerSocketChannel::new;
+		}
+		return () -> {
+			EpollServerSocketChannel channel = hold(new EpollServerSocketChannel());
+			channel.pipeline().addLast(ACCEPTED);
+			return channel;
+		};
+	}
+
+	/**
+	 * Makes TCP client channels.
+	 * @param transport the runtime's transport (EPOLL or NIO)
+	 * @return the factory for {@code Bootstrap.channelFactory}
+	 */
+	public static ChannelFactory<Channel> socketFactory(Transport transport) {
+		return (transport == Transport.EPOLL) ? () -> hold(new EpollSocketChannel()) : NioSocketChannel::new;
+	}
+
+	/**
+	 * Makes Unix domain client channels (epoll only).
+	 * @return the factory for {@code Bootstrap.channelFactory}
+	 */
+	static ChannelFactory<Channel> domainSocketFactory() {
+		return () -> hold(new EpollDomainSocketChannel());
+	}
+
+	/** Wraps a duplicate an adoption made; the channel owns and holds it from then on. */
+	static Channel wrap(int duplicate, boolean unix) {
+		return hold(unix ? new EpollDomainSocketChannel(duplicate) : new EpollSocketChannel(duplicate));
+	}
+
+	/**
+	 * Marks the descriptor of a channel about to be closed by its owner on the loop.
+	 * @param fd the channel's descriptor, or -1 (nothing to mark)
+	 */
+	static void closing(int fd) {
+		if (fd >= 0) {
+			HeldFds.closing(fd);
+		}
+	}
+
+	private static <C extends UnixChannel> C hold(C channel) {
+		HeldFds.Hold hold = HeldFds.take(channel.fd().intValue());
+		((Channel) channel).closeFuture().addListener((ChannelFutureListener) (future) -> hold.release());
+		return channel;
+	}
+
+	/** Holds each connection a listening channel accepts, before it is registered anywhere. */
+	@ChannelHandler.Sharable
+	private static final class AcceptedConnections extends ChannelInboundHandlerAdapter {
+
+		@Override
+		public void channelRead(ChannelHandlerContext ctx, Object msg) {
+			if (msg instanceof UnixChannel) {
+				hold((UnixChannel) msg);
+			}
+			ctx.fireChannelRead(msg);
+		}
+
+	}
+
+}

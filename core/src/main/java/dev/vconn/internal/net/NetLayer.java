@@ -1,0 +1,38 @@
+package dev.vconn.internal.net;
+
+import dev.vconn.Transport;
+import dev.vconn.VConnFactory;
+import dev.vconn.internal.runtime.RuntimeCore;
+import dev.vconn.internal.runtime.SocketLayer;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.ServerChannel;
+
+/** The socket layer a runtime runs on: epoll registrations, held channels, the socket VConn factory. */
+public final class NetLayer implements SocketLayer {
+
+	private final int maxPipes;
+
+	/**
+	 * @param maxPipes the most pipes splicing tunnels may hold at once
+	 */
+	public NetLayer(int maxPipes) {
+		this.maxPipes = maxPipes;
+	}
+
+	@Override
+	public IoHandlerFactory epollHandlers() {
+		return EpollRegistrations.factory();
+	}
+
+	@Override
+	public ChannelFactory<? extends ServerChannel> listeningChannels(Transport transport) {
+		return HeldChannels.serverFactory(transport);
+	}
+
+	@Override
+	public VConnFactory newFactory(RuntimeCore runtime) {
+		return new NetVConnFactory(runtime, this.maxPipes);
+	}
+
+}

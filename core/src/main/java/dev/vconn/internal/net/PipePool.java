@@ -1,0 +1,146 @@
+package dev.vconn.internal.net;
+
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The pipes splicing tunnels borrow while a direction moves bytes (HAProxy's {@code maxpipes}):
+ * at most {@code max} exist at once in a runtime; a direction that goes idle gives its pipe back,
+ * and up to {@link #KEEP_IDLE} empty pipes are kept open for the next one. With none left, a
+ * direction copies instead. Thread-safe: every event loop of the runtime shares the pool.
+ */
+final class PipePool {
+
+	/** Empty pipes kept open for reuse; the rest are closed when given back. */
+	static final int KEEP_IDLE = 16;
+
+	/** A pipe's two ends, held in {@link HeldFds} while open. */
+	static final class Pipe {
+
+		final int readFd;
+
+		final int writeFd;
+
+		private final HeldFds.Hold readHold;
+
+		private final HeldFds.Hold writeHold;
+
+		private Pipe(int readFd, int writeFd) {
+			this.readFd = readFd;
+			this.writeFd = writeFd;
+			this.readHold = HeldFds.take(readFd);
+			this.writeHold = HeldFds.take(writeFd);
+		}
+
+		private void close() {
+			closeEnd(this.readFd, this.readHold);
+			closeEnd(this.writeFd, this.writeHold);
+		}
+
+		private static void closeEnd(int fd, HeldFds.Hold hold) {
+			hold.closing();
+			LibC.close(fd);
+			hold.release();
+		}
+
+	}
+
+	private final int max;
+
+	private final AtomicInteger open = new AtomicInteger();
+
+	private final AtomicInteger borrowed = new AtomicInteger();
+
+	private final ConcurrentLinkedDeque<Pipe> idle = new ConcurrentLinkedDeque<>();
+
+	/**
+	 * @param max the most pipes open at once; 0 means never splice
+	 */
+	PipePool(int max) {
+		this.max = max;
+	}
+
+	/**
+	 * Borrows an empty pipe.
+	 * @return the pipe, or null if the pool is exhausted (or a pipe could not be made): copy instead
+	 */
+	@Nullable Pipe acquire() {
+		Pipe pipe = this.idle.pollFirst();
+		if (pipe == null) {
+			pipe = create();
+		}
+		if (pipe != null) {
+			this.borrowed.incrementAndGet();
+		}
+		return pipe;
+	}
+
+	private @Nullable Pipe create() {
+		while (true) {
+			int current = this.open.get();
+			if (current >= this.max) {
+				return null;
+			}
+			if (this.open.compareAndSet(current, current + 1)) {
+				break;
+			}
+		}
+		int[] fds = new int[2];
+		if (LibC.pipe2(fds, LibC.O_CLOEXEC | LibC.O_NONBLOCK) == -1) {
+			this.open.decrementAndGet();
+			return null;
+		}
+		return new Pipe(fds[0], fds[1]);
+	}
+
+	/**
+	 * Gives a pipe back.
+	 * @param pipe the pipe
+	 * @param empty whether it holds no bytes (a pipe with bytes left is closed, never reused)
+	 */
+	void release(Pipe pipe, boolean empty) {
+		this.borrowed.decrementAndGet();
+		if (empty && this.idle.size() < KEEP_IDLE) {
+			this.idle.addFirst(pipe);
+			return;
+		}
+		pipe.close();
+		this.open.decrementAndGet();
+	}
+
+	/**
+	 * Whether splicing may borrow pipes at all.
+	 * @return false if the limit is 0
+	 */
+	boolean isEnabled() {
+		return this.max > 0;
+	}
+
+	/**
+	 * Pipes borrowed by directions moving bytes right now.
+	 * @return the count
+	 */
+	int borrowed() {
+		return this.borrowed.get();
+	}
+
+	/**
+	 * Pipes open now, borrowed or idle.
+	 * @return the count
+	 */
+	int open() {
+		return this.open.get();
+	}
+
+	/** Closes the idle pipes; on runtime shutdown, once every VConn is gone. */
+	void close() {
+		Pipe pipe;
+		while ((pipe = this.idle.pollFirst()) != null) {
+			pipe.close();
+			this.open.decrementAndGet();
+		}
+	}
+
+}

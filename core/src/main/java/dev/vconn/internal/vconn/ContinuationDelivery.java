@@ -1,0 +1,95 @@
+package dev.vconn.internal.vconn;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+
+import dev.vconn.Continuation;
+import dev.vconn.VConnEvent;
+import io.netty.channel.EventLoop;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Runs work holding a continuation's mutex on an event loop, the way Traffic Server's event
+ * threads do: the loop only ever try-locks; when the mutex is busy the work is retried on the loop
+ * shortly after, never waited for. Used by every VConn pass, the timeouts and the one-off
+ * deliveries of the listeners and {@code connect} ({@link #deliver}).
+ *
+ * <p>An instance belongs to one piece of retried work (a VConn's read pass, say). Retries coalesce:
+ * however often the mutex was found busy, one retry is pending at a time, and the retry runs the
+ * whole work again, which decides afresh what there is to do. Confined to the loop.
+ */
+public final class ContinuationDelivery {
+
+	/** How soon busy work is tried again (PluginVC waits 10 ms; a JVM lock is released sooner). */
+	private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+	private final EventLoop loop;
+
+	private final Runnable retry;
+
+	private boolean retryScheduled;
+
+	/**
+	 * @param loop the loop the work runs on
+	 * @param retry what to run when the mutex was busy: the whole work again
+	 */
+	public ContinuationDelivery(EventLoop loop, Runnable retry) {
+		this.loop = loop;
+		this.retry = retry;
+	}
+
+	/**
+	 * Runs {@code work} holding {@code mutex}, or, if the mutex is busy, schedules the retry.
+	 * On the loop.
+	 * @param mutex the continuation's mutex
+	 * @param work what to run holding it
+	 * @return whether {@code work} ran
+	 */
+	public boolean runLocked(Lock mutex, Runnable work) {
+		if (!mutex.tryLock()) {
+			if (!this.retryScheduled) {
+				this.retryScheduled = true;
+				this.loop.schedule(() -> {
+					this.retryScheduled = false;
+					this.retry.run();
+				}, RETRY_NANOS, TimeUnit.NANOSECONDS);
+			}
+			return false;
+		}
+		try {
+			work.run();
+		}
+		finally {
+			mutex.unlock();
+		}
+		return true;
+	}
+
+	/**
+	 * Delivers one event to {@code cont} on {@code loop}, holding its mutex, retrying while it is
+	 * busy. Callable from any thread; on the loop the first attempt is made at once.
+	 * @param loop the loop to deliver on
+	 * @param cont the continuation
+	 * @param event the event
+	 * @param data the event's argument
+	 */
+	public static void deliver(EventLoop loop, Continuation cont, VConnEvent event, @Nullable Object data) {
+		Runnable attempt = new Runnable() {
+
+			private final ContinuationDelivery delivery = new ContinuationDelivery(loop, this);
+
+			@Override
+			public void run() {
+				this.delivery.runLocked(cont.mutex(), () -> cont.handleEvent(event, data));
+			}
+
+		};
+		if (loop.inEventLoop()) {
+			attempt.run();
+		}
+		else {
+			loop.execute(attempt);
+		}
+	}
+
+}
