@@ -2,7 +2,6 @@ package dev.vconn.internal;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +28,6 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -37,11 +35,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -81,9 +76,9 @@ public final class TransactionServer implements ListenerServer {
 
 	private final InetSocketAddress bindAddress;
 
-	private final int maxHeaderSize;
+	private final HttpCodecs codecs;
 
-	private final Duration headerTimeout;
+	private final HttpLimits limits;
 
 	private final @Nullable OriginPool origins;
 
@@ -96,13 +91,13 @@ public final class TransactionServer implements ListenerServer {
 	private @Nullable Channel serverChannel;
 
 	public TransactionServer(RuntimeCore runtime, InterceptHookRegistry hooks, InetSocketAddress bindAddress,
-			int maxHeaderSize, Duration headerTimeout, @Nullable InetSocketAddress origin, boolean forwardedHeaders) {
+			HttpLimits limits, @Nullable InetSocketAddress origin, boolean forwardedHeaders) {
 		this.runtime = runtime;
 		this.hooks = hooks;
 		this.bindAddress = bindAddress;
-		this.maxHeaderSize = maxHeaderSize;
-		this.headerTimeout = headerTimeout;
-		this.origins = (origin != null) ? new OriginPool(runtime, origin) : null;
+		this.limits = limits;
+		this.codecs = new HttpCodecs(limits);
+		this.origins = (origin != null) ? new OriginPool(runtime, origin, this.codecs) : null;
 		this.forwardedHeaders = forwardedHeaders;
 	}
 
@@ -203,7 +198,7 @@ public final class TransactionServer implements ListenerServer {
 
 		final InterceptServer.HeadCapture capture = new InterceptServer.HeadCapture();
 
-		final InterceptServer.HeadDecoder decoder = new InterceptServer.HeadDecoder(TransactionServer.this.maxHeaderSize);
+		final RequestHeadDecoder decoder = TransactionServer.this.codecs.requestDecoder();
 
 		private final ArrayDeque<HttpObject> inbound = new ArrayDeque<>();
 
@@ -219,8 +214,11 @@ public final class TransactionServer implements ListenerServer {
 
 		private int requests;
 
-		/** Bytes received since the last response: tells a slow head (408) from an idle keep-alive. */
+		/** The header timeout (408) while a head is coming, the idle timeout between requests. */
 		private @Nullable ScheduledFuture<?> timeout;
+
+		/** Waiting for the first byte of the next request: the idle timeout runs, not the header timeout. */
+		private boolean idle;
 
 		private boolean closeAfterResponse;
 
@@ -243,7 +241,8 @@ public final class TransactionServer implements ListenerServer {
 			}
 			this.slotReserved = true;
 			TransactionServer.this.clients.add(ctx.channel());
-			armTimeout();
+			this.capture.onRead = this::bytesArrived;
+			armHeaderTimeout();
 			requestRead();
 		}
 
@@ -403,14 +402,7 @@ public final class TransactionServer implements ListenerServer {
 			this.requests++;
 			DecoderResult result = request.decoderResult();
 			if (result.isFailure()) {
-				reject((result.cause() instanceof TooLongFrameException) ? 431 : 400);
-				return;
-			}
-			HttpHeaders headers = request.headers();
-			if (this.decoder.chunkedWithContentLength
-					|| (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)
-							&& (headers.contains(HttpHeaderNames.CONTENT_LENGTH) || !chunkedIsFinal(headers)))) {
-				reject(400);
+				reject(ErrorResponses.statusOf(result));
 				return;
 			}
 			if (!HttpUtil.isKeepAlive(request)) {
@@ -527,16 +519,38 @@ public final class TransactionServer implements ListenerServer {
 				ReferenceCountUtil.release(msg);
 				return false;
 			}
-			if (this.http10Client && msg instanceof HttpResponse
-					&& HttpUtil.isTransferEncodingChunked((HttpResponse) msg)) {
-				// an HTTP/1.0 client does not know chunked encoding (RFC 9112 section 7.1): without it the
-				// encoder writes the body as it is, and the close ends it
-				HttpUtil.setTransferEncodingChunked((HttpResponse) msg, false);
-				((HttpResponse) msg).headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-				this.closeAfterResponse = true;
+			if (msg instanceof HttpResponse && isFinal((HttpResponse) msg)) {
+				setConnectionHeader((HttpResponse) msg);
 			}
 			this.ctx.writeAndFlush(msg, this.ctx.voidPromise());
 			return true;
+		}
+
+		/**
+		 * The connection header of a final response says what the listener will do (RFC 9112 section
+		 * 9.6): {@code close} whenever the connection ends after it, {@code keep-alive} for an
+		 * HTTP/1.0 client whose connection stays open.
+		 */
+		private void setConnectionHeader(HttpResponse response) {
+			HttpHeaders headers = response.headers();
+			if (this.http10Client && HttpUtil.isTransferEncodingChunked(response)) {
+				// an HTTP/1.0 client does not know chunked encoding (RFC 9112 section 7.1): without it the
+				// encoder writes the body as it is, and the close ends it
+				HttpUtil.setTransferEncodingChunked(response, false);
+				this.closeAfterResponse = true;
+			}
+			Exchange current = this.exchange;
+			if (headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true)
+					|| !TransactionServer.this.running || (current != null && current.awaitsRequestBody())) {
+				// a request body still coming when its answer starts is read no further than the exchange takes
+				this.closeAfterResponse = true;
+			}
+			if (this.closeAfterResponse) {
+				headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+			}
+			else if (this.http10Client) {
+				headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+			}
 		}
 
 		boolean clientWritable() {
@@ -552,7 +566,7 @@ public final class TransactionServer implements ListenerServer {
 				return;
 			}
 			// a body the exchange did not take (e.g. answered early) must not be read as the next head
-			armTimeout();
+			armIdleTimeout();
 			process();
 		}
 
@@ -562,8 +576,8 @@ public final class TransactionServer implements ListenerServer {
 				return;
 			}
 			this.closing = true;
-			Channel channel = this.ctx.channel();
-			channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+			cancelTimeout();
+			ErrorResponses.closeGracefully(this.ctx.channel().writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER));
 		}
 
 		/** Answers with an error status and closes without cutting the response off. */
@@ -591,15 +605,7 @@ public final class TransactionServer implements ListenerServer {
 			if (channel.pipeline().get(HttpResponseEncoder.class) != null) {
 				channel.pipeline().remove(HttpResponseEncoder.class);
 			}
-			channel.writeAndFlush(InterceptServer.errorResponse(status)).addListener((ChannelFutureListener) (f) -> {
-				if (!f.isSuccess() || !(channel instanceof DuplexChannel)) {
-					channel.close();
-					return;
-				}
-				((DuplexChannel) channel).shutdownOutput();
-				channel.config().setAutoRead(true);
-				channel.eventLoop().schedule(() -> channel.close(), 2, TimeUnit.SECONDS);
-			});
+			ErrorResponses.send(channel, status);
 		}
 
 		/**
@@ -618,29 +624,54 @@ public final class TransactionServer implements ListenerServer {
 			channel.close();
 		}
 
-		/** An exchange failed before any response byte reached the client: 502, then close. */
-		void failBeforeResponse() {
-			reject(502);
+		/**
+		 * An exchange failed before any response byte reached the client: 502 (the next hop failed)
+		 * or 504 (it did not answer in time), then close.
+		 */
+		void failBeforeResponse(int status) {
+			reject(status);
 		}
 
-		private void armTimeout() {
+		/** The head of the first request must be complete within the header timeout of the accept. */
+		private void armHeaderTimeout() {
 			cancelTimeout();
-			long before = this.capture.total;
+			this.idle = false;
 			this.timeout = this.ctx.executor().schedule(() -> {
 				this.timeout = null;
-				if (this.exchange != null || this.closing) {
-					return;
-				}
-				if (this.capture.total == before && this.inbound.isEmpty() && this.requests > 0) {
-					close(); // an idle keep-alive connection: close quietly
-				}
-				else {
+				if (this.exchange == null && !this.closing) {
 					reject(408);
 				}
-			}, TransactionServer.this.headerTimeout.toNanos(), TimeUnit.NANOSECONDS);
+			}, TransactionServer.this.limits.headerTimeout().toNanos(), TimeUnit.NANOSECONDS);
+		}
+
+		/**
+		 * Between requests: a connection on which nothing arrives within the idle timeout is closed
+		 * quietly; the first byte of a request starts its header timeout.
+		 */
+		private void armIdleTimeout() {
+			cancelTimeout();
+			if (!this.inbound.isEmpty()) {
+				armHeaderTimeout(); // the next request is already here (pipelined)
+				return;
+			}
+			this.idle = true;
+			this.timeout = this.ctx.executor().schedule(() -> {
+				this.timeout = null;
+				if (this.exchange == null && !this.closing && this.idle) {
+					close();
+				}
+			}, TransactionServer.this.limits.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
+		}
+
+		/** Bytes came from the client: the first of a new request ends the idle wait. */
+		private void bytesArrived() {
+			if (this.idle && this.exchange == null && !this.closing) {
+				armHeaderTimeout();
+			}
 		}
 
 		private void cancelTimeout() {
+			this.idle = false;
 			if (this.timeout != null) {
 				this.timeout.cancel(false);
 				this.timeout = null;
@@ -736,23 +767,6 @@ public final class TransactionServer implements ListenerServer {
 	}
 
 	/**
-	 * Whether the last transfer coding of a request is chunked. Without that, the length of a request
-	 * body cannot be determined (RFC 9112 section 6.3): Netty's decoder reads such a request as having
-	 * no body, so its body would be parsed as the next request.
-	 */
-	static boolean chunkedIsFinal(HttpHeaders headers) {
-		String last = "";
-		for (String value : headers.getAll(HttpHeaderNames.TRANSFER_ENCODING)) {
-			for (String coding : value.split(",")) {
-				if (!coding.isBlank()) {
-					last = coding.trim();
-				}
-			}
-		}
-		return last.equalsIgnoreCase(HttpHeaderValues.CHUNKED.toString());
-	}
-
-	/**
 	 * Removes the headers that concern only the client's connection to the listener (RFC 9110
 	 * section 7.6.1): those named in {@code Connection}, and the standard hop-by-hop ones. Both next
 	 * hops, the origin and a server intercept, get the request without them. {@code Content-Length},
@@ -787,6 +801,11 @@ public final class TransactionServer implements ListenerServer {
 		if (!keepAlive) {
 			response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
 		}
+	}
+
+	private static boolean isFinal(HttpResponse response) {
+		int code = response.status().code();
+		return code >= 200 || code == 101;
 	}
 
 	/** Whether the client can find the end of this response without the connection closing. */
@@ -850,13 +869,25 @@ public final class TransactionServer implements ListenerServer {
 
 		private boolean done;
 
+		private final ResponseTimer timer;
+
 		PassThrough(ClientConnection client, OriginPool pool, HttpRequest request) {
 			this.client = client;
 			this.pool = pool;
 			this.request = request;
+			this.timer = new ResponseTimer(client.ctx.channel().eventLoop(),
+					TransactionServer.this.limits.originTimeout(), this::timedOut);
+		}
+
+		/** The origin did not start its response in time: the client gets 504. */
+		private void timedOut() {
+			if (!this.done && !this.responseStarted) {
+				fail(504, null);
+			}
 		}
 
 		void start() {
+			this.timer.start();
 			Channel channel = this.client.ctx.channel();
 			Channel idle = this.pool.pollIdle(channel.eventLoop());
 			if (idle != null) {
@@ -915,6 +946,7 @@ public final class TransactionServer implements ListenerServer {
 			if (content instanceof LastHttpContent) {
 				this.requestComplete = true;
 			}
+			this.timer.progress();
 			this.origin.write(content, this.origin.voidPromise());
 		}
 
@@ -938,7 +970,11 @@ public final class TransactionServer implements ListenerServer {
 				}
 				this.status = response.status().code();
 				this.interim = this.status >= 100 && this.status < 200 && this.status != 101;
-				if (!this.interim) {
+				if (this.interim) {
+					this.timer.progress();
+				}
+				else {
+					this.timer.stop();
 					this.originKeepAlive = HttpUtil.isKeepAlive(response);
 					// a body delimited by the origin's close can reach the client only the same way
 					this.clientKeepAlive = this.originKeepAlive && isFramed(this.request, response);
@@ -968,6 +1004,7 @@ public final class TransactionServer implements ListenerServer {
 
 		private void finish() {
 			this.done = true;
+			this.timer.stop();
 			Channel channel = this.origin;
 			boolean reusable = this.originKeepAlive && this.requestComplete;
 			if (reusable) {
@@ -1023,17 +1060,22 @@ public final class TransactionServer implements ListenerServer {
 		}
 
 		private void fail(@Nullable Throwable cause) {
+			fail(502, cause);
+		}
+
+		private void fail(int status, @Nullable Throwable cause) {
 			if (this.done) {
 				return;
 			}
 			this.done = true;
+			this.timer.stop();
 			releasePending();
 			if (this.origin != null) {
 				this.origin.pipeline().get(OriginPool.OriginRelay.class).exchange = null;
 				this.origin.close();
 			}
 			if (!this.responseStarted) {
-				this.client.failBeforeResponse();
+				this.client.failBeforeResponse(status);
 			}
 			else {
 				this.client.abortResponse();
@@ -1042,6 +1084,7 @@ public final class TransactionServer implements ListenerServer {
 
 		private void abandon() {
 			this.done = true;
+			this.timer.stop();
 			releasePending();
 			if (this.origin != null) {
 				this.origin.pipeline().get(OriginPool.OriginRelay.class).exchange = null;
@@ -1094,7 +1137,9 @@ public final class TransactionServer implements ListenerServer {
 
 		private final VConn active;
 
-		private final EmbeddedChannel codec = new EmbeddedChannel(new HttpClientCodec());
+		private final EmbeddedChannel codec = new EmbeddedChannel(TransactionServer.this.codecs.nextHopCodec());
+
+		private final ResponseTimer timer;
 
 		private final IOBuffer toIntercept = IOBuffer.create();
 
@@ -1134,6 +1179,22 @@ public final class TransactionServer implements ListenerServer {
 			this.pair = pair;
 			this.active = pair.active();
 			this.request = request;
+			this.timer = new ResponseTimer(client.ctx.channel().eventLoop(), TransactionServer.this.limits.originTimeout(),
+					this::timedOut);
+		}
+
+		/** The intercept did not start its response in time: 504, and its VConn is aborted for it. */
+		private void timedOut() {
+			this.mutex.lock();
+			try {
+				if (!this.done && !this.responseStarted) {
+					fail("did not start its response within " + TransactionServer.this.limits.originTimeout(),
+							AbortCause.TIMEOUT, 504);
+				}
+			}
+			finally {
+				this.mutex.unlock();
+			}
 		}
 
 		@Override
@@ -1144,6 +1205,7 @@ public final class TransactionServer implements ListenerServer {
 		void start() {
 			this.mutex.lock();
 			try {
+				this.timer.start();
 				this.readVio = this.active.read(this, this.fromIntercept, Long.MAX_VALUE);
 				this.writeVio = this.active.write(this, this.toInterceptReader, Long.MAX_VALUE);
 				encode(this.request);
@@ -1157,6 +1219,7 @@ public final class TransactionServer implements ListenerServer {
 			if (msg instanceof LastHttpContent) {
 				this.requestComplete = true;
 			}
+			this.timer.progress();
 			this.codec.writeOutbound(msg);
 			ByteBuf encoded;
 			while ((encoded = this.codec.readOutbound()) != null) {
@@ -1258,7 +1321,11 @@ public final class TransactionServer implements ListenerServer {
 					}
 					this.status = response.status().code();
 					this.interim = this.status >= 100 && this.status < 200 && this.status != 101;
-					if (!this.interim) {
+					if (this.interim) {
+						this.timer.progress();
+					}
+					else {
+						this.timer.stop();
 						this.responseStarted = true;
 						this.responseKeepAlive = isFramed(this.request, response);
 						prepareForClient(response, this.responseKeepAlive);
@@ -1282,6 +1349,14 @@ public final class TransactionServer implements ListenerServer {
 		}
 
 		private void malformed(String why) {
+			fail(why, AbortCause.INTERCEPT, 502);
+		}
+
+		/**
+		 * The intercept failed the exchange: its own VConn is aborted with {@code cause}, and the
+		 * client gets {@code status}, or a reset if its response had started.
+		 */
+		private void fail(String why, AbortCause cause, int status) {
 			if (this.done) {
 				return;
 			}
@@ -1291,10 +1366,10 @@ public final class TransactionServer implements ListenerServer {
 			boolean started = this.responseStarted;
 			cleanUp();
 			// the intercept's own VConn is aborted for what it did; the listener's end just goes away
-			((ManagedVConn) this.pair.passive()).abort(AbortCause.INTERCEPT, 0);
+			((ManagedVConn) this.pair.passive()).abort(cause, 0);
 			this.active.close();
 			if (!started) {
-				this.client.failBeforeResponse();
+				this.client.failBeforeResponse(status);
 			}
 			else {
 				this.client.abortResponse();
@@ -1313,6 +1388,7 @@ public final class TransactionServer implements ListenerServer {
 
 		private void cleanUp() {
 			this.done = true;
+			this.timer.stop();
 			this.codec.finishAndReleaseAll();
 			this.toIntercept.close();
 			this.fromIntercept.close();
