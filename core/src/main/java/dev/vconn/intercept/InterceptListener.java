@@ -6,12 +6,12 @@ import java.time.Duration;
 import java.util.Objects;
 
 import dev.vconn.VConnRuntime;
-import dev.vconn.internal.HttpLimits;
-import dev.vconn.internal.InterceptServer;
-import dev.vconn.internal.ListenerServer;
-import dev.vconn.internal.RuntimeAccess;
-import dev.vconn.internal.RuntimeCore;
-import dev.vconn.internal.TransactionServer;
+import dev.vconn.internal.http.HttpLimits;
+import dev.vconn.internal.http.InterceptServer;
+import dev.vconn.internal.http.ListenerServer;
+import dev.vconn.internal.http.TransactionServer;
+import dev.vconn.internal.runtime.RuntimeAccess;
+import dev.vconn.internal.runtime.RuntimeCore;
 import org.jspecify.annotations.Nullable;
 
 /**

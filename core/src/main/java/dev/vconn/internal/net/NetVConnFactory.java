@@ -1,0 +1,546 @@
+package dev.vconn.internal.net;
+
+import dev.vconn.internal.runtime.RuntimeCore;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
+import java.net.UnixDomainSocketAddress;
+import java.util.List;
+import java.nio.channels.SocketChannel;
+import java.nio.channels.spi.SelectorProvider;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Lock;
+
+import dev.vconn.Adoption;
+import dev.vconn.AdoptionException;
+import dev.vconn.AdoptionFailureReason;
+import dev.vconn.AdoptionSource;
+import dev.vconn.Continuation;
+import dev.vconn.Transport;
+import dev.vconn.VConn;
+import dev.vconn.VConnEvent;
+import dev.vconn.VConnFactory;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.nio.NioDomainSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.UnixChannel;
+import io.netty.resolver.NoopAddressResolverGroup;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Adopts descriptors and channels, and connects, following the contract of {@link VConnFactory}:
+ * inspect and reserve first, mutate last, restore on failure.
+ *
+ * <p>A raw descriptor is never handed to Netty itself: Netty gets a close-on-exec duplicate, and
+ * the caller's descriptor is closed once, after the channel, when the VConn ends. Whatever Netty
+ * does on a failure path (it closes a channel whose registration fails), it can only close its
+ * duplicate, never the caller's descriptor.
+ */
+public final class NetVConnFactory implements VConnFactory {
+
+	private static final long REGISTRATION_TIMEOUT_SECONDS = 10;
+
+	private final RuntimeCore runtime;
+
+	public NetVConnFactory(RuntimeCore runtime) {
+		this.runtime = runtime;
+	}
+
+	// ---- raw descriptors ----
+
+	@Override
+	public Adoption adopt(int fd) {
+		long start = System.nanoTime();
+		Adoption result = adoptFd(fd, start);
+		if (!result.isSuccess()) {
+			this.runtime.adoptionFailed(AdoptionSource.FD, Objects.requireNonNull(result.failureReason()), start);
+		}
+		return result;
+	}
+
+	private Adoption adoptFd(int fd, long start) {
+		if (fd < 0) {
+			return Adoption.failure(AdoptionFailureReason.INVALID_FD, "fd " + fd + " is negative");
+		}
+		if (fd <= 2 && !this.runtime.allowStandardStreams()) {
+			return Adoption.failure(AdoptionFailureReason.INVALID_FD,
+					"fd " + fd + " is a standard stream; enable allowStandardStreams to adopt it");
+		}
+		if (!this.runtime.isRunning()) {
+			return Adoption.failure(AdoptionFailureReason.SHUTTING_DOWN, "the runtime is shutting down");
+		}
+		if (this.runtime.transport() != Transport.EPOLL || !LibC.isAvailable()) {
+			return Adoption.failure(AdoptionFailureReason.UNSUPPORTED,
+					"raw descriptors need the epoll transport; this runtime uses " + this.runtime.transport()
+							+ (LibC.isAvailable() ? "" : " (" + LibC.unavailabilityCause() + ")"));
+		}
+		FdProbe.Facts facts;
+		try {
+			facts = FdProbe.inspect(fd);
+		}
+		catch (FdProbe.Rejected rejected) {
+			return Adoption.failure(rejected.reason, rejected.getMessage());
+		}
+		long id = this.runtime.nextId();
+		if (!this.runtime.claimFd(fd, id)) {
+			return Adoption.failure(AdoptionFailureReason.ALREADY_ADOPTED, "fd " + fd + " is owned by a live VConn");
+		}
+		boolean adopted = false;
+		try {
+			if (!this.runtime.reserveSlot()) {
+				return Adoption.failure(AdoptionFailureReason.LIMIT_REACHED,
+						"the limit of " + this.runtime.maxConnections() + " connections is reached");
+			}
+			try {
+				if (!this.runtime.enterGate()) {
+					return Adoption.failure(AdoptionFailureReason.SHUTTING_DOWN, "the runtime is shutting down");
+				}
+				try {
+					Adoption result = registerFd(facts, id, start);
+					adopted = result.isSuccess();
+					return result;
+				}
+				finally {
+					this.runtime.exitGate();
+				}
+			}
+			finally {
+				if (!adopted) {
+					this.runtime.releaseSlot();
+				}
+			}
+		}
+		finally {
+			if (!adopted) {
+				this.runtime.unclaimFd(fd, id);
+			}
+		}
+	}
+
+	/** Every check passed and a slot is reserved: now, and only now, change the descriptor. */
+	private Adoption registerFd(FdProbe.Facts facts, long id, long start) {
+		int fd = facts.fd;
+		EventLoop loop = RuntimeCore.chooseLoop(this.runtime.group());
+		if (LibC.fcntl(fd, LibC.F_SETFL, facts.statusFlags | LibC.O_NONBLOCK) == -1) {
+			return Adoption.failure(AdoptionFailureReason.INTERNAL,
+					"could not make fd " + fd + " non-blocking: errno " + LibC.errno());
+		}
+		int duplicate = LibC.fcntl(fd, LibC.F_DUPFD_CLOEXEC, 3);
+		if (duplicate == -1) {
+			int errno = LibC.errno();
+			return restored(facts, "could not duplicate fd " + fd + ": errno " + errno);
+		}
+		this.runtime.claimFd(duplicate, id);
+		Channel channel;
+		try {
+			channel = (facts.family == LibC.AF_UNIX) ? new EpollDomainSocketChannel(duplicate)
+					: new EpollSocketChannel(duplicate);
+			configure(channel);
+		}
+		catch (RuntimeException ex) {
+			this.runtime.unclaimFd(duplicate, id);
+			LibC.close(duplicate);
+			return restored(facts, "Netty could not wrap fd " + fd + ": " + ex);
+		}
+		NetVConn vconn = new NetVConn(this.runtime, id, channel, loop, fd, fd, duplicate,
+				AdoptionSource.FD,
+				facts.remote, facts.local, this.runtime.writeHighWaterMark());
+		channel.pipeline().addLast(vconn);
+		String failure = register(loop, channel);
+		if (failure != null) {
+			this.runtime.unclaimFd(duplicate, id);
+			if (channel.isOpen()) {
+				channel.unsafe().closeForcibly();
+			}
+			return restored(facts, "could not register fd " + fd + " with the event loop: " + failure);
+		}
+		this.runtime.started(vconn);
+		this.runtime.adopted(vconn, start);
+		return Adoption.success(vconn);
+	}
+
+	private static Adoption restored(FdProbe.Facts facts, String message) {
+		boolean restored = FdProbe.restore(facts);
+		return Adoption.failure(AdoptionFailureReason.INTERNAL,
+				message + (restored ? "" : "; restoring the original flags failed: errno " + LibC.errno()));
+	}
+
+	// ---- JDK channels ----
+
+	@Override
+	public Adoption adopt(SocketChannel channel) {
+		Objects.requireNonNull(channel, "channel");
+		long start = System.nanoTime();
+		Adoption result = adoptChannel(channel, start);
+		if (!result.isSuccess()) {
+			this.runtime.adoptionFailed(AdoptionSource.CHANNEL, Objects.requireNonNull(result.failureReason()), start);
+		}
+		return result;
+	}
+
+	private Adoption adoptChannel(SocketChannel jdkChannel, long start) {
+		if (!this.runtime.isRunning()) {
+			return Adoption.failure(AdoptionFailureReason.SHUTTING_DOWN, "the runtime is shutting down");
+		}
+		if (!jdkChannel.isOpen()) {
+			return Adoption.failure(AdoptionFailureReason.BAD_FD, "the channel is closed");
+		}
+		if (jdkChannel.isRegistered()) {
+			return Adoption.failure(AdoptionFailureReason.ALREADY_ADOPTED,
+					"the channel is registered with a selector (adopted already, or used elsewhere)");
+		}
+		if (!jdkChannel.isConnected()) {
+			return Adoption.failure(AdoptionFailureReason.NOT_CONNECTED, "the channel is not connected");
+		}
+		if (jdkChannel.provider() != SelectorProvider.provider()) {
+			return Adoption.failure(AdoptionFailureReason.UNSUPPORTED,
+					"the channel comes from a different SelectorProvider than NIO event loops use");
+		}
+		SocketAddress remote;
+		SocketAddress local;
+		boolean blocking = jdkChannel.isBlocking();
+		boolean unix;
+		@Nullable Boolean noDelay = null;
+		try {
+			remote = jdkChannel.getRemoteAddress();
+			local = jdkChannel.getLocalAddress();
+			unix = remote instanceof UnixDomainSocketAddress;
+			if (!unix) {
+				noDelay = jdkChannel.getOption(StandardSocketOptions.TCP_NODELAY);
+			}
+		}
+		catch (IOException ex) {
+			return Adoption.failure(AdoptionFailureReason.SOCKET_ERROR, "the channel failed: " + ex.getMessage());
+		}
+		if (!this.runtime.reserveSlot()) {
+			return Adoption.failure(AdoptionFailureReason.LIMIT_REACHED,
+					"the limit of " + this.runtime.maxConnections() + " connections is reached");
+		}
+		boolean adopted = false;
+		try {
+			if (!this.runtime.enterGate()) {
+				return Adoption.failure(AdoptionFailureReason.SHUTTING_DOWN, "the runtime is shutting down");
+			}
+			try {
+				EventLoop loop = RuntimeCore.chooseLoop(this.runtime.nioGroup());
+				Channel channel;
+				try {
+					// done here, so that Netty's constructor, which closes the channel if this fails, cannot fail
+					jdkChannel.configureBlocking(false);
+					channel = unix ? new NioDomainSocketChannel(jdkChannel) : new AdoptedNioSocketChannel(jdkChannel);
+					configure(channel);
+				}
+				catch (IOException | RuntimeException ex) {
+					restoreChannel(jdkChannel, blocking, noDelay);
+					return Adoption.failure(AdoptionFailureReason.INTERNAL, "Netty could not wrap the channel: " + ex);
+				}
+				NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, loop, -1, -1, -1,
+						AdoptionSource.CHANNEL, remote, local, this.runtime.writeHighWaterMark());
+				channel.pipeline().addLast(vconn);
+				// The channel is open, non-blocking, unregistered and from the default provider, and the
+				// loop cannot stop while the gate is held: registration cannot fail but for a
+				// concurrent close by the caller, after which there is nothing left to restore.
+				String failure = register(loop, channel);
+				if (failure != null) {
+					restoreChannel(jdkChannel, blocking, noDelay);
+					return Adoption.failure(AdoptionFailureReason.INTERNAL,
+							"could not register the channel with the event loop: " + failure);
+				}
+				if (channel instanceof AdoptedNioSocketChannel) {
+					((AdoptedNioSocketChannel) channel).owned();
+				}
+				adopted = true;
+				this.runtime.started(vconn);
+				this.runtime.adopted(vconn, start);
+				return Adoption.success(vconn);
+			}
+			finally {
+				this.runtime.exitGate();
+			}
+		}
+		finally {
+			if (!adopted) {
+				this.runtime.releaseSlot();
+			}
+		}
+	}
+
+	private static void restoreChannel(SocketChannel channel, boolean blocking, @Nullable Boolean noDelay) {
+		try {
+			if (noDelay != null) {
+				channel.setOption(StandardSocketOptions.TCP_NODELAY, noDelay);
+			}
+			channel.configureBlocking(blocking);
+		}
+		catch (IOException | RuntimeException ex) {
+			// nothing more can be done; the adoption reports INTERNAL either way
+		}
+	}
+
+	/**
+	 * A NIO channel that leaves the JDK channel open if Netty closes it before the adoption
+	 * succeeded (Netty closes a channel whose registration fails).
+	 */
+	static final class AdoptedNioSocketChannel extends NioSocketChannel {
+
+		private volatile boolean owned;
+
+		AdoptedNioSocketChannel(SocketChannel channel) {
+			super(channel);
+		}
+
+		void owned() {
+			this.owned = true;
+		}
+
+		@Override
+		protected void doClose() throws Exception {
+			if (this.owned) {
+				super.doClose();
+			}
+		}
+
+	}
+
+	// ---- registration ----
+
+	private void configure(Channel channel) {
+		channel.config().setAutoRead(false);
+		channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+		channel.config().setWriteBufferWaterMark(
+				new WriteBufferWaterMark(this.runtime.writeLowWaterMark(), this.runtime.writeHighWaterMark()));
+	}
+
+	/**
+	 * Registers {@code channel} on {@code loop} and says whether that worked, without ever leaving it
+	 * half-registered: on the loop registration is synchronous; elsewhere the caller waits for the
+	 * loop to run it, which it never refuses while the adoption gate is held.
+	 * @return null on success, else what went wrong
+	 */
+	private static @Nullable String register(EventLoop loop, Channel channel) {
+		if (loop.inEventLoop()) {
+			return registerNow(loop, channel);
+		}
+		AtomicInteger state = new AtomicInteger(); // 0 waiting, 1 started, 2 given up
+		CompletableFuture<@Nullable String> result = new CompletableFuture<>();
+		try {
+			loop.execute(() -> {
+				if (state.compareAndSet(0, 1)) {
+					result.complete(registerNow(loop, channel));
+				}
+			});
+		}
+		catch (RejectedExecutionException ex) {
+			return "the event loop refused the registration";
+		}
+		// The wait is for the loop, not the network, and bounded: an interrupt must not turn a good
+		// socket into a failed adoption, so it is kept for the caller and the wait goes on.
+		boolean interrupted = false;
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(REGISTRATION_TIMEOUT_SECONDS);
+		try {
+			while (true) {
+				try {
+					return result.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+				}
+				catch (InterruptedException ex) {
+					interrupted = true;
+				}
+				catch (TimeoutException ex) {
+					if (state.compareAndSet(0, 2)) {
+						return "the event loop did not run the registration within " + REGISTRATION_TIMEOUT_SECONDS
+								+ " s";
+					}
+					return result.join(); // started meanwhile: it completes without waiting on anything
+				}
+				catch (ExecutionException ex) {
+					return String.valueOf(ex.getCause());
+				}
+			}
+		}
+		finally {
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
+		}
+	}
+
+	private static @Nullable String registerNow(EventLoop loop, Channel channel) {
+		ChannelFuture future = loop.register(channel);
+		if (future.isSuccess()) {
+			return null;
+		}
+		// A failed epoll_ctl(ADD) is thrown inside Netty's registration listener and leaves the
+		// future pending; either way the channel is not usable.
+		return future.isDone() ? String.valueOf(future.cause()) : "epoll registration failed";
+	}
+
+	// ---- connections accepted by an intercept listener ----
+
+	/**
+	 * Makes a VConn of a connection the intercept listener accepted and read the start of: the
+	 * channel is registered and has a reserved slot; {@code replay} (the bytes read so far) comes
+	 * first on its reads. On the channel's loop.
+	 */
+	public NetVConn adoptAccepted(Channel channel, List<ByteBuf> replay, long start) {
+		int fd = (channel instanceof UnixChannel) ? ((UnixChannel) channel).fd().intValue() : -1;
+		long id = this.runtime.nextId();
+		if (fd >= 0) {
+			this.runtime.claimFd(fd, id);
+		}
+		NetVConn vconn = new NetVConn(this.runtime, id, channel, channel.eventLoop(), fd, -1, fd,
+				AdoptionSource.INTERCEPT, channel.remoteAddress(), channel.localAddress(),
+				this.runtime.writeHighWaterMark());
+		vconn.replay(replay);
+		channel.pipeline().addLast(vconn);
+		this.runtime.started(vconn);
+		this.runtime.adopted(vconn, start);
+		return vconn;
+	}
+
+	// ---- connect ----
+
+	@Override
+	public CompletableFuture<VConn> connect(SocketAddress remote) {
+		Objects.requireNonNull(remote, "remote");
+		long start = System.nanoTime();
+		CompletableFuture<VConn> result = new CompletableFuture<>();
+		AdoptionFailureReason refused = null;
+		String message = null;
+		SocketAddress target = (remote instanceof UnixDomainSocketAddress)
+				? new DomainSocketAddress(((UnixDomainSocketAddress) remote).getPath().toString()) : remote;
+		if (!this.runtime.isRunning()) {
+			refused = AdoptionFailureReason.SHUTTING_DOWN;
+			message = "the runtime is shutting down";
+		}
+		else if (remote instanceof InetSocketAddress && ((InetSocketAddress) remote).isUnresolved()) {
+			refused = AdoptionFailureReason.CONNECT_FAILED;
+			message = "the address " + remote + " is unresolved; resolve it before connecting";
+		}
+		else if (target instanceof DomainSocketAddress && this.runtime.transport() != Transport.EPOLL) {
+			refused = AdoptionFailureReason.UNSUPPORTED;
+			message = "Unix domain connects need the epoll transport";
+		}
+		else if (!(target instanceof InetSocketAddress) && !(target instanceof DomainSocketAddress)) {
+			refused = AdoptionFailureReason.UNSUPPORTED;
+			message = "unsupported address type " + remote.getClass().getName();
+		}
+		else if (!this.runtime.reserveSlot()) {
+			refused = AdoptionFailureReason.LIMIT_REACHED;
+			message = "the limit of " + this.runtime.maxConnections() + " connections is reached";
+		}
+		if (refused != null) {
+			this.runtime.adoptionFailed(AdoptionSource.CONNECT, refused, start);
+			result.completeExceptionally(new AdoptionException(refused, message));
+			return result;
+		}
+		if (!this.runtime.enterGate()) {
+			this.runtime.releaseSlot();
+			this.runtime.adoptionFailed(AdoptionSource.CONNECT, AdoptionFailureReason.SHUTTING_DOWN, start);
+			result.completeExceptionally(
+					new AdoptionException(AdoptionFailureReason.SHUTTING_DOWN, "the runtime is shutting down"));
+			return result;
+		}
+		try {
+			Bootstrap bootstrap = new Bootstrap().group(RuntimeCore.chooseLoop(this.runtime.group()))
+				.resolver(NoopAddressResolverGroup.INSTANCE)
+				.option(ChannelOption.AUTO_READ, false)
+				.option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+				.option(ChannelOption.WRITE_BUFFER_WATER_MARK,
+						new WriteBufferWaterMark(this.runtime.writeLowWaterMark(), this.runtime.writeHighWaterMark()))
+				.handler(new io.netty.channel.ChannelInboundHandlerAdapter());
+			if (target instanceof DomainSocketAddress) {
+				bootstrap.channel(EpollDomainSocketChannel.class);
+			}
+			else {
+				bootstrap.channel((this.runtime.transport() == Transport.EPOLL) ? EpollSocketChannel.class
+						: NioSocketChannel.class);
+			}
+			bootstrap.connect(target).addListener((ChannelFuture future) -> {
+				if (!future.isSuccess()) {
+					this.runtime.releaseSlot();
+					this.runtime.adoptionFailed(AdoptionSource.CONNECT, AdoptionFailureReason.CONNECT_FAILED, start);
+					Throwable cause = future.cause();
+					result.completeExceptionally(new AdoptionException(AdoptionFailureReason.CONNECT_FAILED,
+							"could not connect to " + remote + ": " + cause.getMessage(), cause));
+					return;
+				}
+				Channel channel = future.channel();
+				int fd = (channel instanceof UnixChannel) ? ((UnixChannel) channel).fd().intValue() : -1;
+				long id = this.runtime.nextId();
+				if (fd >= 0) {
+					this.runtime.claimFd(fd, id);
+				}
+				SocketAddress remoteAddress = (target instanceof DomainSocketAddress) ? remote : channel.remoteAddress();
+				SocketAddress localAddress = (target instanceof DomainSocketAddress) ? null : channel.localAddress();
+				NetVConn vconn = new NetVConn(this.runtime, id, channel, channel.eventLoop(), fd, -1, fd,
+						AdoptionSource.CONNECT, remoteAddress, localAddress, this.runtime.writeHighWaterMark());
+				channel.pipeline().addLast(vconn);
+				this.runtime.started(vconn);
+				this.runtime.adopted(vconn, start);
+				result.complete(vconn);
+			});
+		}
+		finally {
+			this.runtime.exitGate();
+		}
+		return result;
+	}
+
+	@Override
+	public void connect(SocketAddress remote, Continuation cont) {
+		Objects.requireNonNull(cont, "cont");
+		connect(remote).whenComplete((vconn, failure) -> {
+			if (vconn != null) {
+				deliverLocked(((NetVConn) vconn).channel().eventLoop(), cont, VConnEvent.NET_CONNECT, vconn);
+			}
+			else {
+				Throwable cause = (failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null)
+						? failure.getCause() : failure;
+				deliverLocked(this.runtime.group().next(), cont, VConnEvent.NET_CONNECT_FAILED, cause);
+			}
+		});
+	}
+
+	/** Delivers one event holding the continuation's mutex, retrying on {@code loop} while it is busy. */
+	public static void deliverLocked(EventLoop loop, Continuation cont, VConnEvent event, Object data) {
+		Lock mutex = cont.mutex();
+		Runnable attempt = new Runnable() {
+			@Override
+			public void run() {
+				if (!mutex.tryLock()) {
+					loop.schedule(this, 1, TimeUnit.MILLISECONDS);
+					return;
+				}
+				try {
+					cont.handleEvent(event, data);
+				}
+				finally {
+					mutex.unlock();
+				}
+			}
+		};
+		if (loop.inEventLoop()) {
+			attempt.run();
+		}
+		else {
+			loop.execute(attempt);
+		}
+	}
+
+}

@@ -1,0 +1,590 @@
+package dev.vconn.internal.runtime;
+
+import dev.vconn.internal.net.EpollRegistrations;
+import dev.vconn.internal.net.LibC;
+import dev.vconn.internal.net.NetVConn;
+import dev.vconn.internal.net.NetVConnFactory;
+import dev.vconn.internal.vconn.ManagedVConn;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+import dev.vconn.AbortCause;
+import dev.vconn.AdoptionFailureReason;
+import dev.vconn.AdoptionSource;
+import dev.vconn.CloseKind;
+import dev.vconn.Transport;
+import dev.vconn.TunnelResult;
+import dev.vconn.VConn;
+import dev.vconn.VConnFactory;
+import dev.vconn.VConnListener;
+import dev.vconn.intercept.InterceptOutcome;
+import dev.vconn.intercept.InterceptType;
+import dev.vconn.intercept.TransactionPath;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What a {@code VConnRuntime} owns: event loop groups, the connection slots, the live VConns, the
+ * descriptors they own, and the listener. Shutdown is gated by a read-write lock: adoptions hold
+ * the read side while they touch a loop, so once {@link #close} holds the write side no adoption
+ * can be half-way through registering on a loop that is about to stop.
+ */
+public final class RuntimeCore {
+
+	private static final System.Logger logger = System.getLogger(RuntimeCore.class.getName());
+
+	private static final AtomicInteger RUNTIME_IDS = new AtomicInteger();
+
+	private static final AtomicLong VCONN_IDS = new AtomicLong();
+
+	private final Transport transport;
+
+	private final int eventThreads;
+
+	private final int maxConnections;
+
+	private final Duration inactivityTimeout;
+
+	private final Duration activeTimeout;
+
+	private final int writeLowWaterMark;
+
+	private final int writeHighWaterMark;
+
+	private final Duration shutdownTimeout;
+
+	private final boolean allowStandardStreams;
+
+	private final VConnListener listener;
+
+	private final MultiThreadIoEventLoopGroup group;
+
+	private volatile @Nullable MultiThreadIoEventLoopGroup nioGroup;
+
+	private final int runtimeId = RUNTIME_IDS.incrementAndGet();
+
+	private final AtomicInteger reservedSlots = new AtomicInteger();
+
+	/** Live VConns: socket VConns (each holding a connection slot) and in-memory pair ends (none). */
+	private final ConcurrentHashMap<Long, ManagedVConn> live = new ConcurrentHashMap<>();
+
+	/**
+	 * Descriptors owned by live VConns (until their single close), to refuse a second adoption;
+	 * the value is the owning VConn's id, so a late release never drops a newer owner's claim.
+	 */
+	private final ConcurrentHashMap<Integer, Long> ownedFds = new ConcurrentHashMap<>();
+
+	private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
+
+	private volatile boolean running = true;
+
+	private final CompletableFuture<Void> drained = new CompletableFuture<>();
+
+	private final Object closeLock = new Object();
+
+	private int abortedAtClose = -1;
+
+	private final NetVConnFactory factory;
+
+	public RuntimeCore(Transport transport, int eventThreads, int maxConnections, Duration inactivityTimeout,
+			Duration activeTimeout, int writeLowWaterMark, int writeHighWaterMark, Duration shutdownTimeout,
+			boolean allowStandardStreams, VConnListener listener) {
+		this.transport = resolve(transport);
+		this.eventThreads = eventThreads;
+		this.maxConnections = maxConnections;
+		this.inactivityTimeout = inactivityTimeout;
+		this.activeTimeout = activeTimeout;
+		this.writeLowWaterMark = writeLowWaterMark;
+		this.writeHighWaterMark = writeHighWaterMark;
+		this.shutdownTimeout = shutdownTimeout;
+		this.allowStandardStreams = allowStandardStreams;
+		this.listener = new SafeListener(listener);
+		this.group = newGroup(this.transport);
+		this.factory = new NetVConnFactory(this);
+		logger.log(System.Logger.Level.INFO, "VConn runtime started: transport {0} ({1}), {2} event threads",
+				this.transport, whyTransport(transport), eventThreads);
+	}
+
+	private static Transport resolve(Transport requested) {
+		switch (requested) {
+			case EPOLL:
+				if (!Epoll.isAvailable()) {
+					throw new IllegalStateException("The epoll transport was requested but is not available: "
+							+ Epoll.unavailabilityCause(), Epoll.unavailabilityCause());
+				}
+				return Transport.EPOLL;
+			case NIO:
+				return Transport.NIO;
+			default:
+				return Epoll.isAvailable() ? Transport.EPOLL : Transport.NIO;
+		}
+	}
+
+	private static String whyTransport(Transport requested) {
+		if (requested != Transport.AUTO) {
+			return "configured";
+		}
+		return Epoll.isAvailable() ? "native epoll available"
+				: "epoll unavailable: " + Epoll.unavailabilityCause();
+	}
+
+	private MultiThreadIoEventLoopGroup newGroup(Transport transport) {
+		String name = "vconn-" + this.runtimeId + "-" + transport.name().toLowerCase();
+		return new MultiThreadIoEventLoopGroup(this.eventThreads, new DefaultThreadFactory(name, true),
+				(transport == Transport.EPOLL) ? EpollRegistrations.factory() : NioIoHandler.newFactory());
+	}
+
+	// ---- VConnRuntime ----
+
+	public VConnFactory factory() {
+		return this.factory;
+	}
+
+	public Transport transport() {
+		return this.transport;
+	}
+
+	public int eventThreads() {
+		return this.eventThreads;
+	}
+
+	public int maxConnections() {
+		return this.maxConnections;
+	}
+
+	public int activeCount() {
+		return this.live.size();
+	}
+
+	public Collection<VConn> vconns() {
+		return List.copyOf(this.live.values());
+	}
+
+	public Optional<VConn> find(long id) {
+		return Optional.ofNullable(this.live.get(id));
+	}
+
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	public boolean isHealthy() {
+		if (!this.running) {
+			return false;
+		}
+		for (EventExecutor executor : this.group) {
+			if (executor.isShuttingDown()) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	public Duration shutdownTimeout() {
+		return this.shutdownTimeout;
+	}
+
+	public int close(Duration timeout) {
+		if (inEventLoop(this.group) || inEventLoop(this.nioGroup)) {
+			throw new IllegalStateException("VConnRuntime.close() blocks and must not run on one of its event threads");
+		}
+		synchronized (this.closeLock) {
+			if (this.abortedAtClose >= 0) {
+				return this.abortedAtClose;
+			}
+			this.running = false;
+			// wait for adoptions that are registering right now, then no new one can start
+			this.gate.writeLock().lock();
+			this.gate.writeLock().unlock();
+			signalIfDrained();
+			try {
+				this.drained.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+			}
+			catch (TimeoutException ex) {
+				// abort what is left below
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			catch (ExecutionException ex) {
+				throw new IllegalStateException(ex);
+			}
+			int aborted = 0;
+			for (ManagedVConn vconn : new ArrayList<>(this.live.values())) {
+				if (vconn.abort(AbortCause.SHUTDOWN, 0)) {
+					aborted++;
+				}
+			}
+			if (!this.live.isEmpty()) {
+				logger.log(System.Logger.Level.INFO, "Aborted {0} VConns still open after {1}", aborted, timeout);
+				try {
+					this.drained.get(10, TimeUnit.SECONDS);
+				}
+				catch (Exception ex) {
+					logger.log(System.Logger.Level.WARNING, "VConns still open after abort: " + this.live.size());
+				}
+			}
+			shutdown(this.group);
+			shutdown(this.nioGroup);
+			this.abortedAtClose = aborted;
+			return this.abortedAtClose;
+		}
+	}
+
+	private static void shutdown(@Nullable EventLoopGroup group) {
+		if (group != null) {
+			group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+		}
+	}
+
+	private void signalIfDrained() {
+		if (!this.running && this.live.isEmpty() && this.reservedSlots.get() == 0) {
+			this.drained.complete(null);
+		}
+	}
+
+	// ---- used by the factory ----
+
+	/**
+	 * A server bootstrap for an intercept listener on this runtime's loops: accepted connections
+	 * read only when asked, keep a half-open state, and use the runtime's water marks.
+	 */
+	public ServerBootstrap listenerBootstrap() {
+		return new ServerBootstrap().group(this.group)
+			.channel((this.transport == Transport.EPOLL) ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+			.childOption(ChannelOption.AUTO_READ, false)
+			.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+			.childOption(ChannelOption.TCP_NODELAY, true)
+			.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+					new WriteBufferWaterMark(this.writeLowWaterMark, this.writeHighWaterMark));
+	}
+
+	public NetVConnFactory netFactory() {
+		return this.factory;
+	}
+
+	public MultiThreadIoEventLoopGroup group() {
+		return this.group;
+	}
+
+	/** The NIO group for JDK channels: the main group on NIO, a second one started on demand on epoll. */
+	public MultiThreadIoEventLoopGroup nioGroup() {
+		if (this.transport == Transport.NIO) {
+			return this.group;
+		}
+		MultiThreadIoEventLoopGroup nio = this.nioGroup;
+		if (nio == null) {
+			synchronized (this) {
+				nio = this.nioGroup;
+				if (nio == null) {
+					nio = newGroup(Transport.NIO);
+					this.nioGroup = nio;
+				}
+			}
+		}
+		return nio;
+	}
+
+	/** The loop a new VConn goes to: the caller's own loop if it is one of the group's, else the next. */
+	public static EventLoop chooseLoop(EventLoopGroup group) {
+		for (EventExecutor executor : group) {
+			if (executor.inEventLoop()) {
+				return (EventLoop) executor;
+			}
+		}
+		return group.next();
+	}
+
+	private static boolean inEventLoop(@Nullable EventLoopGroup group) {
+		if (group == null) {
+			return false;
+		}
+		for (EventExecutor executor : group) {
+			if (executor.inEventLoop()) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	public boolean allowStandardStreams() {
+		return this.allowStandardStreams;
+	}
+
+	public int writeLowWaterMark() {
+		return this.writeLowWaterMark;
+	}
+
+	public int writeHighWaterMark() {
+		return this.writeHighWaterMark;
+	}
+
+	public Duration inactivityTimeout() {
+		return this.inactivityTimeout;
+	}
+
+	public Duration activeTimeout() {
+		return this.activeTimeout;
+	}
+
+	public VConnListener listener() {
+		return this.listener;
+	}
+
+	/** Enters the adoption gate; false once shutdown started. Pair a true result with {@link #exitGate()}. */
+	public boolean enterGate() {
+		if (!this.running || !this.gate.readLock().tryLock()) {
+			return false;
+		}
+		if (!this.running) {
+			this.gate.readLock().unlock();
+			return false;
+		}
+		return true;
+	}
+
+	public void exitGate() {
+		this.gate.readLock().unlock();
+	}
+
+	public boolean reserveSlot() {
+		while (true) {
+			int current = this.reservedSlots.get();
+			if (this.maxConnections > 0 && current >= this.maxConnections) {
+				return false;
+			}
+			if (this.reservedSlots.compareAndSet(current, current + 1)) {
+				return true;
+			}
+		}
+	}
+
+	public void releaseSlot() {
+		this.reservedSlots.decrementAndGet();
+		signalIfDrained();
+	}
+
+	public boolean claimFd(int fd, long owner) {
+		return this.ownedFds.putIfAbsent(fd, owner) == null;
+	}
+
+	public void unclaimFd(int fd, long owner) {
+		this.ownedFds.remove(fd, owner);
+	}
+
+	public long nextId() {
+		return VCONN_IDS.incrementAndGet();
+	}
+
+	/** A VConn is registered on its loop and running; its slot, if it takes one, is already reserved. */
+	public void started(ManagedVConn vconn) {
+		this.live.put(vconn.id(), vconn);
+		if (!this.inactivityTimeout.isZero()) {
+			vconn.setInactivityTimeout(this.inactivityTimeout);
+		}
+		if (!this.activeTimeout.isZero()) {
+			vconn.setActiveTimeout(this.activeTimeout);
+		}
+	}
+
+	/**
+	 * Starts the two ends of an in-memory pair: live and reported like any VConn,
+	 * but holding no connection slot, since they own no descriptor (Traffic Server does not count
+	 * PluginVCs against its connection throttle either). The shutdown drain waits for them all the
+	 * same, and {@link #close} aborts them.
+	 * @return false, with nothing started, once shutdown has begun
+	 */
+	public boolean startInMemory(ManagedVConn first, ManagedVConn second, long startNanos) {
+		if (!enterGate()) {
+			return false;
+		}
+		try {
+			started(first);
+			started(second);
+			Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
+			this.listener.onAdopted(first, AdoptionSource.INTERCEPT, took);
+			this.listener.onAdopted(second, AdoptionSource.INTERCEPT, took);
+			return true;
+		}
+		finally {
+			exitGate();
+		}
+	}
+
+	/** An in-memory VConn ended: like {@link #released} without a slot to give back. */
+	public void releasedInMemory(ManagedVConn vconn, CloseKind how) {
+		this.live.remove(vconn.id());
+		this.listener.onClosed(vconn, how);
+		signalIfDrained();
+	}
+
+	// ---- used by the VConns ----
+
+	public void bytesMoved(VConn vconn, long received, long sent) {
+		this.listener.onBytes(vconn, received, sent);
+	}
+
+	public void aborted(VConn vconn, AbortCause cause, int error) {
+		this.listener.onAborted(vconn, cause, error);
+	}
+
+	public void closeOwnedFd(int fd, long owner) {
+		// unclaimed first: once closed, the number may be reused by a socket that is free to adopt
+		unclaimFd(fd, owner);
+		if (LibC.close(fd) == -1) {
+			logger.log(System.Logger.Level.WARNING, "close({0}) failed: errno {1}", fd, LibC.errno());
+		}
+	}
+
+	public void released(ManagedVConn vconn, CloseKind how) {
+		this.live.remove(vconn.id());
+		this.listener.onClosed(vconn, how);
+		releaseSlot();
+	}
+
+	public void adoptionFailed(AdoptionSource source, AdoptionFailureReason reason, long startNanos) {
+		this.listener.onAdoptionFailed(source, reason, Duration.ofNanos(System.nanoTime() - startNanos));
+	}
+
+	public void adopted(NetVConn vconn, long startNanos) {
+		this.listener.onAdopted(vconn, vconn.source(), Duration.ofNanos(System.nanoTime() - startNanos));
+	}
+
+	/** Keeps a misbehaving listener from changing the outcome of what it observes. */
+	private static final class SafeListener implements VConnListener {
+
+		private final VConnListener delegate;
+
+		SafeListener(VConnListener delegate) {
+			this.delegate = delegate;
+		}
+
+		@Override
+		public void onAdopted(VConn vconn, AdoptionSource source, Duration duration) {
+			try {
+				this.delegate.onAdopted(vconn, source, duration);
+			}
+			catch (RuntimeException ex) {
+				warn(ex);
+			}
+		}
+
+		@Override
+		public void onAdoptionFailed(AdoptionSource source, AdoptionFailureReason reason, Duration duration) {
+			try {
+				this.delegate.onAdoptionFailed(source, reason, duration);
+			}
+			catch (RuntimeException ex) {
+				warn(ex);
+			}
+		}
+
+		@Override
+		public void onAborted(VConn vconn, AbortCause cause, int error) {
+			try {
+				this.delegate.onAborted(vconn, cause, error);
+			}
+			catch (RuntimeException ex) {
+				warn(ex);
+			}
+		}
+
+		@Override
+		public void onClosed(VConn vconn, CloseKind how) {
+			try {
+				this.delegate.onClosed(vconn, how);
+			}
+			catch (RuntimeException ex) {
+				warn(ex);
+			}
+		}
+
+		@Override
+		public void onBytes(VConn vconn, long received, long sent) {
+			try {
+				this.delegate.onBytes(vconn, received, sent);
+			}
+			catch (RuntimeException ex) {
+				warn(ex);
+			}
+		}
+
+		@Override
+		public void onTunnelStarted(VConn a, VConn b) {
+			try {
+				this.delegate.onTunnelStarted(a, b);
+			}
+			catch (RuntimeException ex) {
+				warn(ex);
+			}
+		}
+
+		@Override
+		public void onTunnelEnded(TunnelResult result) {
+			try {
+				this.delegate.onTunnelEnded(result);
+			}
+			catch (RuntimeException ex) {
+				warn(ex);
+			}
+		}
+
+		@Override
+		public void onIntercept(String hook, InterceptType type, InterceptOutcome outcome) {
+			try {
+				this.delegate.onIntercept(hook, type, outcome);
+			}
+			catch (RuntimeException ex) {
+				warn(ex);
+			}
+		}
+
+		@Override
+		public void onTransactionCompleted(TransactionPath path, int status) {
+			try {
+				this.delegate.onTransactionCompleted(path, status);
+			}
+			catch (RuntimeException ex) {
+				warn(ex);
+			}
+		}
+
+		@Override
+		public void onListenerRejection(int status) {
+			try {
+				this.delegate.onListenerRejection(status);
+			}
+			catch (RuntimeException ex) {
+				warn(ex);
+			}
+		}
+
+		private static void warn(RuntimeException ex) {
+			logger.log(System.Logger.Level.WARNING, "A VConnListener threw; ignored", ex);
+		}
+
+	}
+
+}

@@ -1,0 +1,199 @@
+package dev.vconn.internal.vconn;
+
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.vconn.AbortCause;
+import dev.vconn.Continuation;
+import dev.vconn.VConnEvent;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The inactivity and active timeouts of one VConn, socket or in-memory: scheduling on its loop,
+ * delivery to the read continuation and then to a different write continuation, and the rule that
+ * a timeout nobody handled aborts the VConn (cause {@link AbortCause#TIMEOUT}).
+ *
+ * <p>A handler "handles" a timeout by closing, aborting, or setting a timeout again: every setter
+ * bumps a generation counter synchronously, on the caller's thread, so a re-arm made inside the
+ * handler is seen at once. Everything else runs on the VConn's loop.
+ */
+public final class VConnTimeouts {
+
+	private static final long LOCK_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+	/** What the timeouts need of their VConn. Called on its loop. */
+	public interface Owner {
+
+		boolean isClosed();
+
+		@Nullable NetVIO readVio();
+
+		@Nullable NetVIO writeVio();
+
+		/** Delivers an event to the VIO's continuation; the caller holds the VIO's mutex. */
+		void deliver(NetVIO vio, VConnEvent event);
+
+		boolean abort(AbortCause cause, int error);
+
+	}
+
+	private final Owner owner;
+
+	private final EventLoop loop;
+
+	private final AtomicInteger generation = new AtomicInteger();
+
+	// ---- loop-confined ----
+
+	private long inactivityNanos;
+
+	private long lastActivityNanos = System.nanoTime();
+
+	private @Nullable ScheduledFuture<?> inactivityTask;
+
+	private @Nullable ScheduledFuture<?> activeTask;
+
+	public VConnTimeouts(Owner owner, EventLoop loop) {
+		this.owner = owner;
+		this.loop = loop;
+	}
+
+	/** Any thread: (re-)arms the inactivity timeout, 0 cancels it. */
+	public void setInactivity(long nanos) {
+		this.generation.incrementAndGet();
+		execute(() -> armInactivity(nanos));
+	}
+
+	/** Any thread: (re-)arms the active timeout, 0 cancels it. */
+	public void setActive(long nanos) {
+		this.generation.incrementAndGet();
+		execute(() -> armActive(nanos));
+	}
+
+	/** On the loop: bytes moved, so the VConn is not idle. */
+	public void activity() {
+		this.lastActivityNanos = System.nanoTime();
+	}
+
+	/** On the loop: the VConn is released; nothing fires any more. */
+	public void cancel() {
+		cancel(this.inactivityTask);
+		cancel(this.activeTask);
+	}
+
+	private void armInactivity(long nanos) {
+		cancel(this.inactivityTask);
+		this.inactivityTask = null;
+		this.inactivityNanos = nanos;
+		this.lastActivityNanos = System.nanoTime();
+		if (nanos > 0 && !this.owner.isClosed()) {
+			this.inactivityTask = this.loop.schedule(this::checkInactivity, nanos, TimeUnit.NANOSECONDS);
+		}
+	}
+
+	private void checkInactivity() {
+		this.inactivityTask = null;
+		if (this.owner.isClosed() || this.inactivityNanos == 0) {
+			return;
+		}
+		long idle = System.nanoTime() - this.lastActivityNanos;
+		if (idle < this.inactivityNanos) {
+			this.inactivityTask = this.loop.schedule(this::checkInactivity, this.inactivityNanos - idle,
+					TimeUnit.NANOSECONDS);
+			return;
+		}
+		this.inactivityNanos = 0;
+		fire(VConnEvent.VCONN_INACTIVITY_TIMEOUT);
+	}
+
+	private void armActive(long nanos) {
+		cancel(this.activeTask);
+		this.activeTask = null;
+		if (nanos > 0 && !this.owner.isClosed()) {
+			this.activeTask = this.loop.schedule(() -> {
+				this.activeTask = null;
+				fire(VConnEvent.VCONN_ACTIVE_TIMEOUT);
+			}, nanos, TimeUnit.NANOSECONDS);
+		}
+	}
+
+	/**
+	 * Delivers a timeout to the read continuation, then to a different write continuation if the
+	 * first handler neither closed nor re-armed; aborts if nobody did anything about it. A busy
+	 * mutex delays only the delivery still to be made: a continuation that has been told is not
+	 * told again.
+	 */
+	private void fire(VConnEvent event) {
+		if (!this.owner.isClosed()) {
+			toRead(event, this.generation.get());
+		}
+	}
+
+	private void toRead(VConnEvent event, int generation) {
+		if (this.owner.isClosed() || this.generation.get() != generation) {
+			return;
+		}
+		NetVIO read = this.owner.readVio();
+		if (read == null || !read.isActive()) {
+			toWrite(event, generation, null);
+			return;
+		}
+		if (!tryDeliver(read, event)) {
+			this.loop.schedule(() -> toRead(event, generation), LOCK_RETRY_NANOS, TimeUnit.NANOSECONDS);
+			return;
+		}
+		toWrite(event, generation, read.continuation());
+	}
+
+	private void toWrite(VConnEvent event, int generation, @Nullable Continuation told) {
+		if (this.owner.isClosed() || this.generation.get() != generation) {
+			return;
+		}
+		NetVIO write = this.owner.writeVio();
+		if (write != null && write.isActive() && write.continuation() != told) {
+			if (!tryDeliver(write, event)) {
+				this.loop.schedule(() -> toWrite(event, generation, told), LOCK_RETRY_NANOS, TimeUnit.NANOSECONDS);
+				return;
+			}
+			if (this.owner.isClosed() || this.generation.get() != generation) {
+				return;
+			}
+		}
+		this.owner.abort(AbortCause.TIMEOUT, 0);
+	}
+
+	/** Returns false, delivering nothing, if the VIO's mutex is busy. */
+	private boolean tryDeliver(NetVIO vio, VConnEvent event) {
+		if (!vio.mutex.tryLock()) {
+			return false;
+		}
+		try {
+			if (!this.owner.isClosed() && vio.isActive()) {
+				this.owner.deliver(vio, event);
+			}
+		}
+		finally {
+			vio.mutex.unlock();
+		}
+		return true;
+	}
+
+	private void execute(Runnable task) {
+		try {
+			this.loop.execute(task);
+		}
+		catch (RejectedExecutionException ex) {
+			// the runtime has stopped; shutdown already aborted and released the VConn
+		}
+	}
+
+	private static void cancel(@Nullable ScheduledFuture<?> task) {
+		if (task != null) {
+			task.cancel(false);
+		}
+	}
+
+}
