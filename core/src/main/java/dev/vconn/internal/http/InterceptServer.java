@@ -1,10 +1,6 @@
 package dev.vconn.internal.http;
 
-import dev.vconn.internal.net.NetVConn;
-import dev.vconn.internal.net.NetVConnFactory;
-import dev.vconn.internal.runtime.RuntimeCore;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,6 +15,9 @@ import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
 import dev.vconn.intercept.TransactionPath;
+import dev.vconn.internal.net.NetVConn;
+import dev.vconn.internal.net.NetVConnFactory;
+import dev.vconn.internal.runtime.RuntimeCore;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -122,53 +121,6 @@ public final class InterceptServer implements ListenerServer {
 	}
 
 	// ---- per connection ----
-
-	/** Keeps every byte the client sends until the head is read, to replay it unchanged. */
-	static final class HeadCapture extends ChannelInboundHandlerAdapter {
-
-		final List<ByteBuf> captured = new ArrayList<>(2);
-
-		/** Every byte seen, also after capturing stopped. */
-		long total;
-
-		/** Whether bytes are still kept for a replay. */
-		boolean capturing = true;
-
-		/** Told of every read, before the bytes go on. */
-		@Nullable Runnable onRead;
-
-		@Override
-		public void channelRead(ChannelHandlerContext ctx, Object msg) {
-			if (msg instanceof ByteBuf) {
-				if (this.onRead != null) {
-					this.onRead.run();
-				}
-				this.total += ((ByteBuf) msg).readableBytes();
-				if (this.capturing) {
-					this.captured.add(((ByteBuf) msg).retainedDuplicate());
-				}
-			}
-			ctx.fireChannelRead(msg);
-		}
-
-		List<ByteBuf> take() {
-			List<ByteBuf> bytes = new ArrayList<>(this.captured);
-			this.captured.clear();
-			return bytes;
-		}
-
-		void release() {
-			this.captured.forEach(ByteBuf::release);
-			this.captured.clear();
-		}
-
-		/** Keeps counting, stops keeping: no replay will be needed. */
-		void stopCapturing() {
-			this.capturing = false;
-			release();
-		}
-
-	}
 
 	private enum Phase {
 		READING, CONNECTING, DONE
