@@ -272,16 +272,41 @@ public class VConnProperties implements Validator {
 		private int port = 8081;
 
 		/**
-		 * Largest request head (request line and headers) a client may send; a larger one gets
-		 * 431 and the connection is closed. At least 256B.
+		 * Largest request head a client may send: request line, header lines and every line end,
+		 * the final empty line included; a larger one gets 431 and the connection is closed. At
+		 * least 256B.
 		 */
 		private DataSize maxHeaderSize = DataSize.ofKilobytes(8);
+
+		/**
+		 * Longest request line (method, target and version, without the line end) a client may
+		 * send; a longer one gets 414 and the connection is closed. At least 64B.
+		 */
+		private DataSize maxRequestLine = DataSize.ofKilobytes(4);
 
 		/**
 		 * How long a client has to send its whole request head; a slower one gets 408 and the
 		 * connection is closed.
 		 */
 		private Duration headerTimeout = Duration.ofSeconds(10);
+
+		/**
+		 * How long a keep-alive connection may wait for its next request before it is closed. In
+		 * connection mode, how long a tunnel may move no byte in either direction once the origin
+		 * answered.
+		 */
+		private Duration idleTimeout = Duration.ofSeconds(60);
+
+		/**
+		 * How long the origin, or a server intercept, has to start its response after the last
+		 * request byte it was given; past it the client gets 504 and the connection is closed.
+		 */
+		private Duration originTimeout = Duration.ofSeconds(60);
+
+		/**
+		 * How long an idle pooled connection to the origin is kept open (per-transaction mode).
+		 */
+		private Duration originIdleTimeout = Duration.ofSeconds(30);
 
 		/**
 		 * Origin (host:port) that connections no hook claims are tunnelled to. Defaults to the
@@ -348,6 +373,49 @@ public class VConnProperties implements Validator {
 						+ Integer.MAX_VALUE + "B, was " + maxHeaderSize);
 			}
 			this.maxHeaderSize = maxHeaderSize;
+		}
+
+		public DataSize getMaxRequestLine() {
+			return this.maxRequestLine;
+		}
+
+		public void setMaxRequestLine(DataSize maxRequestLine) {
+			if (maxRequestLine == null || maxRequestLine.toBytes() < 64 || maxRequestLine.toBytes() > Integer.MAX_VALUE) {
+				throw new IllegalArgumentException("vconn.listener.max-request-line must be between 64B and "
+						+ Integer.MAX_VALUE + "B, was " + maxRequestLine);
+			}
+			this.maxRequestLine = maxRequestLine;
+		}
+
+		public Duration getIdleTimeout() {
+			return this.idleTimeout;
+		}
+
+		public void setIdleTimeout(Duration idleTimeout) {
+			this.idleTimeout = positive(idleTimeout, "vconn.listener.idle-timeout");
+		}
+
+		public Duration getOriginTimeout() {
+			return this.originTimeout;
+		}
+
+		public void setOriginTimeout(Duration originTimeout) {
+			this.originTimeout = positive(originTimeout, "vconn.listener.origin-timeout");
+		}
+
+		public Duration getOriginIdleTimeout() {
+			return this.originIdleTimeout;
+		}
+
+		public void setOriginIdleTimeout(Duration originIdleTimeout) {
+			this.originIdleTimeout = positive(originIdleTimeout, "vconn.listener.origin-idle-timeout");
+		}
+
+		private static Duration positive(@Nullable Duration timeout, String property) {
+			if (timeout == null || timeout.isZero() || timeout.isNegative()) {
+				throw new IllegalArgumentException(property + " must be positive, was " + timeout);
+			}
+			return timeout;
 		}
 
 		public Duration getHeaderTimeout() {

@@ -6,11 +6,12 @@ import java.time.Duration;
 import java.util.Objects;
 
 import dev.vconn.VConnRuntime;
+import dev.vconn.internal.http.HttpLimits;
 import dev.vconn.internal.http.InterceptServer;
 import dev.vconn.internal.http.ListenerServer;
+import dev.vconn.internal.http.TransactionServer;
 import dev.vconn.internal.runtime.RuntimeAccess;
 import dev.vconn.internal.runtime.RuntimeCore;
-import dev.vconn.internal.http.TransactionServer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -32,11 +33,26 @@ import org.jspecify.annotations.Nullable;
  * {@link Transaction#intercept} gets the connection as a VConn, otherwise the whole connection is
  * tunnelled to the origin, head included, unchanged, zero-copy where possible.
  *
- * <p><b>Limits:</b> a head larger than {@link Builder#maxHeaderSize} gets 431, one not complete
- * within {@link Builder#headerTimeout} gets 408, a malformed one or a request smuggling attempt
- * (both Content-Length and Transfer-Encoding, or several Content-Length values) gets 400, a client
- * beyond the runtime's connection limit gets 503, and an unreachable origin gives 502; each error
- * closes the connection, and no response carries internal details. A hook that throws gives 500.
+ * <p><b>Validation:</b> every request head is checked before a hook or a next hop sees it (RFC
+ * 9112): a malformed one, one without exactly one {@code Host}, with a bare CR or LF, obs-fold, a
+ * tab or control character in the request line, a header name that only looks like
+ * {@code Content-Length} or {@code Transfer-Encoding}, several {@code Content-Length}s, or a
+ * transfer coding other than a single {@code chunked} gets 400 (501 for an unknown coding, 505 for
+ * a version other than HTTP/1.0 and HTTP/1.1).
+ *
+ * <p><b>Limits:</b> a request line longer than {@link Builder#maxRequestLine} gets 414, a head
+ * larger than {@link Builder#maxHeaderSize} 431, one not complete within
+ * {@link Builder#headerTimeout} 408, a client beyond the runtime's connection limit 503, an
+ * unreachable origin 502, and a next hop (origin or server intercept) that does not start its
+ * response within {@link Builder#originTimeout} 504. Every error closes the connection with
+ * {@code Connection: close}, and no response carries internal details. A hook that throws gives 500.
+ * A keep-alive connection with no request for {@link Builder#idleTimeout} is closed.
+ *
+ * <p><b>Closing:</b> every response after which the listener closes the connection says
+ * {@code Connection: close}, and the close is graceful: the output is shut down after the response
+ * and what the client still sends is read and dropped briefly, so the response is never reset
+ * away. An HTTP/1.0 client that asked for keep-alive gets {@code Connection: keep-alive} while its
+ * connection stays open.
  *
  * <p><b>Connections</b> count toward the runtime's connection limit from accept. Once handed to a
  * continuation or tunnelled, they are VConns of the runtime (source
@@ -120,7 +136,15 @@ public final class InterceptListener implements AutoCloseable {
 
 		private int maxHeaderSize = 8 * 1024;
 
+		private int maxRequestLine = 4 * 1024;
+
 		private Duration headerTimeout = Duration.ofSeconds(10);
+
+		private Duration idleTimeout = Duration.ofSeconds(60);
+
+		private Duration originTimeout = Duration.ofSeconds(60);
+
+		private Duration originIdleTimeout = Duration.ofSeconds(30);
 
 		private @Nullable InetSocketAddress origin;
 
@@ -159,7 +183,8 @@ public final class InterceptListener implements AutoCloseable {
 		}
 
 		/**
-		 * The largest request head accepted (request line and headers); default 8 KiB.
+		 * The largest request head accepted: request line, header lines and every line end, the
+		 * final empty line included; default 8 KiB. A larger head gets 431.
 		 * @param bytes the limit, at least 256
 		 * @return this builder
 		 */
@@ -169,6 +194,66 @@ public final class InterceptListener implements AutoCloseable {
 			}
 			this.maxHeaderSize = bytes;
 			return this;
+		}
+
+		/**
+		 * The longest request line accepted, without its line end; default 4 KiB (Netty's own
+		 * default, which leaves half of the default head size to the headers). A longer one gets 414;
+		 * a request line within this limit but larger than {@link #maxHeaderSize} makes a head too
+		 * large, 431.
+		 * @param bytes the limit, at least 64
+		 * @return this builder
+		 */
+		public Builder maxRequestLine(int bytes) {
+			if (bytes < 64) {
+				throw new IllegalArgumentException("maxRequestLine must be at least 64 bytes, was " + bytes);
+			}
+			this.maxRequestLine = bytes;
+			return this;
+		}
+
+		/**
+		 * How long a keep-alive client connection may wait for its next request before it is closed;
+		 * default 60 seconds. In connection mode: how long a tunnel may move no byte in either
+		 * direction, once the origin answered.
+		 * @param timeout the timeout, positive
+		 * @return this builder
+		 */
+		public Builder idleTimeout(Duration timeout) {
+			this.idleTimeout = positive(timeout, "idleTimeout");
+			return this;
+		}
+
+		/**
+		 * How long the next hop (the origin, or a server intercept) has to start its response after
+		 * the last request byte it was given; default 60 seconds. Past it the client gets 504 and the
+		 * connection closes; a server intercept's VConn is aborted with
+		 * {@link dev.vconn.AbortCause#TIMEOUT}. In connection mode it applies to the origin's first byte.
+		 * @param timeout the timeout, positive
+		 * @return this builder
+		 */
+		public Builder originTimeout(Duration timeout) {
+			this.originTimeout = positive(timeout, "originTimeout");
+			return this;
+		}
+
+		/**
+		 * How long an idle pooled origin connection is kept open (per-transaction mode); default 30
+		 * seconds.
+		 * @param timeout the timeout, positive
+		 * @return this builder
+		 */
+		public Builder originIdleTimeout(Duration timeout) {
+			this.originIdleTimeout = positive(timeout, "originIdleTimeout");
+			return this;
+		}
+
+		private static Duration positive(Duration timeout, String name) {
+			Objects.requireNonNull(timeout, "timeout");
+			if (timeout.isZero() || timeout.isNegative()) {
+				throw new IllegalArgumentException(name + " must be positive, was " + timeout);
+			}
+			return timeout;
 		}
 
 		/**
@@ -241,11 +326,11 @@ public final class InterceptListener implements AutoCloseable {
 		public InterceptListener start() {
 			RuntimeCore core = RuntimeAccess.core(this.runtime);
 			InetSocketAddress bind = new InetSocketAddress(this.address, this.port);
+			HttpLimits limits = new HttpLimits(this.maxRequestLine, this.maxHeaderSize, this.headerTimeout,
+					this.idleTimeout, this.originTimeout, this.originIdleTimeout);
 			ListenerServer server = this.perTransaction
-					? new TransactionServer(core, this.hooks, bind, this.maxHeaderSize, this.headerTimeout, this.origin,
-							this.forwardedHeaders)
-					: new InterceptServer(core, this.hooks, bind, this.maxHeaderSize, this.headerTimeout, this.origin,
-							this.splice);
+					? new TransactionServer(core, this.hooks, bind, limits, this.origin, this.forwardedHeaders)
+					: new InterceptServer(core, this.hooks, bind, limits, this.origin, this.splice);
 			return new InterceptListener(server);
 		}
 

@@ -10,6 +10,7 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static dev.vconn.intercept.RawHttp.ascii;
@@ -81,6 +82,120 @@ class InterceptLimitsTests extends InterceptTestSupport {
 		assertThat(this.events.rejections).containsExactly(431);
 		assertThat(this.claimer.seen).isEmpty();
 		assertThat(this.events.adoptions.get()).isEqualTo(adoptions);
+	}
+
+	/**
+	 * The head limit counts the request line, every header line and every line end, the final empty
+	 * line included: a head of exactly the limit passes, one byte more gets 431.
+	 */
+	@Test
+	void headOfExactlyTheLimitPassesAndOneByteMoreGets431() throws Exception {
+		startWithHook((builder) -> builder.maxHeaderSize(1024));
+		String start = "GET /x/exact HTTP/1.1\r\nHost: t\r\nX-Pad: ";
+		String padding = "a".repeat(1024 - start.length() - "\r\n\r\n".length());
+		byte[] exact = ascii(start + padding + "\r\n\r\n");
+		assertThat(exact).hasSize(1024);
+		assertThat(RawHttp.exchange(address(), exact).status()).isEqualTo(200);
+		this.claimer.seen.clear();
+		int adoptions = (int) this.events.adoptions.get();
+
+		RawHttp.Response response = RawHttp.exchange(address(), ascii(start + padding + "a\r\n\r\n"));
+
+		assertThat(response.status()).isEqualTo(431);
+		assertThat(response.headers()).containsEntry("connection", "close");
+		assertThat(this.events.rejections).containsExactly(431);
+		assertThat(this.claimer.seen).isEmpty();
+		assertThat(this.events.adoptions.get()).isEqualTo(adoptions);
+	}
+
+	@Test
+	void requestLineLongerThanMaxRequestLineGets414AndOneOfExactlyTheLimitPasses() throws Exception {
+		startWithHook((builder) -> builder.maxRequestLine(100));
+		String prefix = "GET /x/";
+		String suffix = " HTTP/1.1";
+		String path = "p".repeat(100 - prefix.length() - suffix.length());
+		assertThat(RawHttp.exchange(address(), ascii(prefix + path + suffix + "\r\nHost: t\r\n\r\n")).status())
+			.isEqualTo(200);
+		this.claimer.seen.clear();
+		int adoptions = (int) this.events.adoptions.get();
+
+		RawHttp.Response response = RawHttp.exchange(address(),
+				ascii(prefix + path + "p" + suffix + "\r\nHost: t\r\n\r\n"));
+
+		assertThat(response.status()).isEqualTo(414);
+		assertThat(response.bodyText()).isEqualTo("414 URI Too Long\n");
+		assertThat(response.headers()).containsEntry("connection", "close");
+		assertThat(this.events.rejections).containsExactly(414);
+		assertThat(this.claimer.seen).isEmpty();
+		assertThat(this.events.adoptions.get()).isEqualTo(adoptions);
+	}
+
+	/** The listener's own reading of a head, applied before a hook or the origin sees anything. */
+	@ParameterizedTest(name = "{0}")
+	@CsvSource(delimiter = '|', textBlock = """
+			no Host                                   | 400 | GET /x HTTP/1.1\\r\\nAccept: */*\\r\\n\\r\\n
+			no Host in HTTP/1.0                       | 400 | GET /x HTTP/1.0\\r\\n\\r\\n
+			two Host headers                          | 400 | GET /x HTTP/1.1\\r\\nHost: t\\r\\nHost: u\\r\\n\\r\\n
+			Transfer-Encoding chunked twice           | 400 | POST /x HTTP/1.1\\r\\nHost: t\\r\\nTransfer-Encoding: chunked\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n
+			chunked, chunked                          | 400 | POST /x HTTP/1.1\\r\\nHost: t\\r\\nTransfer-Encoding: chunked, chunked\\r\\n\\r\\n0\\r\\n\\r\\n
+			gzip, chunked                             | 400 | POST /x HTTP/1.1\\r\\nHost: t\\r\\nTransfer-Encoding: gzip, chunked\\r\\n\\r\\n0\\r\\n\\r\\n
+			an unknown transfer coding                | 501 | POST /x HTTP/1.1\\r\\nHost: t\\r\\nTransfer-Encoding: xchunked\\r\\n\\r\\n0\\r\\n\\r\\n
+			Transfer-Encoding in HTTP/1.0             | 400 | POST /x HTTP/1.0\\r\\nHost: t\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n
+			NUL in the target                         | 400 | GET /x\\u0000y HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n
+			DEL in the target                         | 400 | GET /x\\u007fy HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n
+			tabs as separators                        | 400 | GET\\t/x\\tHTTP/1.1\\r\\nHost: t\\r\\n\\r\\n
+			two spaces as a separator                 | 400 | GET  /x HTTP/1.1\\r\\nHost: t\\r\\n\\r\\n
+			a space at the end of the request line    | 400 | GET /x HTTP/1.1 \\r\\nHost: t\\r\\n\\r\\n
+			Transfer_Encoding                         | 400 | POST /x HTTP/1.1\\r\\nHost: t\\r\\nTransfer_Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n
+			Content_Length                            | 400 | POST /x HTTP/1.1\\r\\nHost: t\\r\\nContent_Length: 5\\r\\n\\r\\nhello
+			Transfer---Encoding                       | 400 | POST /x HTTP/1.1\\r\\nHost: t\\r\\nTransfer---Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n
+			HTTP/0.9 with a body                      | 505 | POST /x HTTP/0.9\\r\\nHost: t\\r\\nContent-Length: 5\\r\\n\\r\\nhello
+			HTTP/2.0                                  | 505 | GET /x HTTP/2.0\\r\\nHost: t\\r\\n\\r\\n
+			a lower-case version                      | 400 | GET /x http/1.1\\r\\nHost: t\\r\\n\\r\\n
+			a bare LF line end                        | 400 | GET /x HTTP/1.1\\nHost: t\\r\\n\\r\\n
+			a bare CR                                 | 400 | GET /x HTTP/1.1\\r\\nHost: t\\rX-A: b\\r\\n\\r\\n
+			obs-fold                                  | 400 | GET /x HTTP/1.1\\r\\nHost: t\\r\\nX-A: b\\r\\n c\\r\\n\\r\\n
+			whitespace before a colon                 | 400 | GET /x HTTP/1.1\\r\\nHost : t\\r\\n\\r\\n
+			a control character in a value            | 400 | GET /x HTTP/1.1\\r\\nHost: t\\r\\nX-A: b\\u0001c\\r\\n\\r\\n
+			a Content-Length that is not a number     | 400 | POST /x HTTP/1.1\\r\\nHost: t\\r\\nContent-Length: 0x5\\r\\n\\r\\nhello
+			two equal Content-Length headers          | 400 | POST /x HTTP/1.1\\r\\nHost: t\\r\\nContent-Length: 5\\r\\nContent-Length: 5\\r\\n\\r\\nhello
+			""")
+	void headTheListenerRefusesIsAnsweredAndNeverForwarded(String name, int status, String head) throws Exception {
+		startWithHook(UnaryOperator.identity());
+		RawHttp.Response response = RawHttp.exchange(address(), ascii(unescape(head)));
+		assertRejected(response, status, reasonOf(status));
+	}
+
+	private static String unescape(String text) {
+		StringBuilder out = new StringBuilder();
+		for (int i = 0; i < text.length(); i++) {
+			char c = text.charAt(i);
+			if (c != '\\') {
+				out.append(c);
+				continue;
+			}
+			char next = text.charAt(++i);
+			switch (next) {
+				case 'r' -> out.append('\r');
+				case 'n' -> out.append('\n');
+				case 't' -> out.append('\t');
+				case 'u' -> {
+					out.append((char) Integer.parseInt(text.substring(i + 1, i + 5), 16));
+					i += 4;
+				}
+				default -> out.append(next);
+			}
+		}
+		return out.toString();
+	}
+
+	private static String reasonOf(int status) {
+		return switch (status) {
+			case 400 -> "Bad Request";
+			case 501 -> "Not Implemented";
+			case 505 -> "HTTP Version Not Supported";
+			default -> throw new IllegalArgumentException("no reason for " + status);
+		};
 	}
 
 	@Test

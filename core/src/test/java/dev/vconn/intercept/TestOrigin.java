@@ -27,7 +27,9 @@ import dev.vconn.tunnel.Payload;
  * <li>{@code /download?n=N&seed=S}: streams N bytes of the payload of S;</li>
  * <li>{@code /upload...}: reads the Content-Length body and answers "count checksum";</li>
  * <li>{@code /reset?n=N}: announces 2N bytes, sends N, then resets the connection;</li>
- * <li>{@code /stream...}: answers a head without length, then echoes every byte until end of stream.</li>
+ * <li>{@code /stream...}: answers a head without length, then echoes every byte until end of stream;</li>
+ * <li>{@code /hang...}: never answers, and reads until end of stream;</li>
+ * <li>{@code /silent...}: closes without answering.</li>
  * </ul>
  * Every response says {@code Connection: close}, and the connection is closed after it.
  */
@@ -115,6 +117,12 @@ final class TestOrigin implements AutoCloseable {
 				out.write("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
 				out.flush();
 				in.transferTo(out);
+			}
+			else if (target.startsWith("/hang")) {
+				in.transferTo(OutputStream.nullOutputStream());
+			}
+			else if (target.startsWith("/silent")) {
+				return;
 			}
 			else {
 				out.write("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"

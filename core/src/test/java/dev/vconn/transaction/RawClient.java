@@ -95,24 +95,46 @@ final class RawClient implements AutoCloseable {
 		return read(method);
 	}
 
-	/**
-	 * Whether the server ended the connection: the next read sees end of stream or a reset
-	 * (after any bytes still unread, which fail the check).
-	 */
-	boolean isClosedByPeer() throws IOException {
+	/** How a connection ended, as the client saw it. */
+	private enum End {
+		FIN, RESET, NOT_YET
+	}
+
+	/** Reads the next byte, which must be the end of the connection (after any bytes still unread, which fail the check). */
+	private End awaitEnd() throws IOException {
 		try {
 			int b = this.in.read();
 			if (b >= 0) {
 				throw new IOException("unexpected byte after the response: " + (char) b);
 			}
-			return true;
+			return End.FIN;
 		}
 		catch (SocketTimeoutException ex) {
-			return false;
+			return End.NOT_YET;
 		}
 		catch (SocketException ex) {
-			return true; // reset
+			return End.RESET;
 		}
+	}
+
+	/**
+	 * Whether the server ended the connection: the next read sees end of stream or a reset
+	 * (after any bytes still unread, which fail the check).
+	 */
+	boolean isClosedByPeer() throws IOException {
+		return awaitEnd() != End.NOT_YET;
+	}
+
+	/**
+	 * Whether the server ended the connection gracefully: the next read sees end of stream (a FIN),
+	 * not a reset. Fails if the connection is still open after the read timeout.
+	 */
+	boolean isClosedGracefully() throws IOException {
+		End end = awaitEnd();
+		if (end == End.NOT_YET) {
+			throw new SocketTimeoutException("the connection is still open");
+		}
+		return end == End.FIN;
 	}
 
 	/** Ends sending: the server sees end of stream, and can still answer. */

@@ -47,7 +47,16 @@ class SmugglingTests extends TransactionTestSupport {
 				Arguments.of("a Content-Length with a sign", "Content-Length: +5\r\n", "hello" + HIDDEN),
 				Arguments.of("Transfer-Encoding that only contains chunked",
 						"Content-Length: " + chunkedHidden.length() + "\r\nTransfer-Encoding: xchunked\r\n",
-						chunkedHidden));
+						chunkedHidden),
+				Arguments.of("Transfer-Encoding: chunked given twice",
+						"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", chunkedHidden),
+				Arguments.of("chunked, chunked", "Transfer-Encoding: chunked, chunked\r\n", chunkedHidden),
+				Arguments.of("Transfer_Encoding", "Transfer_Encoding: chunked\r\n", chunkedHidden),
+				Arguments.of("Transfer---Encoding", "Transfer---Encoding: chunked\r\n", chunkedHidden),
+				Arguments.of("Content_Length", "Content_Length: " + (5 + HIDDEN.length()) + "\r\n", "hello" + HIDDEN),
+				Arguments.of("a second Host", "Host: other.test\r\n", ""),
+				Arguments.of("a NUL in a header value", "X-A: a\u0000b\r\nContent-Length: 5\r\n", "hello" + HIDDEN),
+				Arguments.of("a bare CR in a header line", "X-A: a\rContent-Length: 5\r\n", "hello" + HIDDEN));
 	}
 
 	@ParameterizedTest(name = "{0}, first request of the connection")
@@ -77,6 +86,42 @@ class SmugglingTests extends TransactionTestSupport {
 		assertNothingForwarded();
 		assertThat(seenTargets()).containsExactly("/si/cl/3/first");
 		assertThat(this.intercepts).hasSize(1);
+	}
+
+	/**
+	 * Request lines only a lenient parser reads: tabs as separators (which a parser that splits on
+	 * any whitespace would read one way, and one that does not another way), control characters in
+	 * the target, an obsolete version with a body.
+	 */
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("requestLines")
+	void requestLineOnlyALenientParserReadsIsRefusedAndNeverForwarded(String name, String request, int status)
+			throws IOException {
+		try (RawClient client = client()) {
+			assertThat(client.exchange(HttpWire.get("/pt/cl/3/first"), "GET").status()).isEqualTo(200);
+			client.send(request);
+			Message response = client.read("GET");
+			assertThat(response.status()).isEqualTo(status);
+			assertThat(response.connectionTokens()).containsExactly("close");
+			assertThat(client.isClosedByPeer()).isTrue();
+		}
+		eventually().untilAsserted(() -> assertThat(this.listener.rejections()).containsExactly(status));
+		assertThat(this.origin.requests()).extracting(Message::target).containsExactly("/pt/cl/3/first");
+		assertThat(seenTargets()).containsExactly("/pt/cl/3/first");
+	}
+
+	static Stream<Arguments> requestLines() {
+		return Stream.of(Arguments.of("tabs as separators", "GET\t/pt/cl/1/tab\tHTTP/1.1\r\nHost: origin.test\r\n\r\n"
+				+ HIDDEN, 400),
+				Arguments.of("a tab in the target", "GET /pt/cl/1/a\tHTTP/1.1 HTTP/1.1\r\nHost: origin.test\r\n\r\n", 400),
+				Arguments.of("a NUL in the target", "GET /pt/cl/1/a\u0000b HTTP/1.1\r\nHost: origin.test\r\n\r\n", 400),
+				Arguments.of("a CR in the target", "GET /pt/cl/1/a\rb HTTP/1.1\r\nHost: origin.test\r\n\r\n", 400),
+				Arguments.of("HTTP/0.9 with a body",
+						"POST /pt/cl/1/old HTTP/0.9\r\nHost: origin.test\r\nContent-Length: " + HIDDEN.length()
+								+ "\r\n\r\n" + HIDDEN, 505),
+				Arguments.of("an unknown transfer coding",
+						"POST /pt/cl/1/coded HTTP/1.1\r\nHost: origin.test\r\nTransfer-Encoding: rot13\r\n\r\n" + HIDDEN,
+						501));
 	}
 
 	/**

@@ -1,6 +1,7 @@
 package dev.vconn.transaction;
 
 import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -72,6 +73,8 @@ final class TestOrigin implements AutoCloseable {
 
 	private final AtomicInteger closedConnections = new AtomicInteger();
 
+	private final AtomicInteger malformed = new AtomicInteger();
+
 	private volatile Behaviour behaviour = STANDARD;
 
 	/** Opened by the test before the origin reads a request body; {@code null} to read at once. */
@@ -110,6 +113,14 @@ final class TestOrigin implements AutoCloseable {
 	/** Connections that ended so far (peer closed or the origin closed). */
 	int closedConnections() {
 		return this.closedConnections.get();
+	}
+
+	/**
+	 * Connections on which the origin read bytes that do not parse as HTTP/1.1 requests (an end of
+	 * stream inside a request, or a reset, does not count: a peer may leave at any time).
+	 */
+	int malformed() {
+		return this.malformed.get();
 	}
 
 	/** Every request read so far, in order. */
@@ -175,8 +186,11 @@ final class TestOrigin implements AutoCloseable {
 				}
 			}
 		}
-		catch (IOException ex) {
+		catch (EOFException | SocketException | InterruptedIOException ex) {
 			// the peer went away or the test closed the origin
+		}
+		catch (IOException | RuntimeException ex) {
+			this.malformed.incrementAndGet();
 		}
 		finally {
 			this.sockets.remove(socket);

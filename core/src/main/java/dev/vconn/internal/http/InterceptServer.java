@@ -1,22 +1,11 @@
 package dev.vconn.internal.http;
 
-import dev.vconn.internal.net.NetVConn;
-import dev.vconn.internal.net.NetVConnFactory;
-import dev.vconn.internal.runtime.RuntimeCore;
 import dev.vconn.internal.vconn.ContinuationDelivery;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 import dev.vconn.Continuation;
 import dev.vconn.Tunnel;
@@ -27,25 +16,18 @@ import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
 import dev.vconn.intercept.TransactionPath;
-import dev.vconn.intercept.Transaction;
+import dev.vconn.internal.net.NetVConn;
+import dev.vconn.internal.net.NetVConnFactory;
+import dev.vconn.internal.runtime.RuntimeCore;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
@@ -60,18 +42,13 @@ public final class InterceptServer implements ListenerServer {
 
 	private static final System.Logger logger = System.getLogger(InterceptServer.class.getName());
 
-		/** How long a rejected client may keep sending before the connection is closed anyway. */
-	private static final long LINGER_MILLIS = 2000;
-
 	private final RuntimeCore runtime;
 
 	private final InterceptHookRegistry hooks;
 
 	private final InetSocketAddress bindAddress;
 
-	private final int maxHeaderSize;
-
-	private final Duration headerTimeout;
+	private final HttpCodecs codecs;
 
 	private final @Nullable InetSocketAddress origin;
 
@@ -84,12 +61,11 @@ public final class InterceptServer implements ListenerServer {
 	private @Nullable Channel serverChannel;
 
 	public InterceptServer(RuntimeCore runtime, InterceptHookRegistry hooks, InetSocketAddress bindAddress,
-			int maxHeaderSize, Duration headerTimeout, @Nullable InetSocketAddress origin, boolean splice) {
+			HttpLimits limits, @Nullable InetSocketAddress origin, boolean splice) {
 		this.runtime = runtime;
 		this.hooks = hooks;
 		this.bindAddress = bindAddress;
-		this.maxHeaderSize = maxHeaderSize;
-		this.headerTimeout = headerTimeout;
+		this.codecs = new HttpCodecs(limits);
 		this.origin = origin;
 		this.splice = splice;
 	}
@@ -108,7 +84,7 @@ public final class InterceptServer implements ListenerServer {
 				@Override
 				protected void initChannel(Channel channel) {
 					HeadCapture capture = new HeadCapture();
-					HeadDecoder decoder = new HeadDecoder(InterceptServer.this.maxHeaderSize);
+					RequestHeadDecoder decoder = InterceptServer.this.codecs.requestDecoder();
 					channel.pipeline().addLast(capture, decoder, new HeadHandler(capture, decoder));
 				}
 			});
@@ -147,69 +123,6 @@ public final class InterceptServer implements ListenerServer {
 
 	// ---- per connection ----
 
-	/** Keeps every byte the client sends until the head is read, to replay it unchanged. */
-	static final class HeadCapture extends ChannelInboundHandlerAdapter {
-
-		final List<ByteBuf> captured = new ArrayList<>(2);
-
-		/** Every byte seen, also after capturing stopped. */
-		long total;
-
-		/** Whether bytes are still kept for a replay. */
-		boolean capturing = true;
-
-		@Override
-		public void channelRead(ChannelHandlerContext ctx, Object msg) {
-			if (msg instanceof ByteBuf) {
-				this.total += ((ByteBuf) msg).readableBytes();
-				if (this.capturing) {
-					this.captured.add(((ByteBuf) msg).retainedDuplicate());
-				}
-			}
-			ctx.fireChannelRead(msg);
-		}
-
-		List<ByteBuf> take() {
-			List<ByteBuf> bytes = new ArrayList<>(this.captured);
-			this.captured.clear();
-			return bytes;
-		}
-
-		void release() {
-			this.captured.forEach(ByteBuf::release);
-			this.captured.clear();
-		}
-
-		/** Keeps counting, stops keeping: no replay will be needed. */
-		void stopCapturing() {
-			this.capturing = false;
-			release();
-		}
-
-	}
-
-	/**
-	 * Netty's decoder, noting the one smuggling form it repairs silently: a chunked request that also
-	 * has a Content-Length, which it drops (RFC 9112 §6.1 lets a proxy reject it instead, and we do).
-	 */
-	static final class HeadDecoder extends HttpRequestDecoder {
-
-		boolean chunkedWithContentLength;
-
-		HeadDecoder(int maxHeaderSize) {
-			super(new HttpDecoderConfig().setMaxInitialLineLength(maxHeaderSize)
-				.setMaxHeaderSize(maxHeaderSize)
-				.setMaxChunkSize(8192));
-		}
-
-		@Override
-		protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) {
-			this.chunkedWithContentLength = true;
-			super.handleTransferEncodingChunkedWithContentLength(message);
-		}
-
-	}
-
 	private enum Phase {
 		READING, CONNECTING, DONE
 	}
@@ -218,7 +131,7 @@ public final class InterceptServer implements ListenerServer {
 
 		private final HeadCapture capture;
 
-		private final HeadDecoder decoder;
+		private final RequestHeadDecoder decoder;
 
 		private Phase phase = Phase.READING;
 
@@ -231,7 +144,7 @@ public final class InterceptServer implements ListenerServer {
 
 		private @Nullable ScheduledFuture<?> timeout;
 
-		HeadHandler(HeadCapture capture, HeadDecoder decoder) {
+		HeadHandler(HeadCapture capture, RequestHeadDecoder decoder) {
 			this.capture = capture;
 			this.decoder = decoder;
 		}
@@ -252,7 +165,7 @@ public final class InterceptServer implements ListenerServer {
 				if (this.phase == Phase.READING) {
 					reject(ctx, 408);
 				}
-			}, InterceptServer.this.headerTimeout.toNanos(), TimeUnit.NANOSECONDS);
+			}, InterceptServer.this.codecs.limits().headerTimeout().toNanos(), TimeUnit.NANOSECONDS);
 			ctx.read();
 		}
 
@@ -268,21 +181,10 @@ public final class InterceptServer implements ListenerServer {
 			cancelTimeout();
 			DecoderResult result = request.decoderResult();
 			if (result.isFailure()) {
-				reject(ctx, (result.cause() instanceof TooLongFrameException) ? 431 : 400);
-				return;
-			}
-			if (isSmuggling(request)) {
-				reject(ctx, 400);
+				reject(ctx, ErrorResponses.statusOf(result));
 				return;
 			}
 			dispatch(ctx, request);
-		}
-
-		private boolean isSmuggling(HttpRequest request) {
-			HttpHeaders headers = request.headers();
-			return this.decoder.chunkedWithContentLength
-					|| (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)
-							&& headers.contains(HttpHeaderNames.CONTENT_LENGTH));
 		}
 
 		@Override
@@ -399,14 +301,16 @@ public final class InterceptServer implements ListenerServer {
 				}
 				this.phase = Phase.DONE;
 				ctx.pipeline().remove(this);
-				VConn client = NetVConnFactory.of(InterceptServer.this.runtime).adoptAccepted(channel, replay, this.start);
+				NetVConn client = NetVConnFactory.of(InterceptServer.this.runtime).adoptAccepted(channel, replay, this.start);
 				if (this.inputShutdown) {
 					// the end of stream came after the head: the VConn delivers it after the replayed bytes
 					channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
 				}
 				// the rest of the connection is bytes: the listener never sees a response status
 				InterceptServer.this.runtime.listener().onTransactionCompleted(TransactionPath.PASS_THROUGH, 0);
-				Tunnel.between(client, originVConn).splice(InterceptServer.this.splice).start();
+				TunnelGuard guard = TunnelGuard.install(InterceptServer.this.runtime, client, (NetVConn) originVConn,
+						InterceptServer.this.codecs.limits());
+				guard.endsWith(Tunnel.between(client, originVConn).splice(InterceptServer.this.splice).start());
 			});
 		}
 
@@ -430,16 +334,7 @@ public final class InterceptServer implements ListenerServer {
 			if (!channel.isActive()) {
 				return;
 			}
-			channel.writeAndFlush(errorResponse(status)).addListener((ChannelFutureListener) (f) -> {
-				if (!f.isSuccess() || !(channel instanceof DuplexChannel)) {
-					channel.close();
-					return;
-				}
-				// half-close, then drain what the client still sends, so the response is not reset away
-				((DuplexChannel) channel).shutdownOutput();
-				channel.config().setAutoRead(true);
-				channel.eventLoop().schedule(() -> channel.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
-			});
+			ErrorResponses.send(channel, status);
 		}
 
 		private void cancelTimeout() {
@@ -457,33 +352,6 @@ public final class InterceptServer implements ListenerServer {
 			}
 		}
 
-	}
-
-	static ByteBuf errorResponse(int status) {
-		String reason = reason(status);
-		String body = status + " " + reason + "\n";
-		String head = "HTTP/1.1 " + status + " " + reason + "\r\nContent-Type: text/plain; charset=utf-8\r\n"
-				+ "Content-Length: " + body.length() + "\r\nConnection: close\r\n\r\n";
-		return Unpooled.copiedBuffer(head + body, StandardCharsets.US_ASCII);
-	}
-
-	private static String reason(int status) {
-		switch (status) {
-			case 400:
-				return "Bad Request";
-			case 408:
-				return "Request Timeout";
-			case 431:
-				return "Request Header Fields Too Large";
-			case 500:
-				return "Internal Server Error";
-			case 502:
-				return "Bad Gateway";
-			case 503:
-				return "Service Unavailable";
-			default:
-				return "Error";
-		}
 	}
 
 }

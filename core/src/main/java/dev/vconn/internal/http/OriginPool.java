@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-import dev.vconn.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -17,7 +16,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.NoopAddressResolverGroup;
@@ -27,11 +25,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * Keep-alive HTTP/1.1 connections to the origin, one idle list per event loop, so that a client
  * connection always reuses origin connections of its own loop and never touches another loop's.
- * Idle connections close themselves after {@link #IDLE_SECONDS}.
+ * Idle connections close themselves after the origin idle timeout of the listener's
+ * {@link HttpLimits}, so a quiet process holds no origin connection for long.
  */
 final class OriginPool {
-
-	static final int IDLE_SECONDS = 30;
 
 	/** Bound on idle connections kept per loop; more are closed on release. */
 	private static final int MAX_IDLE_PER_LOOP = 64;
@@ -42,11 +39,14 @@ final class OriginPool {
 
 	private final Map<EventLoop, ArrayDeque<Channel>> idle = new ConcurrentHashMap<>();
 
+	private final HttpCodecs codecs;
+
 	private volatile boolean closed;
 
-	OriginPool(RuntimeCore runtime, InetSocketAddress origin) {
+	OriginPool(RuntimeCore runtime, InetSocketAddress origin, HttpCodecs codecs) {
 		this.runtime = runtime;
 		this.origin = origin;
+		this.codecs = codecs;
 	}
 
 	InetSocketAddress origin() {
@@ -78,8 +78,9 @@ final class OriginPool {
 				@Override
 				protected void initChannel(Channel channel) {
 					channel.pipeline()
-						.addLast(new HttpClientCodec())
-						.addLast(new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS))
+						.addLast(OriginPool.this.codecs.nextHopCodec())
+						.addLast(new IdleStateHandler(0, 0,
+								OriginPool.this.codecs.limits().originIdleTimeout().toNanos(), TimeUnit.NANOSECONDS))
 						.addLast(new OriginRelay());
 				}
 			})

@@ -135,7 +135,8 @@ public final class NetVConn extends AbstractVConn {
 		return "VConn[id=" + id() + ", fd=" + this.fd + ", remote=" + this.remote + ", state=" + state() + "]";
 	}
 
-	Channel channel() {
+	/** The socket's channel; for the listener's handlers around a tunnel (connection mode). */
+	public Channel channel() {
 		return this.channel;
 	}
 

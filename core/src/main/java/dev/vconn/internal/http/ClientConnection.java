@@ -1,0 +1,529 @@
+package dev.vconn.internal.http;
+
+import dev.vconn.internal.vconn.ContinuationDelivery;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import dev.vconn.Continuation;
+import dev.vconn.VConn;
+import dev.vconn.VConnEvent;
+import dev.vconn.intercept.InterceptHook;
+import dev.vconn.intercept.InterceptOutcome;
+import dev.vconn.intercept.InterceptType;
+import dev.vconn.intercept.TransactionPath;
+import dev.vconn.internal.net.NetVConn;
+import dev.vconn.internal.net.NetVConnFactory;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The request loop of one client connection of the per-transaction listener: reads requests one at
+ * a time, offers each to the hooks, starts its {@link Exchange} (pass-through, server intercept) or
+ * hands the connection to a connection intercept, relays the response, runs the header and idle
+ * timers, and ends the connection gracefully after a response that says {@code Connection: close}.
+ * On the connection's loop.
+ */
+final class ClientConnection extends ChannelInboundHandlerAdapter {
+
+	private static final System.Logger logger = System.getLogger(ClientConnection.class.getName());
+
+	final TransactionServer server;
+
+	final HeadCapture capture = new HeadCapture();
+
+	final RequestHeadDecoder decoder;
+
+	private final ArrayDeque<HttpObject> inbound = new ArrayDeque<>();
+
+	/** Set once the connection is active; every exchange starts after that. */
+	@Nullable ChannelHandlerContext ctx;
+
+	private @Nullable Exchange exchange;
+
+	private boolean slotReserved;
+
+	private boolean closing;
+
+	private boolean readRequested;
+
+	private int requests;
+
+	/** The header timeout (408) while a head is coming, the idle timeout between requests. */
+	private @Nullable ScheduledFuture<?> timeout;
+
+	/** Waiting for the first byte of the next request: the idle timeout runs, not the header timeout. */
+	private boolean idle;
+
+	private boolean closeAfterResponse;
+
+	/** The current request is HTTP/1.0. */
+	private boolean http10Client;
+
+	/** The client finished sending: requests it already sent are still answered, then the connection closes. */
+	private boolean inputShutdown;
+
+	ClientConnection(TransactionServer server) {
+		this.server = server;
+		this.decoder = server.codecs.requestDecoder();
+	}
+
+	@Override
+	public void channelActive(ChannelHandlerContext ctx) {
+		this.ctx = ctx;
+		if (!this.server.running) {
+			ctx.close();
+			return;
+		}
+		if (!this.server.runtime.reserveSlot()) {
+			reject(503);
+			return;
+		}
+		this.slotReserved = true;
+		this.server.clients.add(ctx.channel());
+		this.capture.onRead = this::bytesArrived;
+		armHeaderTimeout();
+		requestRead();
+	}
+
+	@Override
+	public void channelRead(ChannelHandlerContext ctx, Object msg) {
+		if (this.closing || !(msg instanceof HttpObject)) {
+			ReferenceCountUtil.release(msg);
+			return;
+		}
+		this.inbound.addLast((HttpObject) msg);
+	}
+
+	@Override
+	public void channelReadComplete(ChannelHandlerContext ctx) {
+		this.readRequested = false;
+		process();
+	}
+
+	@Override
+	public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+		Exchange current = this.exchange;
+		if (current != null && ctx.channel().isWritable()) {
+			current.clientWritable();
+		}
+	}
+
+	@Override
+	public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+		if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+			Channel channel = ctx.channel();
+			if (this.closing && channel instanceof DuplexChannel && ((DuplexChannel) channel).isOutputShutdown()) {
+				// a rejection was sent and the client has finished too: nothing is left to drain
+				ctx.close();
+				return;
+			}
+			// the client finished sending: serve what it asked, then close
+			this.inputShutdown = true;
+			process();
+			return;
+		}
+		ReferenceCountUtil.release(evt);
+	}
+
+	@Override
+	public void channelInactive(ChannelHandlerContext ctx) {
+		this.closing = true;
+		cancelTimeout();
+		this.capture.release();
+		releaseInbound();
+		Exchange current = this.exchange;
+		this.exchange = null;
+		try {
+			if (current != null) {
+				current.clientClosed();
+			}
+		}
+		finally {
+			releaseSlot();
+			this.server.clients.remove(ctx.channel());
+		}
+	}
+
+	@Override
+	public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+		ctx.close();
+	}
+
+	void closeWhenIdle() {
+		this.closeAfterResponse = true;
+		if (this.exchange == null) {
+			close();
+		}
+	}
+
+	// ---- the request loop ----
+
+	void process() {
+		if (this.closing) {
+			return;
+		}
+		while (this.exchange == null && !this.closing) {
+			HttpObject next = this.inbound.pollFirst();
+			if (next == null) {
+				break;
+			}
+			if (next instanceof HttpRequest) {
+				startTransaction((HttpRequest) next);
+			}
+			else {
+				ReferenceCountUtil.release(next); // the tail of a request already answered
+			}
+		}
+		if (this.exchange == null && this.inputShutdown) {
+			close(); // every request the client sent is answered
+			return;
+		}
+		Exchange current = this.exchange;
+		while (current != null && current == this.exchange && !this.inbound.isEmpty()
+				&& this.inbound.peekFirst() instanceof HttpContent && current.wantsRequestContent()) {
+			HttpContent content = (HttpContent) this.inbound.pollFirst();
+			if (content.decoderResult().isFailure()) {
+				content.release();
+				abandonIncompleteRequest(current);
+				return;
+			}
+			current.requestContent(content);
+		}
+		if (this.inputShutdown && current != null && current == this.exchange && this.inbound.isEmpty()
+				&& current.awaitsRequestBody() && !current.responseStarted()) {
+			// the client ended its side in the middle of the body: the request can never be
+			// completed, and the next hop, waiting for the rest, would never answer
+			abandonIncompleteRequest(current);
+			return;
+		}
+		maybeRead();
+	}
+
+	/**
+	 * The request body can never be completed: it turned out malformed (a bad chunk, which the
+	 * decoder ends with a failed last content that must not reach the next hop as the end of a
+	 * complete request), or the client ended its side in the middle of it. The exchange is
+	 * abandoned as if the client had left (the origin connection is closed, the pair aborted,
+	 * before the request ends), and the client gets a 400, or a reset if its response had started.
+	 */
+	private void abandonIncompleteRequest(Exchange current) {
+		boolean started = current.responseStarted();
+		this.exchange = null;
+		current.clientClosed();
+		if (started) {
+			abortResponse();
+		}
+		else {
+			reject(400);
+		}
+	}
+
+	/** Reads when waiting for a head, or for body the current exchange wants. */
+	void maybeRead() {
+		if (this.closing || this.readRequested || this.ctx == null) {
+			return;
+		}
+		Exchange current = this.exchange;
+		boolean want = (current == null) ? this.inbound.isEmpty()
+				: this.inbound.isEmpty() && current.wantsRequestContent();
+		if (want) {
+			requestRead();
+		}
+	}
+
+	private void requestRead() {
+		this.readRequested = true;
+		this.ctx.read();
+	}
+
+	private void startTransaction(HttpRequest request) {
+		cancelTimeout();
+		this.requests++;
+		DecoderResult result = request.decoderResult();
+		if (result.isFailure()) {
+			reject(ErrorResponses.statusOf(result));
+			return;
+		}
+		if (!HttpUtil.isKeepAlive(request)) {
+			this.closeAfterResponse = true;
+		}
+		this.http10Client = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+		HttpTransaction txn = new HttpTransaction(this.ctx.channel(), request, true);
+		for (InterceptHook hook : this.server.hooks.hooks()) {
+			txn.offeredTo(hook);
+			try {
+				hook.onTransaction(txn);
+			}
+			catch (Throwable ex) {
+				logger.log(System.Logger.Level.WARNING,
+						"Intercept hook " + hook.name() + " threw on transaction " + txn.id() + "; answering 500", ex);
+				this.server.runtime.listener()
+					.onIntercept(hook.name(), InterceptType.INTERCEPT, InterceptOutcome.ERROR);
+				reject(500);
+				return;
+			}
+			if (txn.claimedBy() != null) {
+				break;
+			}
+		}
+		txn.endDispatch();
+		Continuation cont = txn.continuation();
+		String hook = txn.claimedBy();
+		if (cont == null || hook == null) {
+			passThrough(request);
+		}
+		else if (txn.type() == InterceptType.SERVER_INTERCEPT) {
+			serverIntercept(hook, cont, request);
+		}
+		else {
+			connectionIntercept(hook, cont, request);
+		}
+	}
+
+	// ---- connection intercept: the client connection becomes the continuation's VConn ----
+
+	private void connectionIntercept(String hook, Continuation cont, HttpRequest request) {
+		ChannelHandlerContext context = this.ctx;
+		Channel channel = context.channel();
+		if (!channel.isActive() || !this.server.runtime.isRunning()) {
+			this.server.runtime.listener()
+				.onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
+			ContinuationDelivery.deliver(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT_FAILED, null);
+			close();
+			return;
+		}
+		List<ByteBuf> replay = new ArrayList<>();
+		if (this.requests == 1 && this.capture.capturing) {
+			// the first request: the client's own bytes, unchanged
+			replay.addAll(this.capture.take());
+			releaseInbound();
+		}
+		else {
+			// a later request: its head as decoded (with any hook changes), then its body so far
+			InterceptHandOver.encode(request, this.inbound, replay);
+		}
+		this.closing = true; // this handler is done with the connection
+		cancelTimeout();
+		InterceptHandOver.ReplayCollector collector = new InterceptHandOver.ReplayCollector(replay);
+		context.pipeline().addBefore(context.name(), null, collector);
+		if (context.pipeline().context(this.capture) != null) {
+			context.pipeline().remove(this.capture);
+		}
+		context.pipeline().remove(this.decoder); // its unparsed bytes land in the collector
+		context.pipeline().remove(HttpResponseEncoder.class);
+		context.pipeline().remove(collector);
+		context.pipeline().remove(this);
+		this.server.clients.remove(channel);
+		this.slotReserved = false; // the slot is the VConn's now
+		NetVConn vconn = NetVConnFactory.of(this.server.runtime).adoptAccepted(channel, replay, System.nanoTime());
+		this.server.runtime.listener().onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
+		this.server.runtime.listener().onTransactionCompleted(TransactionPath.INTERCEPTED, 0);
+		InterceptHandOver.deliverAccept(channel, hook, cont, vconn);
+	}
+
+	// ---- responses ----
+
+	/** Sends a response object to the client; returns false if the client is gone. */
+	boolean respond(HttpObject msg) {
+		if (this.ctx == null || !this.ctx.channel().isActive()) {
+			ReferenceCountUtil.release(msg);
+			return false;
+		}
+		if (msg instanceof HttpResponse && ResponseRelay.isFinal((HttpResponse) msg)) {
+			Exchange current = this.exchange;
+			// a request body still coming when its answer starts is read no further than the exchange takes
+			boolean close = this.closeAfterResponse || !this.server.running
+					|| (current != null && current.awaitsRequestBody());
+			this.closeAfterResponse = ResponseRelay.setConnectionHeader((HttpResponse) msg, close, this.http10Client);
+		}
+		this.ctx.writeAndFlush(msg, this.ctx.voidPromise());
+		return true;
+	}
+
+	boolean clientWritable() {
+		return this.ctx != null && this.ctx.channel().isWritable();
+	}
+
+	/** The current exchange relayed its whole response. */
+	void exchangeDone(TransactionPath path, int status, boolean keepAlive) {
+		this.exchange = null;
+		this.server.runtime.listener().onTransactionCompleted(path, status);
+		if (!keepAlive || this.closeAfterResponse || !this.server.running) {
+			close();
+			return;
+		}
+		// a body the exchange did not take (e.g. answered early) must not be read as the next head
+		armIdleTimeout();
+		process();
+	}
+
+	/** Ends the connection after what was written. */
+	void close() {
+		if (this.ctx == null || this.closing) {
+			return;
+		}
+		this.closing = true;
+		cancelTimeout();
+		ErrorResponses.closeGracefully(this.ctx.channel().writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER));
+	}
+
+	/** Answers with an error status and closes without cutting the response off. */
+	void reject(int status) {
+		if (status != 500) {
+			this.server.runtime.listener().onListenerRejection(status);
+		}
+		cancelTimeout();
+		this.exchange = null;
+		this.closing = true;
+		releaseInbound();
+		this.capture.release();
+		Channel channel = this.ctx.channel();
+		if (!channel.isActive()) {
+			return;
+		}
+		if (channel.pipeline().context(this.capture) != null) {
+			channel.pipeline().remove(this.capture);
+		}
+		if (channel.pipeline().context(this.decoder) != null) {
+			channel.pipeline().remove(this.decoder);
+		}
+		// the error response is ready-made bytes, which the HTTP encoder refuses (the write would
+		// fail and the client would see the connection close without a status): no more HTTP here
+		if (channel.pipeline().get(HttpResponseEncoder.class) != null) {
+			channel.pipeline().remove(HttpResponseEncoder.class);
+		}
+		ErrorResponses.send(channel, status);
+	}
+
+	/**
+	 * The response was cut off after it started: the client must see the connection fail, not a
+	 * short body. A plain close would end a close-delimited body as if it were complete, so the
+	 * connection is reset (SO_LINGER 0).
+	 */
+	void abortResponse() {
+		Channel channel = this.ctx.channel();
+		try {
+			channel.config().setOption(ChannelOption.SO_LINGER, 0);
+		}
+		catch (RuntimeException ex) {
+			// closed already: a plain close is all that is left
+		}
+		channel.close();
+	}
+
+	/**
+	 * An exchange failed before any response byte reached the client: 502 (the next hop failed)
+	 * or 504 (it did not answer in time), then close.
+	 */
+	void failBeforeResponse(int status) {
+		reject(status);
+	}
+
+	/** The head of the first request must be complete within the header timeout of the accept. */
+	private void armHeaderTimeout() {
+		cancelTimeout();
+		this.idle = false;
+		this.timeout = this.ctx.executor().schedule(() -> {
+			this.timeout = null;
+			if (this.exchange == null && !this.closing) {
+				reject(408);
+			}
+		}, this.server.limits.headerTimeout().toNanos(), TimeUnit.NANOSECONDS);
+	}
+
+	/**
+	 * Between requests: a connection on which nothing arrives within the idle timeout is closed
+	 * quietly; the first byte of a request starts its header timeout.
+	 */
+	private void armIdleTimeout() {
+		cancelTimeout();
+		if (!this.inbound.isEmpty()) {
+			armHeaderTimeout(); // the next request is already here (pipelined)
+			return;
+		}
+		this.idle = true;
+		this.timeout = this.ctx.executor().schedule(() -> {
+			this.timeout = null;
+			if (this.exchange == null && !this.closing && this.idle) {
+				close();
+			}
+		}, this.server.limits.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
+	}
+
+	/** Bytes came from the client: the first of a new request ends the idle wait. */
+	private void bytesArrived() {
+		if (this.idle && this.exchange == null && !this.closing) {
+			armHeaderTimeout();
+		}
+	}
+
+	private void cancelTimeout() {
+		this.idle = false;
+		if (this.timeout != null) {
+			this.timeout.cancel(false);
+			this.timeout = null;
+		}
+	}
+
+	private void releaseInbound() {
+		HttpObject msg;
+		while ((msg = this.inbound.pollFirst()) != null) {
+			ReferenceCountUtil.release(msg);
+		}
+	}
+
+	private void releaseSlot() {
+		if (this.slotReserved) {
+			this.slotReserved = false;
+			this.server.runtime.releaseSlot();
+		}
+	}
+
+	// ---- pass-through ----
+
+	private void passThrough(HttpRequest request) {
+		OriginPool pool = this.server.origins;
+		if (pool == null) {
+			reject(502);
+			return;
+		}
+		dropCapture();
+		PassThroughExchange exchange = new PassThroughExchange(this, pool,
+				PassThroughExchange.forwardable(request, this.ctx.channel(), this.server.forwardedHeaders));
+		this.exchange = exchange;
+		exchange.start();
+	}
+
+	void dropCapture() {
+		this.capture.stopCapturing();
+	}
+
+	// ---- server intercept ----
+
+	private void serverIntercept(String hook, Continuation cont, HttpRequest request) {
+		ServerInterceptExchange exchange = ServerInterceptExchange.create(this, hook, cont, request);
+		if (exchange != null) {
+			this.exchange = exchange;
+			exchange.begin(cont);
+		}
+	}
+
+}

@@ -1,0 +1,316 @@
+package dev.vconn.internal.http;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+
+import dev.vconn.intercept.TransactionPath;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One unclaimed transaction on its way to the origin: sends the request over a pooled connection
+ * (one retry on a fresh one when a pooled connection turns out closed), relays the response to the
+ * client with backpressure both ways, and answers 502 or 504 itself when the origin fails or does
+ * not answer in time. On the client connection's loop, which is also the origin connection's.
+ */
+final class PassThroughExchange implements Exchange, OriginPool.Exchange {
+
+	private static final String VIA = "1.1 vconn";
+
+	private final ClientConnection client;
+
+	private final OriginPool pool;
+
+	private final HttpRequest request;
+
+	private @Nullable Channel origin;
+
+	private boolean reused;
+
+	private boolean retried;
+
+	private boolean requestComplete;
+
+	private boolean responseStarted;
+
+	private boolean interim;
+
+	private int status;
+
+	private boolean originKeepAlive;
+
+	private boolean clientKeepAlive;
+
+	private final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>();
+
+	private boolean done;
+
+	private final ResponseTimer timer;
+
+	PassThroughExchange(ClientConnection client, OriginPool pool, HttpRequest request) {
+		this.client = client;
+		this.pool = pool;
+		this.request = request;
+		this.timer = new ResponseTimer(client.ctx.channel().eventLoop(),
+				this.client.server.limits.originTimeout(), this::timedOut);
+	}
+
+	/** The origin did not start its response in time: the client gets 504. */
+	private void timedOut() {
+		if (!this.done && !this.responseStarted) {
+			fail(504, null);
+		}
+	}
+
+	/** The request as the origin gets it: hop-by-hop headers out, forwarding headers in. */
+	static HttpRequest forwardable(HttpRequest request, Channel client, boolean forwardedHeaders) {
+		HttpHeaders headers = request.headers();
+		ResponseRelay.removeHopByHop(headers);
+		if (forwardedHeaders) {
+			headers.add(HttpHeaderNames.VIA, VIA);
+			SocketAddress address = client.remoteAddress();
+			if (address instanceof InetSocketAddress) {
+				headers.add("X-Forwarded-For", ((InetSocketAddress) address).getAddress().getHostAddress());
+			}
+		}
+		return new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri(), headers);
+	}
+
+	void start() {
+		this.timer.start();
+		Channel channel = this.client.ctx.channel();
+		Channel idle = this.pool.pollIdle(channel.eventLoop());
+		if (idle != null) {
+			this.reused = true;
+			attach(idle);
+			return;
+		}
+		this.reused = false;
+		connectFresh();
+	}
+
+	/** Opens a new origin connection for this exchange. */
+	private void connectFresh() {
+		this.pool.connect(this.client.ctx.channel().eventLoop()).addListener((ChannelFuture future) -> {
+			if (this.done) {
+				// the client left while the connection was being made: closed like any other
+				// connection of an abandoned exchange, not pooled
+				if (future.isSuccess()) {
+					future.channel().close();
+				}
+				return;
+			}
+			if (!future.isSuccess()) {
+				fail(future.cause());
+				return;
+			}
+			attach(future.channel());
+		});
+	}
+
+	private void attach(Channel channel) {
+		this.origin = channel;
+		channel.pipeline().get(OriginPool.OriginRelay.class).exchange = this;
+		channel.write(this.request, channel.voidPromise());
+		HttpContent content;
+		while ((content = this.pendingBody.pollFirst()) != null) {
+			send(content);
+		}
+		channel.flush();
+		channel.config().setAutoRead(true);
+		this.client.process();
+	}
+
+	@Override
+	public boolean wantsRequestContent() {
+		return !this.requestComplete && (this.origin == null ? this.pendingBody.size() < 16 : this.origin.isWritable());
+	}
+
+	@Override
+	public void requestContent(HttpContent content) {
+		if (this.origin == null) {
+			this.pendingBody.addLast(content);
+			if (content instanceof LastHttpContent) {
+				this.requestComplete = true;
+			}
+			return;
+		}
+		send(content);
+		this.origin.flush();
+	}
+
+	private void send(HttpContent content) {
+		if (content instanceof LastHttpContent) {
+			this.requestComplete = true;
+		}
+		this.timer.progress();
+		this.origin.write(content, this.origin.voidPromise());
+	}
+
+	@Override
+	public void originWritable() {
+		this.client.process();
+	}
+
+	@Override
+	public void originRead(Object msg) {
+		if (this.done || !(msg instanceof HttpObject)) {
+			ReferenceCountUtil.release(msg);
+			return;
+		}
+		if (msg instanceof HttpResponse) {
+			HttpResponse response = (HttpResponse) msg;
+			if (response.decoderResult().isFailure()) {
+				ReferenceCountUtil.release(msg);
+				fail(response.decoderResult().cause());
+				return;
+			}
+			this.status = response.status().code();
+			this.interim = ResponseRelay.isInterim(this.status);
+			if (this.interim) {
+				this.timer.progress();
+			}
+			else {
+				this.timer.stop();
+				this.originKeepAlive = HttpUtil.isKeepAlive(response);
+				// a body delimited by the origin's close can reach the client only the same way
+				this.clientKeepAlive = this.originKeepAlive && ResponseRelay.isFramed(this.request, response);
+				this.responseStarted = true;
+				ResponseRelay.prepareForClient(response, this.clientKeepAlive);
+			}
+		}
+		else if (msg instanceof HttpContent && ((HttpContent) msg).decoderResult().isFailure()) {
+			// a malformed body (a bad chunk): the decoder ends it with a failed last content, which
+			// must not reach the client as the end of a complete response
+			ReferenceCountUtil.release(msg);
+			fail(((HttpContent) msg).decoderResult().cause());
+			return;
+		}
+		boolean last = msg instanceof LastHttpContent;
+		if (!this.client.respond((HttpObject) msg)) {
+			abandon();
+			return;
+		}
+		if (!this.client.clientWritable()) {
+			this.origin.config().setAutoRead(false); // resumes in clientWritable()
+		}
+		if (last && !this.interim && this.responseStarted) {
+			finish();
+		}
+	}
+
+	private void finish() {
+		this.done = true;
+		this.timer.stop();
+		Channel channel = this.origin;
+		boolean reusable = this.originKeepAlive && this.requestComplete;
+		if (reusable) {
+			this.pool.release(channel);
+		}
+		else {
+			channel.pipeline().get(OriginPool.OriginRelay.class).exchange = null;
+			channel.close();
+		}
+		this.client.exchangeDone(TransactionPath.PASS_THROUGH, this.status,
+				this.clientKeepAlive && this.requestComplete);
+	}
+
+	@Override
+	public void clientWritable() {
+		if (this.origin != null && !this.done) {
+			this.origin.config().setAutoRead(true);
+		}
+	}
+
+	@Override
+	public void originClosed(@Nullable Throwable cause) {
+		if (this.done) {
+			return;
+		}
+		if (!this.responseStarted && this.reused && !this.retried && this.pendingBody.isEmpty()
+				&& this.requestComplete && !HttpUtil.isTransferEncodingChunked(this.request)
+				&& HttpUtil.getContentLength(this.request, 0) == 0) {
+			// a pooled connection the origin had closed meanwhile: one retry on a fresh one
+			this.retried = true;
+			this.reused = false;
+			this.origin = null;
+			// the request is sent again whole: its end went to the dead connection, and without it
+			// the new connection's encoder would stay inside this request and refuse the next one
+			this.pendingBody.addLast(LastHttpContent.EMPTY_LAST_CONTENT);
+			connectFresh();
+			return;
+		}
+		fail(cause);
+	}
+
+	private void fail(@Nullable Throwable cause) {
+		fail(502, cause);
+	}
+
+	private void fail(int status, @Nullable Throwable cause) {
+		if (this.done) {
+			return;
+		}
+		this.done = true;
+		this.timer.stop();
+		releasePending();
+		if (this.origin != null) {
+			this.origin.pipeline().get(OriginPool.OriginRelay.class).exchange = null;
+			this.origin.close();
+		}
+		if (!this.responseStarted) {
+			this.client.failBeforeResponse(status);
+		}
+		else {
+			this.client.abortResponse();
+		}
+	}
+
+	private void abandon() {
+		this.done = true;
+		this.timer.stop();
+		releasePending();
+		if (this.origin != null) {
+			this.origin.pipeline().get(OriginPool.OriginRelay.class).exchange = null;
+			this.origin.close();
+		}
+	}
+
+	@Override
+	public void clientClosed() {
+		if (!this.done) {
+			abandon();
+		}
+	}
+
+	@Override
+	public boolean responseStarted() {
+		return this.responseStarted;
+	}
+
+	@Override
+	public boolean awaitsRequestBody() {
+		return !this.done && !this.requestComplete;
+	}
+
+	private void releasePending() {
+		HttpContent content;
+		while ((content = this.pendingBody.pollFirst()) != null) {
+			content.release();
+		}
+	}
+
+}
