@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -128,7 +129,9 @@ public final class Splice {
 						LibC.SPLICE_F_MOVE | LibC.SPLICE_F_NONBLOCK);
 				if (in == 0) {
 					givePipeBack();
-					inputEnded();
+					// the end of stream goes through the pipeline, as Netty's own would, so that handlers
+					// before the VConn (the listener's tunnel guard) see it; the VConn then ends this splice
+					this.source.channel().pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
 					return;
 				}
 				if (in < 0) {
