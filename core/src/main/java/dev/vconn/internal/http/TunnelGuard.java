@@ -5,7 +5,6 @@ import java.util.concurrent.TimeUnit;
 
 import dev.vconn.TunnelResult;
 import dev.vconn.internal.net.NetVConn;
-import dev.vconn.internal.net.SocketCounters;
 import dev.vconn.internal.runtime.RuntimeCore;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -24,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  * that sends nothing for the origin timeout after the client's last byte 504; either answer carries
  * {@code Connection: close} and the client's side of the tunnel then ends with a FIN after it. Once
  * the origin answered: a tunnel through which no byte moved in either direction for the idle
- * timeout (counted by the kernel, so that spliced bytes count too) is closed.
+ * timeout (spliced bytes count too) is closed.
  *
  * <p>Both VConns are on one loop, where everything here runs.
  */
@@ -96,8 +95,8 @@ final class TunnelGuard {
 	}
 
 	/**
-	 * Spliced origin bytes pass no handler, so the first of them is seen by polling the kernel: as
-	 * often as the shorter timeout, so that the idle timeout starts soon after the origin answered.
+	 * Spliced origin bytes pass no handler, so the first of them is seen by polling the VConn's count:
+	 * as often as the shorter timeout, so that the idle timeout starts soon after the origin answered.
 	 */
 	private long originCheckPeriod() {
 		return Math.min(this.limits.originTimeout().toNanos(), this.limits.idleTimeout().toNanos());
@@ -158,18 +157,15 @@ final class TunnelGuard {
 
 	private boolean originSentData() {
 		if (!this.watch.sawData) {
-			int fd = this.origin.fd();
-			// spliced bytes pass no handler
-			this.watch.sawData = fd >= 0 && SocketCounters.dataReceived(fd) > 0;
+			// spliced bytes pass no handler, but the VConn counts them as they move
+			this.watch.sawData = this.origin.bytesIn() > 0;
 		}
 		return this.watch.sawData;
 	}
 
-	/** Bytes a VConn moved, the kernel's count of what it received included. */
+	/** Bytes a VConn moved, spliced ones included. */
 	private static long moved(NetVConn vconn) {
-		int fd = vconn.fd();
-		long kernel = (fd >= 0) ? SocketCounters.bytesReceived(fd) : -1;
-		return vconn.bytesIn() + vconn.bytesOut() + Math.max(0, kernel);
+		return vconn.bytesIn() + vconn.bytesOut();
 	}
 
 	/** First in the client's pipeline: writes the listener's answer and keeps the close after it graceful. */

@@ -39,13 +39,6 @@ final class LibC {
 
 	static final int TCP_NODELAY = 1;
 
-	static final int TCP_INFO = 11;
-
-	/** Offset of {@code tcpi_bytes_received} (u64, Linux 4.1+) in {@code struct tcp_info}. */
-	static final int TCPI_BYTES_RECEIVED_OFFSET = 128;
-
-	static final long SIOCINQ = 0x541B;
-
 	static final int SOCK_STREAM = 1;
 
 	static final int AF_UNIX = 1;
@@ -115,8 +108,6 @@ final class LibC {
 	static native int poll(int[] fds, long count, int timeout);
 
 	static native int close(int fd);
-
-	static native int ioctl(int fd, long request, int[] argument);
 
 	static native int pipe2(int[] fds, int flags);
 
