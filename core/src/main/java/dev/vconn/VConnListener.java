@@ -3,14 +3,11 @@ package dev.vconn;
 import java.time.Duration;
 import java.util.List;
 
-import dev.vconn.intercept.InterceptOutcome;
-import dev.vconn.intercept.InterceptType;
-import dev.vconn.intercept.TransactionPath;
-
 /**
- * Observes a runtime's connections: adoptions, failures, closes, aborts and bytes moved. This is
- * how monitoring (the Spring Boot starter's Micrometer meters) learns what happens without core
- * depending on a metrics library.
+ * Observes a runtime's connections: adoptions, failures, closes, aborts, bytes moved and tunnels.
+ * This is how monitoring (the Spring Boot starter's Micrometer meters) learns what happens without
+ * core depending on a metrics library. What an intercept listener does with the requests it reads
+ * is reported one layer up, to its {@code dev.vconn.intercept.InterceptObserver}s.
  *
  * <p>Every method has a no-op default, so new callbacks can be added without breaking
  * implementations. Several listeners compose with {@link #composite(List)}.
@@ -90,32 +87,6 @@ public interface VConnListener {
 	}
 
 	/**
-	 * An intercept hook claimed a transaction, or threw.
-	 * @param hook the hook's name
-	 * @param type how it claimed it ({@link InterceptType#INTERCEPT} when it threw before claiming)
-	 * @param outcome what became of the transaction
-	 */
-	default void onIntercept(String hook, InterceptType type, InterceptOutcome outcome) {
-	}
-
-	/**
-	 * An intercept listener finished a transaction: the response was relayed to the client, or the
-	 * connection was handed over.
-	 * @param path which way it was served
-	 * @param status the response status sent to the client, or 0 when the connection was handed
-	 * over and the listener never saw a response
-	 */
-	default void onTransactionCompleted(TransactionPath path, int status) {
-	}
-
-	/**
-	 * An intercept listener answered a client with an error status and closed the connection.
-	 * @param status the HTTP status sent: 400, 408, 431, 502 or 503
-	 */
-	default void onListenerRejection(int status) {
-	}
-
-	/**
 	 * Combines listeners; each callback is passed to each listener in order.
 	 * @param listeners the listeners, copied
 	 * @return a listener that notifies all of them
@@ -159,21 +130,6 @@ public interface VConnListener {
 			@Override
 			public void onTunnelEnded(TunnelResult result) {
 				copy.forEach((l) -> l.onTunnelEnded(result));
-			}
-
-			@Override
-			public void onIntercept(String hook, InterceptType type, InterceptOutcome outcome) {
-				copy.forEach((l) -> l.onIntercept(hook, type, outcome));
-			}
-
-			@Override
-			public void onTransactionCompleted(TransactionPath path, int status) {
-				copy.forEach((l) -> l.onTransactionCompleted(path, status));
-			}
-
-			@Override
-			public void onListenerRejection(int status) {
-				copy.forEach((l) -> l.onListenerRejection(status));
 			}
 		};
 	}

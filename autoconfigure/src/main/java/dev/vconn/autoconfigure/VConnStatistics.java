@@ -21,6 +21,7 @@ import dev.vconn.CloseKind;
 import dev.vconn.TunnelResult;
 import dev.vconn.VConn;
 import dev.vconn.VConnListener;
+import dev.vconn.intercept.InterceptObserver;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
 import dev.vconn.intercept.TransactionPath;
@@ -46,7 +47,7 @@ import dev.vconn.intercept.TransactionPath;
  *
  * @since 0.1.0
  */
-public final class VConnStatistics implements VConnListener {
+public final class VConnStatistics implements VConnListener, InterceptObserver {
 
 	/** The most distinct hook names counted one by one. */
 	public static final int MAX_HOOK_NAMES = 100;

@@ -3,6 +3,8 @@ package dev.vconn.intercept;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 import dev.vconn.VConnRuntime;
@@ -130,6 +132,8 @@ public final class InterceptListener implements AutoCloseable {
 
 		private boolean forwardedHeaders = true;
 
+		private final List<InterceptObserver> observers = new ArrayList<>();
+
 		private Builder(VConnRuntime runtime, InterceptHookRegistry hooks) {
 			this.runtime = Objects.requireNonNull(runtime, "runtime");
 			this.hooks = Objects.requireNonNull(hooks, "hooks");
@@ -233,6 +237,17 @@ public final class InterceptListener implements AutoCloseable {
 		}
 
 		/**
+		 * Adds an observer of the listener's intercepts, transactions and rejections. Observers are
+		 * called in the order they were added; one that throws is logged and skipped.
+		 * @param observer the observer
+		 * @return this builder
+		 */
+		public Builder addObserver(InterceptObserver observer) {
+			this.observers.add(Objects.requireNonNull(observer, "observer"));
+			return this;
+		}
+
+		/**
 		 * Binds and starts accepting.
 		 * @return the running listener
 		 * @throws IllegalStateException if the runtime is shut down
@@ -241,11 +256,13 @@ public final class InterceptListener implements AutoCloseable {
 		public InterceptListener start() {
 			RuntimeCore core = RuntimeAccess.core(this.runtime);
 			InetSocketAddress bind = new InetSocketAddress(this.address, this.port);
+			InterceptObserver observer = InterceptObserver
+				.composite(this.observers.stream().map(GuardedObserver::new).toList());
 			ListenerServer server = this.perTransaction
 					? new TransactionServer(core, this.hooks, bind, this.maxHeaderSize, this.headerTimeout, this.origin,
-							this.forwardedHeaders)
+							this.forwardedHeaders, observer)
 					: new InterceptServer(core, this.hooks, bind, this.maxHeaderSize, this.headerTimeout, this.origin,
-							this.splice);
+							this.splice, observer);
 			return new InterceptListener(server);
 		}
 

@@ -20,6 +20,7 @@ import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
 import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.InterceptHookRegistry;
+import dev.vconn.intercept.InterceptObserver;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
 import dev.vconn.intercept.TransactionPath;
@@ -61,6 +62,8 @@ public final class InterceptServer implements ListenerServer {
 
 	private final RuntimeCore runtime;
 
+	private final InterceptObserver observer;
+
 	private final InterceptHookRegistry hooks;
 
 	private final InetSocketAddress bindAddress;
@@ -80,7 +83,8 @@ public final class InterceptServer implements ListenerServer {
 	private @Nullable Channel serverChannel;
 
 	public InterceptServer(RuntimeCore runtime, InterceptHookRegistry hooks, InetSocketAddress bindAddress,
-			int maxHeaderSize, Duration headerTimeout, @Nullable InetSocketAddress origin, boolean splice) {
+			int maxHeaderSize, Duration headerTimeout, @Nullable InetSocketAddress origin, boolean splice,
+			InterceptObserver observer) {
 		this.runtime = runtime;
 		this.hooks = hooks;
 		this.bindAddress = bindAddress;
@@ -88,6 +92,7 @@ public final class InterceptServer implements ListenerServer {
 		this.headerTimeout = headerTimeout;
 		this.origin = origin;
 		this.splice = splice;
+		this.observer = observer;
 	}
 
 	/** Binds and starts accepting; blocks until bound. */
@@ -324,7 +329,7 @@ public final class InterceptServer implements ListenerServer {
 				catch (Throwable ex) {
 					logger.log(System.Logger.Level.WARNING, "Intercept hook " + hook.name() + " threw on transaction "
 							+ txn.id() + "; answering 500", ex);
-					InterceptServer.this.runtime.listener().onIntercept(hook.name(), InterceptType.INTERCEPT, InterceptOutcome.ERROR);
+					InterceptServer.this.observer.onIntercept(hook.name(), InterceptType.INTERCEPT, InterceptOutcome.ERROR);
 					reject(ctx, 500);
 					return;
 				}
@@ -354,7 +359,7 @@ public final class InterceptServer implements ListenerServer {
 		private void handOver(ChannelHandlerContext ctx, String hook, Continuation cont) {
 			Channel channel = ctx.channel();
 			if (!channel.isActive() || !InterceptServer.this.runtime.isRunning()) {
-				InterceptServer.this.runtime.listener().onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
+				InterceptServer.this.observer.onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
 				this.phase = Phase.DONE;
 				this.capture.release();
 				releaseSlot();
@@ -366,8 +371,8 @@ public final class InterceptServer implements ListenerServer {
 			this.phase = Phase.DONE;
 			ctx.pipeline().remove(this);
 			NetVConn vconn = InterceptServer.this.runtime.netFactory().adoptAccepted(channel, replay, this.start);
-			InterceptServer.this.runtime.listener().onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
-			InterceptServer.this.runtime.listener().onTransactionCompleted(TransactionPath.INTERCEPTED, 0);
+			InterceptServer.this.observer.onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
+			InterceptServer.this.observer.onTransactionCompleted(TransactionPath.INTERCEPTED, 0);
 			NetVConnFactory.deliverLocked(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT, vconn);
 		}
 
@@ -401,7 +406,7 @@ public final class InterceptServer implements ListenerServer {
 					channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
 				}
 				// the rest of the connection is bytes: the listener never sees a response status
-				InterceptServer.this.runtime.listener().onTransactionCompleted(TransactionPath.PASS_THROUGH, 0);
+				InterceptServer.this.observer.onTransactionCompleted(TransactionPath.PASS_THROUGH, 0);
 				Tunnel.between(client, originVConn).splice(InterceptServer.this.splice).start();
 			});
 		}
@@ -409,7 +414,7 @@ public final class InterceptServer implements ListenerServer {
 		/** Answers with an error status, then closes without cutting off the response. */
 		private void reject(ChannelHandlerContext ctx, int status) {
 			if (status != 500) {
-				InterceptServer.this.runtime.listener().onListenerRejection(status);
+				InterceptServer.this.observer.onListenerRejection(status);
 			}
 			this.phase = Phase.DONE;
 			cancelTimeout();

@@ -23,9 +23,6 @@ import dev.vconn.TunnelResult;
 import dev.vconn.VConn;
 import dev.vconn.VConnFactory;
 import dev.vconn.VConnListener;
-import dev.vconn.intercept.InterceptOutcome;
-import dev.vconn.intercept.InterceptType;
-import dev.vconn.intercept.TransactionPath;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -540,36 +537,6 @@ public final class RuntimeCore {
 		public void onTunnelEnded(TunnelResult result) {
 			try {
 				this.delegate.onTunnelEnded(result);
-			}
-			catch (RuntimeException ex) {
-				warn(ex);
-			}
-		}
-
-		@Override
-		public void onIntercept(String hook, InterceptType type, InterceptOutcome outcome) {
-			try {
-				this.delegate.onIntercept(hook, type, outcome);
-			}
-			catch (RuntimeException ex) {
-				warn(ex);
-			}
-		}
-
-		@Override
-		public void onTransactionCompleted(TransactionPath path, int status) {
-			try {
-				this.delegate.onTransactionCompleted(path, status);
-			}
-			catch (RuntimeException ex) {
-				warn(ex);
-			}
-		}
-
-		@Override
-		public void onListenerRejection(int status) {
-			try {
-				this.delegate.onListenerRejection(status);
 			}
 			catch (RuntimeException ex) {
 				warn(ex);

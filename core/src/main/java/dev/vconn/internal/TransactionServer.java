@@ -22,6 +22,7 @@ import dev.vconn.VConnEvent;
 import dev.vconn.VIO;
 import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.InterceptHookRegistry;
+import dev.vconn.intercept.InterceptObserver;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
 import dev.vconn.intercept.TransactionPath;
@@ -77,6 +78,8 @@ public final class TransactionServer implements ListenerServer {
 
 	private final RuntimeCore runtime;
 
+	private final InterceptObserver observer;
+
 	private final InterceptHookRegistry hooks;
 
 	private final InetSocketAddress bindAddress;
@@ -96,7 +99,8 @@ public final class TransactionServer implements ListenerServer {
 	private @Nullable Channel serverChannel;
 
 	public TransactionServer(RuntimeCore runtime, InterceptHookRegistry hooks, InetSocketAddress bindAddress,
-			int maxHeaderSize, Duration headerTimeout, @Nullable InetSocketAddress origin, boolean forwardedHeaders) {
+			int maxHeaderSize, Duration headerTimeout, @Nullable InetSocketAddress origin, boolean forwardedHeaders,
+			InterceptObserver observer) {
 		this.runtime = runtime;
 		this.hooks = hooks;
 		this.bindAddress = bindAddress;
@@ -104,6 +108,7 @@ public final class TransactionServer implements ListenerServer {
 		this.headerTimeout = headerTimeout;
 		this.origins = (origin != null) ? new OriginPool(runtime, origin) : null;
 		this.forwardedHeaders = forwardedHeaders;
+		this.observer = observer;
 	}
 
 	@Override
@@ -426,8 +431,7 @@ public final class TransactionServer implements ListenerServer {
 				catch (Throwable ex) {
 					logger.log(System.Logger.Level.WARNING,
 							"Intercept hook " + hook.name() + " threw on transaction " + txn.id() + "; answering 500", ex);
-					TransactionServer.this.runtime.listener()
-						.onIntercept(hook.name(), InterceptType.INTERCEPT, InterceptOutcome.ERROR);
+					TransactionServer.this.observer.onIntercept(hook.name(), InterceptType.INTERCEPT, InterceptOutcome.ERROR);
 					reject(500);
 					return;
 				}
@@ -455,8 +459,7 @@ public final class TransactionServer implements ListenerServer {
 			ChannelHandlerContext context = this.ctx;
 			Channel channel = context.channel();
 			if (!channel.isActive() || !TransactionServer.this.runtime.isRunning()) {
-				TransactionServer.this.runtime.listener()
-					.onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
+				TransactionServer.this.observer.onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
 				NetVConnFactory.deliverLocked(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT_FAILED, null);
 				close();
 				return;
@@ -495,8 +498,8 @@ public final class TransactionServer implements ListenerServer {
 			TransactionServer.this.clients.remove(channel);
 			this.slotReserved = false; // the slot is the VConn's now
 			NetVConn vconn = TransactionServer.this.runtime.netFactory().adoptAccepted(channel, replay, System.nanoTime());
-			TransactionServer.this.runtime.listener().onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
-			TransactionServer.this.runtime.listener().onTransactionCompleted(TransactionPath.INTERCEPTED, 0);
+			TransactionServer.this.observer.onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
+			TransactionServer.this.observer.onTransactionCompleted(TransactionPath.INTERCEPTED, 0);
 			deliverAccept(channel, hook, cont, vconn);
 		}
 
@@ -546,7 +549,7 @@ public final class TransactionServer implements ListenerServer {
 		/** The current exchange relayed its whole response. */
 		void exchangeDone(TransactionPath path, int status, boolean keepAlive) {
 			this.exchange = null;
-			TransactionServer.this.runtime.listener().onTransactionCompleted(path, status);
+			TransactionServer.this.observer.onTransactionCompleted(path, status);
 			if (!keepAlive || this.closeAfterResponse || !TransactionServer.this.running) {
 				close();
 				return;
@@ -569,7 +572,7 @@ public final class TransactionServer implements ListenerServer {
 		/** Answers with an error status and closes without cutting the response off. */
 		void reject(int status) {
 			if (status != 500) {
-				TransactionServer.this.runtime.listener().onListenerRejection(status);
+				TransactionServer.this.observer.onListenerRejection(status);
 			}
 			cancelTimeout();
 			this.exchange = null;
@@ -705,8 +708,7 @@ public final class TransactionServer implements ListenerServer {
 				pair = PairCore.create(TransactionServer.this.runtime, IOBuffer.DEFAULT_WATER_MARK);
 			}
 			catch (RuntimeException ex) {
-				TransactionServer.this.runtime.listener()
-					.onIntercept(hook, InterceptType.SERVER_INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
+				TransactionServer.this.observer.onIntercept(hook, InterceptType.SERVER_INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
 				NetVConnFactory.deliverLocked(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT_FAILED, null);
 				reject(503);
 				return;
@@ -719,8 +721,7 @@ public final class TransactionServer implements ListenerServer {
 			}
 			ServerIntercept exchange = new ServerIntercept(this, hook, pair, forwardableToIntercept(request));
 			this.exchange = exchange;
-			TransactionServer.this.runtime.listener()
-				.onIntercept(hook, InterceptType.SERVER_INTERCEPT, InterceptOutcome.ACCEPTED);
+			TransactionServer.this.observer.onIntercept(hook, InterceptType.SERVER_INTERCEPT, InterceptOutcome.ACCEPTED);
 			exchange.start();
 			deliverAccept(channel, hook, cont, pair.passive());
 		}
@@ -1286,8 +1287,7 @@ public final class TransactionServer implements ListenerServer {
 				return;
 			}
 			logger.log(System.Logger.Level.WARNING, "Server intercept " + this.hook + ": " + why);
-			TransactionServer.this.runtime.listener()
-				.onIntercept(this.hook, InterceptType.SERVER_INTERCEPT, InterceptOutcome.ERROR);
+			TransactionServer.this.observer.onIntercept(this.hook, InterceptType.SERVER_INTERCEPT, InterceptOutcome.ERROR);
 			boolean started = this.responseStarted;
 			cleanUp();
 			// the intercept's own VConn is aborted for what it did; the listener's end just goes away

@@ -10,15 +10,17 @@ import dev.vconn.AdoptionSource;
 import dev.vconn.CloseKind;
 import dev.vconn.VConn;
 import dev.vconn.VConnListener;
+import dev.vconn.intercept.InterceptObserver;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
 import dev.vconn.intercept.TransactionPath;
 
 /**
- * Counts what a runtime reports: adoptions and closes (for the accounting invariant), and the
- * intercept, transaction and rejection callbacks that meters are built from. Thread-safe.
+ * Counts what a runtime reports: adoptions and closes (for the accounting invariant), and what its
+ * intercept listeners report: the intercept, transaction and rejection callbacks that meters are
+ * built from. Thread-safe.
  */
-final class CountingListener implements VConnListener {
+final class CountingListener implements VConnListener, InterceptObserver {
 
 	record Intercept(String hook, InterceptType type, InterceptOutcome outcome) {
 	}

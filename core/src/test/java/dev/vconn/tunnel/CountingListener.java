@@ -14,14 +14,15 @@ import dev.vconn.CloseKind;
 import dev.vconn.TunnelResult;
 import dev.vconn.VConn;
 import dev.vconn.VConnListener;
+import dev.vconn.intercept.InterceptObserver;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
 
 /**
- * Records every callback of a runtime, for assertions: adoptions, closes, aborts, bytes per VConn,
- * tunnels, intercepts and listener rejections.
+ * Records every callback of a runtime and of its intercept listeners, for assertions: adoptions,
+ * closes, aborts, bytes per VConn, tunnels, intercepts and listener rejections.
  */
-public final class CountingListener implements VConnListener {
+public final class CountingListener implements VConnListener, InterceptObserver {
 
 	public final AtomicLong adoptions = new AtomicLong();
 

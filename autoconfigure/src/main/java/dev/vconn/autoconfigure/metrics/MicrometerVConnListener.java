@@ -23,6 +23,7 @@ import dev.vconn.TunnelResult;
 import dev.vconn.VConn;
 import dev.vconn.VConnListener;
 import dev.vconn.autoconfigure.VConnStatistics;
+import dev.vconn.intercept.InterceptObserver;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
 import dev.vconn.intercept.TransactionPath;
@@ -59,7 +60,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  *
  * @since 0.1.0
  */
-public final class MicrometerVConnListener implements VConnListener, MeterBinder {
+public final class MicrometerVConnListener implements VConnListener, InterceptObserver, MeterBinder {
 
 	private static final AdoptionSource[] SOURCES = AdoptionSource.values();
 
