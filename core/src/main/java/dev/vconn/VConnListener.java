@@ -45,18 +45,19 @@ public interface VConnListener {
 	}
 
 	/**
-	 * A VConn was aborted. Called before {@link #onClosed} for the same VConn.
+	 * A VConn was aborted. Called before {@link #onClosed} for the same VConn, which reports the
+	 * same {@code cause}.
 	 * @param vconn the VConn
-	 * @param cause why
+	 * @param cause why, one of the kinds whose {@link CloseKind#isAbort()} is {@code true}
 	 * @param error the error code given to {@link VConn#abort(int)}, or 0
 	 */
-	default void onAborted(VConn vconn, AbortCause cause, int error) {
+	default void onAborted(VConn vconn, CloseKind cause, int error) {
 	}
 
 	/**
 	 * A VConn ended and released its descriptor. Called exactly once per VConn.
 	 * @param vconn the VConn
-	 * @param how how it ended
+	 * @param how why it ended; for an aborted VConn, the cause given to {@link #onAborted}
 	 */
 	default void onClosed(VConn vconn, CloseKind how) {
 	}
@@ -108,7 +109,7 @@ public interface VConnListener {
 			}
 
 			@Override
-			public void onAborted(VConn vconn, AbortCause cause, int error) {
+			public void onAborted(VConn vconn, CloseKind cause, int error) {
 				copy.forEach((l) -> l.onAborted(vconn, cause, error));
 			}
 

@@ -10,6 +10,7 @@ import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptListener;
 import dev.vconn.intercept.InterceptObserver;
+import dev.vconn.metrics.VConnStatistics;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -29,8 +30,8 @@ import org.springframework.core.annotation.OrderUtils;
 
 /**
  * Auto-configuration of VConn: a {@link VConnRuntime} bound to the application lifecycle, its
- * {@link VConnFactory}, the {@link InterceptHookRegistry} and the {@link VConnStatistics}
- * listener, and, with {@code vconn.listener.enabled=true}, an {@link InterceptListener} run by an
+ * {@link VConnFactory}, the {@link InterceptHookRegistry} and the {@link VConnStatistics} that
+ * the runtime and the intercept listener report to, and, with {@code vconn.listener.enabled=true}, an {@link InterceptListener} run by an
  * {@link InterceptListenerLifecycle}. Every bean backs off when the application defines its own.
  *
  * <p>The runtime is built from {@link VConnProperties}, with every {@link VConnListener} bean

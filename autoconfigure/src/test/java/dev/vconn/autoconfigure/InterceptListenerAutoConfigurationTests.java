@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import dev.vconn.AbortCause;
 import dev.vconn.AdoptionSource;
+import dev.vconn.CloseKind;
 import dev.vconn.TunnelResult;
 import dev.vconn.VConnRuntime;
 import dev.vconn.autoconfigure.listener.HelloHook;
@@ -24,6 +24,7 @@ import dev.vconn.intercept.InterceptObserver;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
 import dev.vconn.intercept.TransactionPath;
+import dev.vconn.metrics.VConnStatistics;
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -351,7 +352,7 @@ class InterceptListenerAutoConfigurationTests {
 							assertThat(RawHttp.refuses(port)).isTrue();
 							assertThat(runtime.activeCount()).isZero();
 							await().atMost(WAIT).until(() -> statistics.activeTunnels() == 0);
-							assertThat(statistics.abortsByCause()).containsEntry(AbortCause.SHUTDOWN, 2L);
+							assertThat(statistics.abortsByCause()).containsEntry(CloseKind.SHUTDOWN, 2L);
 							assertThat(statistics.tunnelsByEnd()).containsEntry(TunnelResult.End.ABORTED, 1L);
 							assertThat(readUntilEnd(client.getInputStream())).isTrue();
 						}

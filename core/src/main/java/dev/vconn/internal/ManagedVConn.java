@@ -1,6 +1,6 @@
 package dev.vconn.internal;
 
-import dev.vconn.AbortCause;
+import dev.vconn.CloseKind;
 import dev.vconn.VConn;
 
 /**
@@ -31,12 +31,12 @@ interface ManagedVConn extends VConn {
 	void schedule(NetVIO vio);
 
 	/**
-	 * Aborts with the given cause, as {@link VConn#abort(int)} does with {@link AbortCause#API}.
+	 * Aborts with the given cause, as {@link VConn#abort(int)} does with {@link CloseKind#API}.
 	 * Idempotent, callable from any thread.
-	 * @param cause why, as reported to the listener
+	 * @param cause why, as reported to the listener: an abortive kind ({@link CloseKind#isAbort()})
 	 * @param error the error code reported with the abort
 	 * @return whether this call started the abort (false if it was already closed or aborted)
 	 */
-	boolean abort(AbortCause cause, int error);
+	boolean abort(CloseKind cause, int error);
 
 }

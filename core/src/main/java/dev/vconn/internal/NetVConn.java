@@ -12,7 +12,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.vconn.AbortCause;
 import dev.vconn.AdoptionSource;
 import dev.vconn.CloseKind;
 import dev.vconn.Continuation;
@@ -30,8 +29,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Errors;
 import io.netty.util.ReferenceCountUtil;
@@ -90,7 +89,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 
 	private final AtomicInteger closeState = new AtomicInteger(OPEN);
 
-	private volatile AbortCause abortCause = AbortCause.API;
+	private volatile CloseKind abortCause = CloseKind.API;
 
 	private volatile int abortError;
 
@@ -199,7 +198,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 			}
 
 			@Override
-			public boolean abort(AbortCause cause, int error) {
+			public boolean abort(CloseKind cause, int error) {
 				return NetVConn.this.abort(cause, error);
 			}
 		}, loop);
@@ -320,11 +319,11 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 
 	@Override
 	public void abort(int error) {
-		abort(AbortCause.API, error);
+		abort(CloseKind.API, error);
 	}
 
 	@Override
-	public boolean abort(AbortCause cause, int error) {
+	public boolean abort(CloseKind cause, int error) {
 		if (this.closeState.compareAndSet(OPEN, ABORTING)) {
 			this.abortCause = cause;
 			this.abortError = error;
@@ -332,7 +331,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 			execute(this::free);
 			return true;
 		}
-		if (cause == AbortCause.SHUTDOWN && this.closeState.compareAndSet(CLOSING, ABORTING)) {
+		if (cause == CloseKind.SHUTDOWN && this.closeState.compareAndSet(CLOSING, ABORTING)) {
 			// runtime shutdown does not wait for a close still delivering bytes to a peer that does not read
 			this.abortCause = cause;
 			this.abortError = error;
@@ -911,7 +910,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 		catch (Throwable ex) {
 			logger.log(System.Logger.Level.WARNING,
 					"Continuation threw on " + event + " for " + this + "; aborting the VConn", ex);
-			abort(AbortCause.API, 0);
+			abort(CloseKind.API, 0);
 		}
 	}
 
@@ -1019,9 +1018,12 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 		}
 		CloseKind how;
 		if (this.abortReported) {
-			how = (this.abortCause == AbortCause.TIMEOUT) ? CloseKind.TIMEOUT : CloseKind.ABORT;
+			how = this.abortCause;
 		}
-		else if (this.peerReset || this.sawError) {
+		else if (this.peerReset) {
+			how = CloseKind.PEER;
+		}
+		else if (this.sawError) {
 			how = CloseKind.ERROR;
 		}
 		else if (this.sawEos) {
@@ -1031,7 +1033,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 			how = CloseKind.CLOSE;
 		}
 		if (this.peerReset && !this.abortReported) {
-			this.runtime.aborted(this, AbortCause.PEER, 0);
+			this.runtime.aborted(this, CloseKind.PEER, 0);
 		}
 		this.runtime.released(this, how);
 		List<Runnable> tasks = this.releaseTasks;

@@ -11,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.vconn.AbortCause;
 import dev.vconn.CloseKind;
 import dev.vconn.Continuation;
 import dev.vconn.IOBuffer;
@@ -81,7 +80,7 @@ final class PairVConn implements ManagedVConn {
 
 	private final AtomicInteger closeState = new AtomicInteger(OPEN);
 
-	private volatile AbortCause abortCause = AbortCause.API;
+	private volatile CloseKind abortCause = CloseKind.API;
 
 	private volatile int abortError;
 
@@ -161,7 +160,7 @@ final class PairVConn implements ManagedVConn {
 			}
 
 			@Override
-			public boolean abort(AbortCause cause, int error) {
+			public boolean abort(CloseKind cause, int error) {
 				return PairVConn.this.abort(cause, error);
 			}
 		}, loop);
@@ -255,11 +254,11 @@ final class PairVConn implements ManagedVConn {
 
 	@Override
 	public void abort(int error) {
-		abort(AbortCause.API, error);
+		abort(CloseKind.API, error);
 	}
 
 	@Override
-	public boolean abort(AbortCause cause, int error) {
+	public boolean abort(CloseKind cause, int error) {
 		if (this.closeState.compareAndSet(OPEN, ABORTING)) {
 			this.abortCause = cause;
 			this.abortError = error;
@@ -588,7 +587,7 @@ final class PairVConn implements ManagedVConn {
 		catch (Throwable ex) {
 			logger.log(System.Logger.Level.WARNING,
 					"Continuation threw on " + event + " for " + this + "; aborting the VConn", ex);
-			abort(AbortCause.API, 0);
+			abort(CloseKind.API, 0);
 		}
 	}
 
@@ -618,7 +617,7 @@ final class PairVConn implements ManagedVConn {
 		PairVConn peer = peer();
 		boolean aborting = isAborted();
 		// runtime shutdown aborts the peer too, with its own cause: it must not see this end go first
-		boolean tellPeer = !(aborting && this.abortCause == AbortCause.SHUTDOWN);
+		boolean tellPeer = !(aborting && this.abortCause == CloseKind.SHUTDOWN);
 		if (aborting) {
 			this.runtime.aborted(this, this.abortCause, this.abortError);
 			this.outbound.close(); // an abort drops what the peer has not read yet
@@ -631,9 +630,12 @@ final class PairVConn implements ManagedVConn {
 		peer.outbound.close();
 		CloseKind how;
 		if (aborting) {
-			how = (this.abortCause == AbortCause.TIMEOUT) ? CloseKind.TIMEOUT : CloseKind.ABORT;
+			how = this.abortCause;
 		}
-		else if (this.peerAborted || this.sawError) {
+		else if (this.peerAborted) {
+			how = CloseKind.PEER;
+		}
+		else if (this.sawError) {
 			how = CloseKind.ERROR;
 		}
 		else if (this.sawEos) {
@@ -643,7 +645,7 @@ final class PairVConn implements ManagedVConn {
 			how = CloseKind.CLOSE;
 		}
 		if (this.peerAborted && !aborting) {
-			this.runtime.aborted(this, AbortCause.PEER, 0);
+			this.runtime.aborted(this, CloseKind.PEER, 0);
 		}
 		this.runtime.releasedInMemory(this, how);
 		if (!peer.freed && tellPeer) {

@@ -14,7 +14,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
-import dev.vconn.AbortCause;
 import dev.vconn.AdoptionFailureReason;
 import dev.vconn.AdoptionSource;
 import dev.vconn.CloseKind;
@@ -26,13 +25,13 @@ import dev.vconn.VConnListener;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import org.jspecify.annotations.Nullable;
@@ -225,7 +224,7 @@ public final class RuntimeCore {
 			}
 			int aborted = 0;
 			for (ManagedVConn vconn : new ArrayList<>(this.live.values())) {
-				if (vconn.abort(AbortCause.SHUTDOWN, 0)) {
+				if (vconn.abort(CloseKind.SHUTDOWN, 0)) {
 					aborted++;
 				}
 			}
@@ -438,7 +437,7 @@ public final class RuntimeCore {
 		this.listener.onBytes(vconn, received, sent);
 	}
 
-	void aborted(VConn vconn, AbortCause cause, int error) {
+	void aborted(VConn vconn, CloseKind cause, int error) {
 		this.listener.onAborted(vconn, cause, error);
 	}
 
@@ -494,7 +493,7 @@ public final class RuntimeCore {
 		}
 
 		@Override
-		public void onAborted(VConn vconn, AbortCause cause, int error) {
+		public void onAborted(VConn vconn, CloseKind cause, int error) {
 			try {
 				this.delegate.onAborted(vconn, cause, error);
 			}

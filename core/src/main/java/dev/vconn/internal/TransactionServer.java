@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 
-import dev.vconn.AbortCause;
+import dev.vconn.CloseKind;
 import dev.vconn.Continuation;
 import dev.vconn.IOBuffer;
 import dev.vconn.IOBufferReader;
@@ -516,7 +516,7 @@ public final class TransactionServer implements ListenerServer {
 				catch (Throwable ex) {
 					logger.log(System.Logger.Level.WARNING, "The continuation of intercept hook " + hook
 							+ " threw on NET_ACCEPT; aborting its VConn", ex);
-					((ManagedVConn) vconn).abort(AbortCause.INTERCEPT, 0);
+					((ManagedVConn) vconn).abort(CloseKind.INTERCEPT, 0);
 				}
 			});
 			NetVConnFactory.deliverLocked(channel.eventLoop(), guarded, VConnEvent.NET_ACCEPT, vconn);
@@ -1291,7 +1291,7 @@ public final class TransactionServer implements ListenerServer {
 			boolean started = this.responseStarted;
 			cleanUp();
 			// the intercept's own VConn is aborted for what it did; the listener's end just goes away
-			((ManagedVConn) this.pair.passive()).abort(AbortCause.INTERCEPT, 0);
+			((ManagedVConn) this.pair.passive()).abort(CloseKind.INTERCEPT, 0);
 			this.active.close();
 			if (!started) {
 				this.client.failBeforeResponse();

@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.vconn.AbortCause;
 import dev.vconn.AdoptionSource;
 import dev.vconn.CloseKind;
 import dev.vconn.VConn;
@@ -28,7 +27,7 @@ final class CountingListener implements VConnListener, InterceptObserver {
 	record Completed(TransactionPath path, int status) {
 	}
 
-	record Aborted(VConn vconn, AbortCause cause) {
+	record Aborted(VConn vconn, CloseKind cause) {
 	}
 
 	record Closed(VConn vconn, CloseKind how) {
@@ -54,7 +53,7 @@ final class CountingListener implements VConnListener, InterceptObserver {
 	}
 
 	@Override
-	public void onAborted(VConn vconn, AbortCause cause, int error) {
+	public void onAborted(VConn vconn, CloseKind cause, int error) {
 		this.aborted.add(new Aborted(vconn, cause));
 	}
 

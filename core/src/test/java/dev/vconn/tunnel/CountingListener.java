@@ -7,7 +7,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
-import dev.vconn.AbortCause;
 import dev.vconn.AdoptionFailureReason;
 import dev.vconn.AdoptionSource;
 import dev.vconn.CloseKind;
@@ -34,7 +33,7 @@ public final class CountingListener implements VConnListener, InterceptObserver 
 
 	public final Map<Long, CloseKind> closeKinds = new ConcurrentHashMap<>();
 
-	public final Map<Long, AbortCause> abortCauses = new ConcurrentHashMap<>();
+	public final Map<Long, CloseKind> abortCauses = new ConcurrentHashMap<>();
 
 	public final Map<Long, AtomicLong> received = new ConcurrentHashMap<>();
 
@@ -62,7 +61,7 @@ public final class CountingListener implements VConnListener, InterceptObserver 
 	}
 
 	@Override
-	public void onAborted(VConn vconn, AbortCause cause, int error) {
+	public void onAborted(VConn vconn, CloseKind cause, int error) {
 		this.abortCauses.put(vconn.id(), cause);
 	}
 

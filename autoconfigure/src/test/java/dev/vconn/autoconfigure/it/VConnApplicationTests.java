@@ -20,7 +20,7 @@ import dev.vconn.VConnEvent;
 import dev.vconn.VConnFactory;
 import dev.vconn.VConnRuntime;
 import dev.vconn.autoconfigure.TestSockets;
-import dev.vconn.autoconfigure.VConnStatistics;
+import dev.vconn.metrics.VConnStatistics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -135,7 +135,7 @@ class VConnApplicationTests {
 			assertThat(client.metric("vconn.aborts", "cause:timeout")).isEqualTo(1.0);
 			assertThat(client.metric("vconn.aborts", "cause:shutdown")).isZero();
 			assertThat(client.metric("vconn.closed")).isEqualTo(2.0);
-			assertThat(client.metric("vconn.closed", "how:abort")).isEqualTo(1.0);
+			assertThat(client.metric("vconn.closed", "how:api")).isEqualTo(1.0);
 			assertThat(client.metric("vconn.closed", "how:timeout")).isEqualTo(1.0);
 			assertThat(client.metric("vconn.active")).isEqualTo(1.0);
 			assertThat(client.metric("vconn.adoption.duration")).isEqualTo(8.0);
