@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
-import dev.vconn.internal.RuntimeAccess;
-import dev.vconn.internal.RuntimeCore;
+import dev.vconn.internal.runtime.RuntimeAccess;
+import dev.vconn.internal.runtime.RuntimeCore;
 
 /**
  * Owns the event threads that drive VConns, the connection limit, the default timeouts and the
