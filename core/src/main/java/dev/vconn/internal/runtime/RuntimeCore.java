@@ -5,6 +5,7 @@ import dev.vconn.internal.net.LibC;
 import dev.vconn.internal.net.NetVConn;
 import dev.vconn.internal.net.NetVConnFactory;
 import dev.vconn.internal.vconn.ManagedVConn;
+import dev.vconn.internal.vconn.VConnHost;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -47,7 +48,7 @@ import org.jspecify.annotations.Nullable;
  * the read side while they touch a loop, so once {@link #close} holds the write side no adoption
  * can be half-way through registering on a loop that is about to stop.
  */
-public final class RuntimeCore {
+public final class RuntimeCore implements VConnHost {
 
 	private static final System.Logger logger = System.getLogger(RuntimeCore.class.getName());
 
@@ -182,6 +183,7 @@ public final class RuntimeCore {
 		return Optional.ofNullable(this.live.get(id));
 	}
 
+	@Override
 	public boolean isRunning() {
 		return this.running;
 	}
@@ -345,6 +347,7 @@ public final class RuntimeCore {
 		return this.activeTimeout;
 	}
 
+	@Override
 	public VConnListener listener() {
 		return this.listener;
 	}

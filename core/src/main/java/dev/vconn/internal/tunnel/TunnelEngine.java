@@ -1,8 +1,8 @@
 package dev.vconn.internal.tunnel;
 
 import dev.vconn.internal.net.NetVConn;
-import dev.vconn.internal.runtime.RuntimeCore;
 import dev.vconn.internal.vconn.ManagedVConn;
+import dev.vconn.internal.vconn.VConnHost;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -44,7 +44,7 @@ public final class TunnelEngine implements Continuation, NetVConn.SpliceObserver
 
 	private final AtomicInteger releasedSides = new AtomicInteger();
 
-	private final @Nullable RuntimeCore runtime;
+	private final @Nullable VConnHost runtime;
 
 	// guarded by mutex until the tunnel ends; read after both sides are released
 	private volatile @Nullable Side firstEnded;

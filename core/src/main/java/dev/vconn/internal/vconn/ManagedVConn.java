@@ -2,14 +2,13 @@ package dev.vconn.internal.vconn;
 
 import dev.vconn.internal.net.NetVConn;
 import dev.vconn.internal.pair.PairVConn;
-import dev.vconn.internal.runtime.RuntimeCore;
 import dev.vconn.CloseKind;
 import dev.vconn.VConn;
 
 /**
  * What the engine needs of every VConn it makes, beyond the public interface: a socket VConn
  * ({@link NetVConn}) or one end of an in-memory pair ({@link PairVConn}). Their {@link NetVIO}s,
- * the {@link RuntimeCore} and tunnels rely on it.
+ * the runtime and tunnels rely on it; the runtime is seen through {@link VConnHost}.
  */
 public interface ManagedVConn extends VConn {
 
@@ -17,7 +16,7 @@ public interface ManagedVConn extends VConn {
 	 * The runtime this VConn belongs to.
 	 * @return the runtime
 	 */
-	RuntimeCore runtime();
+	VConnHost runtime();
 
 	/**
 	 * Runs {@code task} once this VConn has released its socket, on its event thread; at once if it

@@ -31,7 +31,6 @@ import dev.vconn.VConnEvent;
 import dev.vconn.VConnListener;
 import dev.vconn.VConnPair;
 import dev.vconn.VConnRuntime;
-import dev.vconn.demo.DemoProperties.Style;
 import dev.vconn.demo.NettyLeakCheck;
 import dev.vconn.demo.origin.EmbeddedOrigin;
 import dev.vconn.demo.origin.Origin;
