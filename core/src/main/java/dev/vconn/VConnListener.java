@@ -15,7 +15,8 @@ import java.util.List;
  * <p><b>Threads:</b> callbacks run on whichever thread produced the event: adoption callbacks on
  * the adopting thread, the others mostly on the VConn's event thread. They must be fast,
  * thread-safe and must not block. An exception thrown by a listener is caught and logged; it
- * never changes the outcome of the operation that reported it.
+ * never changes the outcome of the operation that reported it, nor keeps the other listeners from
+ * being called.
  *
  * <p><b>Accounting:</b> for each VConn, {@link #onAdopted} is called once and {@link #onClosed}
  * once, so that at any quiet moment the number of adoptions equals the closed ones plus

@@ -41,7 +41,7 @@ public final class VConnRuntime implements AutoCloseable {
 	private VConnRuntime(Builder builder) {
 		this.core = new RuntimeCore(builder.transport, builder.eventThreads, builder.maxConnections,
 				builder.inactivityTimeout, builder.activeTimeout, builder.writeLowWaterMark, builder.writeHighWaterMark,
-				builder.shutdownTimeout, builder.allowStandardStreams, VConnListener.composite(builder.listeners));
+				builder.shutdownTimeout, builder.allowStandardStreams, builder.listeners);
 	}
 
 	/**

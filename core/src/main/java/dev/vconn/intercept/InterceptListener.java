@@ -40,6 +40,11 @@ import org.jspecify.annotations.Nullable;
  * beyond the runtime's connection limit gets 503, and an unreachable origin gives 502; each error
  * closes the connection, and no response carries internal details. A hook that throws gives 500.
  *
+ * <p><b>Observers:</b> what the listener does with each request (the hook that claimed it, how
+ * it was finished, the clients it rejected) is reported to the {@link InterceptObserver}s added
+ * with {@link Builder#addObserver}; the connections themselves are reported to the runtime's
+ * {@link dev.vconn.VConnListener}s.
+ *
  * <p><b>Connections</b> count toward the runtime's connection limit from accept. Once handed to a
  * continuation or tunnelled, they are VConns of the runtime (source
  * {@link dev.vconn.AdoptionSource#INTERCEPT}); the origin side of a tunnel is a connected VConn.

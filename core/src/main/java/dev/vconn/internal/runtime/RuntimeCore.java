@@ -107,7 +107,7 @@ public final class RuntimeCore implements VConnHost {
 
 	public RuntimeCore(Transport transport, int eventThreads, int maxConnections, Duration inactivityTimeout,
 			Duration activeTimeout, int writeLowWaterMark, int writeHighWaterMark, Duration shutdownTimeout,
-			boolean allowStandardStreams, VConnListener listener) {
+			boolean allowStandardStreams, List<VConnListener> listeners) {
 		this.transport = resolve(transport);
 		this.eventThreads = eventThreads;
 		this.maxConnections = maxConnections;
@@ -117,7 +117,8 @@ public final class RuntimeCore implements VConnHost {
 		this.writeHighWaterMark = writeHighWaterMark;
 		this.shutdownTimeout = shutdownTimeout;
 		this.allowStandardStreams = allowStandardStreams;
-		this.listener = new SafeListener(listener);
+		// each guarded on its own: one that throws must not keep the next (the statistics) from counting
+		this.listener = VConnListener.composite(listeners.stream().<VConnListener>map(SafeListener::new).toList());
 		this.group = newGroup(this.transport);
 		this.factory = new NetVConnFactory(this);
 		logger.log(System.Logger.Level.INFO, "VConn runtime started: transport {0} ({1}), {2} event threads",
@@ -471,7 +472,10 @@ public final class RuntimeCore implements VConnHost {
 		this.listener.onAdopted(vconn, vconn.source(), Duration.ofNanos(System.nanoTime() - startNanos));
 	}
 
-	/** Keeps a misbehaving listener from changing the outcome of what it observes. */
+	/**
+	 * Keeps a misbehaving listener from changing the outcome of what it observes, or from keeping
+	 * the listeners after it from hearing of it.
+	 */
 	private static final class SafeListener implements VConnListener {
 
 		private final VConnListener delegate;
