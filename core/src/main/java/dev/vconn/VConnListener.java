@@ -3,14 +3,11 @@ package dev.vconn;
 import java.time.Duration;
 import java.util.List;
 
-import dev.vconn.intercept.InterceptOutcome;
-import dev.vconn.intercept.InterceptType;
-import dev.vconn.intercept.TransactionPath;
-
 /**
- * Observes a runtime's connections: adoptions, failures, closes, aborts and bytes moved. This is
- * how monitoring (the Spring Boot starter's Micrometer meters) learns what happens without core
- * depending on a metrics library.
+ * Observes a runtime's connections: adoptions, failures, closes, aborts, bytes moved and tunnels.
+ * This is how monitoring (the Spring Boot starter's Micrometer meters) learns what happens without
+ * core depending on a metrics library. What an intercept listener does with the requests it reads
+ * is reported one layer up, to its {@code dev.vconn.intercept.InterceptObserver}s.
  *
  * <p>Every method has a no-op default, so new callbacks can be added without breaking
  * implementations. Several listeners compose with {@link #composite(List)}.
@@ -18,7 +15,8 @@ import dev.vconn.intercept.TransactionPath;
  * <p><b>Threads:</b> callbacks run on whichever thread produced the event: adoption callbacks on
  * the adopting thread, the others mostly on the VConn's event thread. They must be fast,
  * thread-safe and must not block. An exception thrown by a listener is caught and logged; it
- * never changes the outcome of the operation that reported it.
+ * never changes the outcome of the operation that reported it, nor keeps the other listeners from
+ * being called.
  *
  * <p><b>Accounting:</b> for each VConn, {@link #onAdopted} is called once and {@link #onClosed}
  * once, so that at any quiet moment the number of adoptions equals the closed ones plus
@@ -48,18 +46,19 @@ public interface VConnListener {
 	}
 
 	/**
-	 * A VConn was aborted. Called before {@link #onClosed} for the same VConn.
+	 * A VConn was aborted. Called before {@link #onClosed} for the same VConn, which reports the
+	 * same {@code cause}.
 	 * @param vconn the VConn
-	 * @param cause why
+	 * @param cause why, one of the kinds whose {@link CloseKind#isAbort()} is {@code true}
 	 * @param error the error code given to {@link VConn#abort(int)}, or 0
 	 */
-	default void onAborted(VConn vconn, AbortCause cause, int error) {
+	default void onAborted(VConn vconn, CloseKind cause, int error) {
 	}
 
 	/**
 	 * A VConn ended and released its descriptor. Called exactly once per VConn.
 	 * @param vconn the VConn
-	 * @param how how it ended
+	 * @param how why it ended; for an aborted VConn, the cause given to {@link #onAborted}
 	 */
 	default void onClosed(VConn vconn, CloseKind how) {
 	}
@@ -90,32 +89,6 @@ public interface VConnListener {
 	}
 
 	/**
-	 * An intercept hook claimed a transaction, or threw.
-	 * @param hook the hook's name
-	 * @param type how it claimed it ({@link InterceptType#INTERCEPT} when it threw before claiming)
-	 * @param outcome what became of the transaction
-	 */
-	default void onIntercept(String hook, InterceptType type, InterceptOutcome outcome) {
-	}
-
-	/**
-	 * An intercept listener finished a transaction: the response was relayed to the client, or the
-	 * connection was handed over.
-	 * @param path which way it was served
-	 * @param status the response status sent to the client, or 0 when the connection was handed
-	 * over and the listener never saw a response
-	 */
-	default void onTransactionCompleted(TransactionPath path, int status) {
-	}
-
-	/**
-	 * An intercept listener answered a client with an error status and closed the connection.
-	 * @param status the HTTP status sent: 400, 408, 431, 502 or 503
-	 */
-	default void onListenerRejection(int status) {
-	}
-
-	/**
 	 * Combines listeners; each callback is passed to each listener in order.
 	 * @param listeners the listeners, copied
 	 * @return a listener that notifies all of them
@@ -137,7 +110,7 @@ public interface VConnListener {
 			}
 
 			@Override
-			public void onAborted(VConn vconn, AbortCause cause, int error) {
+			public void onAborted(VConn vconn, CloseKind cause, int error) {
 				copy.forEach((l) -> l.onAborted(vconn, cause, error));
 			}
 
@@ -159,21 +132,6 @@ public interface VConnListener {
 			@Override
 			public void onTunnelEnded(TunnelResult result) {
 				copy.forEach((l) -> l.onTunnelEnded(result));
-			}
-
-			@Override
-			public void onIntercept(String hook, InterceptType type, InterceptOutcome outcome) {
-				copy.forEach((l) -> l.onIntercept(hook, type, outcome));
-			}
-
-			@Override
-			public void onTransactionCompleted(TransactionPath path, int status) {
-				copy.forEach((l) -> l.onTransactionCompleted(path, status));
-			}
-
-			@Override
-			public void onListenerRejection(int status) {
-				copy.forEach((l) -> l.onListenerRejection(status));
 			}
 		};
 	}

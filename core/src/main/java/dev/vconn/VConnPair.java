@@ -64,7 +64,7 @@ import dev.vconn.internal.runtime.RuntimeAccess;
  * ({@link VConn#setInactivityTimeout}, {@link VConn#setActiveTimeout}), starting with the runtime's
  * defaults; activity is a move into or out of that end. As for socket VConns, a timeout whose
  * handler neither closes, aborts nor re-arms a timeout aborts that end (cause
- * {@link AbortCause#TIMEOUT}), which the other end sees as an abort.
+ * {@link CloseKind#TIMEOUT}), which the other end sees as an abort.
  *
  * <p><b>Threads:</b> both ends live on one event loop of the runtime (the caller's own loop when
  * {@link #create} is called on one of the runtime's event threads), and every event of both ends
@@ -84,11 +84,11 @@ import dev.vconn.internal.runtime.RuntimeAccess;
  * {@link VConnRuntime#find(long)}, is reported to the {@link VConnListener}s with
  * {@link AdoptionSource#INTERCEPT} when created, {@link VConnListener#onBytes} for each move and
  * {@link VConnListener#onClosed} once when it ends. An end that is still open when the other end
- * aborts is reported with {@link VConnListener#onAborted} cause {@link AbortCause#PEER} and ends as
- * {@link CloseKind#ERROR}, as a socket VConn whose peer reset the connection. The ends hold no
+ * aborts is reported with {@link VConnListener#onAborted} cause {@link CloseKind#PEER} and ends as
+ * {@link CloseKind#PEER}, as a socket VConn whose peer reset the connection. The ends hold no
  * descriptor ({@link VConn#fd()} is -1, both addresses are {@code null}) and do not count toward
  * {@link VConnRuntime#maxConnections()}. {@link VConnRuntime#close()} waits for them like any
- * VConn and aborts those still open with {@link AbortCause#SHUTDOWN}.
+ * VConn and aborts those still open with {@link CloseKind#SHUTDOWN}.
  *
  * @since 0.1.0
  */

@@ -23,7 +23,7 @@ import dev.vconn.internal.runtime.RuntimeCore;
  *
  * <p><b>Lifecycle:</b> running from creation. {@link #close()} is graceful: it refuses new
  * connections at once ({@link AdoptionFailureReason#SHUTTING_DOWN}), waits up to the shutdown
- * timeout for live VConns to end, aborts the rest (cause {@link AbortCause#SHUTDOWN}) and stops
+ * timeout for live VConns to end, aborts the rest (cause {@link CloseKind#SHUTDOWN}) and stops
  * the event threads.
  *
  * <p><b>Threads:</b> all methods are thread-safe. {@link #close()} blocks and must not be called
@@ -43,7 +43,7 @@ public final class VConnRuntime implements AutoCloseable {
 		this.core = new RuntimeCore(builder.transport, builder.eventThreads, builder.maxConnections,
 				builder.inactivityTimeout, builder.activeTimeout, builder.writeLowWaterMark, builder.writeHighWaterMark,
 				builder.shutdownTimeout, builder.allowStandardStreams, new NetLayer(builder.maxPipes),
-				VConnListener.composite(builder.listeners));
+				builder.listeners);
 	}
 
 	/**
@@ -190,7 +190,7 @@ public final class VConnRuntime implements AutoCloseable {
 
 	/**
 	 * Shuts down gracefully: refuses new connections, waits up to {@code timeout} for live VConns
-	 * to end, aborts the rest (cause {@link AbortCause#SHUTDOWN}) and stops the event threads.
+	 * to end, aborts the rest (cause {@link CloseKind#SHUTDOWN}) and stops the event threads.
 	 * Idempotent; a second call waits for the first to finish.
 	 * @param timeout how long to let live VConns finish
 	 * @return the number of VConns that had to be aborted

@@ -21,12 +21,12 @@ import java.util.concurrent.TimeUnit;
 import dev.vconn.testing.AdoptionChecks;
 import dev.vconn.testing.Blocking;
 import dev.vconn.testing.Connected;
-import dev.vconn.testing.NativeFds;
 import dev.vconn.testing.NativeFds.PipeFds;
-import dev.vconn.testing.RecordingListener;
+import dev.vconn.testing.NativeFds;
 import dev.vconn.testing.RecordingListener.Aborted;
 import dev.vconn.testing.RecordingListener.Adopted;
 import dev.vconn.testing.RecordingListener.Closed;
+import dev.vconn.testing.RecordingListener;
 import dev.vconn.testing.SocketKind;
 import dev.vconn.testing.VConnIo;
 import io.netty.channel.epoll.Epoll;
@@ -232,7 +232,7 @@ class AdoptionSuccessTests {
 
 		assertClosedExactlyOnce(vconn, fd, pipe);
 		assertThat(this.listener.eventsOf(vconn)).containsExactly(new Adopted(vconn, AdoptionSource.FD),
-				new Aborted(vconn, AbortCause.API, 0), new Closed(vconn, CloseKind.ABORT));
+				new Aborted(vconn, CloseKind.API, 0), new Closed(vconn, CloseKind.API));
 	}
 
 	@Test
@@ -244,7 +244,7 @@ class AdoptionSuccessTests {
 		AdoptionChecks.awaitNoActiveVConn(this.runtime);
 		await().atMost(WAIT).until(() -> !this.listener.closes().isEmpty());
 		assertThat(this.listener.eventsOf(vconn)).containsExactly(new Adopted(vconn, AdoptionSource.FD),
-				new Aborted(vconn, AbortCause.API, 42), new Closed(vconn, CloseKind.ABORT));
+				new Aborted(vconn, CloseKind.API, 42), new Closed(vconn, CloseKind.API));
 	}
 
 	@ParameterizedTest
@@ -537,7 +537,7 @@ class AdoptionSuccessTests {
 		await().atMost(WAIT).until(() -> !NativeFds.isOpen(fd));
 		assertThat(this.runtime.activeCount()).isZero();
 		assertThat(this.listener.eventsOf(vconn)).containsExactly(new Adopted(vconn, AdoptionSource.FD),
-				new Aborted(vconn, AbortCause.SHUTDOWN, 0), new Closed(vconn, CloseKind.ABORT));
+				new Aborted(vconn, CloseKind.SHUTDOWN, 0), new Closed(vconn, CloseKind.SHUTDOWN));
 	}
 
 	/**

@@ -2,12 +2,14 @@ package dev.vconn.autoconfigure;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
 
 import dev.vconn.VConnRuntime;
 import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptListener;
+import dev.vconn.intercept.InterceptObserver;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -63,6 +65,8 @@ public final class InterceptListenerLifecycle implements SmartLifecycle {
 
 	private final Supplier<@Nullable InetSocketAddress> webServerOrigin;
 
+	private final Supplier<List<InterceptObserver>> observers;
+
 	private final Object monitor = new Object();
 
 	private volatile @Nullable InterceptListener listener;
@@ -70,11 +74,12 @@ public final class InterceptListenerLifecycle implements SmartLifecycle {
 	private volatile boolean running;
 
 	InterceptListenerLifecycle(VConnRuntime runtime, InterceptHookRegistry hooks, VConnProperties.Listener properties,
-			Supplier<@Nullable InetSocketAddress> webServerOrigin) {
+			Supplier<@Nullable InetSocketAddress> webServerOrigin, Supplier<List<InterceptObserver>> observers) {
 		this.runtime = runtime;
 		this.hooks = hooks;
 		this.properties = properties;
 		this.webServerOrigin = webServerOrigin;
+		this.observers = observers;
 	}
 
 	/**
@@ -101,7 +106,9 @@ public final class InterceptListenerLifecycle implements SmartLifecycle {
 					this.properties.getPort());
 			InterceptListener started;
 			try {
-				started = InterceptListener.builder(this.runtime, this.hooks)
+				InterceptListener.Builder builder = InterceptListener.builder(this.runtime, this.hooks);
+				this.observers.get().forEach(builder::addObserver);
+				started = builder
 					.address(this.properties.getAddress())
 					.port(this.properties.getPort())
 					.maxHeaderSize((int) this.properties.getMaxHeaderSize().toBytes())

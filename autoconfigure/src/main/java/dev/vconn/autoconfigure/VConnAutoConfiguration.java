@@ -9,6 +9,8 @@ import dev.vconn.VConnRuntime;
 import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptListener;
+import dev.vconn.intercept.InterceptObserver;
+import dev.vconn.metrics.VConnStatistics;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -28,12 +30,13 @@ import org.springframework.core.annotation.OrderUtils;
 
 /**
  * Auto-configuration of VConn: a {@link VConnRuntime} bound to the application lifecycle, its
- * {@link VConnFactory}, the {@link InterceptHookRegistry} and the {@link VConnStatistics}
- * listener, and, with {@code vconn.listener.enabled=true}, an {@link InterceptListener} run by an
+ * {@link VConnFactory}, the {@link InterceptHookRegistry} and the {@link VConnStatistics} that
+ * the runtime and the intercept listener report to, and, with {@code vconn.listener.enabled=true}, an {@link InterceptListener} run by an
  * {@link InterceptListenerLifecycle}. Every bean backs off when the application defines its own.
  *
  * <p>The runtime is built from {@link VConnProperties}, with every {@link VConnListener} bean
- * added in {@code @Order}, then every {@link VConnRuntimeBuilderCustomizer} bean applied. An
+ * added in {@code @Order}, then every {@link VConnRuntimeBuilderCustomizer} bean applied. The
+ * intercept listener reports to every {@link InterceptObserver} bean, in {@code @Order}. An
  * application that defines its own {@code VConnRuntime} bean should add the listener beans
  * itself, or the statistics, the metrics and the endpoint totals stay at zero.
  *
@@ -112,11 +115,12 @@ public final class VConnAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean({ InterceptListener.class, InterceptListenerLifecycle.class })
 		InterceptListenerLifecycle interceptListenerLifecycle(VConnRuntime runtime, InterceptHookRegistry hooks,
-				VConnProperties properties, ObjectProvider<WebServerOrigin> webServer) {
+				VConnProperties properties, ObjectProvider<WebServerOrigin> webServer,
+				ObjectProvider<InterceptObserver> observers) {
 			return new InterceptListenerLifecycle(runtime, hooks, properties.getListener(), () -> {
 				WebServerOrigin origin = webServer.getIfAvailable();
 				return (origin != null) ? origin.get() : null;
-			});
+			}, () -> observers.orderedStream().toList());
 		}
 
 		// The default origin is the application's web server, known once it has started.

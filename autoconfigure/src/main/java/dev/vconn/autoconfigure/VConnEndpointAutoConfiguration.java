@@ -4,6 +4,7 @@ import dev.vconn.VConnRuntime;
 import dev.vconn.autoconfigure.actuate.VConnEndpoint;
 import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptListener;
+import dev.vconn.metrics.VConnStatistics;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;

@@ -6,6 +6,7 @@ import dev.vconn.VConnRuntime;
 import dev.vconn.autoconfigure.metrics.MicrometerVConnListener;
 import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.InterceptHookRegistry;
+import dev.vconn.metrics.VConnStatistics;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -16,10 +17,11 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 
 /**
- * Auto-configuration of VConn's Micrometer meters: a {@link MicrometerVConnListener} that the
- * runtime reports to and that Spring Boot binds, as a {@code MeterBinder}, to every registry, with
- * {@code vconn.intercepts} series for the hooks of the {@link InterceptHookRegistry}.
- * Active when Micrometer is on the classpath and a {@link MeterRegistry} bean exists.
+ * Auto-configuration of VConn's Micrometer meters: a {@link MicrometerVConnListener} over the
+ * {@link VConnStatistics} bean, which Spring Boot binds, as a {@code MeterBinder}, to every
+ * registry, with {@code vconn.intercepts} series for the hooks of the
+ * {@link InterceptHookRegistry}; the runtime reports to it for the timers. Active when Micrometer
+ * is on the classpath and {@link MeterRegistry} and {@link VConnStatistics} beans exist.
  *
  * @since 0.1.0
  */
@@ -28,16 +30,16 @@ import org.springframework.context.annotation.Bean;
 				"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
 				"org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration" })
 @ConditionalOnClass({ MeterRegistry.class, VConnRuntime.class })
-@ConditionalOnBean({ MeterRegistry.class, VConnRuntime.class })
+@ConditionalOnBean({ MeterRegistry.class, VConnRuntime.class, VConnStatistics.class })
 public final class VConnMetricsAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	MicrometerVConnListener micrometerVConnListener(ObjectProvider<VConnRuntime> runtime,
+	MicrometerVConnListener micrometerVConnListener(VConnStatistics statistics, ObjectProvider<VConnRuntime> runtime,
 			ObjectProvider<InterceptHookRegistry> hooks) {
 		// Both are looked up late: the listener is needed to build the runtime, and hooks may
 		// depend on the runtime's factory.
-		return new MicrometerVConnListener(() -> {
+		return new MicrometerVConnListener(statistics, () -> {
 			VConnRuntime current = runtime.getIfAvailable();
 			return (current != null) ? current.activeCount() : 0;
 		}, () -> {

@@ -8,19 +8,23 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 
-import dev.vconn.AbortCause;
 import dev.vconn.AdoptionSource;
+import dev.vconn.CloseKind;
 import dev.vconn.TunnelResult;
 import dev.vconn.VConnRuntime;
 import dev.vconn.autoconfigure.listener.HelloHook;
 import dev.vconn.autoconfigure.listener.HelloResponder;
 import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptListener;
+import dev.vconn.intercept.InterceptObserver;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
 import dev.vconn.intercept.TransactionPath;
+import dev.vconn.metrics.VConnStatistics;
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -33,6 +37,7 @@ import org.springframework.boot.test.context.assertj.AssertableApplicationContex
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.core.annotation.Order;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -246,6 +251,46 @@ class InterceptListenerAutoConfigurationTests {
 	}
 
 	@Test
+	void interceptObserverBeansSeeTheListenersRejectionsInOrder() {
+		List<String> seen = new CopyOnWriteArrayList<>();
+		this.listenerRunner
+			.withBean("second", InterceptObserver.class, () -> recordingObserver("second", seen))
+			.withBean(OrderedObserver.class, () -> new OrderedObserver(seen))
+			.run((context) -> {
+				int port = listener(context).address().getPort();
+				assertThat(RawHttp.exchange(port, "NOT HTTP\r\n\r\n")).startsWith("HTTP/1.1 400 ");
+				await().atMost(WAIT).until(() -> seen.size() == 2);
+				assertThat(seen).containsExactly("first 400", "second 400");
+				assertThat(context.getBean(VConnStatistics.class).listenerRejectionsByStatus()).containsEntry(400, 1L);
+			});
+	}
+
+	private static InterceptObserver recordingObserver(String name, List<String> seen) {
+		return new InterceptObserver() {
+			@Override
+			public void onListenerRejection(int status) {
+				seen.add(name + " " + status);
+			}
+		};
+	}
+
+	@Order(1)
+	static final class OrderedObserver implements InterceptObserver {
+
+		private final List<String> seen;
+
+		OrderedObserver(List<String> seen) {
+			this.seen = seen;
+		}
+
+		@Override
+		public void onListenerRejection(int status) {
+			this.seen.add("first " + status);
+		}
+
+	}
+
+	@Test
 	void stopClosesTheListenerFirstAndLetsLiveTunnelsFinish() throws Exception {
 		try (ServerSocket origin = origin()) {
 			this.connectionModeRunner
@@ -307,7 +352,7 @@ class InterceptListenerAutoConfigurationTests {
 							assertThat(RawHttp.refuses(port)).isTrue();
 							assertThat(runtime.activeCount()).isZero();
 							await().atMost(WAIT).until(() -> statistics.activeTunnels() == 0);
-							assertThat(statistics.abortsByCause()).containsEntry(AbortCause.SHUTDOWN, 2L);
+							assertThat(statistics.abortsByCause()).containsEntry(CloseKind.SHUTDOWN, 2L);
 							assertThat(statistics.tunnelsByEnd()).containsEntry(TunnelResult.End.ABORTED, 1L);
 							assertThat(readUntilEnd(client.getInputStream())).isTrue();
 						}
@@ -510,7 +555,7 @@ class InterceptListenerAutoConfigurationTests {
 		InterceptListenerLifecycle myLifecycle(VConnRuntime runtime, InterceptHookRegistry hooks) {
 			VConnProperties.Listener properties = new VConnProperties.Listener();
 			properties.setPort(0);
-			return new InterceptListenerLifecycle(runtime, hooks, properties, () -> null);
+			return new InterceptListenerLifecycle(runtime, hooks, properties, () -> null, List::of);
 		}
 
 	}

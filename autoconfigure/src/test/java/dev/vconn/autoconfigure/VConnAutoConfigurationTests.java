@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import dev.vconn.AbortCause;
 import dev.vconn.Adoption;
 import dev.vconn.AdoptionFailureReason;
 import dev.vconn.AdoptionSource;
@@ -18,6 +17,7 @@ import dev.vconn.VConnListener;
 import dev.vconn.VConnRuntime;
 import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.InterceptHookRegistry;
+import dev.vconn.metrics.VConnStatistics;
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -111,7 +111,7 @@ class VConnAutoConfigurationTests {
 				await().atMost(Duration.ofSeconds(10)).until(vconn::isClosed);
 				await().atMost(Duration.ofSeconds(10))
 					.until(() -> statistics.closedByKind().get(CloseKind.TIMEOUT) == 1L);
-				assertThat(statistics.abortsByCause()).containsEntry(AbortCause.TIMEOUT, 1L);
+				assertThat(statistics.abortsByCause()).containsEntry(CloseKind.TIMEOUT, 1L);
 				assertThat(context.getBean(VConnRuntime.class).activeCount()).isZero();
 			});
 		}
@@ -127,7 +127,7 @@ class VConnAutoConfigurationTests {
 					.orElseThrow();
 				await().atMost(Duration.ofSeconds(10)).until(vconn::isClosed);
 				await().atMost(Duration.ofSeconds(10))
-					.until(() -> statistics.abortsByCause().get(AbortCause.TIMEOUT) == 1L);
+					.until(() -> statistics.abortsByCause().get(CloseKind.TIMEOUT) == 1L);
 			});
 		}
 	}
@@ -256,8 +256,8 @@ class VConnAutoConfigurationTests {
 				assertThat(runtime.isRunning()).isFalse();
 				assertThat(vconn.isClosed()).isTrue();
 				assertThat(runtime.activeCount()).isZero();
-				assertThat(statistics.abortsByCause()).containsEntry(AbortCause.SHUTDOWN, 1L);
-				assertThat(statistics.closedByKind()).containsEntry(CloseKind.ABORT, 1L);
+				assertThat(statistics.abortsByCause()).containsEntry(CloseKind.SHUTDOWN, 1L);
+				assertThat(statistics.closedByKind()).containsEntry(CloseKind.SHUTDOWN, 1L);
 			});
 		}
 	}

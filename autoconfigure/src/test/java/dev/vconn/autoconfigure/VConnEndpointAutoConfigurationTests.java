@@ -4,6 +4,7 @@ import dev.vconn.VConnRuntime;
 import dev.vconn.autoconfigure.actuate.VConnEndpoint;
 import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptListener;
+import dev.vconn.metrics.VConnStatistics;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;

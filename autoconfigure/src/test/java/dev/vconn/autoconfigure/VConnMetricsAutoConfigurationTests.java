@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 
-import dev.vconn.AbortCause;
 import dev.vconn.AdoptionFailureReason;
 import dev.vconn.AdoptionSource;
 import dev.vconn.CloseKind;
@@ -22,6 +21,7 @@ import dev.vconn.autoconfigure.metrics.VConnMeters;
 import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
+import dev.vconn.metrics.VConnStatistics;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -65,9 +65,13 @@ class VConnMetricsAutoConfigurationTests {
 			assertThat(counter(registry, "vconn.adoptions", "outcome", "failure", "reason", "not_a_socket", "source",
 					"fd"))
 				.isZero();
-			for (AbortCause cause : AbortCause.values()) {
-				assertThat(counter(registry, "vconn.aborts", "cause", lower(cause))).isZero();
+			// one vocabulary: every way to end is a value of how, the aborts also a value of cause
+			for (CloseKind cause : CloseKind.values()) {
+				assertThat(registry.find("vconn.aborts").tag("cause", lower(cause)).functionCounters())
+					.hasSize(cause.isAbort() ? 1 : 0);
 			}
+			assertThat(registry.find("vconn.aborts").functionCounters()).hasSize(5)
+				.allSatisfy((counter) -> assertThat(counter.count()).isZero());
 			for (CloseKind how : CloseKind.values()) {
 				assertThat(counter(registry, "vconn.closed", "how", lower(how))).isZero();
 			}
@@ -107,7 +111,7 @@ class VConnMetricsAutoConfigurationTests {
 		this.contextRunner.run((context) -> {
 			MeterRegistry registry = context.getBean(MeterRegistry.class);
 			assertThat(registry.find("vconn.intercepts").functionCounters()).isEmpty();
-			context.getBean(MicrometerVConnListener.class)
+			context.getBean(VConnStatistics.class)
 				.onIntercept("late", InterceptType.SERVER_INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
 			assertThat(counter(registry, "vconn.intercepts", "hook", "late", "type", "server_intercept", "outcome",
 					"accept_failed"))
@@ -170,7 +174,7 @@ class VConnMetricsAutoConfigurationTests {
 						"fd"))
 					.isEqualTo(1.0);
 				assertThat(counter(registry, "vconn.aborts", "cause", "api")).isEqualTo(1.0);
-				assertThat(counter(registry, "vconn.closed", "how", "abort")).isEqualTo(1.0);
+				assertThat(counter(registry, "vconn.closed", "how", "api")).isEqualTo(1.0);
 				assertThat(counter(registry, "vconn.closed", "how", "close")).isEqualTo(1.0);
 				assertThat(counter(registry, "vconn.bytes", "direction", "out")).isEqualTo(5.0);
 				assertThat(counter(registry, "vconn.bytes", "direction", "in")).isEqualTo(3.0);
@@ -219,7 +223,7 @@ class VConnMetricsAutoConfigurationTests {
 
 	@Test
 	void userDefinedListenerBacksOff() {
-		MicrometerVConnListener mine = new MicrometerVConnListener(() -> 0);
+		MicrometerVConnListener mine = new MicrometerVConnListener(new VConnStatistics(), () -> 0);
 		this.contextRunner.withBean(MicrometerVConnListener.class, () -> mine)
 			.run((context) -> assertThat(context).getBean(MicrometerVConnListener.class).isSameAs(mine));
 	}

@@ -3,6 +3,8 @@ package dev.vconn.intercept;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 import dev.vconn.VConnRuntime;
@@ -53,6 +55,11 @@ import org.jspecify.annotations.Nullable;
  * and what the client still sends is read and dropped briefly, so the response is never reset
  * away. An HTTP/1.0 client that asked for keep-alive gets {@code Connection: keep-alive} while its
  * connection stays open.
+ *
+ * <p><b>Observers:</b> what the listener does with each request (the hook that claimed it, how
+ * it was finished, the clients it rejected) is reported to the {@link InterceptObserver}s added
+ * with {@link Builder#addObserver}; the connections themselves are reported to the runtime's
+ * {@link dev.vconn.VConnListener}s.
  *
  * <p><b>Connections</b> count toward the runtime's connection limit from accept. Once handed to a
  * continuation or tunnelled, they are VConns of the runtime (source
@@ -154,6 +161,8 @@ public final class InterceptListener implements AutoCloseable {
 
 		private boolean forwardedHeaders = true;
 
+		private final List<InterceptObserver> observers = new ArrayList<>();
+
 		private Builder(VConnRuntime runtime, InterceptHookRegistry hooks) {
 			this.runtime = Objects.requireNonNull(runtime, "runtime");
 			this.hooks = Objects.requireNonNull(hooks, "hooks");
@@ -228,7 +237,7 @@ public final class InterceptListener implements AutoCloseable {
 		 * How long the next hop (the origin, or a server intercept) has to start its response after
 		 * the last request byte it was given; default 60 seconds. Past it the client gets 504 and the
 		 * connection closes; a server intercept's VConn is aborted with
-		 * {@link dev.vconn.AbortCause#TIMEOUT}. In connection mode it applies to the origin's first byte.
+		 * {@link dev.vconn.CloseKind#TIMEOUT}. In connection mode it applies to the origin's first byte.
 		 * @param timeout the timeout, positive
 		 * @return this builder
 		 */
@@ -318,6 +327,17 @@ public final class InterceptListener implements AutoCloseable {
 		}
 
 		/**
+		 * Adds an observer of the listener's intercepts, transactions and rejections. Observers are
+		 * called in the order they were added; one that throws is logged and skipped.
+		 * @param observer the observer
+		 * @return this builder
+		 */
+		public Builder addObserver(InterceptObserver observer) {
+			this.observers.add(Objects.requireNonNull(observer, "observer"));
+			return this;
+		}
+
+		/**
 		 * Binds and starts accepting.
 		 * @return the running listener
 		 * @throws IllegalStateException if the runtime is shut down
@@ -328,9 +348,11 @@ public final class InterceptListener implements AutoCloseable {
 			InetSocketAddress bind = new InetSocketAddress(this.address, this.port);
 			HttpLimits limits = new HttpLimits(this.maxRequestLine, this.maxHeaderSize, this.headerTimeout,
 					this.idleTimeout, this.originTimeout, this.originIdleTimeout);
+			InterceptObserver observer = InterceptObserver
+				.composite(this.observers.stream().map(GuardedObserver::new).toList());
 			ListenerServer server = this.perTransaction
-					? new TransactionServer(core, this.hooks, bind, limits, this.origin, this.forwardedHeaders)
-					: new InterceptServer(core, this.hooks, bind, limits, this.origin, this.splice);
+					? new TransactionServer(core, this.hooks, bind, limits, this.origin, this.forwardedHeaders, observer)
+					: new InterceptServer(core, this.hooks, bind, limits, this.origin, this.splice, observer);
 			return new InterceptListener(server);
 		}
 

@@ -8,7 +8,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
-import dev.vconn.AbortCause;
 import dev.vconn.AdoptionFailureReason;
 import dev.vconn.AdoptionSource;
 import dev.vconn.CloseKind;
@@ -24,7 +23,7 @@ import static org.awaitility.Awaitility.await;
 final class CountingListener implements VConnListener {
 
 	/** One {@code onAborted} call. */
-	record Abort(AbortCause cause, int error) {
+	record Abort(CloseKind cause, int error) {
 	}
 
 	private final AtomicInteger adopted = new AtomicInteger();
@@ -59,7 +58,7 @@ final class CountingListener implements VConnListener {
 	}
 
 	@Override
-	public void onAborted(VConn vconn, AbortCause cause, int error) {
+	public void onAborted(VConn vconn, CloseKind cause, int error) {
 		if (this.closes.containsKey(vconn.id())) {
 			this.violations.add("onAborted after onClosed for " + vconn);
 		}

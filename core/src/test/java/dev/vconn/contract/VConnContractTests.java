@@ -29,7 +29,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 import com.sun.jna.Platform;
-import dev.vconn.AbortCause;
 import dev.vconn.Adoption;
 import dev.vconn.AdoptionException;
 import dev.vconn.AdoptionFailureReason;
@@ -620,9 +619,9 @@ abstract class VConnContractTests {
 		List<VConnEvent> types = log.types();
 		assertThat(types.get(types.size() - 1)).isEqualTo(ERROR);
 		log.locked(c.vconn()::close);
-		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.ERROR);
+		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.PEER);
 		assertThat(this.listener.abortOf(c.vconn())).as("a peer reset is recorded")
-			.isEqualTo(new CountingListener.Abort(AbortCause.PEER, 0));
+			.isEqualTo(new CountingListener.Abort(CloseKind.PEER, 0));
 	}
 
 	@Test
@@ -655,7 +654,7 @@ abstract class VConnContractTests {
 
 		assertThat(log.types()).endsWith(ERROR).containsOnlyOnce(ERROR).doesNotContain(VCONN_EOS);
 		log.locked(c.vconn()::close);
-		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.ERROR);
+		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.PEER);
 	}
 
 	@Test
@@ -921,7 +920,7 @@ abstract class VConnContractTests {
 		assertThat(vio.isActive()).isFalse();
 		assertThat(log.types()).containsOnlyOnce(ERROR).doesNotContain(VCONN_WRITE_COMPLETE);
 		log.locked(c.vconn()::close);
-		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.ERROR);
+		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.PEER);
 	}
 
 	// ---- bulk and backpressure ----
@@ -1086,8 +1085,8 @@ abstract class VConnContractTests {
 
 		assertThatThrownBy(c.peer()::readToEnd).isInstanceOf(SocketException.class)
 			.hasMessageContaining("Connection reset");
-		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.ABORT);
-		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Abort(AbortCause.API, 0));
+		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.API);
+		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Abort(CloseKind.API, 0));
 		assertThat(c.vconn().isClosed()).isTrue();
 	}
 
@@ -1114,8 +1113,8 @@ abstract class VConnContractTests {
 		c.peer().send(ascii("abort me"));
 
 		assertThat(c.peer().awaitEnd()).isEqualTo(End.RESET);
-		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.ABORT);
-		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Abort(AbortCause.API, 42));
+		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.API);
+		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Abort(CloseKind.API, 42));
 		assertThat(eventsAfterAbort).hasValue(0);
 	}
 
@@ -1226,7 +1225,7 @@ abstract class VConnContractTests {
 		assertThat(timeout.data()).isSameAs(vio);
 		assertThat(Duration.ofNanos(timeout.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(190));
 		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.TIMEOUT);
-		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Abort(AbortCause.TIMEOUT, 0));
+		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Abort(CloseKind.TIMEOUT, 0));
 		assertThat(c.vconn().isClosed()).isTrue();
 		assertThat(c.peer().awaitEnd()).isIn(End.RESET, End.EOF);
 		assertThat(log.types()).containsExactly(VCONN_INACTIVITY_TIMEOUT);
@@ -1413,7 +1412,7 @@ abstract class VConnContractTests {
 		c.vconn().setInactivityTimeout(Duration.ofMillis(100));
 
 		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.TIMEOUT);
-		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Abort(AbortCause.TIMEOUT, 0));
+		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Abort(CloseKind.TIMEOUT, 0));
 		assertThat(c.peer().awaitEnd()).isIn(End.RESET, End.EOF);
 	}
 
@@ -1490,7 +1489,7 @@ abstract class VConnContractTests {
 			.anyMatch((e) -> e.nanoTime() > secondHalf && e.nanoTime() < timeout.nanoTime());
 		assertThat(log.types()).doesNotContain(VCONN_INACTIVITY_TIMEOUT);
 		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.TIMEOUT);
-		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Abort(AbortCause.TIMEOUT, 0));
+		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Abort(CloseKind.TIMEOUT, 0));
 		assertThat(traffic).succeedsWithin(Duration.ofSeconds(10));
 	}
 
@@ -1696,8 +1695,8 @@ abstract class VConnContractTests {
 		assertThat(this.runtime.isRunning()).isFalse();
 		assertThat(this.runtime.activeCount()).isZero();
 		for (Connection c : List.of(a, b)) {
-			assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.ABORT);
-			assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Abort(AbortCause.SHUTDOWN, 0));
+			assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.SHUTDOWN);
+			assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Abort(CloseKind.SHUTDOWN, 0));
 			assertThat(c.vconn().isClosed()).isTrue();
 			assertThat(c.peer().awaitEnd()).isIn(End.RESET, End.EOF);
 		}
@@ -1758,8 +1757,8 @@ abstract class VConnContractTests {
 			.isLessThan(Duration.ofSeconds(3));
 		assertThat(aborted).isEqualTo(1);
 		assertThat(this.runtime.activeCount()).isZero();
-		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Abort(AbortCause.SHUTDOWN, 0));
-		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.ABORT);
+		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Abort(CloseKind.SHUTDOWN, 0));
+		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.SHUTDOWN);
 		assertThat(c.peer().awaitEnd()).isEqualTo(End.RESET);
 	}
 

@@ -19,11 +19,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.zip.CRC32C;
 
-import dev.vconn.AbortCause;
 import dev.vconn.AdoptionSource;
-import dev.vconn.TunnelResult;
+import dev.vconn.CloseKind;
 import dev.vconn.TunnelResult.End;
 import dev.vconn.TunnelResult.Side;
+import dev.vconn.TunnelResult;
 import dev.vconn.tunnel.Payload;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -212,7 +212,7 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 			.orElseThrow()
 			.getKey();
 		await().atMost(Duration.ofSeconds(10)).until(() -> this.events.abortCauses.containsKey(originSide));
-		assertThat(this.events.abortCauses).containsEntry(originSide, AbortCause.PEER);
+		assertThat(this.events.abortCauses).containsEntry(originSide, CloseKind.PEER);
 	}
 
 	@Test

@@ -82,6 +82,7 @@ abstract class InterceptTestSupport {
 			.build();
 		this.origin = new TestOrigin();
 		this.listener = config.apply(InterceptListener.builder(this.runtime, this.hooks)
+			.addObserver(this.events)
 			.perTransaction(perTransaction())
 			.port(0)
 			.origin(this.origin.address())

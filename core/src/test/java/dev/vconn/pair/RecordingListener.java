@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
-import dev.vconn.AbortCause;
 import dev.vconn.AdoptionFailureReason;
 import dev.vconn.AdoptionSource;
 import dev.vconn.CloseKind;
@@ -21,7 +20,7 @@ final class RecordingListener implements VConnListener {
 	record Failed(AdoptionSource source, AdoptionFailureReason reason) {
 	}
 
-	record Aborted(VConn vconn, AbortCause cause, int error) {
+	record Aborted(VConn vconn, CloseKind cause, int error) {
 	}
 
 	record Closed(VConn vconn, CloseKind how) {
@@ -50,7 +49,7 @@ final class RecordingListener implements VConnListener {
 	}
 
 	@Override
-	public void onAborted(VConn vconn, AbortCause cause, int error) {
+	public void onAborted(VConn vconn, CloseKind cause, int error) {
 		this.aborted.add(new Aborted(vconn, cause, error));
 	}
 

@@ -116,7 +116,7 @@ class VConnPairAsTestDoubleTests extends PairTestSupport {
 
 		eventually().until(() -> this.runtime.activeCount() == 0);
 		assertThat(this.listener.abortedOf(pair.passive())).singleElement()
-			.extracting(RecordingListener.Aborted::cause).isEqualTo(dev.vconn.AbortCause.API);
+			.extracting(RecordingListener.Aborted::cause).isEqualTo(dev.vconn.CloseKind.API);
 	}
 
 }

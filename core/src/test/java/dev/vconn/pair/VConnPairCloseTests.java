@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-import dev.vconn.AbortCause;
 import dev.vconn.CloseKind;
 import dev.vconn.IOBuffer;
 import dev.vconn.IOBufferReader;
@@ -128,11 +127,11 @@ class VConnPairCloseTests extends PairTestSupport {
 		pair.passive().close();
 		eventually().until(() -> this.listener.closedOf(pair.passive()).size() == 1);
 		assertThat(this.listener.abortedOf(pair.active())).singleElement()
-			.isEqualTo(new RecordingListener.Aborted(pair.active(), AbortCause.API, 42));
-		assertThat(this.listener.closedOf(pair.active()).get(0).how()).isEqualTo(CloseKind.ABORT);
+			.isEqualTo(new RecordingListener.Aborted(pair.active(), CloseKind.API, 42));
+		assertThat(this.listener.closedOf(pair.active()).get(0).how()).isEqualTo(CloseKind.API);
 		assertThat(this.listener.abortedOf(pair.passive())).singleElement()
-			.isEqualTo(new RecordingListener.Aborted(pair.passive(), AbortCause.PEER, 0));
-		assertThat(this.listener.closedOf(pair.passive()).get(0).how()).isEqualTo(CloseKind.ERROR);
+			.isEqualTo(new RecordingListener.Aborted(pair.passive(), CloseKind.PEER, 0));
+		assertThat(this.listener.closedOf(pair.passive()).get(0).how()).isEqualTo(CloseKind.PEER);
 	}
 
 	@Test
@@ -239,7 +238,7 @@ class VConnPairCloseTests extends PairTestSupport {
 		assertThat(this.listener.closedOf(pair.active())).singleElement()
 			.extracting(RecordingListener.Closed::how).isEqualTo(CloseKind.CLOSE);
 		assertThat(this.listener.closedOf(pair.passive())).singleElement()
-			.extracting(RecordingListener.Closed::how).isEqualTo(CloseKind.ABORT);
+			.extracting(RecordingListener.Closed::how).isEqualTo(CloseKind.API);
 		assertThat(this.listener.abortedOf(pair.active())).isEmpty();
 		assertThat(this.listener.abortedOf(pair.passive())).singleElement()
 			.extracting(RecordingListener.Aborted::error).isEqualTo(2);
@@ -268,7 +267,7 @@ class VConnPairCloseTests extends PairTestSupport {
 		pair.active().setInactivityTimeout(Duration.ofMillis(60));
 		eventually().until(() -> !this.listener.abortedOf(pair.active()).isEmpty());
 		fence();
-		assertThat(this.listener.abortedOf(pair.active()).get(0).cause()).isEqualTo(AbortCause.TIMEOUT);
+		assertThat(this.listener.abortedOf(pair.active()).get(0).cause()).isEqualTo(CloseKind.TIMEOUT);
 		assertThat(reader.types()).containsExactly(VConnEvent.VCONN_READ_READY);
 		assertThat(readVio.isActive()).isFalse();
 		assertThat(writer.types()).containsExactly(VConnEvent.VCONN_WRITE_READY);
@@ -325,7 +324,7 @@ class VConnPairCloseTests extends PairTestSupport {
 		otherReader.await(VConnEvent.ERROR);
 		assertThat(pair.passive().isClosed()).isTrue();
 		eventually().until(() -> this.listener.abortedOf(pair.passive()).size() == 1);
-		assertThat(this.listener.abortedOf(pair.passive()).get(0).cause()).isEqualTo(AbortCause.API);
+		assertThat(this.listener.abortedOf(pair.passive()).get(0).cause()).isEqualTo(CloseKind.API);
 		assertThat(thrower.types()).containsExactly(VConnEvent.VCONN_READ_READY);
 		pair.active().close();
 	}

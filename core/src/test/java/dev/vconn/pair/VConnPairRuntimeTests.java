@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-import dev.vconn.AbortCause;
 import dev.vconn.Adoption;
 import dev.vconn.AdoptionException;
 import dev.vconn.AdoptionFailureReason;
@@ -90,9 +89,9 @@ class VConnPairRuntimeTests extends PairTestSupport {
 		assertThat(live).allSatisfy((vconn) -> {
 			assertThat(vconn.isClosed()).isTrue();
 			assertThat(this.listener.abortedOf(vconn)).singleElement()
-				.extracting(RecordingListener.Aborted::cause).isEqualTo(AbortCause.SHUTDOWN);
+				.extracting(RecordingListener.Aborted::cause).isEqualTo(CloseKind.SHUTDOWN);
 			assertThat(this.listener.closedOf(vconn)).singleElement()
-				.extracting(RecordingListener.Closed::how).isEqualTo(CloseKind.ABORT);
+				.extracting(RecordingListener.Closed::how).isEqualTo(CloseKind.SHUTDOWN);
 		});
 	}
 
@@ -152,9 +151,9 @@ class VConnPairRuntimeTests extends PairTestSupport {
 		VConnPair pair = VConnPair.create(timed);
 		eventually().until(() -> timed.activeCount() == 0);
 		assertThat(this.listener.abortedOf(pair.active())).singleElement()
-			.extracting(RecordingListener.Aborted::cause).isEqualTo(AbortCause.TIMEOUT);
+			.extracting(RecordingListener.Aborted::cause).isEqualTo(CloseKind.TIMEOUT);
 		assertThat(this.listener.abortedOf(pair.passive())).singleElement()
-			.extracting(RecordingListener.Aborted::cause).isEqualTo(AbortCause.TIMEOUT);
+			.extracting(RecordingListener.Aborted::cause).isEqualTo(CloseKind.TIMEOUT);
 	}
 
 }

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import dev.vconn.AbortCause;
 import dev.vconn.CloseKind;
 import dev.vconn.IOBuffer;
 import dev.vconn.IOBufferReader;
@@ -87,7 +86,7 @@ class VConnPairTimeoutTests extends PairTestSupport {
 		eventually().until(() -> this.listener.closedOf(pair.passive()).size() == 1);
 		assertThat(pair.passive().isClosed()).isTrue();
 		assertThat(this.listener.abortedOf(pair.passive())).singleElement()
-			.extracting(RecordingListener.Aborted::cause).isEqualTo(AbortCause.TIMEOUT);
+			.extracting(RecordingListener.Aborted::cause).isEqualTo(CloseKind.TIMEOUT);
 		assertThat(this.listener.closedOf(pair.passive()).get(0).how()).isEqualTo(CloseKind.TIMEOUT);
 		assertThat(ignoring.types()).containsExactly(VConnEvent.VCONN_INACTIVITY_TIMEOUT);
 		pair.active().close();
@@ -99,7 +98,7 @@ class VConnPairTimeoutTests extends PairTestSupport {
 		pair.active().setActiveTimeout(Duration.ofMillis(20));
 		eventually().until(() -> this.listener.closedOf(pair.active()).size() == 1);
 		assertThat(this.listener.abortedOf(pair.active())).singleElement()
-			.extracting(RecordingListener.Aborted::cause).isEqualTo(AbortCause.TIMEOUT);
+			.extracting(RecordingListener.Aborted::cause).isEqualTo(CloseKind.TIMEOUT);
 		assertThat(pair.passive().isClosed()).isFalse();
 		pair.passive().close();
 	}
@@ -144,7 +143,7 @@ class VConnPairTimeoutTests extends PairTestSupport {
 		assertThat(reader.types()).containsExactly(VConnEvent.VCONN_ACTIVE_TIMEOUT);
 		eventually().until(() -> this.listener.closedOf(pair.passive()).size() == 1);
 		assertThat(this.listener.abortedOf(pair.passive())).singleElement()
-			.isEqualTo(new RecordingListener.Aborted(pair.passive(), AbortCause.API, 7));
+			.isEqualTo(new RecordingListener.Aborted(pair.passive(), CloseKind.API, 7));
 		pair.active().close();
 	}
 

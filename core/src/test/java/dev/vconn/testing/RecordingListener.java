@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import dev.vconn.AbortCause;
 import dev.vconn.AdoptionFailureReason;
 import dev.vconn.AdoptionSource;
 import dev.vconn.CloseKind;
@@ -29,7 +28,7 @@ public final class RecordingListener implements VConnListener {
 	}
 
 	@Override
-	public void onAborted(VConn vconn, AbortCause cause, int error) {
+	public void onAborted(VConn vconn, CloseKind cause, int error) {
 		this.events.add(new Aborted(vconn, cause, error));
 	}
 
@@ -125,7 +124,7 @@ public final class RecordingListener implements VConnListener {
 	 * @param cause the cause
 	 * @param error the error code
 	 */
-	public record Aborted(VConn vconn, AbortCause cause, int error) implements Event {
+	public record Aborted(VConn vconn, CloseKind cause, int error) implements Event {
 	}
 
 	/**

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 
-import dev.vconn.AbortCause;
+import dev.vconn.CloseKind;
 import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
 import dev.vconn.intercept.InterceptOutcome;
@@ -108,7 +108,7 @@ class BrokenInterceptTests extends TransactionTestSupport {
 		eventually().untilAsserted(() -> assertThat(this.listener.intercepts()).endsWith(ACCEPTED, ERROR));
 		assertThat(this.listener.completed()).hasSize(1);
 		VConn aborted = this.intercepts.get(1).accepted().join();
-		assertThat(this.listener.aborted()).contains(new CountingListener.Aborted(aborted, AbortCause.API));
+		assertThat(this.listener.aborted()).contains(new CountingListener.Aborted(aborted, CloseKind.API));
 	}
 
 	@Test

@@ -5,20 +5,21 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.vconn.AbortCause;
 import dev.vconn.AdoptionSource;
 import dev.vconn.CloseKind;
 import dev.vconn.VConn;
 import dev.vconn.VConnListener;
+import dev.vconn.intercept.InterceptObserver;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
 import dev.vconn.intercept.TransactionPath;
 
 /**
- * Counts what a runtime reports: adoptions and closes (for the accounting invariant), and the
- * intercept, transaction and rejection callbacks that meters are built from. Thread-safe.
+ * Counts what a runtime reports: adoptions and closes (for the accounting invariant), and what its
+ * intercept listeners report: the intercept, transaction and rejection callbacks that meters are
+ * built from. Thread-safe.
  */
-final class CountingListener implements VConnListener {
+final class CountingListener implements VConnListener, InterceptObserver {
 
 	record Intercept(String hook, InterceptType type, InterceptOutcome outcome) {
 	}
@@ -26,7 +27,7 @@ final class CountingListener implements VConnListener {
 	record Completed(TransactionPath path, int status) {
 	}
 
-	record Aborted(VConn vconn, AbortCause cause) {
+	record Aborted(VConn vconn, CloseKind cause) {
 	}
 
 	record Closed(VConn vconn, CloseKind how) {
@@ -52,7 +53,7 @@ final class CountingListener implements VConnListener {
 	}
 
 	@Override
-	public void onAborted(VConn vconn, AbortCause cause, int error) {
+	public void onAborted(VConn vconn, CloseKind cause, int error) {
 		this.aborted.add(new Aborted(vconn, cause));
 	}
 

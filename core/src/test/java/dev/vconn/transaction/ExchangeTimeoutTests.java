@@ -3,7 +3,7 @@ package dev.vconn.transaction;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
-import dev.vconn.AbortCause;
+import dev.vconn.CloseKind;
 import dev.vconn.intercept.InterceptListener;
 import dev.vconn.transaction.HttpWire.Message;
 import org.junit.jupiter.api.Test;
@@ -57,7 +57,7 @@ class ExchangeTimeoutTests extends TransactionTestSupport {
 		eventually().untilAsserted(() -> assertThat(this.listener.aborted())
 			.anySatisfy((aborted) -> {
 				assertThat(aborted.vconn()).isSameAs(intercept.accepted().join());
-				assertThat(aborted.cause()).isEqualTo(AbortCause.TIMEOUT);
+				assertThat(aborted.cause()).isEqualTo(CloseKind.TIMEOUT);
 			}));
 		eventually().untilAsserted(() -> assertThat(this.listener.rejections()).containsExactly(504));
 	}

@@ -107,7 +107,10 @@ abstract class TransactionTestSupport {
 	/** Starts another listener on the runtime, in front of the origin, configured by {@code customizer}. */
 	protected InterceptListener proxy(UnaryOperator<InterceptListener.Builder> customizer) {
 		InterceptListener started = customizer
-			.apply(InterceptListener.builder(this.runtime, this.hooks).port(0).origin(this.origin.address()))
+			.apply(InterceptListener.builder(this.runtime, this.hooks)
+				.addObserver(this.listener)
+				.port(0)
+				.origin(this.origin.address()))
 			.start();
 		this.proxies.add(started);
 		return started;

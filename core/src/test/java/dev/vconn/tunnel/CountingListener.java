@@ -7,21 +7,21 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
-import dev.vconn.AbortCause;
 import dev.vconn.AdoptionFailureReason;
 import dev.vconn.AdoptionSource;
 import dev.vconn.CloseKind;
 import dev.vconn.TunnelResult;
 import dev.vconn.VConn;
 import dev.vconn.VConnListener;
+import dev.vconn.intercept.InterceptObserver;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
 
 /**
- * Records every callback of a runtime, for assertions: adoptions, closes, aborts, bytes per VConn,
- * tunnels, intercepts and listener rejections.
+ * Records every callback of a runtime and of its intercept listeners, for assertions: adoptions,
+ * closes, aborts, bytes per VConn, tunnels, intercepts and listener rejections.
  */
-public final class CountingListener implements VConnListener {
+public final class CountingListener implements VConnListener, InterceptObserver {
 
 	public final AtomicLong adoptions = new AtomicLong();
 
@@ -33,7 +33,7 @@ public final class CountingListener implements VConnListener {
 
 	public final Map<Long, CloseKind> closeKinds = new ConcurrentHashMap<>();
 
-	public final Map<Long, AbortCause> abortCauses = new ConcurrentHashMap<>();
+	public final Map<Long, CloseKind> abortCauses = new ConcurrentHashMap<>();
 
 	public final Map<Long, AtomicLong> received = new ConcurrentHashMap<>();
 
@@ -61,7 +61,7 @@ public final class CountingListener implements VConnListener {
 	}
 
 	@Override
-	public void onAborted(VConn vconn, AbortCause cause, int error) {
+	public void onAborted(VConn vconn, CloseKind cause, int error) {
 		this.abortCauses.put(vconn.id(), cause);
 	}
 

@@ -10,11 +10,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
-import dev.vconn.AbortCause;
 import dev.vconn.CloseKind;
-import dev.vconn.TunnelResult;
 import dev.vconn.TunnelResult.End;
 import dev.vconn.TunnelResult.Side;
+import dev.vconn.TunnelResult;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -131,9 +130,9 @@ class TunnelTests {
 			ByteBuffer one = ByteBuffer.allocate(1);
 			assertThatExceptionOfType(IOException.class).isThrownBy(() -> f.peerB.read(one))
 				.withMessageContaining("reset");
-			assertThat(f.listener.abortCauses).containsEntry(f.a.id(), AbortCause.PEER);
-			assertThat(f.listener.closeKinds).containsEntry(f.a.id(), CloseKind.ERROR)
-				.containsEntry(f.b.id(), CloseKind.ABORT);
+			assertThat(f.listener.abortCauses).containsEntry(f.a.id(), CloseKind.PEER);
+			assertThat(f.listener.closeKinds).containsEntry(f.a.id(), CloseKind.PEER)
+				.containsEntry(f.b.id(), CloseKind.API);
 			assertThat(f.listener.tunnelsEnded).containsExactly(result);
 		}
 	}
@@ -211,9 +210,9 @@ class TunnelTests {
 			TunnelResult result = tunnel.get(30, TimeUnit.SECONDS);
 			assertThat(result.end()).isEqualTo(End.ABORTED);
 			assertThat(result.bytesAToB()).isEqualTo(1000);
-			assertThat(f.listener.abortCauses.values()).contains(AbortCause.SHUTDOWN);
-			assertThat(f.listener.closeKinds).containsEntry(f.a.id(), CloseKind.ABORT)
-				.containsEntry(f.b.id(), CloseKind.ABORT);
+			assertThat(f.listener.abortCauses.values()).contains(CloseKind.SHUTDOWN);
+			assertThat(f.listener.closeKinds).containsEntry(f.a.id(), CloseKind.SHUTDOWN)
+				.containsEntry(f.b.id(), CloseKind.SHUTDOWN);
 			ByteBuffer one = ByteBuffer.allocate(1);
 			assertThatExceptionOfType(IOException.class).isThrownBy(() -> f.peerA.read(one))
 				.withMessageContaining("reset");

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.vconn.demo.intercept.Style;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -156,19 +158,6 @@ public class DemoProperties {
 			}
 			this.connectThreads = connectThreads;
 		}
-
-	}
-
-	/**
-	 * How the intercept moves bytes between the client and the origin.
-	 */
-	public enum Style {
-
-		/** Four VIOs and the seed plugin's READ_READY / WRITE_READY / EOS / ERROR handling. */
-		VIO,
-
-		/** {@code VConnFactory.connect} then {@code Tunnel.start}. */
-		TUNNEL
 
 	}
 

@@ -15,10 +15,10 @@ import java.util.function.Supplier;
 
 import dev.vconn.VConn;
 import dev.vconn.VConnRuntime;
-import dev.vconn.autoconfigure.VConnStatistics;
 import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptListener;
 import dev.vconn.intercept.InterceptType;
+import dev.vconn.metrics.VConnStatistics;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.Access;
@@ -62,7 +62,7 @@ public class VConnEndpoint {
 	/**
 	 * Creates an endpoint for a runtime without an intercept listener.
 	 * @param runtime the runtime to describe
-	 * @param statistics the totals of that runtime's listener callbacks
+	 * @param statistics the totals of that runtime and its intercept listener
 	 * @param hooks the registered intercept hooks
 	 */
 	public VConnEndpoint(VConnRuntime runtime, VConnStatistics statistics, InterceptHookRegistry hooks) {
@@ -72,7 +72,7 @@ public class VConnEndpoint {
 	/**
 	 * Creates an endpoint.
 	 * @param runtime the runtime to describe
-	 * @param statistics the totals of that runtime's listener callbacks
+	 * @param statistics the totals of that runtime and its intercept listener
 	 * @param hooks the registered intercept hooks
 	 * @param listener gives the intercept listener, or {@code null} when there is none; called on
 	 * each read

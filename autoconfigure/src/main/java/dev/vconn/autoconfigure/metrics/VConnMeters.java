@@ -11,11 +11,12 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Every meter VConn publishes, with its name, type, base unit, description and tag keys. The
- * meters are registered by {@link MicrometerVConnListener}; this enum is the single place they
- * are defined, and the metrics reference in the documentation is checked against it.
+ * meters are registered by {@link MicrometerVConnListener} over a
+ * {@link dev.vconn.metrics.VConnStatistics}; this enum is the single place they are defined, and
+ * the metrics reference in the documentation is checked against it.
  *
  * <p>Tag values are bounded: the lower-case names of core enums ({@code AdoptionSource},
- * {@code AdoptionFailureReason}, {@code AbortCause}, {@code CloseKind}, {@code InterceptType},
+ * {@code AdoptionFailureReason}, {@code CloseKind}, {@code InterceptType},
  * {@code InterceptOutcome}, {@code TransactionPath}) plus {@code none}, {@code success},
  * {@code failure}, {@code in} and {@code out}; the names of intercept hooks, which are configured;
  * the HTTP statuses the intercept listener rejects clients with; and status classes. No tag ever carries an address, a port, a descriptor, a connection id or a request
@@ -163,10 +164,16 @@ public enum VConnMeters implements MeterDocumentation {
 		/** The lower-case {@code AdoptionSource}: fd, channel, connect, intercept or handoff. */
 		SOURCE("source"),
 
-		/** The lower-case {@code AbortCause}: api, timeout, shutdown, intercept or peer. */
+		/**
+		 * The lower-case {@code CloseKind} of an abort: peer, api, timeout, shutdown or intercept;
+		 * the same value as the aborted VConn's {@link #HOW}.
+		 */
 		CAUSE("cause"),
 
-		/** The lower-case {@code CloseKind}: close, abort, eos, error or timeout. */
+		/**
+		 * The lower-case {@code CloseKind}: close, eos, error, or for an abort its {@link #CAUSE}
+		 * (peer, api, timeout, shutdown or intercept).
+		 */
 		HOW("how"),
 
 		/** {@code in} (received from peers) or {@code out} (handed to the kernel for peers). */

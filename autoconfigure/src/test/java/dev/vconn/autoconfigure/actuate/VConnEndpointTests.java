@@ -8,18 +8,18 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Map;
 
-import dev.vconn.AbortCause;
+import dev.vconn.CloseKind;
 import dev.vconn.TunnelResult;
 import dev.vconn.VConn;
 import dev.vconn.VConnRuntime;
 import dev.vconn.autoconfigure.TestSockets;
-import dev.vconn.autoconfigure.VConnStatistics;
 import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptListener;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
 import dev.vconn.intercept.TransactionPath;
+import dev.vconn.metrics.VConnStatistics;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -86,7 +86,7 @@ class VConnEndpointTests {
 		assertThat(descriptor.aborts().total()).isEqualTo(1);
 		assertThat(descriptor.aborts().by()).containsEntry("api", 1L).containsEntry("shutdown", 0L).hasSize(5);
 		assertThat(descriptor.closed().total()).isEqualTo(1);
-		assertThat(descriptor.closed().by()).containsEntry("abort", 1L).hasSize(5);
+		assertThat(descriptor.closed().by()).containsEntry("api", 1L).hasSize(CloseKind.values().length);
 		assertThat(descriptor.bytes().in()).isZero();
 		Map<String, Long> zeros = Map.of("accepted", 0L, "accept_failed", 0L, "error", 0L);
 		Map<String, Map<String, Long>> none = Map.of("intercept", zeros, "server_intercept", zeros);
@@ -202,7 +202,7 @@ class VConnEndpointTests {
 		assertThat(descriptor).isNotNull();
 		assertThat(descriptor.id()).isEqualTo(vconn.id());
 		await().atMost(Duration.ofSeconds(10)).until(() -> this.statistics.closed() == 1);
-		assertThat(this.statistics.abortsByCause()).containsEntry(AbortCause.API, 1L);
+		assertThat(this.statistics.abortsByCause()).containsEntry(CloseKind.API, 1L);
 		assertThatException().isThrownBy(() -> pair.peer().read(ByteBuffer.allocate(1)))
 			.withMessageContaining("reset");
 		assertThat(this.endpoint.abort(vconn.id())).isNull();

@@ -20,7 +20,7 @@ import dev.vconn.VConnEvent;
 import dev.vconn.VConnFactory;
 import dev.vconn.VConnRuntime;
 import dev.vconn.autoconfigure.TestSockets;
-import dev.vconn.autoconfigure.VConnStatistics;
+import dev.vconn.metrics.VConnStatistics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -135,7 +135,7 @@ class VConnApplicationTests {
 			assertThat(client.metric("vconn.aborts", "cause:timeout")).isEqualTo(1.0);
 			assertThat(client.metric("vconn.aborts", "cause:shutdown")).isZero();
 			assertThat(client.metric("vconn.closed")).isEqualTo(2.0);
-			assertThat(client.metric("vconn.closed", "how:abort")).isEqualTo(1.0);
+			assertThat(client.metric("vconn.closed", "how:api")).isEqualTo(1.0);
 			assertThat(client.metric("vconn.closed", "how:timeout")).isEqualTo(1.0);
 			assertThat(client.metric("vconn.active")).isEqualTo(1.0);
 			assertThat(client.metric("vconn.adoption.duration")).isEqualTo(8.0);
@@ -177,6 +177,24 @@ class VConnApplicationTests {
 			assertThat(JsonPath.<List<Integer>>read(body, "$.connections[*].id"))
 				.containsExactly(Math.toIntExact(live.id()));
 
+			// The endpoint and the meters read the same statistics: every total agrees.
+			JsonPath.<Map<String, Integer>>read(body, "$.closed.by")
+				.forEach((how, count) -> assertThat(metric(client, "vconn.closed", "how:" + how)).as("closed %s", how)
+					.isEqualTo(count.doubleValue()));
+			JsonPath.<Map<String, Integer>>read(body, "$.aborts.by")
+				.forEach((cause, count) -> assertThat(metric(client, "vconn.aborts", "cause:" + cause))
+					.as("aborts %s", cause)
+					.isEqualTo(count.doubleValue()));
+			JsonPath.<Map<String, Integer>>read(body, "$.adoptions.bySource")
+				.forEach((source, count) -> assertThat(
+						metric(client, "vconn.adoptions", "outcome:success", "source:" + source))
+					.as("adoptions from %s", source)
+					.isEqualTo(count.doubleValue()));
+			JsonPath.<Map<String, Integer>>read(body, "$.adoptions.failuresByReason")
+				.forEach((reason, count) -> assertThat(metric(client, "vconn.adoptions", "reason:" + reason))
+					.as("failures %s", reason)
+					.isEqualTo(count.doubleValue()));
+
 			// One VConn by id.
 			HttpResponse<String> one = client.get("/actuator/vconn/" + live.id());
 			assertThat(one.statusCode()).isEqualTo(200);
@@ -211,6 +229,15 @@ class VConnApplicationTests {
 			assertThat(client.metric("vconn.closed", "how:close")).isEqualTo(1.0);
 			assertThat(client.metric("vconn.adoptions", "outcome:success"))
 				.isEqualTo(client.metric("vconn.closed") + client.metric("vconn.active"));
+		}
+	}
+
+	private static double metric(ActuatorClient client, String name, String... tags) {
+		try {
+			return client.metric(name, tags);
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException(ex);
 		}
 	}
 

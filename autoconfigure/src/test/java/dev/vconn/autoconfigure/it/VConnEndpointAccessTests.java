@@ -8,7 +8,7 @@ import dev.vconn.CloseKind;
 import dev.vconn.VConn;
 import dev.vconn.VConnFactory;
 import dev.vconn.autoconfigure.TestSockets;
-import dev.vconn.autoconfigure.VConnStatistics;
+import dev.vconn.metrics.VConnStatistics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -51,8 +51,8 @@ class VConnEndpointAccessTests {
 			assertThat(response.statusCode()).isEqualTo(200);
 			assertThat(JsonPath.<Integer>read(response.body(), "$.id")).isEqualTo(Math.toIntExact(vconn.id()));
 			await().atMost(Duration.ofSeconds(10)).until(vconn::isClosed);
-			await().atMost(Duration.ofSeconds(10)).until(() -> this.statistics.closedByKind().get(CloseKind.ABORT) == 1);
-			assertThat(this.statistics.abortsByCause().get(dev.vconn.AbortCause.API)).isEqualTo(1L);
+			await().atMost(Duration.ofSeconds(10)).until(() -> this.statistics.closedByKind().get(CloseKind.API) == 1);
+			assertThat(this.statistics.abortsByCause().get(CloseKind.API)).isEqualTo(1L);
 			assertThatException().isThrownBy(() -> pair.peer().read(java.nio.ByteBuffer.allocate(1)))
 				.withMessageContaining("reset");
 

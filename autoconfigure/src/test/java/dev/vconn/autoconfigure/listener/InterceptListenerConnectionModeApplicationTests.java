@@ -15,8 +15,8 @@ import com.jayway.jsonpath.JsonPath;
 import dev.vconn.TunnelResult;
 import dev.vconn.autoconfigure.InterceptListenerLifecycle;
 import dev.vconn.autoconfigure.RawHttp;
-import dev.vconn.autoconfigure.VConnStatistics;
 import dev.vconn.intercept.InterceptListener;
+import dev.vconn.metrics.VConnStatistics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -8,15 +8,19 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 
+import dev.vconn.CloseKind;
 import dev.vconn.Transport;
 import dev.vconn.Tunnel;
 import dev.vconn.TunnelResult;
 import dev.vconn.VConn;
+import dev.vconn.VConnListener;
+import dev.vconn.VConnPair;
 import dev.vconn.VConnRuntime;
 import dev.vconn.autoconfigure.TestSockets;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
 import dev.vconn.intercept.TransactionPath;
+import dev.vconn.metrics.VConnStatistics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.epoll.Epoll;
@@ -34,11 +38,12 @@ class MicrometerVConnListenerTests {
 	void worksWithoutSpringAsDocumented() throws Exception {
 		MeterRegistry registry = new SimpleMeterRegistry();
 		// docs/metrics.md, "Without Spring"
+		VConnStatistics statistics = new VConnStatistics();
 		AtomicReference<VConnRuntime> ref = new AtomicReference<>();
-		MicrometerVConnListener metrics = new MicrometerVConnListener(() -> ref.get().activeCount());
-		VConnRuntime runtime = VConnRuntime.builder().addListener(metrics).eventThreads(1).build();
-		ref.set(runtime);
+		MicrometerVConnListener metrics = new MicrometerVConnListener(statistics, () -> ref.get().activeCount());
+		ref.set(VConnRuntime.builder().addListener(statistics).addListener(metrics).eventThreads(1).build());
 		metrics.bindTo(registry);
+		VConnRuntime runtime = ref.get();
 		try (TestSockets sockets = new TestSockets()) {
 			VConn vconn = runtime.factory().adopt(sockets.connectedChannel().client()).orElseThrow();
 			assertThat(registry.get("vconn.active").gauge().value()).isEqualTo(1.0);
@@ -57,9 +62,43 @@ class MicrometerVConnListenerTests {
 	}
 
 	@Test
+	void everyEndingIsOneValueOfHowAndTheAbortsTheSameValueOfCause() {
+		MeterRegistry registry = new SimpleMeterRegistry();
+		VConnStatistics statistics = new VConnStatistics();
+		VConnRuntime runtime = VConnRuntime.builder().eventThreads(1).build();
+		try {
+			VConn end = VConnPair.create(runtime).active();
+			new MicrometerVConnListener(statistics, () -> 0).bindTo(registry);
+			for (CloseKind kind : CloseKind.values()) {
+				if (kind.isAbort()) {
+					statistics.onAborted(end, kind, 0);
+				}
+				statistics.onClosed(end, kind);
+			}
+		}
+		finally {
+			runtime.close();
+		}
+		// a peer reset is counted in core, over real sockets (VConnStatisticsRuntimeTests); here, its meters
+		assertThat(registry.find("vconn.closed").functionCounters()).hasSize(CloseKind.values().length);
+		assertThat(registry.find("vconn.aborts").functionCounters()).hasSize(5);
+		for (CloseKind kind : CloseKind.values()) {
+			String value = MicrometerVConnListener.tagValue(kind);
+			assertThat(registry.get("vconn.closed").tag("how", value).functionCounter().count()).as("closed how=%s", kind)
+				.isEqualTo(1.0);
+			assertThat(registry.find("vconn.aborts").tag("cause", value).functionCounters()).as("aborts cause=%s", kind)
+				.hasSize(kind.isAbort() ? 1 : 0)
+				.allSatisfy((counter) -> assertThat(counter.count()).isEqualTo(1.0));
+		}
+		assertThat(registry.get("vconn.closed").tag("how", "peer").functionCounter().count())
+			.isEqualTo(registry.get("vconn.aborts").tag("cause", "peer").functionCounter().count());
+	}
+
+	@Test
 	void countsMadeBeforeBindingAreNotLost() {
-		MicrometerVConnListener metrics = new MicrometerVConnListener(() -> 0);
-		metrics.onAdoptionFailed(dev.vconn.AdoptionSource.FD, dev.vconn.AdoptionFailureReason.BAD_FD,
+		VConnStatistics statistics = new VConnStatistics();
+		MicrometerVConnListener metrics = new MicrometerVConnListener(statistics, () -> 0);
+		VConnListener.composite(List.of(statistics, metrics)).onAdoptionFailed(dev.vconn.AdoptionSource.FD, dev.vconn.AdoptionFailureReason.BAD_FD,
 				Duration.ofMillis(1));
 		MeterRegistry registry = new SimpleMeterRegistry();
 		metrics.bindTo(registry);
@@ -72,12 +111,13 @@ class MicrometerVConnListenerTests {
 
 	@Test
 	void bindingToSeveralRegistriesRecordsInEach() {
-		MicrometerVConnListener metrics = new MicrometerVConnListener(() -> 2);
+		VConnStatistics statistics = new VConnStatistics();
+		MicrometerVConnListener metrics = new MicrometerVConnListener(statistics, () -> 2);
 		MeterRegistry first = new SimpleMeterRegistry();
 		MeterRegistry second = new SimpleMeterRegistry();
 		metrics.bindTo(first);
 		metrics.bindTo(second);
-		metrics.onAdoptionFailed(dev.vconn.AdoptionSource.CONNECT, dev.vconn.AdoptionFailureReason.CONNECT_FAILED,
+		VConnListener.composite(List.of(statistics, metrics)).onAdoptionFailed(dev.vconn.AdoptionSource.CONNECT, dev.vconn.AdoptionFailureReason.CONNECT_FAILED,
 				Duration.ofMillis(3));
 		for (MeterRegistry registry : new MeterRegistry[] { first, second }) {
 			assertThat(registry.get("vconn.adoption.duration").timer().count()).isEqualTo(1);
@@ -90,14 +130,15 @@ class MicrometerVConnListenerTests {
 
 	@Test
 	void interceptsAreCountedByHookTypeAndOutcomeWithSeriesForHooksKnownAtBindTime() {
-		MicrometerVConnListener metrics = new MicrometerVConnListener(() -> 0, () -> List.of("auth", "audit"));
-		metrics.onIntercept("auth", InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
+		VConnStatistics statistics = new VConnStatistics();
+		MicrometerVConnListener metrics = new MicrometerVConnListener(statistics, () -> 0, () -> List.of("auth", "audit"));
+		statistics.onIntercept("auth", InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
 		MeterRegistry registry = new SimpleMeterRegistry();
 		metrics.bindTo(registry);
 		assertThat(registry.find("vconn.intercepts").functionCounters()).hasSize(2 * 2 * 3);
-		metrics.onIntercept("auth", InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
-		metrics.onIntercept("auth", InterceptType.SERVER_INTERCEPT, InterceptOutcome.ERROR);
-		metrics.onIntercept("later", InterceptType.SERVER_INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
+		statistics.onIntercept("auth", InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
+		statistics.onIntercept("auth", InterceptType.SERVER_INTERCEPT, InterceptOutcome.ERROR);
+		statistics.onIntercept("later", InterceptType.SERVER_INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
 		assertThat(intercepts(registry, "auth", "intercept", "accepted")).isEqualTo(2.0);
 		assertThat(intercepts(registry, "auth", "server_intercept", "error")).isEqualTo(1.0);
 		assertThat(intercepts(registry, "auth", "server_intercept", "accepted")).isZero();
@@ -109,29 +150,31 @@ class MicrometerVConnListenerTests {
 
 	@Test
 	void hookNamesPastTheLimitAreCountedAsOther() {
-		MicrometerVConnListener metrics = new MicrometerVConnListener(() -> 0);
+		VConnStatistics statistics = new VConnStatistics();
+		MicrometerVConnListener metrics = new MicrometerVConnListener(statistics, () -> 0);
 		MeterRegistry registry = new SimpleMeterRegistry();
 		metrics.bindTo(registry);
-		for (int i = 0; i < MicrometerVConnListener.MAX_HOOK_NAMES + 5; i++) {
-			metrics.onIntercept("hook-" + i, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
+		for (int i = 0; i < VConnStatistics.MAX_HOOK_NAMES + 5; i++) {
+			statistics.onIntercept("hook-" + i, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
 		}
 		assertThat(registry.find("vconn.intercepts")
 			.tags("type", "intercept", "outcome", "accepted")
-			.functionCounters()).hasSize(MicrometerVConnListener.MAX_HOOK_NAMES + 1);
-		assertThat(intercepts(registry, MicrometerVConnListener.OTHER_HOOKS, "intercept", "accepted")).isEqualTo(5.0);
+			.functionCounters()).hasSize(VConnStatistics.MAX_HOOK_NAMES + 1);
+		assertThat(intercepts(registry, VConnStatistics.OTHER_HOOKS, "intercept", "accepted")).isEqualTo(5.0);
 	}
 
 	@Test
 	void transactionsAreCountedByPathAndStatusClass() {
-		MicrometerVConnListener metrics = new MicrometerVConnListener(() -> 0);
+		VConnStatistics statistics = new VConnStatistics();
+		MicrometerVConnListener metrics = new MicrometerVConnListener(statistics, () -> 0);
 		MeterRegistry registry = new SimpleMeterRegistry();
 		metrics.bindTo(registry);
 		assertThat(registry.find("vconn.transactions").functionCounters()).hasSize(3 * 6)
 			.allSatisfy((counter) -> assertThat(counter.count()).isZero());
-		metrics.onTransactionCompleted(TransactionPath.PASS_THROUGH, 200);
-		metrics.onTransactionCompleted(TransactionPath.PASS_THROUGH, 304);
-		metrics.onTransactionCompleted(TransactionPath.SERVER_INTERCEPTED, 200);
-		metrics.onTransactionCompleted(TransactionPath.INTERCEPTED, 0);
+		statistics.onTransactionCompleted(TransactionPath.PASS_THROUGH, 200);
+		statistics.onTransactionCompleted(TransactionPath.PASS_THROUGH, 304);
+		statistics.onTransactionCompleted(TransactionPath.SERVER_INTERCEPTED, 200);
+		statistics.onTransactionCompleted(TransactionPath.INTERCEPTED, 0);
 		assertThat(transactions(registry, "pass_through", "2xx")).isEqualTo(1.0);
 		assertThat(transactions(registry, "pass_through", "3xx")).isEqualTo(1.0);
 		assertThat(transactions(registry, "server_intercepted", "2xx")).isEqualTo(1.0);
@@ -141,14 +184,15 @@ class MicrometerVConnListenerTests {
 
 	@Test
 	void listenerRejectionsAreCountedByStatus() {
-		MicrometerVConnListener metrics = new MicrometerVConnListener(() -> 0);
+		VConnStatistics statistics = new VConnStatistics();
+		MicrometerVConnListener metrics = new MicrometerVConnListener(statistics, () -> 0);
 		MeterRegistry first = new SimpleMeterRegistry();
 		MeterRegistry second = new SimpleMeterRegistry();
 		metrics.bindTo(first);
-		metrics.onListenerRejection(400);
-		metrics.onListenerRejection(400);
-		metrics.onListenerRejection(408);
-		metrics.onListenerRejection(500);
+		statistics.onListenerRejection(400);
+		statistics.onListenerRejection(400);
+		statistics.onListenerRejection(408);
+		statistics.onListenerRejection(500);
 		metrics.bindTo(second);
 		for (MeterRegistry registry : new MeterRegistry[] { first, second }) {
 			assertThat(rejections(registry, "400")).isEqualTo(2.0);
@@ -163,8 +207,9 @@ class MicrometerVConnListenerTests {
 	@Test
 	void copiedTunnelIsTimedAndItsBytesAreInVConnBytes() throws Exception {
 		MeterRegistry registry = new SimpleMeterRegistry();
-		MicrometerVConnListener metrics = new MicrometerVConnListener(() -> 0);
-		VConnRuntime runtime = VConnRuntime.builder().addListener(metrics).eventThreads(1).build();
+		VConnStatistics statistics = new VConnStatistics();
+		MicrometerVConnListener metrics = new MicrometerVConnListener(statistics, () -> 0);
+		VConnRuntime runtime = VConnRuntime.builder().addListener(statistics).addListener(metrics).eventThreads(1).build();
 		metrics.bindTo(registry);
 		try (TestSockets sockets = new TestSockets()) {
 			TestSockets.ChannelPair a = sockets.connectedChannel();
@@ -183,10 +228,11 @@ class MicrometerVConnListenerTests {
 	void splicedTunnelIsTimedAndItsBytesAreInVConnBytes() throws Exception {
 		assumeTrue(Epoll.isAvailable(), "splice needs epoll");
 		MeterRegistry registry = new SimpleMeterRegistry();
-		MicrometerVConnListener metrics = new MicrometerVConnListener(() -> 0);
+		VConnStatistics statistics = new VConnStatistics();
+		MicrometerVConnListener metrics = new MicrometerVConnListener(statistics, () -> 0);
 		VConnRuntime runtime = VConnRuntime.builder()
 			.transport(Transport.EPOLL)
-			.addListener(metrics)
+			.addListener(statistics).addListener(metrics)
 			.eventThreads(1)
 			.build();
 		metrics.bindTo(registry);

@@ -275,8 +275,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 			catch (Throwable ex) {
 				logger.log(System.Logger.Level.WARNING,
 						"Intercept hook " + hook.name() + " threw on transaction " + txn.id() + "; answering 500", ex);
-				this.server.runtime.listener()
-					.onIntercept(hook.name(), InterceptType.INTERCEPT, InterceptOutcome.ERROR);
+				this.server.observer.onIntercept(hook.name(), InterceptType.INTERCEPT, InterceptOutcome.ERROR);
 				reject(500);
 				return;
 			}
@@ -304,8 +303,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 		ChannelHandlerContext context = this.ctx;
 		Channel channel = context.channel();
 		if (!channel.isActive() || !this.server.runtime.isRunning()) {
-			this.server.runtime.listener()
-				.onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
+			this.server.observer.onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
 			ContinuationDelivery.deliver(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT_FAILED, null);
 			close();
 			return;
@@ -334,8 +332,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 		this.server.clients.remove(channel);
 		this.slotReserved = false; // the slot is the VConn's now
 		NetVConn vconn = NetVConnFactory.of(this.server.runtime).adoptAccepted(channel, replay, System.nanoTime());
-		this.server.runtime.listener().onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
-		this.server.runtime.listener().onTransactionCompleted(TransactionPath.INTERCEPTED, 0);
+		this.server.observer.onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
+		this.server.observer.onTransactionCompleted(TransactionPath.INTERCEPTED, 0);
 		InterceptHandOver.deliverAccept(channel, hook, cont, vconn);
 	}
 
@@ -365,7 +363,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 	/** The current exchange relayed its whole response. */
 	void exchangeDone(TransactionPath path, int status, boolean keepAlive) {
 		this.exchange = null;
-		this.server.runtime.listener().onTransactionCompleted(path, status);
+		this.server.observer.onTransactionCompleted(path, status);
 		if (!keepAlive || this.closeAfterResponse || !this.server.running) {
 			close();
 			return;
@@ -388,7 +386,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 	/** Answers with an error status and closes without cutting the response off. */
 	void reject(int status) {
 		if (status != 500) {
-			this.server.runtime.listener().onListenerRejection(status);
+			this.server.observer.onListenerRejection(status);
 		}
 		cancelTimeout();
 		this.exchange = null;

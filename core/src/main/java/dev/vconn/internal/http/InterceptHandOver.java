@@ -4,7 +4,7 @@ import dev.vconn.internal.vconn.ContinuationDelivery;
 import java.util.ArrayDeque;
 import java.util.List;
 
-import dev.vconn.AbortCause;
+import dev.vconn.CloseKind;
 import dev.vconn.Continuation;
 import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
@@ -62,7 +62,7 @@ final class InterceptHandOver {
 			catch (Throwable ex) {
 				logger.log(System.Logger.Level.WARNING, "The continuation of intercept hook " + hook
 						+ " threw on NET_ACCEPT; aborting its VConn", ex);
-				((ManagedVConn) vconn).abort(AbortCause.INTERCEPT, 0);
+				((ManagedVConn) vconn).abort(CloseKind.INTERCEPT, 0);
 			}
 		});
 		ContinuationDelivery.deliver(channel.eventLoop(), guarded, VConnEvent.NET_ACCEPT, vconn);

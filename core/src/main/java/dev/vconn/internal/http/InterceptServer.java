@@ -13,6 +13,7 @@ import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
 import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.InterceptHookRegistry;
+import dev.vconn.intercept.InterceptObserver;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
 import dev.vconn.intercept.TransactionPath;
@@ -44,6 +45,8 @@ public final class InterceptServer implements ListenerServer {
 
 	private final RuntimeCore runtime;
 
+	private final InterceptObserver observer;
+
 	private final InterceptHookRegistry hooks;
 
 	private final InetSocketAddress bindAddress;
@@ -61,13 +64,15 @@ public final class InterceptServer implements ListenerServer {
 	private @Nullable Channel serverChannel;
 
 	public InterceptServer(RuntimeCore runtime, InterceptHookRegistry hooks, InetSocketAddress bindAddress,
-			HttpLimits limits, @Nullable InetSocketAddress origin, boolean splice) {
+			HttpLimits limits, @Nullable InetSocketAddress origin, boolean splice, InterceptObserver observer) {
 		this.runtime = runtime;
+		this.observer = observer;
 		this.hooks = hooks;
 		this.bindAddress = bindAddress;
 		this.codecs = new HttpCodecs(limits);
 		this.origin = origin;
 		this.splice = splice;
+		this.observer = observer;
 	}
 
 	/** Binds and starts accepting; blocks until bound. */
@@ -230,7 +235,7 @@ public final class InterceptServer implements ListenerServer {
 				catch (Throwable ex) {
 					logger.log(System.Logger.Level.WARNING, "Intercept hook " + hook.name() + " threw on transaction "
 							+ txn.id() + "; answering 500", ex);
-					InterceptServer.this.runtime.listener().onIntercept(hook.name(), InterceptType.INTERCEPT, InterceptOutcome.ERROR);
+					InterceptServer.this.observer.onIntercept(hook.name(), InterceptType.INTERCEPT, InterceptOutcome.ERROR);
 					reject(ctx, 500);
 					return;
 				}
@@ -260,7 +265,7 @@ public final class InterceptServer implements ListenerServer {
 		private void handOver(ChannelHandlerContext ctx, String hook, Continuation cont) {
 			Channel channel = ctx.channel();
 			if (!channel.isActive() || !InterceptServer.this.runtime.isRunning()) {
-				InterceptServer.this.runtime.listener().onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
+				InterceptServer.this.observer.onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
 				this.phase = Phase.DONE;
 				this.capture.release();
 				releaseSlot();
@@ -272,8 +277,8 @@ public final class InterceptServer implements ListenerServer {
 			this.phase = Phase.DONE;
 			ctx.pipeline().remove(this);
 			NetVConn vconn = NetVConnFactory.of(InterceptServer.this.runtime).adoptAccepted(channel, replay, this.start);
-			InterceptServer.this.runtime.listener().onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
-			InterceptServer.this.runtime.listener().onTransactionCompleted(TransactionPath.INTERCEPTED, 0);
+			InterceptServer.this.observer.onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
+			InterceptServer.this.observer.onTransactionCompleted(TransactionPath.INTERCEPTED, 0);
 			ContinuationDelivery.deliver(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT, vconn);
 		}
 
@@ -307,8 +312,8 @@ public final class InterceptServer implements ListenerServer {
 					channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
 				}
 				// the rest of the connection is bytes: the listener never sees a response status
-				InterceptServer.this.runtime.listener().onTransactionCompleted(TransactionPath.PASS_THROUGH, 0);
-				TunnelGuard guard = TunnelGuard.install(InterceptServer.this.runtime, client, (NetVConn) originVConn,
+				InterceptServer.this.observer.onTransactionCompleted(TransactionPath.PASS_THROUGH, 0);
+				TunnelGuard guard = TunnelGuard.install(InterceptServer.this.observer, client, (NetVConn) originVConn,
 						InterceptServer.this.codecs.limits());
 				guard.endsWith(Tunnel.between(client, originVConn).splice(InterceptServer.this.splice).start());
 			});
@@ -317,7 +322,7 @@ public final class InterceptServer implements ListenerServer {
 		/** Answers with an error status, then closes without cutting off the response. */
 		private void reject(ChannelHandlerContext ctx, int status) {
 			if (status != 500) {
-				InterceptServer.this.runtime.listener().onListenerRejection(status);
+				InterceptServer.this.observer.onListenerRejection(status);
 			}
 			this.phase = Phase.DONE;
 			cancelTimeout();

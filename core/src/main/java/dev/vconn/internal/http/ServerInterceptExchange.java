@@ -4,7 +4,7 @@ import dev.vconn.internal.vconn.ContinuationDelivery;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 
-import dev.vconn.AbortCause;
+import dev.vconn.CloseKind;
 import dev.vconn.Continuation;
 import dev.vconn.IOBuffer;
 import dev.vconn.IOBufferReader;
@@ -108,7 +108,7 @@ final class ServerInterceptExchange implements Exchange, Continuation {
 		try {
 			if (!this.done && !this.responseStarted) {
 				fail("did not start its response within " + this.client.server.limits.originTimeout(),
-						AbortCause.TIMEOUT, 504);
+						CloseKind.TIMEOUT, 504);
 			}
 		}
 		finally {
@@ -147,8 +147,7 @@ final class ServerInterceptExchange implements Exchange, Continuation {
 			pair = PairCore.create(client.server.runtime, IOBuffer.DEFAULT_WATER_MARK);
 		}
 		catch (RuntimeException ex) {
-			client.server.runtime.listener()
-				.onIntercept(hook, InterceptType.SERVER_INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
+			client.server.observer.onIntercept(hook, InterceptType.SERVER_INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
 			ContinuationDelivery.deliver(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT_FAILED, null);
 			client.reject(503);
 			return null;
@@ -164,8 +163,7 @@ final class ServerInterceptExchange implements Exchange, Continuation {
 
 	/** Sends the request into the pair and gives its passive end to the intercept. */
 	void begin(Continuation cont) {
-		this.client.server.runtime.listener()
-			.onIntercept(this.hook, InterceptType.SERVER_INTERCEPT, InterceptOutcome.ACCEPTED);
+		this.client.server.observer.onIntercept(this.hook, InterceptType.SERVER_INTERCEPT, InterceptOutcome.ACCEPTED);
 		start();
 		InterceptHandOver.deliverAccept(this.client.ctx.channel(), this.hook, cont, this.pair.passive());
 	}
@@ -317,20 +315,19 @@ final class ServerInterceptExchange implements Exchange, Continuation {
 	}
 
 	private void malformed(String why) {
-		fail(why, AbortCause.INTERCEPT, 502);
+		fail(why, CloseKind.INTERCEPT, 502);
 	}
 
 	/**
 	 * The intercept failed the exchange: its own VConn is aborted with {@code cause}, and the
 	 * client gets {@code status}, or a reset if its response had started.
 	 */
-	private void fail(String why, AbortCause cause, int status) {
+	private void fail(String why, CloseKind cause, int status) {
 		if (this.done) {
 			return;
 		}
 		logger.log(System.Logger.Level.WARNING, "Server intercept " + this.hook + ": " + why);
-		this.client.server.runtime.listener()
-			.onIntercept(this.hook, InterceptType.SERVER_INTERCEPT, InterceptOutcome.ERROR);
+		this.client.server.observer.onIntercept(this.hook, InterceptType.SERVER_INTERCEPT, InterceptOutcome.ERROR);
 		boolean started = this.responseStarted;
 		cleanUp();
 		// the intercept's own VConn is aborted for what it did; the listener's end just goes away

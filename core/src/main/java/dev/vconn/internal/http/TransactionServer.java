@@ -7,6 +7,7 @@ import java.util.concurrent.RejectedExecutionException;
 
 import dev.vconn.VConn;
 import dev.vconn.intercept.InterceptHookRegistry;
+import dev.vconn.intercept.InterceptObserver;
 import dev.vconn.internal.pair.PairCore;
 import dev.vconn.internal.runtime.RuntimeCore;
 import io.netty.bootstrap.ServerBootstrap;
@@ -37,6 +38,9 @@ public final class TransactionServer implements ListenerServer {
 
 	final RuntimeCore runtime;
 
+	/** Told what becomes of each request: hooks, finished transactions, rejections. */
+	final InterceptObserver observer;
+
 	final InterceptHookRegistry hooks;
 
 	private final InetSocketAddress bindAddress;
@@ -57,14 +61,16 @@ public final class TransactionServer implements ListenerServer {
 	private @Nullable Channel serverChannel;
 
 	public TransactionServer(RuntimeCore runtime, InterceptHookRegistry hooks, InetSocketAddress bindAddress,
-			HttpLimits limits, @Nullable InetSocketAddress origin, boolean forwardedHeaders) {
+			HttpLimits limits, @Nullable InetSocketAddress origin, boolean forwardedHeaders, InterceptObserver observer) {
 		this.runtime = runtime;
+		this.observer = observer;
 		this.hooks = hooks;
 		this.bindAddress = bindAddress;
 		this.limits = limits;
 		this.codecs = new HttpCodecs(limits);
 		this.origins = (origin != null) ? new OriginPool(runtime, origin, this.codecs) : null;
 		this.forwardedHeaders = forwardedHeaders;
+		this.observer = observer;
 	}
 
 	@Override

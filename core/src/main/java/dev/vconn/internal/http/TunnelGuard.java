@@ -5,7 +5,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.vconn.TunnelResult;
 import dev.vconn.internal.net.NetVConn;
-import dev.vconn.internal.runtime.RuntimeCore;
+import dev.vconn.intercept.InterceptObserver;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -29,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class TunnelGuard {
 
-	private final RuntimeCore runtime;
+	private final InterceptObserver observer;
 
 	private final NetVConn client;
 
@@ -52,16 +52,16 @@ final class TunnelGuard {
 	/** When the client last sent a byte, while the origin has not answered. */
 	private long clientQuietSince;
 
-	private TunnelGuard(RuntimeCore runtime, NetVConn client, NetVConn origin, HttpLimits limits) {
-		this.runtime = runtime;
+	private TunnelGuard(InterceptObserver observer, NetVConn client, NetVConn origin, HttpLimits limits) {
+		this.observer = observer;
 		this.client = client;
 		this.origin = origin;
 		this.limits = limits;
 	}
 
 	/** Guards a tunnel about to start between {@code client} and {@code origin}; on their loop. */
-	static TunnelGuard install(RuntimeCore runtime, NetVConn client, NetVConn origin, HttpLimits limits) {
-		TunnelGuard guard = new TunnelGuard(runtime, client, origin, limits);
+	static TunnelGuard install(InterceptObserver observer, NetVConn client, NetVConn origin, HttpLimits limits) {
+		TunnelGuard guard = new TunnelGuard(observer, client, origin, limits);
 		client.channel().pipeline().addFirst(guard.gate);
 		origin.channel().pipeline().addFirst(guard.watch);
 		guard.lastMoved = moved(client);
@@ -151,7 +151,7 @@ final class TunnelGuard {
 		this.decided = true;
 		cancel();
 		this.watch.dropping = true;
-		this.runtime.listener().onListenerRejection(status);
+		this.observer.onListenerRejection(status);
 		this.gate.answer(status);
 	}
 

@@ -3,7 +3,6 @@ package dev.vconn.internal.pair;
 import java.net.SocketAddress;
 import java.util.Objects;
 
-import dev.vconn.AbortCause;
 import dev.vconn.CloseKind;
 import dev.vconn.IOBuffer;
 import dev.vconn.IOBufferReader;
@@ -186,7 +185,7 @@ final class PairVConn extends AbstractVConn {
 	protected void release(boolean aborting) {
 		PairVConn peer = peer();
 		// runtime shutdown aborts the peer too, with its own cause: it must not see this end go first
-		boolean tellPeer = !(aborting && abortCause() == AbortCause.SHUTDOWN);
+		boolean tellPeer = !(aborting && abortCause() == CloseKind.SHUTDOWN);
 		if (aborting) {
 			reportAbort();
 			this.outbound.close(); // an abort drops what the peer has not read yet

@@ -15,7 +15,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
-import dev.vconn.AbortCause;
 import dev.vconn.AdoptionFailureReason;
 import dev.vconn.AdoptionSource;
 import dev.vconn.CloseKind;
@@ -24,9 +23,6 @@ import dev.vconn.TunnelResult;
 import dev.vconn.VConn;
 import dev.vconn.VConnFactory;
 import dev.vconn.VConnListener;
-import dev.vconn.intercept.InterceptOutcome;
-import dev.vconn.intercept.InterceptType;
-import dev.vconn.intercept.TransactionPath;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -46,8 +42,8 @@ import org.jspecify.annotations.Nullable;
  * {@link #close} holds the write side no adoption can be half-way through registering on a loop
  * that is about to stop.
  *
- * <p>Over 500 lines because the listener dispatch ({@code SafeListener}) still lives here; it
- * leaves with the statistics engine.
+ * <p>Over 500 lines because the listener dispatch ({@code SafeListener}, one guarded call per
+ * callback, kept free of lambdas because {@code onBytes} is on the hot path) lives here too.
  */
 public final class RuntimeCore {
 
@@ -106,7 +102,7 @@ public final class RuntimeCore {
 
 	public RuntimeCore(Transport transport, int eventThreads, int maxConnections, Duration inactivityTimeout,
 			Duration activeTimeout, int writeLowWaterMark, int writeHighWaterMark, Duration shutdownTimeout,
-			boolean allowStandardStreams, SocketLayer sockets, VConnListener listener) {
+			boolean allowStandardStreams, SocketLayer sockets, List<VConnListener> listeners) {
 		this.transport = resolve(transport);
 		this.eventThreads = eventThreads;
 		this.maxConnections = maxConnections;
@@ -116,7 +112,8 @@ public final class RuntimeCore {
 		this.writeHighWaterMark = writeHighWaterMark;
 		this.shutdownTimeout = shutdownTimeout;
 		this.allowStandardStreams = allowStandardStreams;
-		this.listener = new SafeListener(listener);
+		// each guarded on its own: one that throws must not keep the next (the statistics) from counting
+		this.listener = VConnListener.composite(listeners.stream().<VConnListener>map(SafeListener::new).toList());
 		this.sockets = sockets;
 		this.group = newGroup(this.transport);
 		this.factory = sockets.newFactory(this);
@@ -183,6 +180,7 @@ public final class RuntimeCore {
 		return Optional.ofNullable(this.live.get(id));
 	}
 
+	@Override
 	public boolean isRunning() {
 		return this.running;
 	}
@@ -230,7 +228,7 @@ public final class RuntimeCore {
 			}
 			int aborted = 0;
 			for (LiveVConn vconn : new ArrayList<>(this.live.values())) {
-				if (vconn.abort(AbortCause.SHUTDOWN, 0)) {
+				if (vconn.abort(CloseKind.SHUTDOWN, 0)) {
 					aborted++;
 				}
 			}
@@ -351,6 +349,7 @@ public final class RuntimeCore {
 		return this.activeTimeout;
 	}
 
+	@Override
 	public VConnListener listener() {
 		return this.listener;
 	}
@@ -440,7 +439,7 @@ public final class RuntimeCore {
 		this.listener.onBytes(vconn, received, sent);
 	}
 
-	public void aborted(VConn vconn, AbortCause cause, int error) {
+	public void aborted(VConn vconn, CloseKind cause, int error) {
 		this.listener.onAborted(vconn, cause, error);
 	}
 
@@ -458,7 +457,10 @@ public final class RuntimeCore {
 		this.listener.onAdopted(vconn, source, Duration.ofNanos(System.nanoTime() - startNanos));
 	}
 
-	/** Keeps a misbehaving listener from changing the outcome of what it observes. */
+	/**
+	 * Keeps a misbehaving listener from changing the outcome of what it observes, or from keeping
+	 * the listeners after it from hearing of it.
+	 */
 	private static final class SafeListener implements VConnListener {
 
 		private final VConnListener delegate;
@@ -488,7 +490,7 @@ public final class RuntimeCore {
 		}
 
 		@Override
-		public void onAborted(VConn vconn, AbortCause cause, int error) {
+		public void onAborted(VConn vconn, CloseKind cause, int error) {
 			try {
 				this.delegate.onAborted(vconn, cause, error);
 			}
@@ -531,36 +533,6 @@ public final class RuntimeCore {
 		public void onTunnelEnded(TunnelResult result) {
 			try {
 				this.delegate.onTunnelEnded(result);
-			}
-			catch (RuntimeException ex) {
-				warn(ex);
-			}
-		}
-
-		@Override
-		public void onIntercept(String hook, InterceptType type, InterceptOutcome outcome) {
-			try {
-				this.delegate.onIntercept(hook, type, outcome);
-			}
-			catch (RuntimeException ex) {
-				warn(ex);
-			}
-		}
-
-		@Override
-		public void onTransactionCompleted(TransactionPath path, int status) {
-			try {
-				this.delegate.onTransactionCompleted(path, status);
-			}
-			catch (RuntimeException ex) {
-				warn(ex);
-			}
-		}
-
-		@Override
-		public void onListenerRejection(int status) {
-			try {
-				this.delegate.onListenerRejection(status);
 			}
 			catch (RuntimeException ex) {
 				warn(ex);

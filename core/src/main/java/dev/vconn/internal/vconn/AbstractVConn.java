@@ -9,7 +9,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.vconn.AbortCause;
 import dev.vconn.CloseKind;
 import dev.vconn.Continuation;
 import dev.vconn.IOBuffer;
@@ -71,7 +70,7 @@ public abstract class AbstractVConn implements ManagedVConn {
 
 	private final AtomicInteger closeState = new AtomicInteger(OPEN);
 
-	private volatile AbortCause abortCause = AbortCause.API;
+	private volatile CloseKind abortCause = CloseKind.API;
 
 	private volatile int abortError;
 
@@ -266,11 +265,11 @@ public abstract class AbstractVConn implements ManagedVConn {
 
 	@Override
 	public void abort(int error) {
-		abort(AbortCause.API, error);
+		abort(CloseKind.API, error);
 	}
 
 	@Override
-	public boolean abort(AbortCause cause, int error) {
+	public boolean abort(CloseKind cause, int error) {
 		if (this.closeState.compareAndSet(OPEN, ABORTING)) {
 			this.abortCause = cause;
 			this.abortError = error;
@@ -278,7 +277,7 @@ public abstract class AbstractVConn implements ManagedVConn {
 			execute(this::free);
 			return true;
 		}
-		if (cause == AbortCause.SHUTDOWN && abortsPendingClose() && this.closeState.compareAndSet(CLOSING, ABORTING)) {
+		if (cause == CloseKind.SHUTDOWN && abortsPendingClose() && this.closeState.compareAndSet(CLOSING, ABORTING)) {
 			// runtime shutdown does not wait for a close still delivering bytes to a peer that does not read
 			this.abortCause = cause;
 			this.abortError = error;
@@ -530,7 +529,7 @@ public abstract class AbstractVConn implements ManagedVConn {
 		catch (Throwable ex) {
 			logger.log(System.Logger.Level.WARNING,
 					"Continuation threw on " + event + " for " + this + "; aborting the VConn", ex);
-			abort(AbortCause.API, 0);
+			abort(CloseKind.API, 0);
 		}
 	}
 
@@ -624,7 +623,7 @@ public abstract class AbstractVConn implements ManagedVConn {
 	 * The cause given to abort.
 	 * @return why this VConn was aborted
 	 */
-	protected final AbortCause abortCause() {
+	protected final CloseKind abortCause() {
 		return this.abortCause;
 	}
 
@@ -640,9 +639,12 @@ public abstract class AbstractVConn implements ManagedVConn {
 		this.released = true;
 		CloseKind how;
 		if (aborted) {
-			how = (this.abortCause == AbortCause.TIMEOUT) ? CloseKind.TIMEOUT : CloseKind.ABORT;
+			how = this.abortCause; // one vocabulary: an abort's cause is also how the VConn ended
 		}
-		else if (peerFailed || this.sawError) {
+		else if (peerFailed) {
+			how = CloseKind.PEER;
+		}
+		else if (this.sawError) {
 			how = CloseKind.ERROR;
 		}
 		else if (this.sawEos) {
@@ -652,7 +654,7 @@ public abstract class AbstractVConn implements ManagedVConn {
 			how = CloseKind.CLOSE;
 		}
 		if (peerFailed && !aborted) {
-			this.runtime.aborted(this, AbortCause.PEER, 0);
+			this.runtime.aborted(this, CloseKind.PEER, 0);
 		}
 		releasedFromRuntime(how);
 		List<Runnable> tasks = this.releaseTasks;

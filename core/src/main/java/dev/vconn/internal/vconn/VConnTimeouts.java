@@ -4,7 +4,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.vconn.AbortCause;
+import dev.vconn.CloseKind;
 import dev.vconn.Continuation;
 import dev.vconn.VConnEvent;
 import io.netty.channel.EventLoop;
@@ -14,7 +14,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * The inactivity and active timeouts of one VConn, socket or in-memory: scheduling on its loop,
  * delivery to the read continuation and then to a different write continuation, and the rule that
- * a timeout nobody handled aborts the VConn (cause {@link AbortCause#TIMEOUT}).
+ * a timeout nobody handled aborts the VConn (cause {@link CloseKind#TIMEOUT}).
  *
  * <p>A handler "handles" a timeout by closing, aborting, or setting a timeout again: every setter
  * bumps a generation counter synchronously, on the caller's thread, so a re-arm made inside the
@@ -144,7 +144,7 @@ final class VConnTimeouts {
 				return;
 			}
 		}
-		this.owner.abort(AbortCause.TIMEOUT, 0);
+		this.owner.abort(CloseKind.TIMEOUT, 0);
 	}
 
 	private void deliverIfActive(NetVIO vio, VConnEvent event) {

@@ -4,7 +4,6 @@ import java.net.URI;
 import java.util.List;
 
 import dev.vconn.Continuation;
-import dev.vconn.demo.DemoProperties.Style;
 import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.Transaction;
 

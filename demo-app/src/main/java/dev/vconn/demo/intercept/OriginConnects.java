@@ -2,7 +2,6 @@ package dev.vconn.demo.intercept;
 
 import java.util.Locale;
 
-import dev.vconn.demo.DemoProperties.Style;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 

@@ -24,14 +24,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
 import java.util.stream.Stream;
 
-import dev.vconn.AbortCause;
+import dev.vconn.CloseKind;
 import dev.vconn.Continuation;
 import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
 import dev.vconn.VConnListener;
 import dev.vconn.VConnPair;
 import dev.vconn.VConnRuntime;
-import dev.vconn.demo.DemoProperties.Style;
 import dev.vconn.demo.NettyLeakCheck;
 import dev.vconn.demo.origin.EmbeddedOrigin;
 import dev.vconn.demo.origin.Origin;
@@ -173,7 +172,7 @@ class InterceptOverPairTests {
 		assertThat(response.end()).isEqualTo(VConnEvent.ERROR);
 		assertThat(response.bodyLength()).isZero();
 		assertThat(connects(style, "failure")).isEqualTo(1);
-		assertThat(this.aborts.byCause(AbortCause.API)).isEqualTo(1);
+		assertThat(this.aborts.byCause(CloseKind.API)).isEqualTo(1);
 		await().atMost(WAIT).until(() -> this.runtime.activeCount() == 0);
 	}
 
@@ -293,14 +292,14 @@ class InterceptOverPairTests {
 	/** Counts aborts by cause. */
 	static final class Aborts implements VConnListener {
 
-		private final Map<AbortCause, AtomicLong> counts = new ConcurrentHashMap<>();
+		private final Map<CloseKind, AtomicLong> counts = new ConcurrentHashMap<>();
 
 		@Override
-		public void onAborted(VConn vconn, AbortCause cause, int error) {
+		public void onAborted(VConn vconn, CloseKind cause, int error) {
 			this.counts.computeIfAbsent(cause, (key) -> new AtomicLong()).incrementAndGet();
 		}
 
-		long byCause(AbortCause cause) {
+		long byCause(CloseKind cause) {
 			AtomicLong count = this.counts.get(cause);
 			return (count != null) ? count.get() : 0;
 		}

@@ -1,0 +1,107 @@
+package dev.vconn.intercept;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static dev.vconn.intercept.RawHttp.ascii;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Observers of an intercept listener: registered on its builder, called in order for every
+ * intercept, finished transaction and rejection, and kept from changing how a request is served
+ * when they throw.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class InterceptObserverTests extends InterceptTestSupport {
+
+	private final List<String> calls = new CopyOnWriteArrayList<>();
+
+	@Override
+	boolean perTransaction() {
+		return true;
+	}
+
+	@Test
+	void observersSeeEveryRequestInOrderAndOneThatThrowsChangesNothing() throws Exception {
+		this.hooks.register(new ClaimingHook("claimer", "/x"));
+		start(Mode.COPY_NIO, 0, (builder) -> builder.addObserver(new InterceptObserver() {
+			@Override
+			public void onIntercept(String hook, InterceptType type, InterceptOutcome outcome) {
+				InterceptObserverTests.this.calls.add("throwing " + hook + " " + outcome);
+				throw new IllegalStateException("observer failure");
+			}
+
+			@Override
+			public void onTransactionCompleted(TransactionPath path, int status) {
+				InterceptObserverTests.this.calls.add("throwing " + path + " " + status);
+				throw new IllegalStateException("observer failure");
+			}
+
+			@Override
+			public void onListenerRejection(int status) {
+				InterceptObserverTests.this.calls.add("throwing " + status);
+				throw new IllegalStateException("observer failure");
+			}
+		}).addObserver(recording("second")));
+
+		RawHttp.Response passed = RawHttp.exchange(address(), ascii("GET /echo HTTP/1.1\r\nHost: t\r\n\r\n"));
+		RawHttp.Response claimed = RawHttp.exchange(address(), ascii("GET /x/y HTTP/1.1\r\nHost: t\r\n\r\n"));
+		RawHttp.Response rejected = RawHttp.exchange(address(), ascii("NOT HTTP\r\n\r\n"));
+
+		assertThat(passed.status()).isEqualTo(200);
+		assertThat(claimed.status()).isEqualTo(200);
+		assertThat(claimed.bodyText()).isEqualTo("0 0");
+		assertThat(rejected.status()).isEqualTo(400);
+		List<String> events = List.of("PASS_THROUGH 200", "claimer ACCEPTED", "INTERCEPTED 0", "400");
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.calls.size() == 2 * events.size());
+		for (String event : events) {
+			// each callback goes to the observers in the order they were added, one after the other
+			int first = this.calls.indexOf("throwing " + event);
+			assertThat(first).as(event).isNotNegative();
+			assertThat(this.calls.get(first + 1)).isEqualTo("second " + event);
+		}
+		// the builder's observers, not the runtime's listeners, see the listener's requests
+		assertThat(this.events.intercepts).containsExactly("claimer:ACCEPTED");
+		assertThat(this.events.rejections).containsExactly(400);
+	}
+
+	@Test
+	void thenAndCompositeCallEachObserverInOrder() {
+		InterceptObserver chained = recording("a").then(recording("b"));
+		InterceptObserver composite = InterceptObserver.composite(List.of(recording("c"), InterceptObserver.noop(),
+				recording("d")));
+
+		chained.onListenerRejection(503);
+		composite.onIntercept("h", InterceptType.SERVER_INTERCEPT, InterceptOutcome.ERROR);
+		composite.onTransactionCompleted(TransactionPath.SERVER_INTERCEPTED, 404);
+
+		assertThat(this.calls).containsExactly("a 503", "b 503", "c h ERROR", "d h ERROR", "c SERVER_INTERCEPTED 404",
+				"d SERVER_INTERCEPTED 404");
+	}
+
+	private InterceptObserver recording(String name) {
+		return new InterceptObserver() {
+			@Override
+			public void onIntercept(String hook, InterceptType type, InterceptOutcome outcome) {
+				InterceptObserverTests.this.calls.add(name + " " + hook + " " + outcome);
+			}
+
+			@Override
+			public void onTransactionCompleted(TransactionPath path, int status) {
+				InterceptObserverTests.this.calls.add(name + " " + path + " " + status);
+			}
+
+			@Override
+			public void onListenerRejection(int status) {
+				InterceptObserverTests.this.calls.add(name + " " + status);
+			}
+		};
+	}
+
+}
