@@ -72,7 +72,6 @@ public final class InterceptServer implements ListenerServer {
 		this.codecs = new HttpCodecs(limits);
 		this.origin = origin;
 		this.splice = splice;
-		this.observer = observer;
 	}
 
 	/** Binds and starts accepting; blocks until bound. */

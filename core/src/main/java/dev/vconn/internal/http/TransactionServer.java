@@ -70,7 +70,6 @@ public final class TransactionServer implements ListenerServer {
 		this.codecs = new HttpCodecs(limits);
 		this.origins = (origin != null) ? new OriginPool(runtime, origin, this.codecs) : null;
 		this.forwardedHeaders = forwardedHeaders;
-		this.observer = observer;
 	}
 
 	@Override

@@ -180,7 +180,6 @@ public final class RuntimeCore {
 		return Optional.ofNullable(this.live.get(id));
 	}
 
-	@Override
 	public boolean isRunning() {
 		return this.running;
 	}
@@ -349,7 +348,6 @@ public final class RuntimeCore {
 		return this.activeTimeout;
 	}
 
-	@Override
 	public VConnListener listener() {
 		return this.listener;
 	}
