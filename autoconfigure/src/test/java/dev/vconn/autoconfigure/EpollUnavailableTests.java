@@ -68,6 +68,21 @@ class EpollUnavailableTests {
 	}
 
 	@Test
+	void autoTransportFallbackOnLinuxLogsAWarningWithTheCauseAndTheFix(CapturedOutput output) {
+		this.contextRunner.run((context) -> {
+			VConnRuntime runtime = context.getBean(VConnRuntime.class);
+			assertThat(runtime.isFdAdoptionAvailable()).isFalse();
+			assertThat(runtime.fdAdoptionUnavailableReason())
+				.startsWith("raw descriptors need the epoll transport; this runtime uses NIO (epoll unavailable: ");
+		});
+		if (System.getProperty("os.name").startsWith("Linux")) {
+			assertThat(output).containsPattern("WARN.*VConn cannot adopt raw file descriptors: raw descriptors need "
+					+ "the epoll transport; this runtime uses NIO \\(epoll unavailable: .+\\)\\. "
+					+ "To fix: remove -Dio.netty.transport.noNative=true");
+		}
+	}
+
+	@Test
 	void autoTransportFallsBackToNioAndRawDescriptorsAreUnsupported() {
 		this.contextRunner.run((context) -> {
 			assertThat(context.getBean(VConnRuntime.class).transport()).isEqualTo(Transport.NIO);

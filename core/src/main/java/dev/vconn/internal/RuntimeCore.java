@@ -103,6 +103,8 @@ public final class RuntimeCore {
 
 	private final NetVConnFactory factory;
 
+	private final @Nullable String fdAdoptionUnavailable;
+
 	public RuntimeCore(Transport transport, int eventThreads, int maxConnections, Duration inactivityTimeout,
 			Duration activeTimeout, int writeLowWaterMark, int writeHighWaterMark, Duration shutdownTimeout,
 			boolean allowStandardStreams, VConnListener listener) {
@@ -118,8 +120,34 @@ public final class RuntimeCore {
 		this.listener = new SafeListener(listener);
 		this.group = newGroup(this.transport);
 		this.factory = new NetVConnFactory(this);
+		this.fdAdoptionUnavailable = NativeAccess.fdAdoptionUnavailable(transport, this.transport);
 		logger.log(System.Logger.Level.INFO, "VConn runtime started: transport {0} ({1}), {2} event threads",
 				this.transport, whyTransport(transport), eventThreads);
+		warnIfNativePartsMissing(transport);
+	}
+
+	/**
+	 * On Linux, where epoll is expected, an automatic fall-back to NIO or libc calls that did not
+	 * load mean raw descriptors cannot be adopted: say so loudly, with the cause and the fix.
+	 */
+	private void warnIfNativePartsMissing(Transport requested) {
+		if (this.fdAdoptionUnavailable == null || !NativeAccess.isLinux()) {
+			return;
+		}
+		Throwable cause = (this.transport == Transport.EPOLL) ? LibC.unavailabilityCause()
+				: (requested == Transport.AUTO) ? Epoll.unavailabilityCause() : null;
+		if (cause != null) {
+			logger.log(System.Logger.Level.WARNING, "VConn cannot adopt raw file descriptors: {0}. To fix: {1}",
+					this.fdAdoptionUnavailable, NativeAccess.fix(cause));
+		}
+	}
+
+	/**
+	 * Why raw descriptors cannot be adopted on this runtime.
+	 * @return the reason, or {@code null} if they can
+	 */
+	public @Nullable String fdAdoptionUnavailable() {
+		return this.fdAdoptionUnavailable;
 	}
 
 	private static Transport resolve(Transport requested) {
