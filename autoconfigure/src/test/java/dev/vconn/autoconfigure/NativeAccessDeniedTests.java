@@ -25,14 +25,19 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
+import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
  * Start-up on JDK 24 or later in a JVM that denies native access
@@ -80,6 +85,17 @@ class NativeAccessDeniedTests {
 	}
 
 	@Test
+	void epollTransportFailsStartupWithAnAnalysisThatNamesNativeAccess(CapturedOutput output) {
+		assertThatException().isThrownBy(() -> new SpringApplicationBuilder(EmptyConfiguration.class)
+			.web(WebApplicationType.NONE)
+			.run("--vconn.transport=epoll", "--vconn.event-threads=1")
+			.close());
+		assertThat(output).contains("APPLICATION FAILED TO START")
+			.contains("Native access is denied to the class path: start the JVM with "
+					+ "--enable-native-access=ALL-UNNAMED");
+	}
+
+	@Test
 	void rawDescriptorIsRefusedAsUnsupportedAndLeftOpen(@TempDir Path dir) throws IOException {
 		Path file = Files.writeString(dir.resolve("kept-open"), "still ours");
 		try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -92,6 +108,12 @@ class NativeAccessDeniedTests {
 			ByteBuffer buffer = ByteBuffer.allocate(32);
 			assertThat(channel.read(buffer, 0)).isEqualTo("still ours".length());
 		}
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ImportAutoConfiguration(VConnAutoConfiguration.class)
+	static class EmptyConfiguration {
+
 	}
 
 	/** The descriptor number the JVM gave to the open file, found without native calls. */

@@ -3,6 +3,7 @@ package dev.vconn.demo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import dev.vconn.demo.origin.EmbeddedOrigin;
 import org.jspecify.annotations.Nullable;
@@ -11,7 +12,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import com.jayway.jsonpath.JsonPath;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -25,6 +28,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.ActiveProfiles;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -91,8 +95,22 @@ class LivePageBrowserTests {
 		assertThat(browser).isNotNull();
 		DemoClient client = new DemoClient(this.port);
 		int listener = client.listenerPort();
+		for (int i = 0; i < 3; i++) {
+			assertThat(client.get(listener, "/").statusCode()).isEqualTo(200);
+		}
+		// the demo keeps a sample a second: let it have some history before the page opens
+		await().atMost(WAIT).until(() -> JsonPath.<List<?>>read(client.get(this.port, "/demo/history").body(),
+				"$.samples").size() >= 5);
 		browser.get("http://127.0.0.1:" + this.port + "/");
 		WebDriverWait wait = new WebDriverWait(browser, WAIT);
+
+		// The first update draws the history at once: no empty chart after loading.
+		wait.until((page) -> !"never".equals(text(page, "updated")));
+		assertThat(chartPoints(browser, "active-chart")).isGreaterThanOrEqualTo(5);
+		assertThat(chartPoints(browser, "events-chart")).isGreaterThanOrEqualTo(4 * 4);
+		// a time axis: ticks every 30 seconds over the two minutes shown, labelled with the time of day
+		assertThat(chartAttribute(browser, "events-chart", "ticks").split(" ")).hasSizeBetween(4, 5)
+			.allMatch((tick) -> tick.matches("\\d{2}:\\d{2}:\\d{2}"));
 
 		assertThat(browser.getTitle()).isEqualTo("VConn demo");
 		wait.until((page) -> number(page, "adoptions-success") != null && number(page, "active") != null);
@@ -128,6 +146,15 @@ class LivePageBrowserTests {
 		else {
 			assumeTrue(Files.isExecutable(path), message + "; the browser test is skipped");
 		}
+	}
+
+	private static String chartAttribute(WebDriver page, String id, String name) {
+		return String.valueOf(((JavascriptExecutor) page)
+			.executeScript("return document.getElementById(arguments[0]).dataset[arguments[1]];", id, name));
+	}
+
+	private static int chartPoints(WebDriver page, String id) {
+		return Integer.parseInt(chartAttribute(page, id, "points"));
 	}
 
 	private static String text(WebDriver page, String id) {
