@@ -3,7 +3,7 @@ package dev.vconn;
 import java.util.Objects;
 import java.util.concurrent.locks.Lock;
 
-import dev.vconn.internal.ContinuationMutexes;
+import dev.vconn.internal.runtime.ContinuationMutexes;
 import org.jspecify.annotations.Nullable;
 
 /**

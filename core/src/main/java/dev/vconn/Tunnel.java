@@ -3,7 +3,7 @@ package dev.vconn;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
-import dev.vconn.internal.TunnelEngine;
+import dev.vconn.internal.tunnel.TunnelEngine;
 
 /**
  * Shuffles bytes both ways between two VConns until both are done, then closes them: the

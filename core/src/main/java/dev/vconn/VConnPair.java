@@ -2,8 +2,8 @@ package dev.vconn;
 
 import java.util.Objects;
 
-import dev.vconn.internal.PairCore;
-import dev.vconn.internal.RuntimeAccess;
+import dev.vconn.internal.pair.PairCore;
+import dev.vconn.internal.runtime.RuntimeAccess;
 
 /**
  * Two connected in-memory {@link VConn}s: bytes written to one end are read from the other, with

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
-import dev.vconn.internal.RuntimeAccess;
-import dev.vconn.internal.RuntimeCore;
+import dev.vconn.internal.runtime.RuntimeAccess;
+import dev.vconn.internal.runtime.RuntimeCore;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -6,11 +6,11 @@ import java.time.Duration;
 import java.util.Objects;
 
 import dev.vconn.VConnRuntime;
-import dev.vconn.internal.InterceptServer;
-import dev.vconn.internal.ListenerServer;
-import dev.vconn.internal.RuntimeAccess;
-import dev.vconn.internal.RuntimeCore;
-import dev.vconn.internal.TransactionServer;
+import dev.vconn.internal.http.InterceptServer;
+import dev.vconn.internal.http.ListenerServer;
+import dev.vconn.internal.runtime.RuntimeAccess;
+import dev.vconn.internal.runtime.RuntimeCore;
+import dev.vconn.internal.http.TransactionServer;
 import org.jspecify.annotations.Nullable;
 
 /**

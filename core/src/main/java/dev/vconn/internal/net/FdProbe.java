@@ -1,4 +1,4 @@
-package dev.vconn.internal;
+package dev.vconn.internal.net;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

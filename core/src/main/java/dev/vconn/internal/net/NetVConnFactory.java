@@ -1,5 +1,6 @@
-package dev.vconn.internal;
+package dev.vconn.internal.net;
 
+import dev.vconn.internal.runtime.RuntimeCore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -51,13 +52,13 @@ import org.jspecify.annotations.Nullable;
  * does on a failure path (it closes a channel whose registration fails), it can only close its
  * duplicate, never the caller's descriptor.
  */
-final class NetVConnFactory implements VConnFactory {
+public final class NetVConnFactory implements VConnFactory {
 
 	private static final long REGISTRATION_TIMEOUT_SECONDS = 10;
 
 	private final RuntimeCore runtime;
 
-	NetVConnFactory(RuntimeCore runtime) {
+	public NetVConnFactory(RuntimeCore runtime) {
 		this.runtime = runtime;
 	}
 
@@ -395,7 +396,7 @@ final class NetVConnFactory implements VConnFactory {
 	 * channel is registered and has a reserved slot; {@code replay} (the bytes read so far) comes
 	 * first on its reads. On the channel's loop.
 	 */
-	NetVConn adoptAccepted(Channel channel, List<ByteBuf> replay, long start) {
+	public NetVConn adoptAccepted(Channel channel, List<ByteBuf> replay, long start) {
 		int fd = (channel instanceof UnixChannel) ? ((UnixChannel) channel).fd().intValue() : -1;
 		long id = this.runtime.nextId();
 		if (fd >= 0) {
@@ -516,7 +517,7 @@ final class NetVConnFactory implements VConnFactory {
 	}
 
 	/** Delivers one event holding the continuation's mutex, retrying on {@code loop} while it is busy. */
-	static void deliverLocked(EventLoop loop, Continuation cont, VConnEvent event, Object data) {
+	public static void deliverLocked(EventLoop loop, Continuation cont, VConnEvent event, Object data) {
 		Lock mutex = cont.mutex();
 		Runnable attempt = new Runnable() {
 			@Override

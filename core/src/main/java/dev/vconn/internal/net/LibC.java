@@ -1,4 +1,4 @@
-package dev.vconn.internal;
+package dev.vconn.internal.net;
 
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
@@ -8,7 +8,7 @@ import com.sun.jna.Platform;
  * {@code getsockname}, {@code poll}, {@code close}. Linux only; constants are those of Linux on
  * x86_64 and aarch64. Each call leaves its {@code errno} in {@link Native#getLastError()}.
  */
-final class LibC {
+public final class LibC {
 
 	static final int EBADF = 9;
 
@@ -86,7 +86,7 @@ final class LibC {
 		return UNAVAILABILITY_CAUSE;
 	}
 
-	static int errno() {
+	public static int errno() {
 		return Native.getLastError();
 	}
 
@@ -103,7 +103,7 @@ final class LibC {
 	/** {@code struct pollfd} is {int fd; short events; short revents}: 8 bytes, passed as two ints. */
 	static native int poll(int[] fds, long count, int timeout);
 
-	static native int close(int fd);
+	public static native int close(int fd);
 
 	static native int ioctl(int fd, long request, int[] argument);
 

@@ -1,5 +1,10 @@
-package dev.vconn.internal;
+package dev.vconn.internal.http;
 
+import dev.vconn.internal.net.NetVConn;
+import dev.vconn.internal.net.NetVConnFactory;
+import dev.vconn.internal.pair.PairCore;
+import dev.vconn.internal.runtime.RuntimeCore;
+import dev.vconn.internal.vconn.ManagedVConn;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -867,8 +872,10 @@ public final class TransactionServer implements ListenerServer {
 			this.reused = false;
 			this.pool.connect(channel.eventLoop()).addListener((ChannelFuture future) -> {
 				if (this.done) {
+					// the client left while the connection was being made: closed like any other
+					// connection of an abandoned exchange, not pooled
 					if (future.isSuccess()) {
-						this.pool.release(future.channel());
+						future.channel().close();
 					}
 					return;
 				}

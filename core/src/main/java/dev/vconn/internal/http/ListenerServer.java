@@ -1,4 +1,4 @@
-package dev.vconn.internal;
+package dev.vconn.internal.http;
 
 import java.net.InetSocketAddress;
 

@@ -1,5 +1,8 @@
-package dev.vconn.internal;
+package dev.vconn.internal.vconn;
 
+import dev.vconn.internal.net.NetVConn;
+import dev.vconn.internal.pair.PairVConn;
+import dev.vconn.internal.runtime.RuntimeCore;
 import dev.vconn.AbortCause;
 import dev.vconn.VConn;
 
@@ -8,7 +11,7 @@ import dev.vconn.VConn;
  * ({@link NetVConn}) or one end of an in-memory pair ({@link PairVConn}). Their {@link NetVIO}s,
  * the {@link RuntimeCore} and tunnels rely on it.
  */
-interface ManagedVConn extends VConn {
+public interface ManagedVConn extends VConn {
 
 	/**
 	 * The runtime this VConn belongs to.

@@ -1,5 +1,8 @@
-package dev.vconn.internal;
+package dev.vconn.internal.tunnel;
 
+import dev.vconn.internal.net.NetVConn;
+import dev.vconn.internal.runtime.RuntimeCore;
+import dev.vconn.internal.vconn.ManagedVConn;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;

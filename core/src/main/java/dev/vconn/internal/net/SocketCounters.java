@@ -1,4 +1,4 @@
-package dev.vconn.internal;
+package dev.vconn.internal.net;
 
 /**
  * Reads how many bytes a TCP socket has received from its peer and how many wait unread, from the

@@ -1,4 +1,4 @@
-package dev.vconn.internal;
+package dev.vconn.internal.net;
 
 import java.util.Locale;
 
@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * restricted methods, so on JDK 24 and later they fail with {@link IllegalCallerException} when
  * the JVM denies native access ({@code --illegal-native-access=deny}, the announced default).
  */
-final class NativeAccess {
+public final class NativeAccess {
 
 	static final String GRANT = "start the JVM with --enable-native-access=ALL-UNNAMED, or add "
 			+ "'Enable-Native-Access: ALL-UNNAMED' to the manifest of the executable jar";
@@ -26,7 +26,7 @@ final class NativeAccess {
 	 * @param transport the runtime's transport, never {@link Transport#AUTO}
 	 * @return the reason, or {@code null} if they can be adopted
 	 */
-	static @Nullable String fdAdoptionUnavailable(Transport requested, Transport transport) {
+	public static @Nullable String fdAdoptionUnavailable(Transport requested, Transport transport) {
 		if (transport != Transport.EPOLL) {
 			String why = (requested == Transport.AUTO) ? "epoll unavailable: " + describe(Epoll.unavailabilityCause())
 					: "configured";
@@ -36,6 +36,26 @@ final class NativeAccess {
 			return "the libc calls raw descriptors need could not be loaded: " + describe(LibC.unavailabilityCause());
 		}
 		return null;
+	}
+
+	/**
+	 * The warning to log when raw descriptors cannot be adopted on Linux, where epoll is expected,
+	 * because a native part did not load: an automatic fall-back to NIO, or libc calls missing.
+	 * @param requested the transport asked for
+	 * @param transport the runtime's transport, never {@link Transport#AUTO}
+	 * @return the warning, with the cause and the fix, or {@code null} when there is nothing to warn of
+	 */
+	public static @Nullable String warning(Transport requested, Transport transport) {
+		String unavailable = fdAdoptionUnavailable(requested, transport);
+		if (unavailable == null || !isLinux()) {
+			return null;
+		}
+		Throwable cause = (transport == Transport.EPOLL) ? LibC.unavailabilityCause()
+				: (requested == Transport.AUTO) ? Epoll.unavailabilityCause() : null;
+		if (cause == null) {
+			return null;
+		}
+		return "VConn cannot adopt raw file descriptors: " + unavailable + ". To fix: " + fix(cause);
 	}
 
 	/**

@@ -1,5 +1,9 @@
-package dev.vconn.internal;
+package dev.vconn.internal.net;
 
+import dev.vconn.internal.runtime.RuntimeCore;
+import dev.vconn.internal.vconn.ManagedVConn;
+import dev.vconn.internal.vconn.NetVIO;
+import dev.vconn.internal.vconn.VConnTimeouts;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -47,7 +51,7 @@ import org.jspecify.annotations.Nullable;
  * is retried on the loop shortly after. Processing is state-driven (what is pending, what the VIO
  * wants), so a retried or repeated pass never loses or duplicates an event.
  */
-final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVConn, ChannelFutureListener {
+public final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVConn, ChannelFutureListener {
 
 	private static final System.Logger logger = System.getLogger(NetVConn.class.getName());
 
@@ -234,7 +238,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 		return this.local;
 	}
 
-	AdoptionSource source() {
+	public AdoptionSource source() {
 		return this.source;
 	}
 
@@ -548,7 +552,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 	// ---- splice (tunnels between two epoll TCP VConns on one loop) ----
 
 	/** What a tunnel learns from a VConn whose input it splices. Called on the loop. */
-	interface SpliceObserver {
+	public interface SpliceObserver {
 
 		void inputEnded(NetVConn source);
 
@@ -556,12 +560,12 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 
 	}
 
-	EventLoop loop() {
+	public EventLoop loop() {
 		return this.loop;
 	}
 
 	/** Whether this VConn's input can be spliced into {@code dst}. On the loop. */
-	boolean canSpliceTo(NetVConn dst) {
+	public boolean canSpliceTo(NetVConn dst) {
 		return this.channel instanceof EpollSocketChannel && dst.channel instanceof EpollSocketChannel
 				&& this.loop == dst.loop && LibC.isAvailable() && isSpliceable() && dst.isSpliceable();
 	}
@@ -577,7 +581,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 	 * while splicing: Netty pauses it whenever {@code dst} cannot take more. On the loop.
 	 */
 	@SuppressWarnings("deprecation") // spliceTo is deprecated in Netty 4.2 but is the supported way to splice
-	void startSplice(NetVConn dst, SpliceObserver observer) {
+	public void startSplice(NetVConn dst, SpliceObserver observer) {
 		deactivateVios();
 		this.spliceObserver = observer;
 		this.spliceTarget = dst;
@@ -621,7 +625,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 	}
 
 	/** Bytes moved from this VConn's input to its splice target so far, or -1 if the kernel cannot say. */
-	long splicedIn() {
+	public long splicedIn() {
 		if (!this.channel.isOpen()) {
 			return this.splicedInAtClose;
 		}
@@ -640,7 +644,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 	 * Accounts bytes a tunnel spliced. Bytes this VConn read into the JVM before or while splicing
 	 * were counted as received when read, so only the rest is added. On the loop.
 	 */
-	void splicedBytes(long received, long sent) {
+	public void splicedBytes(long received, long sent) {
 		received = Math.max(0, received - this.splicedBeforeStart - this.splicedFromJvm);
 		this.bytesIn += received;
 		this.bytesOut += sent;
@@ -648,7 +652,7 @@ final class NetVConn extends ChannelInboundHandlerAdapter implements ManagedVCon
 	}
 
 	/** Runs {@code then} once everything queued on the channel so far has been written. On the loop. */
-	void afterQueuedWrites(Runnable then, Runnable onFailure) {
+	public void afterQueuedWrites(Runnable then, Runnable onFailure) {
 		this.channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener((ChannelFuture f) -> {
 			if (f.isSuccess()) {
 				then.run();

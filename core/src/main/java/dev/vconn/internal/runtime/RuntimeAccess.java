@@ -1,4 +1,4 @@
-package dev.vconn.internal;
+package dev.vconn.internal.runtime;
 
 import java.util.Objects;
 import java.util.function.Function;

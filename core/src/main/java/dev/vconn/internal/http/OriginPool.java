@@ -1,5 +1,6 @@
-package dev.vconn.internal;
+package dev.vconn.internal.http;
 
+import dev.vconn.internal.runtime.RuntimeCore;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Map;

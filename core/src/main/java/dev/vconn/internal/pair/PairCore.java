@@ -1,5 +1,6 @@
-package dev.vconn.internal;
+package dev.vconn.internal.pair;
 
+import dev.vconn.internal.runtime.RuntimeCore;
 import java.util.Objects;
 
 import dev.vconn.AdoptionException;

@@ -1,5 +1,11 @@
-package dev.vconn.internal;
+package dev.vconn.internal.runtime;
 
+import dev.vconn.internal.net.EpollRegistrations;
+import dev.vconn.internal.net.LibC;
+import dev.vconn.internal.net.NativeAccess;
+import dev.vconn.internal.net.NetVConn;
+import dev.vconn.internal.net.NetVConnFactory;
+import dev.vconn.internal.vconn.ManagedVConn;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -131,14 +137,9 @@ public final class RuntimeCore {
 	 * load mean raw descriptors cannot be adopted: say so loudly, with the cause and the fix.
 	 */
 	private void warnIfNativePartsMissing(Transport requested) {
-		if (this.fdAdoptionUnavailable == null || !NativeAccess.isLinux()) {
-			return;
-		}
-		Throwable cause = (this.transport == Transport.EPOLL) ? LibC.unavailabilityCause()
-				: (requested == Transport.AUTO) ? Epoll.unavailabilityCause() : null;
-		if (cause != null) {
-			logger.log(System.Logger.Level.WARNING, "VConn cannot adopt raw file descriptors: {0}. To fix: {1}",
-					this.fdAdoptionUnavailable, NativeAccess.fix(cause));
+		String warning = NativeAccess.warning(requested, this.transport);
+		if (warning != null) {
+			logger.log(System.Logger.Level.WARNING, warning);
 		}
 	}
 
@@ -294,7 +295,7 @@ public final class RuntimeCore {
 	 * A server bootstrap for an intercept listener on this runtime's loops: accepted connections
 	 * read only when asked, keep a half-open state, and use the runtime's water marks.
 	 */
-	ServerBootstrap listenerBootstrap() {
+	public ServerBootstrap listenerBootstrap() {
 		return new ServerBootstrap().group(this.group)
 			.channel((this.transport == Transport.EPOLL) ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
 			.childOption(ChannelOption.AUTO_READ, false)
@@ -304,16 +305,16 @@ public final class RuntimeCore {
 					new WriteBufferWaterMark(this.writeLowWaterMark, this.writeHighWaterMark));
 	}
 
-	NetVConnFactory netFactory() {
+	public NetVConnFactory netFactory() {
 		return this.factory;
 	}
 
-	MultiThreadIoEventLoopGroup group() {
+	public MultiThreadIoEventLoopGroup group() {
 		return this.group;
 	}
 
 	/** The NIO group for JDK channels: the main group on NIO, a second one started on demand on epoll. */
-	MultiThreadIoEventLoopGroup nioGroup() {
+	public MultiThreadIoEventLoopGroup nioGroup() {
 		if (this.transport == Transport.NIO) {
 			return this.group;
 		}
@@ -331,7 +332,7 @@ public final class RuntimeCore {
 	}
 
 	/** The loop a new VConn goes to: the caller's own loop if it is one of the group's, else the next. */
-	static EventLoop chooseLoop(EventLoopGroup group) {
+	public static EventLoop chooseLoop(EventLoopGroup group) {
 		for (EventExecutor executor : group) {
 			if (executor.inEventLoop()) {
 				return (EventLoop) executor;
@@ -352,7 +353,7 @@ public final class RuntimeCore {
 		return false;
 	}
 
-	boolean allowStandardStreams() {
+	public boolean allowStandardStreams() {
 		return this.allowStandardStreams;
 	}
 
@@ -372,12 +373,12 @@ public final class RuntimeCore {
 		return this.activeTimeout;
 	}
 
-	VConnListener listener() {
+	public VConnListener listener() {
 		return this.listener;
 	}
 
 	/** Enters the adoption gate; false once shutdown started. Pair a true result with {@link #exitGate()}. */
-	boolean enterGate() {
+	public boolean enterGate() {
 		if (!this.running || !this.gate.readLock().tryLock()) {
 			return false;
 		}
@@ -388,11 +389,11 @@ public final class RuntimeCore {
 		return true;
 	}
 
-	void exitGate() {
+	public void exitGate() {
 		this.gate.readLock().unlock();
 	}
 
-	boolean reserveSlot() {
+	public boolean reserveSlot() {
 		while (true) {
 			int current = this.reservedSlots.get();
 			if (this.maxConnections > 0 && current >= this.maxConnections) {
@@ -404,25 +405,25 @@ public final class RuntimeCore {
 		}
 	}
 
-	void releaseSlot() {
+	public void releaseSlot() {
 		this.reservedSlots.decrementAndGet();
 		signalIfDrained();
 	}
 
-	boolean claimFd(int fd, long owner) {
+	public boolean claimFd(int fd, long owner) {
 		return this.ownedFds.putIfAbsent(fd, owner) == null;
 	}
 
-	void unclaimFd(int fd, long owner) {
+	public void unclaimFd(int fd, long owner) {
 		this.ownedFds.remove(fd, owner);
 	}
 
-	long nextId() {
+	public long nextId() {
 		return VCONN_IDS.incrementAndGet();
 	}
 
 	/** A VConn is registered on its loop and running; its slot, if it takes one, is already reserved. */
-	void started(ManagedVConn vconn) {
+	public void started(ManagedVConn vconn) {
 		this.live.put(vconn.id(), vconn);
 		if (!this.inactivityTimeout.isZero()) {
 			vconn.setInactivityTimeout(this.inactivityTimeout);
@@ -439,7 +440,7 @@ public final class RuntimeCore {
 	 * same, and {@link #close} aborts them.
 	 * @return false, with nothing started, once shutdown has begun
 	 */
-	boolean startInMemory(ManagedVConn first, ManagedVConn second, long startNanos) {
+	public boolean startInMemory(ManagedVConn first, ManagedVConn second, long startNanos) {
 		if (!enterGate()) {
 			return false;
 		}
@@ -457,7 +458,7 @@ public final class RuntimeCore {
 	}
 
 	/** An in-memory VConn ended: like {@link #released} without a slot to give back. */
-	void releasedInMemory(ManagedVConn vconn, CloseKind how) {
+	public void releasedInMemory(ManagedVConn vconn, CloseKind how) {
 		this.live.remove(vconn.id());
 		this.listener.onClosed(vconn, how);
 		signalIfDrained();
@@ -465,15 +466,15 @@ public final class RuntimeCore {
 
 	// ---- used by the VConns ----
 
-	void bytesMoved(VConn vconn, long received, long sent) {
+	public void bytesMoved(VConn vconn, long received, long sent) {
 		this.listener.onBytes(vconn, received, sent);
 	}
 
-	void aborted(VConn vconn, AbortCause cause, int error) {
+	public void aborted(VConn vconn, AbortCause cause, int error) {
 		this.listener.onAborted(vconn, cause, error);
 	}
 
-	void closeOwnedFd(int fd, long owner) {
+	public void closeOwnedFd(int fd, long owner) {
 		// unclaimed first: once closed, the number may be reused by a socket that is free to adopt
 		unclaimFd(fd, owner);
 		if (LibC.close(fd) == -1) {
@@ -481,17 +482,17 @@ public final class RuntimeCore {
 		}
 	}
 
-	void released(ManagedVConn vconn, CloseKind how) {
+	public void released(ManagedVConn vconn, CloseKind how) {
 		this.live.remove(vconn.id());
 		this.listener.onClosed(vconn, how);
 		releaseSlot();
 	}
 
-	void adoptionFailed(AdoptionSource source, AdoptionFailureReason reason, long startNanos) {
+	public void adoptionFailed(AdoptionSource source, AdoptionFailureReason reason, long startNanos) {
 		this.listener.onAdoptionFailed(source, reason, Duration.ofNanos(System.nanoTime() - startNanos));
 	}
 
-	void adopted(NetVConn vconn, long startNanos) {
+	public void adopted(NetVConn vconn, long startNanos) {
 		this.listener.onAdopted(vconn, vconn.source(), Duration.ofNanos(System.nanoTime() - startNanos));
 	}
 

@@ -1,4 +1,4 @@
-package dev.vconn.internal;
+package dev.vconn.internal.net;
 
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
@@ -17,12 +17,12 @@ import io.netty.channel.epoll.EpollIoOps;
  * interest set becomes an edge-triggered registration for no event, which reports a hang-up or
  * error at most once instead of waking the loop forever (what Netty wanted to avoid).
  */
-final class EpollRegistrations {
+public final class EpollRegistrations {
 
 	private EpollRegistrations() {
 	}
 
-	static IoHandlerFactory factory() {
+	public static IoHandlerFactory factory() {
 		IoHandlerFactory epoll = EpollIoHandler.newFactory();
 		return (executor) -> new Handler(epoll.newHandler(executor));
 	}

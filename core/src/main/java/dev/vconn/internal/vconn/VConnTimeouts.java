@@ -1,4 +1,4 @@
-package dev.vconn.internal;
+package dev.vconn.internal.vconn;
 
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -20,12 +20,12 @@ import org.jspecify.annotations.Nullable;
  * bumps a generation counter synchronously, on the caller's thread, so a re-arm made inside the
  * handler is seen at once. Everything else runs on the VConn's loop.
  */
-final class VConnTimeouts {
+public final class VConnTimeouts {
 
 	private static final long LOCK_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
 	/** What the timeouts need of their VConn. Called on its loop. */
-	interface Owner {
+	public interface Owner {
 
 		boolean isClosed();
 
@@ -56,30 +56,30 @@ final class VConnTimeouts {
 
 	private @Nullable ScheduledFuture<?> activeTask;
 
-	VConnTimeouts(Owner owner, EventLoop loop) {
+	public VConnTimeouts(Owner owner, EventLoop loop) {
 		this.owner = owner;
 		this.loop = loop;
 	}
 
 	/** Any thread: (re-)arms the inactivity timeout, 0 cancels it. */
-	void setInactivity(long nanos) {
+	public void setInactivity(long nanos) {
 		this.generation.incrementAndGet();
 		execute(() -> armInactivity(nanos));
 	}
 
 	/** Any thread: (re-)arms the active timeout, 0 cancels it. */
-	void setActive(long nanos) {
+	public void setActive(long nanos) {
 		this.generation.incrementAndGet();
 		execute(() -> armActive(nanos));
 	}
 
 	/** On the loop: bytes moved, so the VConn is not idle. */
-	void activity() {
+	public void activity() {
 		this.lastActivityNanos = System.nanoTime();
 	}
 
 	/** On the loop: the VConn is released; nothing fires any more. */
-	void cancel() {
+	public void cancel() {
 		cancel(this.inactivityTask);
 		cancel(this.activeTask);
 	}

@@ -1,4 +1,4 @@
-package dev.vconn.internal;
+package dev.vconn.internal.runtime;
 
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;

@@ -1,4 +1,4 @@
-package dev.vconn.internal;
+package dev.vconn.internal.vconn;
 
 import java.util.concurrent.locks.Lock;
 
@@ -14,7 +14,7 @@ import org.jspecify.annotations.Nullable;
  * pair). Counters are volatile so that any thread can read them; they change on the VConn's event
  * thread, or through the setters.
  */
-final class NetVIO implements VIO {
+public final class NetVIO implements VIO {
 
 	private final ManagedVConn owner;
 
@@ -22,7 +22,7 @@ final class NetVIO implements VIO {
 
 	private final Continuation continuation;
 
-	final Lock mutex;
+	public final Lock mutex;
 
 	private final @Nullable IOBuffer buffer;
 
@@ -36,9 +36,9 @@ final class NetVIO implements VIO {
 	private volatile boolean active;
 
 	/** Write only: a transfer finished and its WRITE_READY/WRITE_COMPLETE is still to be delivered. */
-	boolean transferReported = true;
+	public boolean transferReported = true;
 
-	NetVIO(ManagedVConn owner, Op op, Continuation continuation, @Nullable IOBuffer buffer,
+	public NetVIO(ManagedVConn owner, Op op, Continuation continuation, @Nullable IOBuffer buffer,
 			@Nullable IOBufferReader reader, long nbytes) {
 		this.owner = owner;
 		this.op = op;
@@ -74,7 +74,7 @@ final class NetVIO implements VIO {
 		return this.ndone;
 	}
 
-	void addDone(long n) {
+	public void addDone(long n) {
 		this.ndone += n;
 	}
 
@@ -115,7 +115,7 @@ final class NetVIO implements VIO {
 		return this.active;
 	}
 
-	void deactivate() {
+	public void deactivate() {
 		this.active = false;
 	}
 

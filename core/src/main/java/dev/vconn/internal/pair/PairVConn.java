@@ -1,5 +1,9 @@
-package dev.vconn.internal;
+package dev.vconn.internal.pair;
 
+import dev.vconn.internal.runtime.RuntimeCore;
+import dev.vconn.internal.vconn.ManagedVConn;
+import dev.vconn.internal.vconn.NetVIO;
+import dev.vconn.internal.vconn.VConnTimeouts;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,7 +50,7 @@ import org.jspecify.annotations.Nullable;
  * outbound bytes are dropped). The peer's write sees ERROR once this end is closed or has shut down
  * its read side (this end's inbound bytes are then dropped).
  */
-final class PairVConn implements ManagedVConn {
+public final class PairVConn implements ManagedVConn {
 
 	private static final System.Logger logger = System.getLogger(PairVConn.class.getName());
 

@@ -1,5 +1,8 @@
-package dev.vconn.internal;
+package dev.vconn.internal.http;
 
+import dev.vconn.internal.net.NetVConn;
+import dev.vconn.internal.net.NetVConnFactory;
+import dev.vconn.internal.runtime.RuntimeCore;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
