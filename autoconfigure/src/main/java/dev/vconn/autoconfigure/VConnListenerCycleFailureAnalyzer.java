@@ -30,32 +30,30 @@ class VConnListenerCycleFailureAnalyzer extends AbstractFailureAnalyzer<BeanCurr
 
 	@Override
 	protected @Nullable FailureAnalysis analyze(Throwable rootFailure, BeanCurrentlyInCreationException cause) {
-		String inCreation = cause.getBeanName();
-		if (!isOfType(inCreation, VConnRuntime.class) && !isOfType(inCreation, VConnFactory.class)) {
-			return null;
+		String listener = null;
+		String runtime = null;
+		for (Throwable t = rootFailure; t != null; t = (t.getCause() != t) ? t.getCause() : null) {
+			if (t instanceof BeanCreationException creation) {
+				String name = creation.getBeanName();
+				if (listener == null && isOfType(name, VConnListener.class)) {
+					listener = name;
+				}
+				if (runtime == null && (isOfType(name, VConnRuntime.class) || isOfType(name, VConnFactory.class))) {
+					runtime = name;
+				}
+			}
 		}
-		String listener = listenerBeanIn(rootFailure);
-		if (listener == null) {
+		if (listener == null || runtime == null) {
 			return null;
 		}
 		String description = String.format("The VConnListener bean '%s' depends on VConn's runtime or factory "
-				+ "(directly or through other beans), but the runtime ('%s') is built with every VConnListener "
-				+ "bean, so the beans form a cycle.", listener, inCreation);
+				+ "('%s', directly or through other beans), but the runtime is built with every VConnListener "
+				+ "bean, so the beans form a cycle.", listener, runtime);
 		String action = String.format("In '%s', inject ObjectProvider<VConnFactory> (or ObjectProvider<VConnRuntime>) "
 				+ "instead, and call getObject() when the factory is first needed (in an event, not in the "
 				+ "constructor). Or move the code that uses the factory out of the listener into a bean of its own "
 				+ "that the listener does not depend on.", listener);
 		return new FailureAnalysis(description, action, cause);
-	}
-
-	/** The first bean in the chain of creation failures that is a {@link VConnListener}. */
-	private @Nullable String listenerBeanIn(Throwable failure) {
-		for (Throwable t = failure; t != null; t = (t.getCause() != t) ? t.getCause() : null) {
-			if (t instanceof BeanCreationException creation && isOfType(creation.getBeanName(), VConnListener.class)) {
-				return creation.getBeanName();
-			}
-		}
-		return null;
 	}
 
 	private boolean isOfType(@Nullable String beanName, Class<?> type) {

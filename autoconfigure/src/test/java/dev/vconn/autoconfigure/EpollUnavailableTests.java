@@ -18,6 +18,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -69,12 +70,14 @@ class EpollUnavailableTests {
 
 	@Test
 	void autoTransportFallbackOnLinuxLogsAWarningWithTheCauseAndTheFix(CapturedOutput output) {
-		this.contextRunner.run((context) -> {
+		try (ConfigurableApplicationContext context = new SpringApplicationBuilder(EmptyConfiguration.class)
+			.web(WebApplicationType.NONE)
+			.run("--vconn.event-threads=1")) {
 			VConnRuntime runtime = context.getBean(VConnRuntime.class);
 			assertThat(runtime.isFdAdoptionAvailable()).isFalse();
 			assertThat(runtime.fdAdoptionUnavailableReason())
 				.startsWith("raw descriptors need the epoll transport; this runtime uses NIO (epoll unavailable: ");
-		});
+		}
 		if (System.getProperty("os.name").startsWith("Linux")) {
 			assertThat(output).containsPattern("WARN.*VConn cannot adopt raw file descriptors: raw descriptors need "
 					+ "the epoll transport; this runtime uses NIO \\(epoll unavailable: .+\\)\\. "

@@ -34,6 +34,7 @@ import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -67,7 +68,9 @@ class NativeAccessDeniedTests {
 	@Test
 	void autoTransportWarnsWithTheCauseAndTheFixAndHealthAndEndpointSayRawDescriptorsAreUnavailable(
 			CapturedOutput output) {
-		this.contextRunner.run((context) -> {
+		try (ConfigurableApplicationContext context = new SpringApplicationBuilder(EmptyConfiguration.class)
+			.web(WebApplicationType.NONE)
+			.run("--vconn.event-threads=1", "--management.endpoints.web.exposure.include=vconn")) {
 			VConnRuntime runtime = context.getBean(VConnRuntime.class);
 			assertThat(runtime.transport()).isEqualTo(Transport.NIO);
 			Health health = context.getBean(VConnHealthIndicator.class).health();
@@ -78,7 +81,7 @@ class NativeAccessDeniedTests {
 			VConnEndpoint.FdAdoptionDescriptor fdAdoption = context.getBean(VConnEndpoint.class).runtime().fdAdoption();
 			assertThat(fdAdoption.available()).isFalse();
 			assertThat(fdAdoption.unavailableReason()).contains("native access is denied");
-		});
+		}
 		assertThat(output).containsPattern("WARN.*VConn cannot adopt raw file descriptors: .*native access is denied"
 				+ ".*To fix: start the JVM with --enable-native-access=ALL-UNNAMED, or add "
 				+ "'Enable-Native-Access: ALL-UNNAMED' to the manifest of the executable jar");
@@ -111,7 +114,8 @@ class NativeAccessDeniedTests {
 	}
 
 	@Configuration(proxyBeanMethods = false)
-	@ImportAutoConfiguration(VConnAutoConfiguration.class)
+	@ImportAutoConfiguration({ VConnAutoConfiguration.class, VConnHealthContributorAutoConfiguration.class,
+			VConnEndpointAutoConfiguration.class, EndpointAutoConfiguration.class })
 	static class EmptyConfiguration {
 
 	}
