@@ -69,6 +69,7 @@ class EpollUnavailableTests {
 	}
 
 	@Test
+	@Timeout(180) // starts a whole application, the first of its JVM
 	void autoTransportFallbackOnLinuxLogsAWarningWithTheCauseAndTheFix(CapturedOutput output) {
 		try (ConfigurableApplicationContext context = new SpringApplicationBuilder(EmptyConfiguration.class)
 			.web(WebApplicationType.NONE)

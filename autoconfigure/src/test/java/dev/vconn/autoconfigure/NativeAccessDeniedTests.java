@@ -49,7 +49,7 @@ import static org.assertj.core.api.Assertions.assertThatException;
 @EnabledOnOs(OS.LINUX)
 @EnabledIfSystemProperty(named = "vconn.test.nativeAccessDenied", matches = "true")
 @ExtendWith(OutputCaptureExtension.class)
-@Timeout(60)
+@Timeout(180) // starts whole applications in a JVM of its own
 class NativeAccessDeniedTests {
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()

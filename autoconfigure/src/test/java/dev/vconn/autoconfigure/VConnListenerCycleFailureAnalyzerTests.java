@@ -32,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThatException;
  * {@code ObjectProvider}, and the fix it names works.
  */
 @ExtendWith(OutputCaptureExtension.class)
-@Timeout(60)
+@Timeout(180) // starts whole applications
 class VConnListenerCycleFailureAnalyzerTests {
 
 	@Test
