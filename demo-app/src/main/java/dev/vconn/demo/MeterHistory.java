@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.Statistic;
 import io.micrometer.core.instrument.Tags;
 
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.stereotype.Component;
 
@@ -53,6 +54,7 @@ class MeterHistory implements InitializingBean, DisposableBean {
 		return thread;
 	});
 
+	@Autowired
 	MeterHistory(MeterRegistry registry) {
 		this(registry, Clock.systemUTC());
 	}
