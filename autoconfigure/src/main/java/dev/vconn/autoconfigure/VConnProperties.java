@@ -28,6 +28,12 @@ import org.springframework.validation.Validator;
 public class VConnProperties implements Validator {
 
 	/**
+	 * Creates the properties, each with its default.
+	 */
+	public VConnProperties() {
+	}
+
+	/**
 	 * Whether to auto-configure the VConn runtime, its factory and the intercept hook registry.
 	 */
 	private boolean enabled = true;
@@ -235,6 +241,12 @@ public class VConnProperties implements Validator {
 	public static class WriteBuffer {
 
 		/**
+		 * Creates the settings, each with its default.
+		 */
+		public WriteBuffer() {
+		}
+
+		/**
 		 * Low water mark of each connection's outbound queue: once a full queue drains below it,
 		 * the connection is writable again. Must not exceed the high water mark.
 		 */
@@ -286,6 +298,12 @@ public class VConnProperties implements Validator {
 	public static class Shutdown {
 
 		/**
+		 * Creates the settings, each with its default.
+		 */
+		public Shutdown() {
+		}
+
+		/**
 		 * How long the runtime lets live VConns finish when the application stops, after it
 		 * stopped taking new ones. VConns still alive then are aborted (abort cause 'shutdown').
 		 */
@@ -318,6 +336,12 @@ public class VConnProperties implements Validator {
 	 * sends the ones no hook claims to the origin.
 	 */
 	public static class Listener {
+
+		/**
+		 * Creates the settings, each with its default.
+		 */
+		public Listener() {
+		}
 
 		/** The loopback address 127.0.0.1, whatever {@code java.net.preferIPv6Addresses} says. */
 		private static final InetAddress LOOPBACK = loopback();
