@@ -22,7 +22,7 @@ import static org.awaitility.Awaitility.await;
  * The demo as a user runs it: adopt over HTTP, then watch the VConn in the actuator until its
  * inactivity timeout aborts it.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "vconn.inactivity-timeout=1s")
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "vconn.inactivity-timeout=5s")
 @ActiveProfiles("test")
 @Timeout(60)
 class VConnDemoApplicationTests {
