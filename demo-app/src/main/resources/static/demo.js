@@ -1,95 +1,179 @@
-// The demo's live page: polls the actuator once a second and charts VConn's meters.
+// The demo's live page: loads the last two minutes of VConn's meters from /demo/history, then
+// asks for the new samples once a second, and charts them on a time axis.
 // Plain JavaScript, no build step, no library.
 (function () {
 	'use strict';
 
 	var POLL_MS = 1000;
-	var KEEP = 120; // samples: two minutes
+	var WINDOW_MS = 120 * 1000; // two minutes, as much as the server keeps
 
+	// Drawn in this order: wide lines first, so that a narrower one on top of it leaves it visible
+	// where both have the same values; each has its own dash pattern too.
 	var series = [
-		{ id: 'adoptions-success', label: 'adoptions', color: '#2e7d32',
-			metric: 'vconn.adoptions?tag=outcome:success', rate: true },
-		{ id: 'adoptions-failure', label: 'adoption failures', color: '#c62828',
-			metric: 'vconn.adoptions?tag=outcome:failure', rate: true },
-		{ id: 'origin-failures', label: 'origin connect failures', color: '#ef6c00',
-			metric: 'demo.origin.connects?tag=outcome:failure', rate: true },
-		{ id: 'aborts', label: 'aborts', color: '#6a1b9a', metric: 'vconn.aborts', rate: true },
-		{ id: 'active', label: 'live', color: '#1565c0', metric: 'vconn.active', rate: false }
+		{ id: 'adoptions-success', key: 'adoptions', label: 'adoptions', color: '#2e7d32', rate: true,
+			width: 6, dash: [] },
+		{ id: 'adoptions-failure', key: 'adoptionFailures', label: 'adoption failures', color: '#c62828', rate: true,
+			width: 4, dash: [10, 4] },
+		{ id: 'origin-failures', key: 'originFailures', label: 'origin connect failures', color: '#ef6c00',
+			rate: true, width: 2.5, dash: [4, 3] },
+		{ id: 'aborts', key: 'aborts', label: 'aborts', color: '#6a1b9a', rate: true, width: 1.5, dash: [1, 2] },
+		{ id: 'active', key: 'active', label: 'live', color: '#1565c0', rate: false, width: 2, dash: [] }
 	];
-	series.forEach(function (s) { s.points = []; s.last = null; });
 
-	function metric(query) {
-		return fetch('actuator/metrics/' + query, { cache: 'no-store' }).then(function (response) {
-			if (response.status === 404) {
-				return 0; // no such series yet
-			}
+	var samples = []; // { time, totals }, oldest first
+	var last = 0;
+	var loading = false;
+
+	function history() {
+		if (loading) {
+			return; // the previous request is still out; it brings these samples too
+		}
+		loading = true;
+		fetch('demo/history?since=' + last, { cache: 'no-store' }).then(function (response) {
 			if (!response.ok) {
-				throw new Error(query + ': HTTP ' + response.status);
+				throw new Error('demo/history: HTTP ' + response.status);
 			}
-			return response.json().then(function (body) {
-				return body.measurements.length ? body.measurements[0].value : 0;
-			});
-		});
-	}
-
-	function poll() {
-		Promise.all(series.map(function (s) { return metric(s.metric); })).then(function (values) {
-			values.forEach(function (value, i) {
-				var s = series[i];
-				var point = s.rate ? (s.last === null ? 0 : Math.max(0, value - s.last)) : value;
-				s.last = value;
-				s.points.push(point);
-				if (s.points.length > KEEP) {
-					s.points.shift();
-				}
-				document.getElementById(s.id).textContent = String(Math.round(value));
-			});
-			document.getElementById('updated').textContent = new Date().toLocaleTimeString();
-			document.getElementById('error').textContent = '';
-			draw('events-chart', series.filter(function (s) { return s.rate; }));
-			draw('active-chart', series.filter(function (s) { return !s.rate; }));
+			return response.json();
+		}).then(function (body) {
+			body.samples.forEach(function (sample) { samples.push(sample); });
+			if (samples.length) {
+				last = samples[samples.length - 1].time;
+			}
+			while (samples.length && samples[0].time < last - WINDOW_MS) {
+				samples.shift();
+			}
+			show();
 		}).catch(function (error) {
 			document.getElementById('error').textContent = String(error.message || error);
+		}).finally(function () {
+			loading = false;
 		});
 	}
 
-	function draw(canvasId, lines) {
+	// One point per sample: the total itself, or for a rate the increase per second since the
+	// previous sample.
+	function points(s) {
+		var result = [];
+		for (var i = 0; i < samples.length; i++) {
+			var value = samples[i].totals[s.key];
+			if (!s.rate) {
+				result.push({ time: samples[i].time, value: value });
+			}
+			else if (i > 0) {
+				var seconds = Math.max(0.001, (samples[i].time - samples[i - 1].time) / 1000);
+				result.push({ time: samples[i].time,
+					value: Math.max(0, value - samples[i - 1].totals[s.key]) / seconds });
+			}
+		}
+		return result;
+	}
+
+	function show() {
+		if (!samples.length) {
+			return;
+		}
+		var newest = samples[samples.length - 1];
+		series.forEach(function (s) {
+			document.getElementById(s.id).textContent = String(Math.round(newest.totals[s.key]));
+		});
+		document.getElementById('updated').textContent = new Date(newest.time).toLocaleTimeString();
+		document.getElementById('error').textContent = '';
+		draw('events-chart', series.filter(function (s) { return s.rate; }), newest.time);
+		draw('active-chart', series.filter(function (s) { return !s.rate; }), newest.time);
+	}
+
+	function draw(canvasId, lines, end) {
 		var canvas = document.getElementById(canvasId);
 		var ctx = canvas.getContext('2d');
-		var w = canvas.width, h = canvas.height, pad = 28;
+		var w = canvas.width, h = canvas.height;
+		var left = 40, right = 8, top = 22, bottom = 22;
+		var start = end - WINDOW_MS;
+		var data = lines.map(points);
 		var max = 1;
-		lines.forEach(function (s) { s.points.forEach(function (v) { max = Math.max(max, v); }); });
+		data.forEach(function (ps) { ps.forEach(function (p) { max = Math.max(max, p.value); }); });
+		max = niceCeiling(max);
+		function x(time) { return left + (time - start) / WINDOW_MS * (w - left - right); }
+		function y(value) { return h - bottom - value / max * (h - top - bottom); }
+
 		ctx.clearRect(0, 0, w, h);
-		ctx.strokeStyle = '#ccc';
-		ctx.fillStyle = '#555';
 		ctx.font = '11px sans-serif';
-		ctx.beginPath();
-		ctx.moveTo(pad, 4);
-		ctx.lineTo(pad, h - pad / 2);
-		ctx.lineTo(w - 4, h - pad / 2);
-		ctx.stroke();
-		ctx.fillText(String(Math.round(max)), 2, 12);
-		ctx.fillText('0', 2, h - pad / 2);
-		var step = (w - pad - 8) / (KEEP - 1);
+		ctx.lineWidth = 1;
+		ctx.setLineDash([]);
+		// value axis: 0, half, max, with grid lines
+		[0, max / 2, max].forEach(function (v) {
+			ctx.strokeStyle = v === 0 ? '#999' : '#e5e5e5';
+			ctx.beginPath();
+			ctx.moveTo(left, y(v));
+			ctx.lineTo(w - right, y(v));
+			ctx.stroke();
+			ctx.fillStyle = '#555';
+			ctx.textAlign = 'right';
+			ctx.fillText(formatValue(v), left - 4, y(v) + 4);
+		});
+		// time axis: a tick every 30 seconds on the clock, labelled with the time of day
+		var ticks = [];
+		ctx.textAlign = 'center';
+		for (var t = Math.ceil(start / 30000) * 30000; t <= end; t += 30000) {
+			ctx.strokeStyle = '#e5e5e5';
+			ctx.beginPath();
+			ctx.moveTo(x(t), top);
+			ctx.lineTo(x(t), h - bottom + 4);
+			ctx.stroke();
+			var label = clock(new Date(t));
+			ctx.fillText(label, x(t), h - 6);
+			ticks.push(label);
+		}
+		// the series, then a legend with each line's own style
+		var legendX = left;
 		lines.forEach(function (s, n) {
 			ctx.strokeStyle = s.color;
-			ctx.lineWidth = 2;
+			ctx.globalAlpha = 0.85;
+			ctx.lineWidth = s.width;
+			ctx.setLineDash(s.dash);
 			ctx.beginPath();
-			var offset = KEEP - s.points.length;
-			s.points.forEach(function (v, i) {
-				var x = pad + (offset + i) * step;
-				var y = (h - pad / 2) - (v / max) * (h - pad / 2 - 8);
+			data[n].forEach(function (p, i) {
 				if (i === 0) {
-					ctx.moveTo(x, y);
+					ctx.moveTo(x(p.time), y(p.value));
 				}
 				else {
-					ctx.lineTo(x, y);
+					ctx.lineTo(x(p.time), y(p.value));
 				}
 			});
 			ctx.stroke();
-			ctx.fillStyle = s.color;
-			ctx.fillText(s.label, pad + 8 + n * 150, h - 2);
+			ctx.globalAlpha = 1;
+			ctx.beginPath();
+			ctx.moveTo(legendX, 10);
+			ctx.lineTo(legendX + 24, 10);
+			ctx.stroke();
+			ctx.setLineDash([]);
+			ctx.fillStyle = '#222';
+			ctx.textAlign = 'left';
+			ctx.fillText(s.label, legendX + 28, 14);
+			legendX += 40 + ctx.measureText(s.label).width;
 		});
+		// what was drawn, for whoever inspects the page (the browser test does)
+		canvas.dataset.points = String(data.reduce(function (n, ps) { return n + ps.length; }, 0));
+		canvas.dataset.ticks = ticks.join(' ');
+	}
+
+	function clock(date) {
+		return [date.getHours(), date.getMinutes(), date.getSeconds()]
+			.map(function (n) { return (n < 10 ? '0' : '') + n; }).join(':');
+	}
+
+	function niceCeiling(value) {
+		var magnitude = Math.pow(10, Math.floor(Math.log10(value)));
+		var steps = [1, 2, 5, 10];
+		for (var i = 0; i < steps.length; i++) {
+			if (value <= steps[i] * magnitude) {
+				return steps[i] * magnitude;
+			}
+		}
+		return 10 * magnitude;
+	}
+
+	function formatValue(v) {
+		return v >= 10 || v === 0 ? String(Math.round(v)) : v.toFixed(1);
 	}
 
 	function origin(action) {
@@ -119,7 +203,7 @@
 	document.getElementById('origin-start').addEventListener('click', function () { origin('start'); });
 	listener();
 	origin();
-	poll();
-	setInterval(poll, POLL_MS);
+	history();
+	setInterval(history, POLL_MS);
 	setInterval(function () { origin(); }, 5 * POLL_MS);
 }());

@@ -13,6 +13,7 @@ public class AdoptionException extends RuntimeException {
 
 	private static final long serialVersionUID = 1L;
 
+	/** Why the adoption or connect failed (part of the serialized form). */
 	private final AdoptionFailureReason reason;
 
 	/**

@@ -10,6 +10,7 @@ import java.util.Optional;
 import dev.vconn.internal.net.NetLayer;
 import dev.vconn.internal.runtime.RuntimeAccess;
 import dev.vconn.internal.runtime.RuntimeCore;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Owns the event threads that drive VConns, the connection limit, the default timeouts and the
@@ -76,6 +77,29 @@ public final class VConnRuntime implements AutoCloseable {
 	 */
 	public Transport transport() {
 		return this.core.transport();
+	}
+
+	/**
+	 * Whether raw file descriptors can be adopted ({@link VConnFactory#fdCreate(int)},
+	 * {@link VConnFactory#adopt(int)}): the transport is epoll and the libc calls adoption makes
+	 * could be loaded. On JDK 24 and later both need native access for the class path
+	 * ({@code --enable-native-access=ALL-UNNAMED}); where it is denied, an {@link Transport#AUTO}
+	 * runtime falls back to NIO and logs a warning. When this is {@code false}, raw descriptors
+	 * are refused with {@link AdoptionFailureReason#UNSUPPORTED}; JDK channels can still be adopted.
+	 * <p><b>Lifecycle:</b> fixed when the runtime is built.
+	 * @return {@code true} if raw descriptors can be adopted
+	 * @see #fdAdoptionUnavailableReason()
+	 */
+	public boolean isFdAdoptionAvailable() {
+		return this.core.fdAdoptionUnavailable() == null;
+	}
+
+	/**
+	 * Why raw file descriptors cannot be adopted, as {@link #isFdAdoptionAvailable()} reports.
+	 * @return the reason, with the underlying cause, or {@code null} if they can be adopted
+	 */
+	public @Nullable String fdAdoptionUnavailableReason() {
+		return this.core.fdAdoptionUnavailable();
 	}
 
 	/**

@@ -12,8 +12,10 @@ public class InterceptListenerBindException extends RuntimeException {
 
 	private static final long serialVersionUID = 1L;
 
+	/** The address that could not be bound (part of the serialized form). */
 	private final InetSocketAddress address;
 
+	/** Whether the port was in use (part of the serialized form). */
 	private final boolean portInUse;
 
 	/**

@@ -12,6 +12,7 @@ public class TransportUnavailableException extends RuntimeException {
 
 	private static final long serialVersionUID = 1L;
 
+	/** The transport that was asked for (part of the serialized form). */
 	private final Transport transport;
 
 	/**

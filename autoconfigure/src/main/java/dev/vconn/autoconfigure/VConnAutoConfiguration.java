@@ -48,6 +48,12 @@ import org.springframework.core.annotation.OrderUtils;
 @EnableConfigurationProperties(VConnProperties.class)
 public final class VConnAutoConfiguration {
 
+	/**
+	 * Creates the auto-configuration; Spring Boot does so when its conditions match.
+	 */
+	public VConnAutoConfiguration() {
+	}
+
 	@Bean
 	@ConditionalOnMissingBean
 	VConnStatistics vconnStatistics() {

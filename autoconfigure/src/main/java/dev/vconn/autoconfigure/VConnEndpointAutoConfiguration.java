@@ -26,6 +26,12 @@ import org.springframework.context.annotation.Configuration;
 @ConditionalOnClass({ VConnRuntime.class, ConditionalOnAvailableEndpoint.class })
 public final class VConnEndpointAutoConfiguration {
 
+	/**
+	 * Creates the auto-configuration; Spring Boot does so when its conditions match.
+	 */
+	public VConnEndpointAutoConfiguration() {
+	}
+
 	// Conditions that need actuator classes sit on a nested class, which is parsed only once the
 	// class condition above matched.
 	@Configuration(proxyBeanMethods = false)

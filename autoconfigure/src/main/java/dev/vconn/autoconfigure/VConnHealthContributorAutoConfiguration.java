@@ -24,6 +24,12 @@ import org.springframework.context.annotation.Configuration;
 @ConditionalOnClass({ VConnRuntime.class, Health.class, ConditionalOnEnabledHealthIndicator.class })
 public final class VConnHealthContributorAutoConfiguration {
 
+	/**
+	 * Creates the auto-configuration; Spring Boot does so when its conditions match.
+	 */
+	public VConnHealthContributorAutoConfiguration() {
+	}
+
 	// Conditions that need health classes sit on a nested class, which is parsed only once the
 	// class condition above matched.
 	@Configuration(proxyBeanMethods = false)

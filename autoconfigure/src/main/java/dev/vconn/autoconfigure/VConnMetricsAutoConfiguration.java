@@ -33,6 +33,12 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnBean({ MeterRegistry.class, VConnRuntime.class, VConnStatistics.class })
 public final class VConnMetricsAutoConfiguration {
 
+	/**
+	 * Creates the auto-configuration; Spring Boot does so when its conditions match.
+	 */
+	public VConnMetricsAutoConfiguration() {
+	}
+
 	@Bean
 	@ConditionalOnMissingBean
 	MicrometerVConnListener micrometerVConnListener(VConnStatistics statistics, ObjectProvider<VConnRuntime> runtime,

@@ -28,6 +28,12 @@ import org.springframework.validation.Validator;
 public class VConnProperties implements Validator {
 
 	/**
+	 * Creates the properties, each with its default.
+	 */
+	public VConnProperties() {
+	}
+
+	/**
 	 * Whether to auto-configure the VConn runtime, its factory and the intercept hook registry.
 	 */
 	private boolean enabled = true;
@@ -75,26 +81,50 @@ public class VConnProperties implements Validator {
 
 	private final Listener listener = new Listener();
 
+	/**
+	 * Returns {@code vconn.enabled}.
+	 * @return the configured value
+	 */
 	public boolean isEnabled() {
 		return this.enabled;
 	}
 
+	/**
+	 * Sets {@code vconn.enabled}.
+	 * @param enabled the new value
+	 */
 	public void setEnabled(boolean enabled) {
 		this.enabled = enabled;
 	}
 
+	/**
+	 * Returns {@code vconn.transport}.
+	 * @return the configured value
+	 */
 	public Transport getTransport() {
 		return this.transport;
 	}
 
+	/**
+	 * Sets {@code vconn.transport}.
+	 * @param transport the new value
+	 */
 	public void setTransport(Transport transport) {
 		this.transport = Objects.requireNonNull(transport, "vconn.transport must not be null");
 	}
 
+	/**
+	 * Returns {@code vconn.event-threads}.
+	 * @return the configured value
+	 */
 	public @Nullable Integer getEventThreads() {
 		return this.eventThreads;
 	}
 
+	/**
+	 * Sets {@code vconn.event-threads}.
+	 * @param eventThreads the new value
+	 */
 	public void setEventThreads(@Nullable Integer eventThreads) {
 		if (eventThreads != null && eventThreads < 1) {
 			throw new IllegalArgumentException("vconn.event-threads must be at least 1, was " + eventThreads);
@@ -102,10 +132,18 @@ public class VConnProperties implements Validator {
 		this.eventThreads = eventThreads;
 	}
 
+	/**
+	 * Returns {@code vconn.max-connections}.
+	 * @return the configured value
+	 */
 	public int getMaxConnections() {
 		return this.maxConnections;
 	}
 
+	/**
+	 * Sets {@code vconn.max-connections}.
+	 * @param maxConnections the new value
+	 */
 	public void setMaxConnections(int maxConnections) {
 		if (maxConnections < 0) {
 			throw new IllegalArgumentException(
@@ -114,10 +152,18 @@ public class VConnProperties implements Validator {
 		this.maxConnections = maxConnections;
 	}
 
+	/**
+	 * Returns {@code vconn.max-pipes}.
+	 * @return the configured value
+	 */
 	public int getMaxPipes() {
 		return this.maxPipes;
 	}
 
+	/**
+	 * Sets {@code vconn.max-pipes}.
+	 * @param maxPipes the new value
+	 */
 	public void setMaxPipes(int maxPipes) {
 		if (maxPipes < 0) {
 			throw new IllegalArgumentException("vconn.max-pipes must not be negative (0 turns splicing off), was " + maxPipes);
@@ -125,30 +171,58 @@ public class VConnProperties implements Validator {
 		this.maxPipes = maxPipes;
 	}
 
+	/**
+	 * Returns {@code vconn.inactivity-timeout}.
+	 * @return the configured value
+	 */
 	public @Nullable Duration getInactivityTimeout() {
 		return this.inactivityTimeout;
 	}
 
+	/**
+	 * Sets {@code vconn.inactivity-timeout}.
+	 * @param inactivityTimeout the new value
+	 */
 	public void setInactivityTimeout(@Nullable Duration inactivityTimeout) {
 		this.inactivityTimeout = requireNotNegative(inactivityTimeout, "vconn.inactivity-timeout");
 	}
 
+	/**
+	 * Returns {@code vconn.active-timeout}.
+	 * @return the configured value
+	 */
 	public @Nullable Duration getActiveTimeout() {
 		return this.activeTimeout;
 	}
 
+	/**
+	 * Sets {@code vconn.active-timeout}.
+	 * @param activeTimeout the new value
+	 */
 	public void setActiveTimeout(@Nullable Duration activeTimeout) {
 		this.activeTimeout = requireNotNegative(activeTimeout, "vconn.active-timeout");
 	}
 
+	/**
+	 * The {@code vconn.write-buffer.*} settings.
+	 * @return the group, never {@code null}
+	 */
 	public WriteBuffer getWriteBuffer() {
 		return this.writeBuffer;
 	}
 
+	/**
+	 * The {@code vconn.shutdown.*} settings.
+	 * @return the group, never {@code null}
+	 */
 	public Shutdown getShutdown() {
 		return this.shutdown;
 	}
 
+	/**
+	 * The {@code vconn.listener.*} settings.
+	 * @return the group, never {@code null}
+	 */
 	public Listener getListener() {
 		return this.listener;
 	}
@@ -193,6 +267,12 @@ public class VConnProperties implements Validator {
 	public static class WriteBuffer {
 
 		/**
+		 * Creates the settings, each with its default.
+		 */
+		public WriteBuffer() {
+		}
+
+		/**
 		 * Low water mark of each connection's outbound queue: once a full queue drains below it,
 		 * the connection is writable again. Must not exceed the high water mark.
 		 */
@@ -204,18 +284,34 @@ public class VConnProperties implements Validator {
 		 */
 		private DataSize highWaterMark = DataSize.ofKilobytes(64);
 
+		/**
+		 * Returns {@code vconn.write-buffer.low-water-mark}.
+		 * @return the configured value
+		 */
 		public DataSize getLowWaterMark() {
 			return this.lowWaterMark;
 		}
 
+		/**
+		 * Sets {@code vconn.write-buffer.low-water-mark}.
+		 * @param lowWaterMark the new value
+		 */
 		public void setLowWaterMark(DataSize lowWaterMark) {
 			this.lowWaterMark = requireWaterMark(lowWaterMark, "vconn.write-buffer.low-water-mark");
 		}
 
+		/**
+		 * Returns {@code vconn.write-buffer.high-water-mark}.
+		 * @return the configured value
+		 */
 		public DataSize getHighWaterMark() {
 			return this.highWaterMark;
 		}
 
+		/**
+		 * Sets {@code vconn.write-buffer.high-water-mark}.
+		 * @param highWaterMark the new value
+		 */
 		public void setHighWaterMark(DataSize highWaterMark) {
 			this.highWaterMark = requireWaterMark(highWaterMark, "vconn.write-buffer.high-water-mark");
 		}
@@ -228,15 +324,29 @@ public class VConnProperties implements Validator {
 	public static class Shutdown {
 
 		/**
+		 * Creates the settings, each with its default.
+		 */
+		public Shutdown() {
+		}
+
+		/**
 		 * How long the runtime lets live VConns finish when the application stops, after it
 		 * stopped taking new ones. VConns still alive then are aborted (abort cause 'shutdown').
 		 */
 		private Duration timeout = Duration.ofSeconds(30);
 
+		/**
+		 * Returns {@code vconn.shutdown.timeout}.
+		 * @return the configured value
+		 */
 		public Duration getTimeout() {
 			return this.timeout;
 		}
 
+		/**
+		 * Sets {@code vconn.shutdown.timeout}.
+		 * @param timeout the new value
+		 */
 		public void setTimeout(Duration timeout) {
 			if (timeout == null || timeout.isNegative()) {
 				throw new IllegalArgumentException("vconn.shutdown.timeout must not be negative, was " + timeout);
@@ -252,6 +362,12 @@ public class VConnProperties implements Validator {
 	 * sends the ones no hook claims to the origin.
 	 */
 	public static class Listener {
+
+		/**
+		 * Creates the settings, each with its default.
+		 */
+		public Listener() {
+		}
 
 		/** The loopback address 127.0.0.1, whatever {@code java.net.preferIPv6Addresses} says. */
 		private static final InetAddress LOOPBACK = loopback();
@@ -335,26 +451,50 @@ public class VConnProperties implements Validator {
 		 */
 		private boolean splice = true;
 
+		/**
+		 * Returns {@code vconn.listener.enabled}.
+		 * @return the configured value
+		 */
 		public boolean isEnabled() {
 			return this.enabled;
 		}
 
+		/**
+		 * Sets {@code vconn.listener.enabled}.
+		 * @param enabled the new value
+		 */
 		public void setEnabled(boolean enabled) {
 			this.enabled = enabled;
 		}
 
+		/**
+		 * Returns {@code vconn.listener.address}.
+		 * @return the configured value
+		 */
 		public InetAddress getAddress() {
 			return this.address;
 		}
 
+		/**
+		 * Sets {@code vconn.listener.address}.
+		 * @param address the new value
+		 */
 		public void setAddress(InetAddress address) {
 			this.address = Objects.requireNonNull(address, "vconn.listener.address must not be empty");
 		}
 
+		/**
+		 * Returns {@code vconn.listener.port}.
+		 * @return the configured value
+		 */
 		public int getPort() {
 			return this.port;
 		}
 
+		/**
+		 * Sets {@code vconn.listener.port}.
+		 * @param port the new value
+		 */
 		public void setPort(int port) {
 			if (port < 0 || port > 65535) {
 				throw new IllegalArgumentException(
@@ -363,10 +503,18 @@ public class VConnProperties implements Validator {
 			this.port = port;
 		}
 
+		/**
+		 * Returns {@code vconn.listener.max-header-size}.
+		 * @return the configured value
+		 */
 		public DataSize getMaxHeaderSize() {
 			return this.maxHeaderSize;
 		}
 
+		/**
+		 * Sets {@code vconn.listener.max-header-size}.
+		 * @param maxHeaderSize the new value
+		 */
 		public void setMaxHeaderSize(DataSize maxHeaderSize) {
 			if (maxHeaderSize == null || maxHeaderSize.toBytes() < 256 || maxHeaderSize.toBytes() > Integer.MAX_VALUE) {
 				throw new IllegalArgumentException("vconn.listener.max-header-size must be between 256B and "
@@ -375,10 +523,18 @@ public class VConnProperties implements Validator {
 			this.maxHeaderSize = maxHeaderSize;
 		}
 
+		/**
+		 * Returns {@code vconn.listener.max-request-line}.
+		 * @return the configured value
+		 */
 		public DataSize getMaxRequestLine() {
 			return this.maxRequestLine;
 		}
 
+		/**
+		 * Sets {@code vconn.listener.max-request-line}.
+		 * @param maxRequestLine the new value
+		 */
 		public void setMaxRequestLine(DataSize maxRequestLine) {
 			if (maxRequestLine == null || maxRequestLine.toBytes() < 64 || maxRequestLine.toBytes() > Integer.MAX_VALUE) {
 				throw new IllegalArgumentException("vconn.listener.max-request-line must be between 64B and "
@@ -387,26 +543,50 @@ public class VConnProperties implements Validator {
 			this.maxRequestLine = maxRequestLine;
 		}
 
+		/**
+		 * Returns {@code vconn.listener.idle-timeout}.
+		 * @return the configured value
+		 */
 		public Duration getIdleTimeout() {
 			return this.idleTimeout;
 		}
 
+		/**
+		 * Sets {@code vconn.listener.idle-timeout}.
+		 * @param idleTimeout the new value
+		 */
 		public void setIdleTimeout(Duration idleTimeout) {
 			this.idleTimeout = positive(idleTimeout, "vconn.listener.idle-timeout");
 		}
 
+		/**
+		 * Returns {@code vconn.listener.origin-timeout}.
+		 * @return the configured value
+		 */
 		public Duration getOriginTimeout() {
 			return this.originTimeout;
 		}
 
+		/**
+		 * Sets {@code vconn.listener.origin-timeout}.
+		 * @param originTimeout the new value
+		 */
 		public void setOriginTimeout(Duration originTimeout) {
 			this.originTimeout = positive(originTimeout, "vconn.listener.origin-timeout");
 		}
 
+		/**
+		 * Returns {@code vconn.listener.origin-idle-timeout}.
+		 * @return the configured value
+		 */
 		public Duration getOriginIdleTimeout() {
 			return this.originIdleTimeout;
 		}
 
+		/**
+		 * Sets {@code vconn.listener.origin-idle-timeout}.
+		 * @param originIdleTimeout the new value
+		 */
 		public void setOriginIdleTimeout(Duration originIdleTimeout) {
 			this.originIdleTimeout = positive(originIdleTimeout, "vconn.listener.origin-idle-timeout");
 		}
@@ -418,10 +598,18 @@ public class VConnProperties implements Validator {
 			return timeout;
 		}
 
+		/**
+		 * Returns {@code vconn.listener.header-timeout}.
+		 * @return the configured value
+		 */
 		public Duration getHeaderTimeout() {
 			return this.headerTimeout;
 		}
 
+		/**
+		 * Sets {@code vconn.listener.header-timeout}.
+		 * @param headerTimeout the new value
+		 */
 		public void setHeaderTimeout(Duration headerTimeout) {
 			if (headerTimeout == null || headerTimeout.isZero() || headerTimeout.isNegative()) {
 				throw new IllegalArgumentException("vconn.listener.header-timeout must be positive, was " + headerTimeout);
@@ -429,10 +617,18 @@ public class VConnProperties implements Validator {
 			this.headerTimeout = headerTimeout;
 		}
 
+		/**
+		 * Returns {@code vconn.listener.origin}.
+		 * @return the configured value
+		 */
 		public @Nullable String getOrigin() {
 			return this.origin;
 		}
 
+		/**
+		 * Sets {@code vconn.listener.origin}.
+		 * @param origin the new value
+		 */
 		public void setOrigin(@Nullable String origin) {
 			if (origin != null && !origin.isBlank()) {
 				parseOrigin(origin);
@@ -443,26 +639,50 @@ public class VConnProperties implements Validator {
 			}
 		}
 
+		/**
+		 * Returns {@code vconn.listener.per-transaction}.
+		 * @return the configured value
+		 */
 		public boolean isPerTransaction() {
 			return this.perTransaction;
 		}
 
+		/**
+		 * Sets {@code vconn.listener.per-transaction}.
+		 * @param perTransaction the new value
+		 */
 		public void setPerTransaction(boolean perTransaction) {
 			this.perTransaction = perTransaction;
 		}
 
+		/**
+		 * Returns {@code vconn.listener.forwarded-headers}.
+		 * @return the configured value
+		 */
 		public boolean isForwardedHeaders() {
 			return this.forwardedHeaders;
 		}
 
+		/**
+		 * Sets {@code vconn.listener.forwarded-headers}.
+		 * @param forwardedHeaders the new value
+		 */
 		public void setForwardedHeaders(boolean forwardedHeaders) {
 			this.forwardedHeaders = forwardedHeaders;
 		}
 
+		/**
+		 * Returns {@code vconn.listener.splice}.
+		 * @return the configured value
+		 */
 		public boolean isSplice() {
 			return this.splice;
 		}
 
+		/**
+		 * Sets {@code vconn.listener.splice}.
+		 * @param splice the new value
+		 */
 		public void setSplice(boolean splice) {
 			this.splice = splice;
 		}

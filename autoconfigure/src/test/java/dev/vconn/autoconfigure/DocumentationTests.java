@@ -86,20 +86,6 @@ class DocumentationTests {
 	}
 
 	@Test
-	void gettingStartedHookSnippetsMirrorTheTestedSources() throws IOException {
-		String page = read("getting-started.md");
-		String section = page.substring(page.indexOf("## 5. Intercept HTTP traffic"), page.indexOf("## 6. "));
-		Path sources = Path.of("src", "test", "java", "dev", "vconn", "autoconfigure", "listener");
-		String source = normalize(Files.readString(sources.resolve("HelloHook.java"))
-				+ Files.readString(sources.resolve("HelloResponder.java")));
-		List<String> snippets = javaBlocks(section);
-		assertThat(snippets).hasSize(2);
-		for (String snippet : snippets) {
-			assertThat(source).as("getting-started.md snippet is in the tested sources").contains(normalize(snippet));
-		}
-	}
-
-	@Test
 	void referencePagesExist() {
 		assertThat(DOCS.resolve("getting-started.md")).isRegularFile();
 		assertThat(DOCS.resolve("configuration.md")).isRegularFile();
@@ -128,26 +114,6 @@ class DocumentationTests {
 
 	private static String read(String page) throws IOException {
 		return Files.readString(DOCS.resolve(page));
-	}
-
-	/** The Java code blocks of a Markdown text. */
-	private static List<String> javaBlocks(String markdown) {
-		List<String> blocks = new java.util.ArrayList<>();
-		int at = 0;
-		while ((at = markdown.indexOf("```java\n", at)) >= 0) {
-			int end = markdown.indexOf("```", at + 8);
-			blocks.add(markdown.substring(at + 8, end));
-			at = end + 3;
-		}
-		return blocks;
-	}
-
-	/** The non-blank lines of a text, each without its indentation. */
-	private static String normalize(String code) {
-		return Arrays.stream(code.split("\n"))
-			.map(String::strip)
-			.filter((line) -> !line.isEmpty())
-			.collect(Collectors.joining("\n"));
 	}
 
 	/** Table rows by their first cell, each row as its trimmed cells. */

@@ -18,6 +18,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -65,6 +66,24 @@ class EpollUnavailableTests {
 		assertThat(output).contains("APPLICATION FAILED TO START")
 			.contains("VConn could not start its 'epoll' transport (vconn.transport=epoll)")
 			.contains("Set vconn.transport=auto");
+	}
+
+	@Test
+	@Timeout(180) // starts a whole application, the first of its JVM
+	void autoTransportFallbackOnLinuxLogsAWarningWithTheCauseAndTheFix(CapturedOutput output) {
+		try (ConfigurableApplicationContext context = new SpringApplicationBuilder(EmptyConfiguration.class)
+			.web(WebApplicationType.NONE)
+			.run("--vconn.event-threads=1")) {
+			VConnRuntime runtime = context.getBean(VConnRuntime.class);
+			assertThat(runtime.isFdAdoptionAvailable()).isFalse();
+			assertThat(runtime.fdAdoptionUnavailableReason())
+				.startsWith("raw descriptors need the epoll transport; this runtime uses NIO (epoll unavailable: ");
+		}
+		if (System.getProperty("os.name").startsWith("Linux")) {
+			assertThat(output).containsPattern("WARN.*VConn cannot adopt raw file descriptors: raw descriptors need "
+					+ "the epoll transport; this runtime uses NIO \\(epoll unavailable: .+\\)\\. "
+					+ "To fix: remove -Dio.netty.transport.noNative=true");
+		}
 	}
 
 	@Test

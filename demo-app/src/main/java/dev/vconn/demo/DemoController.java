@@ -18,6 +18,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -27,7 +28,9 @@ import org.springframework.web.bind.annotation.RestController;
  * <li>{@code POST /demo/origin/stop} and {@code POST /demo/origin/start}: stop and start the
  * embedded origin, to watch the intercept fail and recover (409 with an external origin);</li>
  * <li>{@code POST /demo/adoptions}: adopts a loopback connection and describes the new VConn,
- * which lives until {@code vconn.inactivity-timeout} aborts it.</li>
+ * which lives until {@code vconn.inactivity-timeout} aborts it;</li>
+ * <li>{@code GET /demo/history?since=t}: the live page's meter totals, one sample a second for the
+ * last two minutes, those after {@code t} (epoch milliseconds) only when given.</li>
  * </ul>
  */
 @RestController
@@ -41,8 +44,11 @@ class DemoController {
 
 	private final DemoProperties properties;
 
+	private final MeterHistory history;
+
 	DemoController(LoopbackAdoptions adoptions, Origin origin, ObjectProvider<EmbeddedOrigin> embeddedOrigin,
-			DemoProperties properties) {
+			DemoProperties properties, MeterHistory history) {
+		this.history = history;
 		this.adoptions = adoptions;
 		this.origin = origin;
 		this.embeddedOrigin = embeddedOrigin.getIfAvailable();
@@ -61,6 +67,15 @@ class DemoController {
 			body.put("running", this.embeddedOrigin.isRunning());
 		}
 		body.put("style", this.properties.getIntercept().getStyle().name().toLowerCase(Locale.ROOT));
+		return body;
+	}
+
+	@GetMapping("/demo/history")
+	Map<String, Object> history(@RequestParam(defaultValue = "0") long since) {
+		Map<String, Object> body = new LinkedHashMap<>();
+		body.put("intervalMillis", MeterHistory.INTERVAL.toMillis());
+		body.put("capacity", MeterHistory.CAPACITY);
+		body.put("samples", this.history.since(since));
 		return body;
 	}
 

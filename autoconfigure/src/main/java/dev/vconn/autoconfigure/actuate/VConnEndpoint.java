@@ -127,7 +127,10 @@ public class VConnEndpoint {
 						new CountsDescriptor(stats.listenerRejections(), rejections));
 		TunnelsDescriptor tunnels = new TunnelsDescriptor(stats.activeTunnels(), stats.tunnels(),
 				lowerCaseKeys(stats.tunnelsByEnd()), stats.splicedTunnels());
-		return new RuntimeDescriptor(lowerCase(this.runtime.transport()), this.runtime.eventThreads(),
+		return new RuntimeDescriptor(lowerCase(this.runtime.transport()),
+				new FdAdoptionDescriptor(this.runtime.isFdAdoptionAvailable(),
+						this.runtime.fdAdoptionUnavailableReason()),
+				this.runtime.eventThreads(),
 				this.runtime.isRunning(), this.runtime.isHealthy(),
 				new LimitsDescriptor(this.runtime.maxConnections(), this.runtime.shutdownTimeout().toString()),
 				this.runtime.activeCount(),
@@ -194,6 +197,7 @@ public class VConnEndpoint {
 	 * The runtime, as {@link #runtime()} reports it.
 	 *
 	 * @param transport epoll or nio
+	 * @param fdAdoption whether raw file descriptors can be adopted
 	 * @param eventThreads the number of event threads of the main transport
 	 * @param running whether the runtime takes new connections
 	 * @param healthy whether it runs and every event thread is alive
@@ -208,10 +212,21 @@ public class VConnEndpoint {
 	 * @param hooks the registered intercept hooks, in the order they run
 	 * @param connections up to {@link #MAX_LISTED_CONNECTIONS} live VConns, oldest first
 	 */
-	public record RuntimeDescriptor(String transport, int eventThreads, boolean running, boolean healthy,
+	public record RuntimeDescriptor(String transport, FdAdoptionDescriptor fdAdoption, int eventThreads, boolean running, boolean healthy,
 			LimitsDescriptor limits, int active, AdoptionsDescriptor adoptions, CountsDescriptor aborts,
 			CountsDescriptor closed, BytesDescriptor bytes, TunnelsDescriptor tunnels, ListenerDescriptor listener,
 			List<HookDescriptor> hooks, List<VConnDescriptor> connections) implements OperationResponseBody {
+
+	}
+
+	/**
+	 * Whether the runtime can adopt raw file descriptors.
+	 *
+	 * @param available whether {@code fdCreate(int)} can succeed
+	 * @param unavailableReason why it cannot (the transport, or native access denied), or
+	 * {@code null} when it can
+	 */
+	public record FdAdoptionDescriptor(boolean available, @Nullable String unavailableReason) {
 
 	}
 

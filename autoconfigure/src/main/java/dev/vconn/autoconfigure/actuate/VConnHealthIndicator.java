@@ -9,8 +9,10 @@ import org.springframework.boot.health.contributor.Health;
 
 /**
  * Reports a {@link VConnRuntime}'s health: UP while it runs with every event thread alive, DOWN
- * once it is stopped or an event thread has died. Details are bounded: transport, event threads,
- * live count and connection limit, never a per-connection list.
+ * once it is stopped or an event thread has died. Details are bounded: transport, whether raw file
+ * descriptors can be adopted (and if not, why), event threads, live count and connection limit,
+ * never a per-connection list. A runtime that cannot adopt raw descriptors stays UP: JDK channels
+ * can still be adopted.
  *
  * <p><b>Threads:</b> called on whatever thread asks for health; never blocks.
  *
@@ -43,7 +45,12 @@ public class VConnHealthIndicator extends AbstractHealthIndicator {
 			.withDetail("eventThreads", this.runtime.eventThreads())
 			.withDetail("active", this.runtime.activeCount())
 			.withDetail("maxConnections", this.runtime.maxConnections())
-			.withDetail("running", running);
+			.withDetail("running", running)
+			.withDetail("fdAdoption", this.runtime.isFdAdoptionAvailable());
+		String fdAdoptionUnavailable = this.runtime.fdAdoptionUnavailableReason();
+		if (fdAdoptionUnavailable != null) {
+			builder.withDetail("fdAdoptionUnavailable", fdAdoptionUnavailable);
+		}
 	}
 
 }

@@ -23,7 +23,20 @@ class VConnHealthIndicatorTests {
 			.containsEntry("active", 3)
 			.containsEntry("maxConnections", 100)
 			.containsEntry("running", true)
-			.hasSize(5);
+			.containsEntry("fdAdoption", true)
+			.hasSize(6);
+	}
+
+	@Test
+	void upAndSaysWhyWhenRawDescriptorsCannotBeAdopted() {
+		try (VConnRuntime runtime = VConnRuntime.builder().transport(Transport.NIO).eventThreads(1).build()) {
+			Health health = new VConnHealthIndicator(runtime).health();
+			assertThat(health.getStatus()).isEqualTo(Status.UP);
+			assertThat(health.getDetails()).containsEntry("transport", "nio")
+				.containsEntry("fdAdoption", false)
+				.containsEntry("fdAdoptionUnavailable",
+						"raw descriptors need the epoll transport; this runtime uses NIO (configured)");
+		}
 	}
 
 	@Test
@@ -58,6 +71,7 @@ class VConnHealthIndicatorTests {
 		given(runtime.eventThreads()).willReturn(4);
 		given(runtime.activeCount()).willReturn(3);
 		given(runtime.maxConnections()).willReturn(100);
+		given(runtime.isFdAdoptionAvailable()).willReturn(true);
 		return runtime;
 	}
 

@@ -150,6 +150,7 @@ class VConnApplicationTests {
 			assertThat(response.statusCode()).isEqualTo(200);
 			String body = response.body();
 			assertThat(read(body, "$.transport")).isEqualTo("epoll");
+			assertThat(read(body, "$.fdAdoption.available")).isEqualTo(true);
 			assertThat(read(body, "$.eventThreads")).isEqualTo(1);
 			assertThat(read(body, "$.running")).isEqualTo(true);
 			assertThat(read(body, "$.healthy")).isEqualTo(true);
@@ -215,6 +216,7 @@ class VConnApplicationTests {
 			assertThat(read(health.body(), "$.status")).isEqualTo("UP");
 			assertThat(read(health.body(), "$.components.vconn.status")).isEqualTo("UP");
 			assertThat(read(health.body(), "$.components.vconn.details.transport")).isEqualTo("epoll");
+			assertThat(read(health.body(), "$.components.vconn.details.fdAdoption")).isEqualTo(true);
 			assertThat(read(health.body(), "$.components.vconn.details.active")).isEqualTo(1);
 
 			// The abort operation is refused without access being granted.

@@ -7,6 +7,7 @@ import dev.vconn.internal.runtime.SocketLayer;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
+import org.jspecify.annotations.Nullable;
 
 /** The socket layer a runtime runs on: epoll registrations, held channels, the socket VConn factory. */
 public final class NetLayer implements SocketLayer {
@@ -33,6 +34,16 @@ public final class NetLayer implements SocketLayer {
 	@Override
 	public VConnFactory newFactory(RuntimeCore runtime) {
 		return new NetVConnFactory(runtime, this.maxPipes);
+	}
+
+	@Override
+	public @Nullable String fdAdoptionUnavailable(Transport requested, Transport chosen) {
+		return NativeAccess.fdAdoptionUnavailable(requested, chosen);
+	}
+
+	@Override
+	public @Nullable String nativeAccessWarning(Transport requested, Transport chosen) {
+		return NativeAccess.warning(requested, chosen);
 	}
 
 }

@@ -108,10 +108,9 @@ public final class NetVConnFactory implements VConnFactory {
 		if (!this.runtime.isRunning()) {
 			return Adoption.failure(AdoptionFailureReason.SHUTTING_DOWN, "the runtime is shutting down");
 		}
-		if (this.runtime.transport() != Transport.EPOLL || !LibC.isAvailable()) {
-			return Adoption.failure(AdoptionFailureReason.UNSUPPORTED,
-					"raw descriptors need the epoll transport; this runtime uses " + this.runtime.transport()
-							+ (LibC.isAvailable() ? "" : " (" + LibC.unavailabilityCause() + ")"));
+		String unavailable = this.runtime.fdAdoptionUnavailable();
+		if (unavailable != null) {
+			return Adoption.failure(AdoptionFailureReason.UNSUPPORTED, unavailable);
 		}
 		try (Reservation reservation = new Reservation()) {
 			AdoptedFd adopted = reservation.claim(fd);

@@ -100,6 +100,8 @@ public final class RuntimeCore {
 
 	private final List<Runnable> afterShutdown = new CopyOnWriteArrayList<>();
 
+	private final @Nullable String fdAdoptionUnavailable;
+
 	public RuntimeCore(Transport transport, int eventThreads, int maxConnections, Duration inactivityTimeout,
 			Duration activeTimeout, int writeLowWaterMark, int writeHighWaterMark, Duration shutdownTimeout,
 			boolean allowStandardStreams, SocketLayer sockets, List<VConnListener> listeners) {
@@ -117,8 +119,29 @@ public final class RuntimeCore {
 		this.sockets = sockets;
 		this.group = newGroup(this.transport);
 		this.factory = sockets.newFactory(this);
+		this.fdAdoptionUnavailable = sockets.fdAdoptionUnavailable(transport, this.transport);
 		logger.log(System.Logger.Level.INFO, "VConn runtime started: transport {0} ({1}), {2} event threads",
 				this.transport, whyTransport(transport), eventThreads);
+		warnIfNativePartsMissing(transport);
+	}
+
+	/**
+	 * On Linux, where epoll is expected, an automatic fall-back to NIO or libc calls that did not
+	 * load mean raw descriptors cannot be adopted: say so loudly, with the cause and the fix.
+	 */
+	private void warnIfNativePartsMissing(Transport requested) {
+		String warning = this.sockets.nativeAccessWarning(requested, this.transport);
+		if (warning != null) {
+			logger.log(System.Logger.Level.WARNING, warning);
+		}
+	}
+
+	/**
+	 * Why raw descriptors cannot be adopted on this runtime.
+	 * @return the reason, or {@code null} if they can
+	 */
+	public @Nullable String fdAdoptionUnavailable() {
+		return this.fdAdoptionUnavailable;
 	}
 
 	private static Transport resolve(Transport requested) {

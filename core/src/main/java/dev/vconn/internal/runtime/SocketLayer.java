@@ -5,6 +5,7 @@ import dev.vconn.VConnFactory;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a {@link RuntimeCore} needs from the socket layer above it ({@code internal.net}), given to
@@ -32,5 +33,22 @@ public interface SocketLayer {
 	 * @return its factory
 	 */
 	VConnFactory newFactory(RuntimeCore runtime);
+
+	/**
+	 * Why raw descriptors cannot be adopted on a runtime with this transport.
+	 * @param requested the transport asked for
+	 * @param chosen the transport the runtime runs on
+	 * @return the reason, or {@code null} if they can
+	 */
+	@Nullable String fdAdoptionUnavailable(Transport requested, Transport chosen);
+
+	/**
+	 * The warning to log when native parts a Linux runtime expects are missing (an automatic fall
+	 * back from epoll, libc calls that did not load), with the cause and the fix.
+	 * @param requested the transport asked for
+	 * @param chosen the transport the runtime runs on
+	 * @return the warning, or {@code null} if nothing is missing
+	 */
+	@Nullable String nativeAccessWarning(Transport requested, Transport chosen);
 
 }
