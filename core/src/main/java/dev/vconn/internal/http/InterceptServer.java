@@ -1,5 +1,6 @@
 package dev.vconn.internal.http;
 
+import dev.vconn.internal.net.ListenerSocket;
 import dev.vconn.internal.net.NetVConn;
 import dev.vconn.internal.net.NetVConnFactory;
 import dev.vconn.internal.runtime.RuntimeCore;
@@ -66,7 +67,7 @@ public final class InterceptServer implements ListenerServer {
 
 	private final InterceptHookRegistry hooks;
 
-	private final InetSocketAddress bindAddress;
+	private final ListenerSocket listenerSocket;
 
 	private final int maxHeaderSize;
 
@@ -82,11 +83,11 @@ public final class InterceptServer implements ListenerServer {
 
 	private @Nullable Channel serverChannel;
 
-	public InterceptServer(RuntimeCore runtime, InterceptHookRegistry hooks, InetSocketAddress bindAddress,
+	public InterceptServer(RuntimeCore runtime, InterceptHookRegistry hooks, ListenerSocket listenerSocket,
 			int maxHeaderSize, Duration headerTimeout, @Nullable InetSocketAddress origin, boolean splice) {
 		this.runtime = runtime;
 		this.hooks = hooks;
-		this.bindAddress = bindAddress;
+		this.listenerSocket = listenerSocket;
 		this.maxHeaderSize = maxHeaderSize;
 		this.headerTimeout = headerTimeout;
 		this.origin = origin;
@@ -102,7 +103,7 @@ public final class InterceptServer implements ListenerServer {
 		if (!this.runtime.isRunning()) {
 			throw new IllegalStateException("the runtime is shut down");
 		}
-		ServerBootstrap bootstrap = this.runtime.listenerBootstrap()
+		ServerBootstrap bootstrap = this.runtime.listenerBootstrap(this.listenerSocket)
 			.childHandler(new ChannelInitializer<Channel>() {
 				@Override
 				protected void initChannel(Channel channel) {
@@ -111,7 +112,7 @@ public final class InterceptServer implements ListenerServer {
 					channel.pipeline().addLast(capture, decoder, new HeadHandler(capture, decoder));
 				}
 			});
-		Channel channel = bootstrap.bind(this.bindAddress).syncUninterruptibly().channel();
+		Channel channel = this.listenerSocket.open(bootstrap);
 		this.serverChannel = channel;
 		this.running = true;
 		InetSocketAddress bound = (InetSocketAddress) channel.localAddress();

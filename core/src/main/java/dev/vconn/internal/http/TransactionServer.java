@@ -1,5 +1,6 @@
 package dev.vconn.internal.http;
 
+import dev.vconn.internal.net.ListenerSocket;
 import dev.vconn.internal.net.NetVConn;
 import dev.vconn.internal.net.NetVConnFactory;
 import dev.vconn.internal.pair.PairCore;
@@ -84,7 +85,7 @@ public final class TransactionServer implements ListenerServer {
 
 	private final InterceptHookRegistry hooks;
 
-	private final InetSocketAddress bindAddress;
+	private final ListenerSocket listenerSocket;
 
 	private final int maxHeaderSize;
 
@@ -100,11 +101,11 @@ public final class TransactionServer implements ListenerServer {
 
 	private @Nullable Channel serverChannel;
 
-	public TransactionServer(RuntimeCore runtime, InterceptHookRegistry hooks, InetSocketAddress bindAddress,
+	public TransactionServer(RuntimeCore runtime, InterceptHookRegistry hooks, ListenerSocket listenerSocket,
 			int maxHeaderSize, Duration headerTimeout, @Nullable InetSocketAddress origin, boolean forwardedHeaders) {
 		this.runtime = runtime;
 		this.hooks = hooks;
-		this.bindAddress = bindAddress;
+		this.listenerSocket = listenerSocket;
 		this.maxHeaderSize = maxHeaderSize;
 		this.headerTimeout = headerTimeout;
 		this.origins = (origin != null) ? new OriginPool(runtime, origin) : null;
@@ -119,7 +120,7 @@ public final class TransactionServer implements ListenerServer {
 		if (!this.runtime.isRunning()) {
 			throw new IllegalStateException("the runtime is shut down");
 		}
-		ServerBootstrap bootstrap = this.runtime.listenerBootstrap()
+		ServerBootstrap bootstrap = this.runtime.listenerBootstrap(this.listenerSocket)
 			.childHandler(new ChannelInitializer<Channel>() {
 				@Override
 				protected void initChannel(Channel channel) {
@@ -131,7 +132,7 @@ public final class TransactionServer implements ListenerServer {
 						.addLast(connection);
 				}
 			});
-		Channel channel = bootstrap.bind(this.bindAddress).syncUninterruptibly().channel();
+		Channel channel = this.listenerSocket.open(bootstrap);
 		this.serverChannel = channel;
 		this.running = true;
 		InetSocketAddress bound = (InetSocketAddress) channel.localAddress();

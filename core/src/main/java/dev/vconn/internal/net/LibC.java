@@ -5,7 +5,7 @@ import com.sun.jna.Platform;
 
 /**
  * The few libc calls Netty does not expose: {@code fcntl}, {@code getsockopt}, {@code getpeername},
- * {@code getsockname}, {@code poll}, {@code close}. Linux only; constants are those of Linux on
+ * {@code getsockname}, {@code poll}, {@code close}, {@code unsetenv}. Linux only; constants are those of Linux on
  * x86_64 and aarch64. Each call leaves its {@code errno} in {@link Native#getLastError()}.
  */
 public final class LibC {
@@ -17,6 +17,12 @@ public final class LibC {
 	static final int ENOTSOCK = 88;
 
 	static final int ENOTCONN = 107;
+
+	static final int F_GETFD = 1;
+
+	static final int F_SETFD = 2;
+
+	static final int FD_CLOEXEC = 1;
 
 	static final int F_GETFL = 3;
 
@@ -46,6 +52,8 @@ public final class LibC {
 	static final long SIOCINQ = 0x541B;
 
 	static final int SOCK_STREAM = 1;
+
+	static final int SOCK_DGRAM = 2;
 
 	static final int AF_UNIX = 1;
 
@@ -104,6 +112,9 @@ public final class LibC {
 	static native int poll(int[] fds, long count, int timeout);
 
 	public static native int close(int fd);
+
+	/** Removes a variable from the process environment, the one children inherit. */
+	static native int unsetenv(String name);
 
 	static native int ioctl(int fd, long request, int[] argument);
 

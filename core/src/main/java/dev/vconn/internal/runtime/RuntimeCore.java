@@ -3,6 +3,7 @@ package dev.vconn.internal.runtime;
 import dev.vconn.internal.net.EpollRegistrations;
 import dev.vconn.internal.net.LibC;
 import dev.vconn.internal.net.NetVConn;
+import dev.vconn.internal.net.ListenerSocket;
 import dev.vconn.internal.net.NetVConnFactory;
 import dev.vconn.internal.vconn.ManagedVConn;
 import java.time.Duration;
@@ -269,11 +270,12 @@ public final class RuntimeCore {
 
 	/**
 	 * A server bootstrap for an intercept listener on this runtime's loops: accepted connections
-	 * read only when asked, keep a half-open state, and use the runtime's water marks.
+	 * read only when asked, keep a half-open state, and use the runtime's water marks. The server
+	 * channel is a new socket of the runtime's transport, or wraps the listener's inherited socket.
 	 */
-	public ServerBootstrap listenerBootstrap() {
-		return new ServerBootstrap().group(this.group)
-			.channel((this.transport == Transport.EPOLL) ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+	public ServerBootstrap listenerBootstrap(ListenerSocket socket) {
+		return socket.channel(new ServerBootstrap().group(this.group),
+				(this.transport == Transport.EPOLL) ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
 			.childOption(ChannelOption.AUTO_READ, false)
 			.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
 			.childOption(ChannelOption.TCP_NODELAY, true)
