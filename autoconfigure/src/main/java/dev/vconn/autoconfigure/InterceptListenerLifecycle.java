@@ -27,7 +27,10 @@ import org.springframework.context.SmartLifecycle;
  * origin, the application's own web server port, is known. The origin is
  * {@code vconn.listener.origin} when set, else that web server; with neither, requests no hook
  * claims get 502. A port in use (or an address that cannot be bound) fails start-up with an
- * {@link InterceptListenerBindException}.
+ * {@link InterceptListenerBindException}. Under systemd socket activation
+ * ({@code vconn.listener.inherit}) the listener serves on the passed listening socket instead of
+ * binding; a passed descriptor that is not a listening TCP socket, or none under
+ * {@code required}, fails start-up with a {@link dev.vconn.intercept.ListenerInheritanceException}.
  *
  * <p><b>Stop:</b> in the same phase, so before Spring Boot's graceful web server shutdown and
  * before the {@link VConnRuntime} stops: the listener stops accepting and closes idle client
@@ -104,6 +107,7 @@ public final class InterceptListenerLifecycle implements SmartLifecycle {
 				started = InterceptListener.builder(this.runtime, this.hooks)
 					.address(this.properties.getAddress())
 					.port(this.properties.getPort())
+					.inherit(this.properties.getInherit())
 					.maxHeaderSize((int) this.properties.getMaxHeaderSize().toBytes())
 					.headerTimeout(this.properties.getHeaderTimeout())
 					.origin(origin)
@@ -123,7 +127,8 @@ public final class InterceptListenerLifecycle implements SmartLifecycle {
 			this.listener = started;
 			this.running = true;
 			if (logger.isInfoEnabled()) {
-				logger.info("VConn intercept listener started on " + hostAndPort(started.address()) + " ("
+				logger.info("VConn intercept listener started on " + hostAndPort(started.address())
+						+ (started.isInherited() ? " (inherited socket)" : "") + " ("
 						+ (this.properties.isPerTransaction() ? "per-transaction" : "connection") + " mode), "
 						+ describeOrigin(origin) + ", " + this.hooks.size() + " intercept hooks");
 			}
