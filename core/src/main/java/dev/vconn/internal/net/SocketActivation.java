@@ -43,6 +43,14 @@ public final class SocketActivation {
 		if (inheritance == ListenerInheritance.NEVER) {
 			return ListenerSocket.bind(bindAddress);
 		}
+		// two listeners starting at once must not both take the same descriptor
+		synchronized (environment) {
+			return take(inheritance, environment, bindAddress, epoll);
+		}
+	}
+
+	private static ListenerSocket take(ListenerInheritance inheritance, ActivationEnvironment environment,
+			InetSocketAddress bindAddress, boolean epoll) {
 		String pid = environment.get("LISTEN_PID");
 		String count = environment.get("LISTEN_FDS");
 		String names = environment.get("LISTEN_FDNAMES");
@@ -55,28 +63,28 @@ public final class SocketActivation {
 			}
 			return ListenerSocket.bind(bindAddress);
 		}
-		int passed = Integer.parseInt(count);
+		int passed = Integer.parseInt(count.trim());
 		int first = environment.firstFd();
-		if (!LibC.isAvailable()) {
-			throw new ListenerInheritanceException("VConn intercept listener cannot check the inherited socket ("
-					+ variables + "): libc is not reachable through JNA: " + LibC.unavailabilityCause(), inheritance, -1);
-		}
-		for (int fd = first; fd < first + passed; fd++) {
-			setCloseOnExec(fd);
-		}
-		environment.clear();
 		int index = indexOfName(names, passed);
 		int fd = first + index;
 		String origin = "inherited fd " + fd + ((names != null) ? " (" + name(names, index) + ")" : "");
-		if (!epoll) {
+		if (LibC.isAvailable()) {
+			for (int passedFd = first; passedFd < first + passed; passedFd++) {
+				setCloseOnExec(passedFd);
+			}
+			environment.clear();
+		}
+		if (!epoll || !LibC.isAvailable()) {
+			String why = !epoll ? "the runtime uses NIO (the JDK adopts only fd 0 as a listening channel)"
+					: "libc is not reachable through JNA (" + LibC.unavailabilityCause() + ")";
 			if (inheritance == ListenerInheritance.REQUIRED) {
 				throw new ListenerInheritanceException("VConn intercept listener cannot serve on the " + origin + " ("
-						+ variables + "): adopting a listening socket needs the epoll transport, and the runtime "
-						+ "uses NIO (the JDK adopts only fd 0 as a listening channel)", inheritance, fd);
+						+ variables + "): adopting a listening socket needs the epoll transport, and " + why,
+						inheritance, fd);
 			}
 			logger.log(System.Logger.Level.WARNING, "VConn intercept listener leaves the " + origin
 					+ " unused and binds " + bindAddress + " instead: adopting a listening socket needs the epoll "
-					+ "transport, and the runtime uses NIO (the bind fails if the passed socket holds the port)");
+					+ "transport, and " + why + "; the bind fails if the passed socket holds the port");
 			return ListenerSocket.bind(bindAddress);
 		}
 		String problem = checkListening(fd);
