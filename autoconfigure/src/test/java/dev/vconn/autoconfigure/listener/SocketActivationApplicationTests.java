@@ -79,7 +79,8 @@ class SocketActivationApplicationTests {
 		Path output = this.directory.resolve("application.log");
 		List<String> command = new ArrayList<>(List.of(SOCKET_ACTIVATE.toString(), "-l", "127.0.0.1:" + listenerPort,
 				"--fdname=vconn-listener"));
-		command.addAll(application("--vconn.listener.inherit=required", "--server.port=" + serverPort));
+		command.addAll(application("--vconn.listener.inherit=required", "--vconn.listener.port=" + listenerPort,
+				"--server.port=" + serverPort));
 		this.process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
 		await().atMost(Duration.ofSeconds(30)).until(() -> read(output).contains("Listening on 127.0.0.1:" + listenerPort));
 
@@ -93,7 +94,7 @@ class SocketActivationApplicationTests {
 		assertThat(passThrough.body()).isEqualTo(OriginController.HELLO);
 
 		String log = read(output);
-		assertThat(log).contains("serves on the inherited fd 3 (vconn-listener)")
+		assertThat(log).contains("serves on the inherited fd 3 (vconn-listener) instead of binding 127.0.0.1:" + listenerPort)
 			.contains("VConn intercept listener started on 127.0.0.1:" + listenerPort + " (inherited socket)");
 		// systemd-socket-activate execs the JVM, so the pid it was started with is the JVM's
 		long pid = this.process.pid();

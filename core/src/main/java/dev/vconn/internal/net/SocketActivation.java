@@ -83,7 +83,7 @@ public final class SocketActivation {
 						inheritance, fd);
 			}
 			logger.log(System.Logger.Level.WARNING, "VConn intercept listener leaves the " + origin
-					+ " unused and binds " + bindAddress + " instead: adopting a listening socket needs the epoll "
+					+ " unused and binds " + hostAndPort(bindAddress) + " instead: adopting a listening socket needs the epoll "
 					+ "transport, and " + why + "; the bind fails if the passed socket holds the port");
 			return ListenerSocket.bind(bindAddress);
 		}
@@ -98,8 +98,13 @@ public final class SocketActivation {
 					+ ": fcntl(O_NONBLOCK) failed, errno " + LibC.errno(), inheritance, fd);
 		}
 		logger.log(System.Logger.Level.INFO, "VConn intercept listener serves on the {0} instead of binding {1}",
-				origin, bindAddress);
+				origin, hostAndPort(bindAddress));
 		return ListenerSocket.inherited(fd, origin, bindAddress);
+	}
+
+	private static String hostAndPort(InetSocketAddress address) {
+		String host = (address.getAddress() != null) ? address.getAddress().getHostAddress() : address.getHostString();
+		return ((host.indexOf(':') >= 0) ? "[" + host + "]" : host) + ":" + address.getPort();
 	}
 
 	private static @Nullable String whyNotPassed(@Nullable String pid, @Nullable String count, long ownPid) {
