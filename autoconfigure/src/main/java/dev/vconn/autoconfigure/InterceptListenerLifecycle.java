@@ -29,7 +29,10 @@ import org.springframework.context.SmartLifecycle;
  * origin, the application's own web server port, is known. The origin is
  * {@code vconn.listener.origin} when set, else that web server; with neither, requests no hook
  * claims get 502. A port in use (or an address that cannot be bound) fails start-up with an
- * {@link InterceptListenerBindException}.
+ * {@link InterceptListenerBindException}. Under systemd socket activation
+ * ({@code vconn.listener.inherit}) the listener serves on the passed listening socket instead of
+ * binding; a passed descriptor that is not a listening TCP socket, or none under
+ * {@code required}, fails start-up with a {@link dev.vconn.intercept.ListenerInheritanceException}.
  *
  * <p><b>Stop:</b> in the same phase, so before Spring Boot's graceful web server shutdown and
  * before the {@link VConnRuntime} stops: the listener stops accepting and closes idle client
@@ -111,6 +114,7 @@ public final class InterceptListenerLifecycle implements SmartLifecycle {
 				started = builder
 					.address(this.properties.getAddress())
 					.port(this.properties.getPort())
+					.inherit(this.properties.getInherit())
 					.maxHeaderSize((int) this.properties.getMaxHeaderSize().toBytes())
 					.maxRequestLine((int) this.properties.getMaxRequestLine().toBytes())
 					.headerTimeout(this.properties.getHeaderTimeout())
@@ -134,7 +138,8 @@ public final class InterceptListenerLifecycle implements SmartLifecycle {
 			this.listener = started;
 			this.running = true;
 			if (logger.isInfoEnabled()) {
-				logger.info("VConn intercept listener started on " + hostAndPort(started.address()) + " ("
+				logger.info("VConn intercept listener started on " + hostAndPort(started.address())
+						+ (started.isInherited() ? " (inherited socket)" : "") + " ("
 						+ (this.properties.isPerTransaction() ? "per-transaction" : "connection") + " mode), "
 						+ describeOrigin(origin) + ", " + this.hooks.size() + " intercept hooks");
 			}

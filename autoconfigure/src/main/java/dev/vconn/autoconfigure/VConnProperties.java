@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 import dev.vconn.Transport;
+import dev.vconn.intercept.ListenerInheritance;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -388,6 +389,15 @@ public class VConnProperties implements Validator {
 		private int port = 8081;
 
 		/**
+		 * Whether the intercept listener serves on a listening socket passed by systemd socket
+		 * activation (LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES; the socket named 'vconn-listener',
+		 * else the first) instead of binding the address and port: 'auto' when one is passed,
+		 * 'never', or 'required' (start-up fails without one). Needs the epoll transport; on NIO,
+		 * 'auto' binds and logs a warning.
+		 */
+		private ListenerInheritance inherit = ListenerInheritance.AUTO;
+
+		/**
 		 * Largest request head a client may send: request line, header lines and every line end,
 		 * the final empty line included; a larger one gets 431 and the connection is closed. At
 		 * least 256B.
@@ -637,6 +647,22 @@ public class VConnProperties implements Validator {
 			else {
 				this.origin = null;
 			}
+		}
+
+		/**
+		 * Returns {@code vconn.listener.inherit}.
+		 * @return the configured value
+		 */
+		public ListenerInheritance getInherit() {
+			return this.inherit;
+		}
+
+		/**
+		 * Sets {@code vconn.listener.inherit}.
+		 * @param inherit the new value
+		 */
+		public void setInherit(ListenerInheritance inherit) {
+			this.inherit = Objects.requireNonNull(inherit, "vconn.listener.inherit must be auto, never or required");
 		}
 
 		/**

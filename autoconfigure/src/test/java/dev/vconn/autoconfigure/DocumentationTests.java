@@ -36,7 +36,7 @@ class DocumentationTests {
 		assertThat(properties).containsKeys("vconn.enabled", "vconn.transport", "vconn.event-threads",
 				"vconn.max-connections", "vconn.inactivity-timeout", "vconn.active-timeout",
 				"vconn.write-buffer.low-water-mark", "vconn.write-buffer.high-water-mark", "vconn.shutdown.timeout",
-				"vconn.listener.enabled", "vconn.listener.address", "vconn.listener.port",
+				"vconn.listener.enabled", "vconn.listener.address", "vconn.listener.port", "vconn.listener.inherit",
 				"vconn.listener.max-header-size", "vconn.listener.header-timeout", "vconn.listener.origin",
 				"vconn.listener.per-transaction", "vconn.listener.forwarded-headers", "vconn.listener.splice",
 				"management.health.vconn.enabled", "management.endpoint.vconn.access");
@@ -91,6 +91,7 @@ class DocumentationTests {
 		assertThat(DOCS.resolve("configuration.md")).isRegularFile();
 		assertThat(DOCS.resolve("metrics.md")).isRegularFile();
 		assertThat(DOCS.resolve("actuator.md")).isRegularFile();
+		assertThat(DOCS.resolve("handoff.md")).isRegularFile();
 	}
 
 	private static String typeName(Meter.Type type) {

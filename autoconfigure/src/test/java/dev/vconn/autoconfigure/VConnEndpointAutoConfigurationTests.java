@@ -53,6 +53,7 @@ class VConnEndpointAutoConfigurationTests {
 				assertThat(listener.enabled()).isTrue();
 				assertThat(listener.running()).isTrue();
 				assertThat(listener.address()).isEqualTo("127.0.0.1:" + port);
+				assertThat(listener.inherited()).isFalse();
 				assertThat(listener.origin()).isEqualTo("127.0.0.1:9");
 			});
 	}

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 
 import dev.vconn.Transport;
+import dev.vconn.intercept.ListenerInheritance;
 import dev.vconn.VConnRuntime;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -50,6 +51,7 @@ class VConnPropertiesTests {
 		assertThat(listener.isPerTransaction()).isTrue();
 		assertThat(listener.isForwardedHeaders()).isTrue();
 		assertThat(listener.isSplice()).isTrue();
+		assertThat(listener.getInherit()).isEqualTo(ListenerInheritance.AUTO);
 	}
 
 	@Test
@@ -58,7 +60,7 @@ class VConnPropertiesTests {
 				"0.0.0.0", "vconn.listener.port", "0", "vconn.listener.max-header-size", "16KB",
 				"vconn.listener.header-timeout", "30s", "vconn.listener.origin", "backend.internal:8443",
 				"vconn.listener.splice", "false", "vconn.listener.per-transaction", "false",
-				"vconn.listener.forwarded-headers", "false"))
+				"vconn.listener.forwarded-headers", "false", "vconn.listener.inherit", "required"))
 			.getListener();
 		assertThat(listener.isEnabled()).isTrue();
 		assertThat(listener.getAddress().isAnyLocalAddress()).isTrue();
@@ -69,6 +71,7 @@ class VConnPropertiesTests {
 		assertThat(listener.isSplice()).isFalse();
 		assertThat(listener.isPerTransaction()).isFalse();
 		assertThat(listener.isForwardedHeaders()).isFalse();
+		assertThat(listener.getInherit()).isEqualTo(ListenerInheritance.REQUIRED);
 	}
 
 	@ParameterizedTest(name = "{0}")

@@ -7,11 +7,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
+import dev.vconn.Transport;
 import dev.vconn.VConnRuntime;
 import dev.vconn.internal.http.HttpLimits;
 import dev.vconn.internal.http.InterceptServer;
 import dev.vconn.internal.http.ListenerServer;
 import dev.vconn.internal.http.TransactionServer;
+import dev.vconn.internal.net.ActivationEnvironment;
+import dev.vconn.internal.net.ListenerSocket;
+import dev.vconn.internal.net.SocketActivation;
 import dev.vconn.internal.runtime.RuntimeAccess;
 import dev.vconn.internal.runtime.RuntimeCore;
 import org.jspecify.annotations.Nullable;
@@ -65,6 +69,11 @@ import org.jspecify.annotations.Nullable;
  * continuation or tunnelled, they are VConns of the runtime (source
  * {@link dev.vconn.AdoptionSource#INTERCEPT}); the origin side of a tunnel is a connected VConn.
  *
+ * <p><b>Socket activation:</b> by default ({@link ListenerInheritance#AUTO}) a listener started in a
+ * process that systemd (or {@code systemd-socket-activate}) passed a listening socket serves on
+ * that socket instead of binding {@link Builder#address} and {@link Builder#port}; see
+ * {@link Builder#inherit(ListenerInheritance)}.
+ *
  * <p><b>Lifecycle:</b> {@link #close()} stops accepting and closes connections whose head is still
  * being read; connections already handed over or tunnelled belong to the runtime, whose own
  * graceful shutdown lets them finish. Close the listener before the runtime.
@@ -77,9 +86,12 @@ public final class InterceptListener implements AutoCloseable {
 
 	private final InetSocketAddress address;
 
-	private InterceptListener(ListenerServer server) {
+	private final boolean inherited;
+
+	private InterceptListener(ListenerServer server, boolean inherited) {
 		this.server = server;
 		this.address = server.start();
+		this.inherited = inherited;
 	}
 
 	/**
@@ -101,6 +113,15 @@ public final class InterceptListener implements AutoCloseable {
 	}
 
 	/**
+	 * Whether the listener serves on a listening socket inherited through socket activation rather
+	 * than one it bound.
+	 * @return {@code true} if the socket was inherited
+	 */
+	public boolean isInherited() {
+		return this.inherited;
+	}
+
+	/**
 	 * The origin that unclaimed transactions are tunnelled to.
 	 * @return the origin, or {@code null} if there is none (unclaimed transactions get 502)
 	 */
@@ -117,7 +138,8 @@ public final class InterceptListener implements AutoCloseable {
 	}
 
 	/**
-	 * Stops accepting and closes connections whose request head is still being read. Idempotent;
+	 * Stops accepting and closes connections whose request head is still being read; an inherited
+	 * listening socket is closed too (the parent process keeps its own copy). Idempotent;
 	 * blocks until the listening socket is closed, so it must not run on an event thread.
 	 */
 	@Override
@@ -127,7 +149,8 @@ public final class InterceptListener implements AutoCloseable {
 
 	@Override
 	public String toString() {
-		return "InterceptListener[address=" + this.address + ", origin=" + origin() + "]";
+		return "InterceptListener[address=" + this.address + ", origin=" + origin() + ", inherited=" + this.inherited
+				+ "]";
 	}
 
 	/** Configures an {@link InterceptListener}. */
@@ -162,6 +185,10 @@ public final class InterceptListener implements AutoCloseable {
 		private boolean forwardedHeaders = true;
 
 		private final List<InterceptObserver> observers = new ArrayList<>();
+
+		private ListenerInheritance inheritance = ListenerInheritance.AUTO;
+
+		private ActivationEnvironment environment = ActivationEnvironment.process();
 
 		private Builder(VConnRuntime runtime, InterceptHookRegistry hooks) {
 			this.runtime = Objects.requireNonNull(runtime, "runtime");
@@ -338,22 +365,63 @@ public final class InterceptListener implements AutoCloseable {
 		}
 
 		/**
-		 * Binds and starts accepting.
+		 * Whether to serve on a listening socket passed by the parent process through systemd's
+		 * socket activation protocol instead of binding {@link #address} and {@link #port}; default
+		 * {@link ListenerInheritance#AUTO}.
+		 *
+		 * <p><b>Contract:</b> at {@link #start()}, a socket is passed when {@code LISTEN_PID} is this
+		 * process's id and {@code LISTEN_FDS} is at least 1. The listener takes the descriptor named
+		 * {@code vconn-listener} in {@code LISTEN_FDNAMES}, else the first (fd 3), and checks that it
+		 * is an open, listening ({@code SO_ACCEPTCONN}) TCP stream ({@code SO_TYPE}) socket. Every
+		 * passed descriptor is then marked close-on-exec and the three variables are removed from
+		 * the process environment with libc's {@code unsetenv}, so child processes inherit neither;
+		 * {@link System#getenv()} keeps showing its start-up snapshot, but no later listener of this
+		 * process inherits again. With {@link ListenerInheritance#NEVER} nothing is read or changed.
+		 *
+		 * <p><b>Transport:</b> only the epoll transport can adopt a listening descriptor. On NIO,
+		 * {@code AUTO} logs a warning and binds, {@code REQUIRED} fails.
+		 *
+		 * <p><b>Ownership:</b> a descriptor that fails the checks is left open for the parent, and
+		 * start fails. One that passes is set non-blocking and belongs to the listener from then on:
+		 * {@link InterceptListener#close()}, or a start that fails later, closes it. The parent
+		 * (systemd) keeps its own copy, so the port stays open across a restart of this process.
+		 *
+		 * <p><b>Threads:</b> the checks run on the thread calling {@link #start()}; the inherited
+		 * socket is then served by the runtime's event threads like a bound one.
+		 * @param inheritance whether to inherit
+		 * @return this builder
+		 */
+		public Builder inherit(ListenerInheritance inheritance) {
+			this.inheritance = Objects.requireNonNull(inheritance, "inheritance");
+			return this;
+		}
+
+		/** Where the socket activation variables are read; the process environment unless a test says otherwise. */
+		Builder activationEnvironment(ActivationEnvironment environment) {
+			this.environment = Objects.requireNonNull(environment, "environment");
+			return this;
+		}
+
+		/**
+		 * Binds, or takes the inherited listening socket, and starts accepting.
 		 * @return the running listener
 		 * @throws IllegalStateException if the runtime is shut down
+		 * @throws ListenerInheritanceException if a passed socket cannot be served on, or none is
+		 * passed under {@link ListenerInheritance#REQUIRED}
 		 * @throws RuntimeException if the address cannot be bound (for example, the port is in use)
 		 */
 		public InterceptListener start() {
 			RuntimeCore core = RuntimeAccess.core(this.runtime);
-			InetSocketAddress bind = new InetSocketAddress(this.address, this.port);
 			HttpLimits limits = new HttpLimits(this.maxRequestLine, this.maxHeaderSize, this.headerTimeout,
 					this.idleTimeout, this.originTimeout, this.originIdleTimeout);
 			InterceptObserver observer = InterceptObserver
 				.composite(this.observers.stream().map(GuardedObserver::new).toList());
+			ListenerSocket socket = SocketActivation.resolve(this.inheritance, this.environment,
+					new InetSocketAddress(this.address, this.port), core.transport() == Transport.EPOLL);
 			ListenerServer server = this.perTransaction
-					? new TransactionServer(core, this.hooks, bind, limits, this.origin, this.forwardedHeaders, observer)
-					: new InterceptServer(core, this.hooks, bind, limits, this.origin, this.splice, observer);
-			return new InterceptListener(server);
+					? new TransactionServer(core, this.hooks, socket, limits, this.origin, this.forwardedHeaders, observer)
+					: new InterceptServer(core, this.hooks, socket, limits, this.origin, this.splice, observer);
+			return new InterceptListener(server, socket.isInherited());
 		}
 
 	}

@@ -121,9 +121,9 @@ public class VConnEndpoint {
 		InterceptListener interceptListener = this.listener.get();
 		ListenerDescriptor listenerDescriptor = (interceptListener != null)
 				? new ListenerDescriptor(true, interceptListener.isRunning(), hostAndPort(interceptListener.address()),
-						hostAndPort(interceptListener.origin()), transactions,
+						interceptListener.isInherited(), hostAndPort(interceptListener.origin()), transactions,
 						new CountsDescriptor(stats.listenerRejections(), rejections))
-				: new ListenerDescriptor(false, false, null, null, transactions,
+				: new ListenerDescriptor(false, false, null, false, null, transactions,
 						new CountsDescriptor(stats.listenerRejections(), rejections));
 		TunnelsDescriptor tunnels = new TunnelsDescriptor(stats.activeTunnels(), stats.tunnels(),
 				lowerCaseKeys(stats.tunnelsByEnd()), stats.splicedTunnels());
@@ -292,12 +292,14 @@ public class VConnEndpoint {
 	 * @param enabled whether there is one ({@code vconn.listener.enabled=true})
 	 * @param running whether it accepts connections
 	 * @param address the address it is bound to, {@code host:port}, or {@code null} without a listener
+	 * @param inherited whether it serves on a listening socket passed by systemd socket activation
+	 * ({@code vconn.listener.inherit}) rather than one it bound
 	 * @param origin where requests no hook claims go, {@code host:port}, or {@code null} without a
 	 * listener or an origin (such requests then get 502)
 	 * @param transactions the transactions it finished
 	 * @param rejections clients answered with an error status and closed, by status
 	 */
-	public record ListenerDescriptor(boolean enabled, boolean running, @Nullable String address,
+	public record ListenerDescriptor(boolean enabled, boolean running, @Nullable String address, boolean inherited,
 			@Nullable String origin, TransactionsDescriptor transactions, CountsDescriptor rejections) {
 
 	}

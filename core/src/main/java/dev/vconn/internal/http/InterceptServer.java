@@ -1,6 +1,7 @@
 package dev.vconn.internal.http;
 
 import dev.vconn.internal.vconn.ContinuationDelivery;
+import dev.vconn.internal.net.ListenerSocket;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Set;
@@ -49,7 +50,7 @@ public final class InterceptServer implements ListenerServer {
 
 	private final InterceptHookRegistry hooks;
 
-	private final InetSocketAddress bindAddress;
+	private final ListenerSocket listenerSocket;
 
 	private final HttpCodecs codecs;
 
@@ -63,12 +64,12 @@ public final class InterceptServer implements ListenerServer {
 
 	private @Nullable Channel serverChannel;
 
-	public InterceptServer(RuntimeCore runtime, InterceptHookRegistry hooks, InetSocketAddress bindAddress,
+	public InterceptServer(RuntimeCore runtime, InterceptHookRegistry hooks, ListenerSocket listenerSocket,
 			HttpLimits limits, @Nullable InetSocketAddress origin, boolean splice, InterceptObserver observer) {
 		this.runtime = runtime;
 		this.observer = observer;
 		this.hooks = hooks;
-		this.bindAddress = bindAddress;
+		this.listenerSocket = listenerSocket;
 		this.codecs = new HttpCodecs(limits);
 		this.origin = origin;
 		this.splice = splice;
@@ -83,7 +84,7 @@ public final class InterceptServer implements ListenerServer {
 		if (!this.runtime.isRunning()) {
 			throw new IllegalStateException("the runtime is shut down");
 		}
-		ServerBootstrap bootstrap = this.runtime.listenerBootstrap()
+		ServerBootstrap bootstrap = this.listenerSocket.configure(this.runtime.listenerBootstrap())
 			.childHandler(new ChannelInitializer<Channel>() {
 				@Override
 				protected void initChannel(Channel channel) {
@@ -92,7 +93,7 @@ public final class InterceptServer implements ListenerServer {
 					channel.pipeline().addLast(capture, decoder, new HeadHandler(capture, decoder));
 				}
 			});
-		Channel channel = bootstrap.bind(this.bindAddress).syncUninterruptibly().channel();
+		Channel channel = this.listenerSocket.open(bootstrap);
 		this.serverChannel = channel;
 		this.running = true;
 		InetSocketAddress bound = (InetSocketAddress) channel.localAddress();

@@ -1,5 +1,6 @@
 package dev.vconn.internal.http;
 
+import dev.vconn.internal.net.ListenerSocket;
 import java.net.InetSocketAddress;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,7 +44,7 @@ public final class TransactionServer implements ListenerServer {
 
 	final InterceptHookRegistry hooks;
 
-	private final InetSocketAddress bindAddress;
+	private final ListenerSocket listenerSocket;
 
 	final HttpCodecs codecs;
 
@@ -60,12 +61,12 @@ public final class TransactionServer implements ListenerServer {
 
 	private @Nullable Channel serverChannel;
 
-	public TransactionServer(RuntimeCore runtime, InterceptHookRegistry hooks, InetSocketAddress bindAddress,
+	public TransactionServer(RuntimeCore runtime, InterceptHookRegistry hooks, ListenerSocket listenerSocket,
 			HttpLimits limits, @Nullable InetSocketAddress origin, boolean forwardedHeaders, InterceptObserver observer) {
 		this.runtime = runtime;
 		this.observer = observer;
 		this.hooks = hooks;
-		this.bindAddress = bindAddress;
+		this.listenerSocket = listenerSocket;
 		this.limits = limits;
 		this.codecs = new HttpCodecs(limits);
 		this.origins = (origin != null) ? new OriginPool(runtime, origin, this.codecs) : null;
@@ -80,7 +81,7 @@ public final class TransactionServer implements ListenerServer {
 		if (!this.runtime.isRunning()) {
 			throw new IllegalStateException("the runtime is shut down");
 		}
-		ServerBootstrap bootstrap = this.runtime.listenerBootstrap()
+		ServerBootstrap bootstrap = this.listenerSocket.configure(this.runtime.listenerBootstrap())
 			.childHandler(new ChannelInitializer<Channel>() {
 				@Override
 				protected void initChannel(Channel channel) {
@@ -92,7 +93,7 @@ public final class TransactionServer implements ListenerServer {
 						.addLast(connection);
 				}
 			});
-		Channel channel = bootstrap.bind(this.bindAddress).syncUninterruptibly().channel();
+		Channel channel = this.listenerSocket.open(bootstrap);
 		this.serverChannel = channel;
 		this.running = true;
 		InetSocketAddress bound = (InetSocketAddress) channel.localAddress();

@@ -50,6 +50,20 @@ public final class HeldChannels {
 	}
 
 	/**
+	 * Makes the listening channel over an inherited listening descriptor (epoll only), held and
+	 * holding what it accepts like a listening channel of the runtime's own.
+	 * @param fd the inherited descriptor
+	 * @return the factory for {@code ServerBootstrap.channelFactory}
+	 */
+	static ChannelFactory<ServerChannel> inheritedServerFactory(int fd) {
+		return () -> {
+			EpollServerSocketChannel channel = hold(new EpollServerSocketChannel(fd));
+			channel.pipeline().addLast(ACCEPTED);
+			return channel;
+		};
+	}
+
+	/**
 	 * Makes TCP client channels.
 	 * @param transport the runtime's transport (EPOLL or NIO)
 	 * @return the factory for {@code Bootstrap.channelFactory}

@@ -5,7 +5,7 @@ import com.sun.jna.Platform;
 
 /**
  * The few libc calls Netty does not expose: {@code fcntl}, {@code getsockopt}, {@code getpeername},
- * {@code getsockname}, {@code poll}, {@code close}, and {@code pipe2}, {@code splice} and
+ * {@code getsockname}, {@code poll}, {@code close}, {@code unsetenv}, and {@code pipe2}, {@code splice} and
  * {@code read} for splicing (Netty's own splice cannot tell end of stream from "no data yet"). Linux only; constants are those of Linux on
  * x86_64 and aarch64. Each call leaves its {@code errno} in {@link Native#getLastError()}.
  */
@@ -18,6 +18,12 @@ final class LibC {
 	static final int ENOTSOCK = 88;
 
 	static final int ENOTCONN = 107;
+
+	static final int F_GETFD = 1;
+
+	static final int F_SETFD = 2;
+
+	static final int FD_CLOEXEC = 1;
 
 	static final int F_GETFL = 3;
 
@@ -40,6 +46,8 @@ final class LibC {
 	static final int TCP_NODELAY = 1;
 
 	static final int SOCK_STREAM = 1;
+
+	static final int SOCK_DGRAM = 2;
 
 	static final int AF_UNIX = 1;
 
@@ -116,5 +124,8 @@ final class LibC {
 			int flags);
 
 	static native long read(int fd, byte[] buffer, long count);
+
+	/** Removes a variable from the process environment, the one children inherit. */
+	static native int unsetenv(String name);
 
 }

@@ -287,7 +287,8 @@ public final class RuntimeCore {
 
 	/**
 	 * A server bootstrap for an intercept listener on this runtime's loops: accepted connections
-	 * read only when asked, keep a half-open state, and use the runtime's water marks.
+	 * read only when asked, keep a half-open state, and use the runtime's water marks. The server
+	 * channel is a new socket of the runtime's transport, or wraps the listener's inherited socket.
 	 */
 	public ServerBootstrap listenerBootstrap() {
 		return new ServerBootstrap().group(this.group)
