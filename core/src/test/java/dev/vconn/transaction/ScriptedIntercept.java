@@ -14,7 +14,9 @@ import dev.vconn.IOBufferReader;
 import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
 import dev.vconn.VIO;
-import dev.vconn.transaction.HttpWire.Message;
+import dev.vconn.testing.HttpWire;
+import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.Responses;
 import org.jspecify.annotations.Nullable;
 
 /**

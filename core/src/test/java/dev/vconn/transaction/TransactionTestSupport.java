@@ -18,6 +18,8 @@ import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptListener;
 import dev.vconn.intercept.Transaction;
 import dev.vconn.testing.NettyLeakCheck;
+import dev.vconn.testing.RawClient;
+import dev.vconn.testing.TestOrigin;
 import org.awaitility.core.ConditionFactory;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
