@@ -12,10 +12,11 @@ import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.HttpWire.Message;
 import dev.vconn.testing.RawClient;
 import dev.vconn.testing.Responses;
+import dev.vconn.testing.ScriptedIntercept;
+import dev.vconn.testing.ScriptedIntercept.Script;
 import dev.vconn.testing.TestOrigin;
 import dev.vconn.transaction.CountingListener.Completed;
 import dev.vconn.transaction.CountingListener.Intercept;
-import dev.vconn.transaction.ScriptedIntercept.Script;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -34,6 +34,7 @@ import dev.vconn.VIO;
 import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.HttpWire.Framing;
 import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.ScriptedIntercept;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

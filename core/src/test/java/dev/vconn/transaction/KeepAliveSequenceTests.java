@@ -13,6 +13,7 @@ import dev.vconn.testing.HttpWire.Framing;
 import dev.vconn.testing.HttpWire.Message;
 import dev.vconn.testing.RawClient;
 import dev.vconn.testing.Responses;
+import dev.vconn.testing.ScriptedIntercept;
 import dev.vconn.transaction.CountingListener.Completed;
 import dev.vconn.transaction.CountingListener.Intercept;
 import org.junit.jupiter.api.Test;

@@ -12,6 +12,7 @@ import dev.vconn.testing.HttpWire.Framing;
 import dev.vconn.testing.HttpWire.Message;
 import dev.vconn.testing.RawClient;
 import dev.vconn.testing.Responses;
+import dev.vconn.testing.ScriptedIntercept;
 import dev.vconn.testing.TestOrigin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

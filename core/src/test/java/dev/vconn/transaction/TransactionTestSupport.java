@@ -19,6 +19,7 @@ import dev.vconn.intercept.InterceptListener;
 import dev.vconn.intercept.Transaction;
 import dev.vconn.testing.NettyLeakCheck;
 import dev.vconn.testing.RawClient;
+import dev.vconn.testing.ScriptedIntercept;
 import dev.vconn.testing.TestOrigin;
 import org.awaitility.core.ConditionFactory;
 import org.jspecify.annotations.Nullable;
