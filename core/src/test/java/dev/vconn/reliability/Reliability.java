@@ -2,10 +2,11 @@ package dev.vconn.reliability;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
@@ -52,9 +53,40 @@ final class Reliability {
 		}
 	}
 
-	/** The live threads of this process. */
+	/**
+	 * The live threads of this process, except JUnit's timeout watcher, which JUnit starts with the
+	 * first {@code @Timeout} test method and keeps.
+	 */
 	static int liveThreads() {
-		return ManagementFactory.getThreadMXBean().getThreadCount();
+		return liveThreadNames().size();
+	}
+
+	/** The names of the threads {@link #liveThreads} counts, sorted, with repeats. */
+	static List<String> liveThreadNames() {
+		return Thread.getAllStackTraces()
+			.keySet()
+			.stream()
+			.map(Thread::getName)
+			.filter((name) -> !name.equals("junit-jupiter-timeout-watcher"))
+			.sorted()
+			.toList();
+	}
+
+	/** What each open descriptor refers to ({@code socket:[inode]}, a path...), sorted. */
+	static List<String> openFdTargets() {
+		try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+			return fds.map((fd) -> {
+				try {
+					return Files.readSymbolicLink(fd).toString();
+				}
+				catch (IOException ex) {
+					return "closed meanwhile";
+				}
+			}).sorted().toList();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
 	}
 
 	/** The soft {@code RLIMIT_NOFILE}: the most descriptors this process may hold. */
@@ -84,24 +116,40 @@ final class Reliability {
 	 * by design and counted elsewhere (idle pooled origin connections, with both of their ends in
 	 * this process) are left out on both sides of the comparison.
 	 */
-	record Baseline(long fds, int threads, LongSupplier heldByDesign) {
+	record Baseline(long fds, List<String> fdTargets, int threads, List<String> threadNames,
+			LongSupplier heldByDesign) {
 
 		static Baseline take() {
 			return take(() -> 0);
 		}
 
 		static Baseline take(LongSupplier heldByDesign) {
-			return new Baseline(openFds() - heldByDesign.getAsLong(), liveThreads(), heldByDesign);
+			return new Baseline(openFds() - heldByDesign.getAsLong(), openFdTargets(), liveThreads(), liveThreadNames(),
+					heldByDesign);
+		}
+
+		/** The descriptors open now that were not at the baseline, by what they refer to. */
+		List<String> newFds() {
+			List<String> now = new ArrayList<>(openFdTargets());
+			this.fdTargets.forEach(now::remove);
+			return now;
+		}
+
+		/** The threads alive now that were not at the baseline, by name. */
+		List<String> newThreads() {
+			List<String> now = new ArrayList<>(liveThreadNames());
+			this.threadNames.forEach(now::remove);
+			return now;
 		}
 
 		/** Waits until the process holds no more descriptors and threads than at the baseline. */
 		void awaitReturn(String after) {
 			within(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(openFds() - this.heldByDesign.getAsLong())
-				.as("open descriptors after %s (baseline %d, not counting %d held by design)", after, this.fds,
-						this.heldByDesign.getAsLong())
+				.as("open descriptors after %s (baseline %d, not counting %d held by design; new: %s)", after,
+						this.fds, this.heldByDesign.getAsLong(), newFds())
 				.isLessThanOrEqualTo(this.fds));
 			within(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(liveThreads())
-				.as("live threads after %s (baseline %d)", after, this.threads)
+				.as("live threads after %s (baseline %d; new: %s)", after, this.threads, newThreads())
 				.isLessThanOrEqualTo(this.threads));
 		}
 
