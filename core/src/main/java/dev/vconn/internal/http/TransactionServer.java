@@ -872,8 +872,10 @@ public final class TransactionServer implements ListenerServer {
 			this.reused = false;
 			this.pool.connect(channel.eventLoop()).addListener((ChannelFuture future) -> {
 				if (this.done) {
+					// the client left while the connection was being made: closed like any other
+					// connection of an abandoned exchange, not pooled
 					if (future.isSuccess()) {
-						this.pool.release(future.channel());
+						future.channel().close();
 					}
 					return;
 				}
