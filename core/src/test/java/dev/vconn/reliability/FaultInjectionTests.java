@@ -6,6 +6,8 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -74,9 +76,12 @@ class FaultInjectionTests {
 
 	private final List<InterceptListener> listeners = new ArrayList<>();
 
+	/** Every scripted server intercept the hook handed a transaction to. */
+	private final Queue<ScriptedIntercept> scripted = new ConcurrentLinkedQueue<>();
+
 	/** The server intercept a {@code /si...} target gets. */
-	private volatile Function<String, Continuation> intercept = (target) -> new ScriptedIntercept(target,
-			new ScriptedIntercept.Script());
+	private volatile Function<String, Continuation> intercept = (target) -> scripted(
+			new ScriptedIntercept(target, new ScriptedIntercept.Script()));
 
 	@SuppressWarnings("NullAway.Init")
 	private Baseline outside;
@@ -250,6 +255,7 @@ class FaultInjectionTests {
 		assertThat(counted.get("intercept." + HOOK + ".SERVER_INTERCEPT.ACCEPTED")).as("intercepts accepted")
 			.isEqualTo(ROUNDS);
 		assertThat(counted.get("rejected.502")).as("502 answers").isEqualTo(ROUNDS);
+		assertThat(counted.get("aborted.INTERCEPT")).as("intercept VConns aborted").isEqualTo(ROUNDS);
 		assertThat(counted.sum("completed.")).as("transactions completed").isZero();
 		record("intercept-throws", counted);
 	}
@@ -324,6 +330,11 @@ class FaultInjectionTests {
 
 	// ---- support ----
 
+	private ScriptedIntercept scripted(ScriptedIntercept intercept) {
+		this.scripted.add(intercept);
+		return intercept;
+	}
+
 	private InterceptListener listener(ListenerMode mode, UnaryOperator<InterceptListener.Builder> customizer) {
 		InterceptListener listener = customizer
 			.apply(mode.configure(InterceptListener.builder(this.runtime, this.hooks)
@@ -382,6 +393,7 @@ class FaultInjectionTests {
 	}
 
 	private void shutdown() throws InterruptedException {
+		this.scripted.forEach(ScriptedIntercept::dispose); // those the listener aborted never ended themselves
 		this.listeners.forEach(InterceptListener::close);
 		this.runtime.close(Duration.ofSeconds(10));
 		this.origin.close();

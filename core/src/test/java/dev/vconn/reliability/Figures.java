@@ -14,23 +14,27 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.netty.util.Version;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * The figures one test class of the suite produced, in the order recorded. After the class they
  * are written to {@code target/reliability/<Class>.properties}, and, with
  * {@code -Dvconn.reliability.docs=update}, into the section of {@code docs/reliability.md} that
  * the class owns (between {@code <!-- figures:<Class> -->} and {@code <!-- /figures:<Class> -->}),
- * with the date, the machine and the sizes used. Thread-safe.
+ * with the date, the machine and the sizes used, unless a test of the class failed. Thread-safe.
  *
  * <p>Register it as a {@code static} field with {@code @RegisterExtension}.
  */
-final class Figures implements AfterAllCallback {
+final class Figures implements AfterAllCallback, TestWatcher {
 
 	private static final String DOCS_PROPERTY = "vconn.reliability.docs";
 
 	private final Map<String, String> figures = new LinkedHashMap<>();
+
+	private volatile boolean failed;
 
 	/** Records {@code value} under {@code key} (replacing an earlier value of the same key). */
 	synchronized void record(String key, Object value) {
@@ -42,16 +46,22 @@ final class Figures implements AfterAllCallback {
 	}
 
 	@Override
+	public void testFailed(ExtensionContext context, @Nullable Throwable cause) {
+		this.failed = true;
+	}
+
+	@Override
 	public void afterAll(ExtensionContext context) throws IOException {
 		String owner = context.getRequiredTestClass().getSimpleName();
 		Map<String, String> figures = all();
 		Path module = Path.of(System.getProperty("basedir", "."));
 		Path properties = module.resolve("target/reliability/" + owner + ".properties");
 		Files.createDirectories(properties.getParent());
-		StringBuilder text = new StringBuilder("# ").append(runLine()).append('\n');
+		StringBuilder text = new StringBuilder("# ").append(runLine()).append(this.failed ? ", FAILED" : "").append('\n');
 		figures.forEach((key, value) -> text.append(key).append('=').append(value).append('\n'));
 		Files.writeString(properties, text, StandardCharsets.UTF_8);
-		if ("update".equals(System.getProperty(DOCS_PROPERTY))) {
+		// the page holds figures of passing runs only
+		if ("update".equals(System.getProperty(DOCS_PROPERTY)) && !this.failed) {
 			updateDoc(module.resolve("../docs/reliability.md").normalize(), owner, figures);
 		}
 	}
