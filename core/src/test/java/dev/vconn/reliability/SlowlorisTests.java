@@ -158,7 +158,7 @@ class SlowlorisTests {
 		}
 	}
 
-	/** What a slow client got before its connection ended, and when, counted from its connect. */
+	/** What a slow client got before its connection ended, and when, counted from the start of its connect. */
 	record Ending(String received, Duration after) {
 	}
 
@@ -178,7 +178,8 @@ class SlowlorisTests {
 
 		private final ByteArrayOutputStream received = new ByteArrayOutputStream();
 
-		private long connectedAt;
+		/** When the connect started: the listener cannot have accepted, nor started its timer, before. */
+		private final long connectingSince = System.nanoTime();
 
 		private @Nullable ScheduledFuture<?> drip;
 
@@ -211,7 +212,6 @@ class SlowlorisTests {
 
 		@Override
 		public void channelActive(ChannelHandlerContext ctx) {
-			this.connectedAt = System.nanoTime();
 			Channel channel = ctx.channel();
 			this.drip = ctx.executor().scheduleAtFixedRate(() -> {
 				int at = this.dripped.getAndIncrement();
@@ -240,7 +240,7 @@ class SlowlorisTests {
 				this.drip.cancel(false);
 			}
 			this.ended.complete(new Ending(this.received.toString(StandardCharsets.ISO_8859_1),
-					Duration.ofNanos(System.nanoTime() - this.connectedAt)));
+					Duration.ofNanos(System.nanoTime() - this.connectingSince)));
 		}
 
 		@Override
