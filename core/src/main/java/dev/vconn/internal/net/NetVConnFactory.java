@@ -473,7 +473,6 @@ public final class NetVConnFactory implements VConnFactory {
 			}
 			bootstrap.connect(target).addListener((ChannelFuture future) -> {
 				if (!future.isSuccess()) {
-					future.channel().close(); // a refused connect leaves its socket open
 					this.runtime.releaseSlot();
 					this.runtime.adoptionFailed(AdoptionSource.CONNECT, AdoptionFailureReason.CONNECT_FAILED, start);
 					Throwable cause = future.cause();
