@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -24,7 +26,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * are written to {@code target/reliability/<Class>.properties}, and, with
  * {@code -Dvconn.reliability.docs=update}, into the section of {@code docs/reliability.md} that
  * the class owns (between {@code <!-- figures:<Class> -->} and {@code <!-- /figures:<Class> -->}),
- * with the date, the machine and the sizes used, unless a test of the class failed. Thread-safe.
+ * with the date, the machine, the sizes used and the tests that failed, if any. Thread-safe.
  *
  * <p>Register it as a {@code static} field with {@code @RegisterExtension}.
  */
@@ -34,7 +36,7 @@ final class Figures implements AfterAllCallback, TestWatcher {
 
 	private final Map<String, String> figures = new LinkedHashMap<>();
 
-	private volatile boolean failed;
+	private final List<String> failed = new CopyOnWriteArrayList<>();
 
 	/** Records {@code value} under {@code key} (replacing an earlier value of the same key). */
 	synchronized void record(String key, Object value) {
@@ -47,7 +49,8 @@ final class Figures implements AfterAllCallback, TestWatcher {
 
 	@Override
 	public void testFailed(ExtensionContext context, @Nullable Throwable cause) {
-		this.failed = true;
+		this.failed.add(context.getParent().map(ExtensionContext::getDisplayName).orElse("") + " "
+				+ context.getDisplayName() + ": " + ((cause != null) ? firstLine(cause) : "failed"));
 	}
 
 	@Override
@@ -57,16 +60,17 @@ final class Figures implements AfterAllCallback, TestWatcher {
 		Path module = Path.of(System.getProperty("basedir", "."));
 		Path properties = module.resolve("target/reliability/" + owner + ".properties");
 		Files.createDirectories(properties.getParent());
-		StringBuilder text = new StringBuilder("# ").append(runLine()).append(this.failed ? ", FAILED" : "").append('\n');
+		StringBuilder text = new StringBuilder("# ").append(runLine()).append('\n');
+		this.failed.forEach((failure) -> text.append("# FAILED ").append(failure).append('\n'));
 		figures.forEach((key, value) -> text.append(key).append('=').append(value).append('\n'));
 		Files.writeString(properties, text, StandardCharsets.UTF_8);
-		// the page holds figures of passing runs only
-		if ("update".equals(System.getProperty(DOCS_PROPERTY)) && !this.failed) {
-			updateDoc(module.resolve("../docs/reliability.md").normalize(), owner, figures);
+		if ("update".equals(System.getProperty(DOCS_PROPERTY))) {
+			updateDoc(module.resolve("../docs/reliability.md").normalize(), owner, figures, List.copyOf(this.failed));
 		}
 	}
 
-	private static void updateDoc(Path doc, String owner, Map<String, String> figures) throws IOException {
+	private static void updateDoc(Path doc, String owner, Map<String, String> figures, List<String> failed)
+			throws IOException {
 		String start = "<!-- figures:" + owner + " -->";
 		String end = "<!-- /figures:" + owner + " -->";
 		String text = Files.readString(doc, StandardCharsets.UTF_8);
@@ -76,6 +80,11 @@ final class Figures implements AfterAllCallback, TestWatcher {
 			throw new IllegalStateException(doc + " has no section " + start + " ... " + end);
 		}
 		StringBuilder table = new StringBuilder(start).append("\n\n_").append(runLine()).append("_\n\n");
+		if (!failed.isEmpty()) {
+			table.append("**Failed in this run** (the figures of a failed test may be missing or partial):\n\n");
+			failed.forEach((failure) -> table.append("- ").append(failure.replace("|", "\\|")).append('\n'));
+			table.append('\n');
+		}
 		table.append("| figure | value |\n|---|---|\n");
 		figures.forEach((key, value) -> table.append("| `").append(key).append("` | ").append(value).append(" |\n"));
 		table.append('\n').append(end);
@@ -91,6 +100,13 @@ final class Figures implements AfterAllCallback, TestWatcher {
 				+ System.getProperty("os.arch") + ", JDK " + System.getProperty("java.runtime.version") + ", Netty "
 				+ nettyVersion() + ", open-file limit "
 				+ Reliability.fdLimit() + ", " + (Reliability.FULL ? "full" : "default") + " sizes";
+	}
+
+	private static String firstLine(Throwable cause) {
+		String message = String.valueOf(cause.getMessage()).strip();
+		int end = message.indexOf('\n');
+		String first = (end >= 0) ? message.substring(0, end) : message;
+		return cause.getClass().getSimpleName() + " " + ((first.length() > 300) ? first.substring(0, 300) + "..." : first);
 	}
 
 	private static String nettyVersion() {
