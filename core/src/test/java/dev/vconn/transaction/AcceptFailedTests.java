@@ -8,10 +8,15 @@ import dev.vconn.VConnEvent;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
 import dev.vconn.intercept.TransactionPath;
+import dev.vconn.testing.HttpWire;
+import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.RawClient;
+import dev.vconn.testing.Responses;
+import dev.vconn.testing.ScriptedIntercept;
+import dev.vconn.testing.ScriptedIntercept.Script;
+import dev.vconn.testing.TestOrigin;
 import dev.vconn.transaction.CountingListener.Completed;
 import dev.vconn.transaction.CountingListener.Intercept;
-import dev.vconn.transaction.HttpWire.Message;
-import dev.vconn.transaction.ScriptedIntercept.Script;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

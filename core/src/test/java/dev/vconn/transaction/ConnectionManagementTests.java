@@ -1,8 +1,12 @@
 package dev.vconn.transaction;
 
+import dev.vconn.testing.HttpWire;
+import dev.vconn.testing.RawClient;
+import dev.vconn.testing.Responses;
+import dev.vconn.testing.ScriptedIntercept;
 import java.io.IOException;
 
-import dev.vconn.transaction.HttpWire.Message;
+import dev.vconn.testing.HttpWire.Message;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 

@@ -8,8 +8,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import dev.vconn.intercept.TransactionPath;
+import dev.vconn.testing.HttpWire;
+import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.Responses;
 import dev.vconn.transaction.CountingListener.Completed;
-import dev.vconn.transaction.HttpWire.Message;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -15,9 +15,11 @@ import dev.vconn.VConnEvent;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
 import dev.vconn.intercept.TransactionPath;
+import dev.vconn.testing.HttpWire;
+import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.RawClient;
 import dev.vconn.transaction.CountingListener.Completed;
 import dev.vconn.transaction.CountingListener.Intercept;
-import dev.vconn.transaction.HttpWire.Message;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 

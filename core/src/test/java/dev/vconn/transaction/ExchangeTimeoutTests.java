@@ -1,11 +1,14 @@
 package dev.vconn.transaction;
 
+import dev.vconn.testing.HttpWire;
+import dev.vconn.testing.RawClient;
+import dev.vconn.testing.ScriptedIntercept;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 import dev.vconn.CloseKind;
 import dev.vconn.intercept.InterceptListener;
-import dev.vconn.transaction.HttpWire.Message;
+import dev.vconn.testing.HttpWire.Message;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

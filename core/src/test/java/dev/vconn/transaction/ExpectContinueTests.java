@@ -2,8 +2,11 @@ package dev.vconn.transaction;
 
 import java.io.IOException;
 
-import dev.vconn.transaction.HttpWire.Framing;
-import dev.vconn.transaction.HttpWire.Message;
+import dev.vconn.testing.HttpWire;
+import dev.vconn.testing.HttpWire.Framing;
+import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.RawClient;
+import dev.vconn.testing.Responses;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;

@@ -1,5 +1,8 @@
 package dev.vconn.transaction;
 
+import dev.vconn.testing.HttpWire;
+import dev.vconn.testing.RawClient;
+import dev.vconn.testing.TestOrigin;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.SocketException;
@@ -14,8 +17,8 @@ import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptListener;
 import dev.vconn.intercept.Transaction;
-import dev.vconn.transaction.HttpWire.Framing;
-import dev.vconn.transaction.HttpWire.Message;
+import dev.vconn.testing.HttpWire.Framing;
+import dev.vconn.testing.HttpWire.Message;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;

@@ -6,9 +6,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.vconn.intercept.TransactionPath;
+import dev.vconn.testing.HttpWire;
+import dev.vconn.testing.HttpWire.Framing;
+import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.RawClient;
+import dev.vconn.testing.Responses;
 import dev.vconn.transaction.CountingListener.Completed;
-import dev.vconn.transaction.HttpWire.Framing;
-import dev.vconn.transaction.HttpWire.Message;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

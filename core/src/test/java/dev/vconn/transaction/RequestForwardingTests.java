@@ -7,8 +7,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.vconn.intercept.InterceptListener;
-import dev.vconn.transaction.HttpWire.Framing;
-import dev.vconn.transaction.HttpWire.Message;
+import dev.vconn.testing.HttpWire;
+import dev.vconn.testing.HttpWire.Framing;
+import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.RawClient;
+import dev.vconn.testing.Responses;
+import dev.vconn.testing.ScriptedIntercept;
+import dev.vconn.testing.TestOrigin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -3,7 +3,9 @@ package dev.vconn.transaction;
 import java.io.IOException;
 import java.util.stream.Stream;
 
-import dev.vconn.transaction.HttpWire.Message;
+import dev.vconn.testing.HttpWire;
+import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.RawClient;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;

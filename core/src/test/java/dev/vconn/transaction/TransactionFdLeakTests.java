@@ -5,8 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 
-import dev.vconn.transaction.HttpWire.Framing;
-import dev.vconn.transaction.HttpWire.Message;
+import dev.vconn.testing.HttpWire;
+import dev.vconn.testing.HttpWire.Framing;
+import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.RawClient;
+import dev.vconn.testing.Responses;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;

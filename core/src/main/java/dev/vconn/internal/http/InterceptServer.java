@@ -24,6 +24,7 @@ import dev.vconn.internal.runtime.RuntimeCore;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -334,8 +335,10 @@ public final class InterceptServer implements ListenerServer {
 			}
 			this.capture.release();
 			releaseSlot();
-			InterceptServer.this.reading.remove(ctx.channel());
 			Channel channel = ctx.channel();
+			// listed until its lingering close ends, so that stop() closes a rejected client too
+			channel.closeFuture()
+				.addListener((ChannelFutureListener) (f) -> InterceptServer.this.reading.remove(f.channel()));
 			if (!channel.isActive()) {
 				return;
 			}

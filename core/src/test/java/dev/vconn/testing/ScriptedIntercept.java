@@ -1,4 +1,4 @@
-package dev.vconn.transaction;
+package dev.vconn.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.util.List;
@@ -14,7 +14,9 @@ import dev.vconn.IOBufferReader;
 import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
 import dev.vconn.VIO;
-import dev.vconn.transaction.HttpWire.Message;
+import dev.vconn.testing.HttpWire;
+import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.Responses;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -23,10 +25,10 @@ import org.jspecify.annotations.Nullable;
  * writes a response with a write VIO and, by default, keeps reading until the listener closes its
  * end (EOS), then closes. Everything it sees is recorded for the test.
  */
-final class ScriptedIntercept implements Continuation {
+public final class ScriptedIntercept implements Continuation {
 
 	/** What the intercept does once its response is written. */
-	enum End {
+	public enum End {
 
 		/** Keep reading until EOS from the listener, then close: the documented protocol. */
 		WAIT_FOR_EOS,
@@ -40,7 +42,7 @@ final class ScriptedIntercept implements Continuation {
 	}
 
 	/** How the intercept answers. */
-	static final class Script {
+	public static final class Script {
 
 		Function<Message, byte[]> response = (request) -> Responses.responseTo(request, "intercept");
 
@@ -49,17 +51,17 @@ final class ScriptedIntercept implements Continuation {
 		/** Answer only when the test calls {@link ScriptedIntercept#respond}. */
 		boolean hold;
 
-		Script response(Function<Message, byte[]> response) {
+		public Script response(Function<Message, byte[]> response) {
 			this.response = response;
 			return this;
 		}
 
-		Script end(End end) {
+		public Script end(End end) {
 			this.end = end;
 			return this;
 		}
 
-		Script hold() {
+		public Script hold() {
 			this.hold = true;
 			return this;
 		}
@@ -102,7 +104,7 @@ final class ScriptedIntercept implements Continuation {
 
 	private volatile boolean mutexHeldOnEvents = true;
 
-	ScriptedIntercept(String target, Script script) {
+	public ScriptedIntercept(String target, Script script) {
 		this.target = target;
 		this.script = script;
 	}
@@ -197,7 +199,7 @@ final class ScriptedIntercept implements Continuation {
 	}
 
 	/** Writes {@code bytes} as the response now (for a held script), from any thread. */
-	void respond(byte[] bytes) {
+	public void respond(byte[] bytes) {
 		this.mutex.lock();
 		try {
 			writeResponse(bytes);
@@ -208,7 +210,7 @@ final class ScriptedIntercept implements Continuation {
 	}
 
 	/** Starts a write of {@code bytes} now, from any thread, whatever state the VConn is in. */
-	VIO writeNow(byte[] bytes) {
+	public VIO writeNow(byte[] bytes) {
 		this.mutex.lock();
 		try {
 			this.out.write(bytes);
@@ -220,7 +222,7 @@ final class ScriptedIntercept implements Continuation {
 	}
 
 	/** Starts a read now, from any thread, whatever state the VConn is in. */
-	VIO readNow() {
+	public VIO readNow() {
 		this.mutex.lock();
 		try {
 			return this.vconn.read(this, this.in, Long.MAX_VALUE);
@@ -231,7 +233,7 @@ final class ScriptedIntercept implements Continuation {
 	}
 
 	/** Aborts the VConn now, from any thread. */
-	void abortNow() {
+	public void abortNow() {
 		this.mutex.lock();
 		try {
 			end(true);
@@ -242,7 +244,7 @@ final class ScriptedIntercept implements Continuation {
 	}
 
 	/** Closes the VConn now, from any thread. */
-	void closeNow() {
+	public void closeNow() {
 		this.mutex.lock();
 		try {
 			end(false);
@@ -253,7 +255,7 @@ final class ScriptedIntercept implements Continuation {
 	}
 
 	/** Writes the scripted response now (for a held script), from any thread. */
-	void respond() {
+	public void respond() {
 		respond(this.script.response.apply(this.request.join()));
 	}
 
@@ -284,7 +286,7 @@ final class ScriptedIntercept implements Continuation {
 	 * Releases what the intercept still holds (its VConn was aborted by the listener, so it never
 	 * got to end itself): closes its VConn, a no-op if it is already closed, and its buffers.
 	 */
-	void dispose() {
+	public void dispose() {
 		this.mutex.lock();
 		try {
 			VConn conn = this.vconn;
@@ -300,37 +302,37 @@ final class ScriptedIntercept implements Continuation {
 
 	// ---- what the test looks at ----
 
-	String target() {
+	public String target() {
 		return this.target;
 	}
 
-	List<VConnEvent> events() {
+	public List<VConnEvent> events() {
 		return List.copyOf(this.events);
 	}
 
-	CompletableFuture<VConn> accepted() {
+	public CompletableFuture<VConn> accepted() {
 		return this.accepted;
 	}
 
-	CompletableFuture<Void> acceptFailed() {
+	public CompletableFuture<Void> acceptFailed() {
 		return this.acceptFailed;
 	}
 
 	/** The request as the intercept parsed it from what it read. */
-	CompletableFuture<Message> request() {
+	public CompletableFuture<Message> request() {
 		return this.request;
 	}
 
-	CompletableFuture<Void> eos() {
+	public CompletableFuture<Void> eos() {
 		return this.eos;
 	}
 
-	CompletableFuture<Void> ended() {
+	public CompletableFuture<Void> ended() {
 		return this.ended;
 	}
 
 	/** Every byte the intercept read, as read. */
-	byte[] received() {
+	public byte[] received() {
 		this.mutex.lock();
 		try {
 			return this.received.toByteArray();
@@ -340,11 +342,11 @@ final class ScriptedIntercept implements Continuation {
 		}
 	}
 
-	boolean mutexHeldOnEvents() {
+	public boolean mutexHeldOnEvents() {
 		return this.mutexHeldOnEvents;
 	}
 
-	@Nullable Thread lastEventThread() {
+	public @Nullable Thread lastEventThread() {
 		return this.lastEventThread;
 	}
 

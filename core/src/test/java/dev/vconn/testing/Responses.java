@@ -1,7 +1,7 @@
-package dev.vconn.transaction;
+package dev.vconn.testing;
 
-import dev.vconn.transaction.HttpWire.Framing;
-import dev.vconn.transaction.HttpWire.Message;
+import dev.vconn.testing.HttpWire.Framing;
+import dev.vconn.testing.HttpWire.Message;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -11,16 +11,16 @@ import org.jspecify.annotations.Nullable;
  * seeded with the target, framed that way, and headers naming who served it and what request body
  * it saw. Other targets get a short {@code Content-Length} body.
  */
-final class Responses {
+public final class Responses {
 
 	private Responses() {
 	}
 
 	/** What a target asks for. */
-	record Plan(Framing framing, int size) {
+	public record Plan(Framing framing, int size) {
 
 		/** The plan of a target, or {@code null} if it does not follow the pattern. */
-		static @Nullable Plan parse(String target) {
+		public static @Nullable Plan parse(String target) {
 			String[] parts = target.split("/");
 			if (parts.length >= 4 && parts[3].matches("[0-9]+")) {
 				Framing framing = switch (parts[2]) {
@@ -39,13 +39,13 @@ final class Responses {
 	}
 
 	/** The body the client must receive for a GET or POST of {@code target}. */
-	static byte[] expectedBody(String target) {
+	public static byte[] expectedBody(String target) {
 		Plan plan = Plan.parse(target);
 		return (plan != null) ? HttpWire.body(target, plan.size()) : HttpWire.ascii("ok");
 	}
 
 	/** The response to {@code request}, as bytes, served by {@code servedBy} ("origin" or "intercept"). */
-	static byte[] responseTo(Message request, String servedBy) {
+	public static byte[] responseTo(Message request, String servedBy) {
 		Plan plan = Plan.parse(request.target());
 		Framing framing = (plan != null) ? plan.framing() : Framing.LENGTH;
 		byte[] body = expectedBody(request.target());
@@ -59,7 +59,7 @@ final class Responses {
 	}
 
 	/** Whether the response to {@code request} ends with the connection. */
-	static boolean closeDelimited(Message request) {
+	public static boolean closeDelimited(Message request) {
 		Plan plan = Plan.parse(request.target());
 		return plan != null && plan.framing() == Framing.CLOSE && !request.method().equals("HEAD");
 	}

@@ -1,4 +1,4 @@
-package dev.vconn.transaction;
+package dev.vconn.testing;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -9,7 +9,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 
-import dev.vconn.transaction.HttpWire.Message;
+import dev.vconn.testing.HttpWire.Message;
 
 /**
  * A blocking HTTP/1.1 client on a plain socket: writes exactly the bytes it is given (one write
@@ -17,7 +17,7 @@ import dev.vconn.transaction.HttpWire.Message;
  * they came with. Reads time out after 20 seconds so that a missing response fails the test
  * instead of hanging it.
  */
-final class RawClient implements AutoCloseable {
+public final class RawClient implements AutoCloseable {
 
 	private final Socket socket;
 
@@ -25,7 +25,7 @@ final class RawClient implements AutoCloseable {
 
 	private final OutputStream out;
 
-	RawClient(InetSocketAddress address) throws IOException {
+	public RawClient(InetSocketAddress address) throws IOException {
 		this.socket = new Socket();
 		this.socket.setTcpNoDelay(true);
 		this.socket.connect(address, 5_000);
@@ -34,21 +34,21 @@ final class RawClient implements AutoCloseable {
 		this.out = this.socket.getOutputStream();
 	}
 
-	Socket socket() {
+	public Socket socket() {
 		return this.socket;
 	}
 
-	InputStream in() {
+	public InputStream in() {
 		return this.in;
 	}
 
-	RawClient send(byte[] bytes) throws IOException {
+	public RawClient send(byte[] bytes) throws IOException {
 		this.out.write(bytes);
 		this.out.flush();
 		return this;
 	}
 
-	RawClient send(String text) throws IOException {
+	public RawClient send(String text) throws IOException {
 		return send(HttpWire.ascii(text));
 	}
 
@@ -56,7 +56,7 @@ final class RawClient implements AutoCloseable {
 	 * Waits until the head of the next response has arrived and returns it, leaving it unread: the
 	 * next {@link #read} still sees the whole response.
 	 */
-	String awaitHead() throws IOException {
+	public String awaitHead() throws IOException {
 		this.in.mark(1 << 20);
 		StringBuilder head = new StringBuilder();
 		while (!head.toString().endsWith("\r\n\r\n")) {
@@ -71,7 +71,7 @@ final class RawClient implements AutoCloseable {
 	}
 
 	/** Reads the next response, interim (1xx) or final. */
-	Message readAny(String method) throws IOException {
+	public Message readAny(String method) throws IOException {
 		Message response = HttpWire.readResponse(this.in, method);
 		if (response == null) {
 			throw new IOException("the connection ended before a response");
@@ -80,7 +80,7 @@ final class RawClient implements AutoCloseable {
 	}
 
 	/** Reads the next final response, skipping interim ones. */
-	Message read(String method) throws IOException {
+	public Message read(String method) throws IOException {
 		while (true) {
 			Message response = readAny(method);
 			if (response.status() >= 200 || response.status() == 101) {
@@ -90,7 +90,7 @@ final class RawClient implements AutoCloseable {
 	}
 
 	/** Sends {@code request} and reads the final response. */
-	Message exchange(byte[] request, String method) throws IOException {
+	public Message exchange(byte[] request, String method) throws IOException {
 		send(request);
 		return read(method);
 	}
@@ -121,7 +121,7 @@ final class RawClient implements AutoCloseable {
 	 * Whether the server ended the connection: the next read sees end of stream or a reset
 	 * (after any bytes still unread, which fail the check).
 	 */
-	boolean isClosedByPeer() throws IOException {
+	public boolean isClosedByPeer() throws IOException {
 		return awaitEnd() != End.NOT_YET;
 	}
 
@@ -129,7 +129,7 @@ final class RawClient implements AutoCloseable {
 	 * Whether the server ended the connection gracefully: the next read sees end of stream (a FIN),
 	 * not a reset. Fails if the connection is still open after the read timeout.
 	 */
-	boolean isClosedGracefully() throws IOException {
+	public boolean isClosedGracefully() throws IOException {
 		End end = awaitEnd();
 		if (end == End.NOT_YET) {
 			throw new SocketTimeoutException("the connection is still open");
@@ -138,7 +138,7 @@ final class RawClient implements AutoCloseable {
 	}
 
 	/** Ends sending: the server sees end of stream, and can still answer. */
-	void shutdownOutput() throws IOException {
+	public void shutdownOutput() throws IOException {
 		this.socket.shutdownOutput();
 	}
 

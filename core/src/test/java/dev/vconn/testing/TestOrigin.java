@@ -1,4 +1,4 @@
-package dev.vconn.transaction;
+package dev.vconn.testing;
 
 import java.io.BufferedInputStream;
 import java.io.EOFException;
@@ -19,7 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.vconn.transaction.HttpWire.Message;
+import dev.vconn.testing.HttpWire.Message;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,15 +27,15 @@ import org.jspecify.annotations.Nullable;
  * control keep-alive, framing, interim responses, closes and resets. It counts the connections it
  * accepted and records every request it read, with the body as it arrived.
  */
-final class TestOrigin implements AutoCloseable {
+public final class TestOrigin implements AutoCloseable {
 
 	/** One request as the origin read it. */
-	record Received(int connection, Message request) {
+	public record Received(int connection, Message request) {
 	}
 
 	/** How the origin answers a request. */
 	@FunctionalInterface
-	interface Behaviour {
+	public interface Behaviour {
 
 		/**
 		 * Writes the response to {@code request}.
@@ -46,11 +46,11 @@ final class TestOrigin implements AutoCloseable {
 	}
 
 	/** The connection a request came on. */
-	record Exchange(int connection, Socket socket, OutputStream out) {
+	public record Exchange(int connection, Socket socket, OutputStream out) {
 	}
 
 	/** The default: {@link Responses#responseTo}, closing after close-delimited responses. */
-	static final Behaviour STANDARD = (request, exchange) -> {
+	public static final Behaviour STANDARD = (request, exchange) -> {
 		exchange.out().write(Responses.responseTo(request, "origin"));
 		exchange.out().flush();
 		return !Responses.closeDelimited(request)
@@ -83,35 +83,35 @@ final class TestOrigin implements AutoCloseable {
 	/** Whether the origin answers {@code Expect: 100-continue} with 100 before reading the body. */
 	private volatile boolean sendContinue = true;
 
-	TestOrigin() throws IOException {
+	public TestOrigin() throws IOException {
 		this.server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
 		this.threads.execute(this::acceptLoop);
 	}
 
-	InetSocketAddress address() {
+	public InetSocketAddress address() {
 		return (InetSocketAddress) this.server.getLocalSocketAddress();
 	}
 
-	void behave(Behaviour behaviour) {
+	public void behave(Behaviour behaviour) {
 		this.behaviour = behaviour;
 	}
 
 	/** Makes the origin wait for {@code gate} after each request head, before reading the body. */
-	void holdBodies(CountDownLatch gate) {
+	public void holdBodies(CountDownLatch gate) {
 		this.bodyGate = gate;
 	}
 
-	void sendContinue(boolean sendContinue) {
+	public void sendContinue(boolean sendContinue) {
 		this.sendContinue = sendContinue;
 	}
 
 	/** Connections accepted so far. */
-	int accepted() {
+	public int accepted() {
 		return this.accepted.get();
 	}
 
 	/** Connections that ended so far (peer closed or the origin closed). */
-	int closedConnections() {
+	public int closedConnections() {
 		return this.closedConnections.get();
 	}
 
@@ -119,16 +119,16 @@ final class TestOrigin implements AutoCloseable {
 	 * Connections on which the origin read bytes that do not parse as HTTP/1.1 requests (an end of
 	 * stream inside a request, or a reset, does not count: a peer may leave at any time).
 	 */
-	int malformed() {
+	public int malformed() {
 		return this.malformed.get();
 	}
 
 	/** Every request read so far, in order. */
-	List<Received> received() {
+	public List<Received> received() {
 		return List.copyOf(this.received);
 	}
 
-	List<Message> requests() {
+	public List<Message> requests() {
 		return this.received.stream().map(Received::request).toList();
 	}
 
@@ -208,7 +208,7 @@ final class TestOrigin implements AutoCloseable {
 		this.threads.awaitTermination(10, TimeUnit.SECONDS);
 	}
 
-	static void closeQuietly(AutoCloseable closeable) {
+	public static void closeQuietly(AutoCloseable closeable) {
 		try {
 			closeable.close();
 		}
@@ -218,7 +218,7 @@ final class TestOrigin implements AutoCloseable {
 	}
 
 	/** Closes with a TCP reset. */
-	static void reset(Socket socket) {
+	public static void reset(Socket socket) {
 		try {
 			socket.setSoLinger(true, 0);
 		}

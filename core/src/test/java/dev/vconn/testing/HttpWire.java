@@ -1,4 +1,4 @@
-package dev.vconn.transaction;
+package dev.vconn.testing;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -18,13 +18,13 @@ import org.jspecify.annotations.Nullable;
  * HTTP/1.1 by hand, for exact control over framing: building requests and responses, and reading
  * them back from a stream with the framing they were sent with.
  */
-final class HttpWire {
+public final class HttpWire {
 
 	private HttpWire() {
 	}
 
 	/** How a message body is delimited. */
-	enum Framing {
+	public enum Framing {
 
 		/** No body at all (no length, no chunking, and none expected). */
 		NONE,
@@ -41,47 +41,47 @@ final class HttpWire {
 	}
 
 	/** A header line as read. */
-	record Header(String name, String value) {
+	public record Header(String name, String value) {
 	}
 
 	/** A message head and body as read, with its framing. */
-	record Message(String startLine, List<Header> headers, byte[] body, Framing framing, byte[] rawHead,
+	public record Message(String startLine, List<Header> headers, byte[] body, Framing framing, byte[] rawHead,
 			byte[] rawBody) {
 
-		String method() {
+		public String method() {
 			return this.startLine.split(" ", 3)[0];
 		}
 
-		String target() {
+		public String target() {
 			return this.startLine.split(" ", 3)[1];
 		}
 
-		String version() {
+		public String version() {
 			return this.startLine.split(" ", 3)[2];
 		}
 
 		/** The status code of a response. */
-		int status() {
+		public int status() {
 			return Integer.parseInt(this.startLine.split(" ", 3)[1]);
 		}
 
-		Optional<String> header(String name) {
+		public Optional<String> header(String name) {
 			return this.headers.stream()
 				.filter((h) -> h.name().equalsIgnoreCase(name))
 				.map(Header::value)
 				.findFirst();
 		}
 
-		List<String> headers(String name) {
+		public List<String> headers(String name) {
 			return this.headers.stream().filter((h) -> h.name().equalsIgnoreCase(name)).map(Header::value).toList();
 		}
 
-		boolean hasHeader(String name) {
+		public boolean hasHeader(String name) {
 			return header(name).isPresent();
 		}
 
 		/** Every value of every {@code Connection} header, lower-cased. */
-		List<String> connectionTokens() {
+		public List<String> connectionTokens() {
 			List<String> tokens = new ArrayList<>();
 			for (String value : headers("Connection")) {
 				for (String token : value.split(",")) {
@@ -93,11 +93,11 @@ final class HttpWire {
 			return tokens;
 		}
 
-		String bodyText() {
+		public String bodyText() {
 			return new String(this.body, StandardCharsets.ISO_8859_1);
 		}
 
-		String headText() {
+		public String headText() {
 			return new String(this.rawHead, StandardCharsets.ISO_8859_1);
 		}
 
@@ -111,7 +111,7 @@ final class HttpWire {
 	// ---- bodies ----
 
 	/** Deterministic pseudo-random bytes, different for each seed, so any reordering shows. */
-	static byte[] body(String seed, int size) {
+	public static byte[] body(String seed, int size) {
 		byte[] bytes = new byte[size];
 		new Random(seed.hashCode() * 31L + size).nextBytes(bytes);
 		return bytes;
@@ -119,15 +119,15 @@ final class HttpWire {
 
 	// ---- building ----
 
-	static byte[] ascii(String text) {
+	public static byte[] ascii(String text) {
 		return text.getBytes(StandardCharsets.ISO_8859_1);
 	}
 
-	static String text(byte[] bytes) {
+	public static String text(byte[] bytes) {
 		return new String(bytes, StandardCharsets.ISO_8859_1);
 	}
 
-	static byte[] concat(byte[]... parts) {
+	public static byte[] concat(byte[]... parts) {
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
 		for (byte[] part : parts) {
 			out.writeBytes(part);
@@ -139,7 +139,7 @@ final class HttpWire {
 	 * A body framed as {@code framing}: as is for LENGTH and CLOSE, as uneven chunks ending with the
 	 * last chunk for CHUNKED, nothing for NONE.
 	 */
-	static byte[] frame(byte[] body, Framing framing) {
+	public static byte[] frame(byte[] body, Framing framing) {
 		switch (framing) {
 			case NONE:
 				return new byte[0];
@@ -163,7 +163,7 @@ final class HttpWire {
 	}
 
 	/** The header that announces {@code framing} for a body of {@code length} bytes, with its CRLF. */
-	static String framingHeader(Framing framing, int length) {
+	public static String framingHeader(Framing framing, int length) {
 		switch (framing) {
 			case LENGTH:
 				return "Content-Length: " + length + "\r\n";
@@ -175,17 +175,17 @@ final class HttpWire {
 	}
 
 	/** A whole request: method, target, extra header lines (each ending with CRLF), body framed. */
-	static byte[] request(String method, String target, String extraHeaders, byte[] body, Framing framing) {
+	public static byte[] request(String method, String target, String extraHeaders, byte[] body, Framing framing) {
 		String head = method + " " + target + " HTTP/1.1\r\nHost: origin.test\r\n" + extraHeaders
 				+ framingHeader(framing, body.length) + "\r\n";
 		return concat(ascii(head), frame(body, framing));
 	}
 
-	static byte[] get(String target) {
+	public static byte[] get(String target) {
 		return request("GET", target, "", new byte[0], Framing.NONE);
 	}
 
-	static byte[] get(String target, String extraHeaders) {
+	public static byte[] get(String target, String extraHeaders) {
 		return request("GET", target, extraHeaders, new byte[0], Framing.NONE);
 	}
 
@@ -196,14 +196,14 @@ final class HttpWire {
 	 * @return the request, or {@code null} at end of stream before its first byte
 	 * @throws EOFException if the stream ends inside the request
 	 */
-	static @Nullable Message readRequest(InputStream in) throws IOException {
+	public static @Nullable Message readRequest(InputStream in) throws IOException {
 		return readRequest(in, (headers) -> {
 		});
 	}
 
 	/** What to do between reading a request head and its body (for example, send 100 Continue). */
 	@FunctionalInterface
-	interface HeadCallback {
+	public interface HeadCallback {
 
 		void headRead(List<Header> headers) throws IOException;
 
@@ -213,7 +213,7 @@ final class HttpWire {
 	 * Reads one request from {@code in}, calling {@code afterHead} once its head is read.
 	 * @return the request, or {@code null} at end of stream before its first byte
 	 */
-	static @Nullable Message readRequest(InputStream in, HeadCallback afterHead) throws IOException {
+	public static @Nullable Message readRequest(InputStream in, HeadCallback afterHead) throws IOException {
 		byte[] rawHead = readHead(in);
 		if (rawHead == null) {
 			return null;
@@ -229,7 +229,7 @@ final class HttpWire {
 	 * Reads one response to a request with {@code method}; 1xx responses are returned as they come.
 	 * @return the response, or {@code null} at end of stream before its first byte
 	 */
-	static @Nullable Message readResponse(InputStream in, String method) throws IOException {
+	public static @Nullable Message readResponse(InputStream in, String method) throws IOException {
 		byte[] rawHead = readHead(in);
 		if (rawHead == null) {
 			return null;
@@ -258,7 +258,7 @@ final class HttpWire {
 	}
 
 	/** Parses one request out of {@code bytes} if they hold a whole one, else returns {@code null}. */
-	static @Nullable Message parseRequestIfComplete(byte[] bytes) {
+	public static @Nullable Message parseRequestIfComplete(byte[] bytes) {
 		try {
 			return readRequest(new ByteArrayInputStream(bytes));
 		}
