@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -67,6 +68,11 @@ class FaultInjectionTests {
 	static final Figures figures = new Figures();
 
 	private static final int ROUNDS = Reliability.size("faults.rounds", 20, 200);
+
+	/** Rounds of the stalls, each of which lasts the origin timeout. */
+	private static final int STALL_ROUNDS = Reliability.size("faults.stall-rounds", 3, 20);
+
+	private static final Duration ORIGIN_TIMEOUT = Duration.ofMillis(500);
 
 	private static final String HOOK = "faults";
 
@@ -206,7 +212,11 @@ class FaultInjectionTests {
 		}
 		Tally.Counts counted = awaitCounted("rejected.502", ROUNDS);
 		assertThat(counted.sum("rejected.")).as("error answers").isEqualTo(ROUNDS);
-		assertThat(counted.sum("completed.")).as("transactions completed").isZero();
+		// connection mode counts each connection once, as handed to its tunnel (status 0), before
+		// the origin's silence is known; per-transaction mode completes none
+		assertThat(counted.sum("completed.")).as("transactions completed")
+			.isEqualTo((mode == ListenerMode.PER_TRANSACTION) ? 0 : ROUNDS);
+		assertThat(counted.sum("completed.PASS_THROUGH.2")).as("responses relayed").isZero();
 		record("origin-closes-without-response." + mode.key(), counted);
 	}
 
@@ -375,6 +385,59 @@ class FaultInjectionTests {
 	private Tally.Counts counted() {
 		Reliability.within(Duration.ofSeconds(30)).until(() -> this.runtime.activeCount() == 0);
 		return this.tally.snapshot().since(this.before);
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@EnumSource(ListenerMode.class)
+	void originThatStallsGets504AtTheOriginTimeout(ListenerMode mode) throws Exception {
+		CountDownLatch released = new CountDownLatch(1);
+		this.origin.behave((request, exchange) -> {
+			try {
+				released.await(60, TimeUnit.SECONDS); // holds the request unanswered until the test ends
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			return false;
+		});
+		InterceptListener listener = listener(mode, (builder) -> builder.originTimeout(ORIGIN_TIMEOUT));
+		try {
+			for (int round = 0; round < STALL_ROUNDS; round++) {
+				try (RawClient client = new RawClient(listener.address())) {
+					long start = System.nanoTime();
+					Message response = client.exchange(HttpWire.get("/pt/cl/10/stalled-" + round), "GET");
+					assertThat(response.status()).as("round %d", round).isEqualTo(504);
+					assertThat(Duration.ofNanos(System.nanoTime() - start)).as("round %d: answered after", round)
+						.isGreaterThanOrEqualTo(ORIGIN_TIMEOUT);
+					assertThat(client.isClosedByPeer()).as("round %d: closed after the 504", round).isTrue();
+				}
+			}
+		}
+		finally {
+			released.countDown();
+		}
+		Tally.Counts counted = awaitCounted("rejected.504", STALL_ROUNDS);
+		assertThat(counted.sum("rejected.")).as("error answers").isEqualTo(STALL_ROUNDS);
+		assertThat(counted.sum("completed.PASS_THROUGH.2")).as("transactions completed").isZero();
+		record("origin-stalls." + mode.key(), counted);
+	}
+
+	@Test
+	void serverInterceptThatNeverAnswersGets504AndItsVConnIsAbortedWithTimeout() throws IOException {
+		this.intercept = (target) -> new ScriptedIntercept(target, new ScriptedIntercept.Script().hold());
+		InterceptListener listener = listener(ListenerMode.PER_TRANSACTION,
+				(builder) -> builder.originTimeout(ORIGIN_TIMEOUT));
+		for (int round = 0; round < STALL_ROUNDS; round++) {
+			try (RawClient client = new RawClient(listener.address())) {
+				Message response = client.exchange(HttpWire.get("/si/cl/10/silent-" + round), "GET");
+				assertThat(response.status()).as("round %d", round).isEqualTo(504);
+				assertThat(client.isClosedByPeer()).as("round %d: closed after the 504", round).isTrue();
+			}
+		}
+		Tally.Counts counted = awaitCounted("aborted.TIMEOUT", STALL_ROUNDS);
+		assertThat(counted.get("rejected.504")).as("504 answers").isEqualTo(STALL_ROUNDS);
+		assertThat(counted.sum("completed.")).as("transactions completed").isZero();
+		record("intercept-stalls", counted);
 	}
 
 	private Tally.Counts awaitCounted(String key, long expected) {

@@ -89,6 +89,7 @@ class SlowlorisTests {
 			.build();
 				InterceptListener listener = mode
 					.configure(InterceptListener.builder(runtime, new InterceptHookRegistry())
+						.addObserver(tally)
 						.port(0)
 						.headerTimeout(HEADER_TIMEOUT)
 						.origin(origin.address()))
