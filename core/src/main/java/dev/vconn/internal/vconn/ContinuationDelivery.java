@@ -17,31 +17,17 @@ import org.jspecify.annotations.Nullable;
  * <p>An instance belongs to one piece of retried work (a VConn's read pass, say). Retries coalesce:
  * however often the mutex was found busy, one retry is pending at a time, and the retry runs the
  * whole work again, which decides afresh what there is to do. Confined to the loop.
- *
- * <p><b>Timing:</b> a mutex busy on another event thread (one continuation driving VConns on two
- * loops, as an intercept does) is held for one handler call, microseconds; the first retries are
- * therefore queued at once, behind the loop's other work, and only a mutex still busy after them
- * (held by an application thread) is retried on a timer. Waiting a fixed millisecond on every
- * collision made a relay across two loops stall on each one.
  */
 public final class ContinuationDelivery {
 
-	/** Retries queued at once while the mutex stays busy, before falling back to the timer. */
-	private static final int IMMEDIATE_RETRIES = 16;
-
-	/** How soon busy work is tried again after that (PluginVC waits 10 ms). */
+	/** How soon busy work is tried again (PluginVC waits 10 ms; a JVM lock is released sooner). */
 	private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
 	private final EventLoop loop;
 
 	private final Runnable retry;
 
-	private final Runnable retryNow = this::retryNow;
-
 	private boolean retryScheduled;
-
-	/** Retries since the work last ran. */
-	private int busyRetries;
 
 	/**
 	 * @param loop the loop the work runs on
@@ -50,20 +36,6 @@ public final class ContinuationDelivery {
 	public ContinuationDelivery(EventLoop loop, Runnable retry) {
 		this.loop = loop;
 		this.retry = retry;
-	}
-
-	/**
-	 * For work that makes a new instance on every attempt (a timeout's delivery), which therefore
-	 * cannot count its retries: it retries on the timer only, so a mutex held by an application
-	 * thread is never spun on.
-	 * @param loop the loop the work runs on
-	 * @param retry what to run when the mutex was busy
-	 * @return the delivery
-	 */
-	public static ContinuationDelivery retryingOnTimer(EventLoop loop, Runnable retry) {
-		ContinuationDelivery delivery = new ContinuationDelivery(loop, retry);
-		delivery.busyRetries = IMMEDIATE_RETRIES;
-		return delivery;
 	}
 
 	/**
@@ -77,16 +49,13 @@ public final class ContinuationDelivery {
 		if (!mutex.tryLock()) {
 			if (!this.retryScheduled) {
 				this.retryScheduled = true;
-				if (this.busyRetries++ < IMMEDIATE_RETRIES) {
-					this.loop.execute(this.retryNow);
-				}
-				else {
-					this.loop.schedule(this.retryNow, RETRY_NANOS, TimeUnit.NANOSECONDS);
-				}
+				this.loop.schedule(() -> {
+					this.retryScheduled = false;
+					this.retry.run();
+				}, RETRY_NANOS, TimeUnit.NANOSECONDS);
 			}
 			return false;
 		}
-		this.busyRetries = 0;
 		try {
 			work.run();
 		}
@@ -94,11 +63,6 @@ public final class ContinuationDelivery {
 			mutex.unlock();
 		}
 		return true;
-	}
-
-	private void retryNow() {
-		this.retryScheduled = false;
-		this.retry.run();
 	}
 
 	/**

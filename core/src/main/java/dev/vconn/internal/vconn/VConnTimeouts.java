@@ -123,7 +123,7 @@ final class VConnTimeouts {
 			toWrite(event, generation, null);
 			return;
 		}
-		if (!ContinuationDelivery.retryingOnTimer(this.loop, () -> toRead(event, generation)).runLocked(read.mutex,
+		if (!new ContinuationDelivery(this.loop, () -> toRead(event, generation)).runLocked(read.mutex,
 				() -> deliverIfActive(read, event))) {
 			return;
 		}
@@ -136,7 +136,7 @@ final class VConnTimeouts {
 		}
 		NetVIO write = this.owner.writeVio();
 		if (write != null && write.isActive() && write.continuation() != told) {
-			if (!ContinuationDelivery.retryingOnTimer(this.loop, () -> toWrite(event, generation, told)).runLocked(write.mutex,
+			if (!new ContinuationDelivery(this.loop, () -> toWrite(event, generation, told)).runLocked(write.mutex,
 					() -> deliverIfActive(write, event))) {
 				return;
 			}
