@@ -13,8 +13,10 @@ public class ListenerInheritanceException extends IllegalStateException {
 
 	private static final long serialVersionUID = 1L;
 
+	/** The inheritance asked for (part of the serialized form). */
 	private final ListenerInheritance inheritance;
 
+	/** The descriptor that failed the checks, or -1 (part of the serialized form). */
 	private final int fd;
 
 	/**

@@ -81,7 +81,7 @@ public final class TransactionServer implements ListenerServer {
 		if (!this.runtime.isRunning()) {
 			throw new IllegalStateException("the runtime is shut down");
 		}
-		ServerBootstrap bootstrap = this.listenerSocket.configure(this.runtime.listenerBootstrap())
+		ServerBootstrap bootstrap = this.listenerSocket.bootstrap(this.runtime)
 			.childHandler(new ChannelInitializer<Channel>() {
 				@Override
 				protected void initChannel(Channel channel) {

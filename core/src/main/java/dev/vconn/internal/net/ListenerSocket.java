@@ -1,11 +1,10 @@
 package dev.vconn.internal.net;
 
+import dev.vconn.internal.runtime.RuntimeCore;
 import java.net.InetSocketAddress;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ServerChannel;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 
 /**
  * The socket an intercept listener serves on: an address to bind, or a listening descriptor it
@@ -52,17 +51,14 @@ public final class ListenerSocket {
 	}
 
 	/**
-	 * Points a listener bootstrap at this socket: for an inherited descriptor, an epoll channel
-	 * wrapping it; otherwise the bootstrap keeps the runtime's own channel factory, which creates
-	 * (and records as held) a new socket to bind.
-	 * @param bootstrap the runtime's listener bootstrap
-	 * @return the same bootstrap
+	 * A listener bootstrap on {@code runtime}'s loops for this socket: its server channel wraps the
+	 * inherited descriptor (held like the runtime's own), or is a new socket of the runtime's to bind.
+	 * @param runtime the runtime the listener runs on
+	 * @return the bootstrap
 	 */
-	public ServerBootstrap configure(ServerBootstrap bootstrap) {
-		if (isInherited()) {
-			return bootstrap.channelFactory(HeldChannels.inheritedServerFactory(this.fd));
-		}
-		return bootstrap;
+	public ServerBootstrap bootstrap(RuntimeCore runtime) {
+		return isInherited() ? runtime.listenerBootstrap(HeldChannels.inheritedServerFactory(this.fd))
+				: runtime.listenerBootstrap();
 	}
 
 	/**

@@ -24,7 +24,9 @@ import dev.vconn.VConn;
 import dev.vconn.VConnFactory;
 import dev.vconn.VConnListener;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.EventLoopGroup;
@@ -291,8 +293,18 @@ public final class RuntimeCore {
 	 * channel is a new socket of the runtime's transport, or wraps the listener's inherited socket.
 	 */
 	public ServerBootstrap listenerBootstrap() {
+		return listenerBootstrap(this.sockets.listeningChannels(this.transport));
+	}
+
+	/**
+	 * A server bootstrap as {@link #listenerBootstrap()} makes, whose server channel comes from
+	 * {@code channels} (an inherited listening socket's, say).
+	 * @param channels makes the server channel
+	 * @return the bootstrap
+	 */
+	public ServerBootstrap listenerBootstrap(ChannelFactory<? extends ServerChannel> channels) {
 		return new ServerBootstrap().group(this.group)
-			.channelFactory(this.sockets.listeningChannels(this.transport))
+			.channelFactory(channels)
 			.childOption(ChannelOption.AUTO_READ, false)
 			.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
 			.childOption(ChannelOption.TCP_NODELAY, true)
