@@ -19,11 +19,12 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import dev.vconn.intercept.InterceptHookRegistry;
+import dev.vconn.intercept.InterceptListener;
 import dev.vconn.testing.AdoptionChecks;
 import dev.vconn.testing.Blocking;
 import dev.vconn.testing.Connected;
-import dev.vconn.intercept.InterceptHookRegistry;
-import dev.vconn.intercept.InterceptListener;
+import dev.vconn.testing.CountsProcessFds;
 import dev.vconn.testing.NativeFds;
 import dev.vconn.testing.NativeFds.FdIdentity;
 import dev.vconn.testing.NativeFds.PipeFds;
@@ -56,6 +57,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * duplicates, event loop descriptors) is refused as {@link AdoptionFailureReason#ALREADY_ADOPTED}.
  */
 @EnabledOnOs(OS.LINUX)
+@CountsProcessFds
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class AdoptionFailureTests {
 

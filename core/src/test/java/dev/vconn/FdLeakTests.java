@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.vconn.testing.AdoptionChecks;
 import dev.vconn.testing.Connected;
+import dev.vconn.testing.CountsProcessFds;
 import dev.vconn.testing.NativeFds;
 import dev.vconn.testing.RecordingListener;
 import dev.vconn.testing.SocketKind;
@@ -40,6 +41,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * descriptors opened once and kept (event loops, selectors, class files) are in the baseline.
  */
 @EnabledOnOs(OS.LINUX)
+@CountsProcessFds
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class FdLeakTests {
 

@@ -17,6 +17,7 @@ import dev.vconn.Transport;
 import dev.vconn.TunnelResult;
 import dev.vconn.VConnListener;
 import dev.vconn.VConnRuntime;
+import dev.vconn.testing.CountsProcessFds;
 import dev.vconn.testing.NativeFds;
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.AfterEach;
@@ -40,6 +41,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * margin, since the clients and the origin of this test live in the same process).
  */
 @EnabledOnOs(OS.LINUX)
+@CountsProcessFds
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class SplicePipeTests {
 

@@ -22,6 +22,7 @@ import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptListener;
 import dev.vconn.intercept.Transaction;
 import dev.vconn.reliability.Reliability.Baseline;
+import dev.vconn.testing.CountsProcessFds;
 import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.HttpWire.Framing;
 import dev.vconn.testing.HttpWire.Message;
@@ -50,6 +51,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and descriptors and threads return to their baseline.
  */
 @EnabledOnOs(OS.LINUX)
+@CountsProcessFds
 @ExtendWith(NettyLeakCheck.class)
 @Timeout(600)
 class ChurnSoakTests {

@@ -11,6 +11,7 @@ import dev.vconn.intercept.InterceptListener;
 import dev.vconn.reliability.LoadClients.Connection;
 import dev.vconn.reliability.LoadClients.Reply;
 import dev.vconn.reliability.Reliability.Baseline;
+import dev.vconn.testing.CountsProcessFds;
 import dev.vconn.testing.NettyLeakCheck;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Disabled;
@@ -32,6 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * with the reason when the open-file limit cannot hold that many.
  */
 @EnabledOnOs(OS.LINUX)
+@CountsProcessFds
 @ExtendWith(NettyLeakCheck.class)
 @Timeout(900)
 @Disabled("Open defects it found: per-transaction mode leaves about 60 sockets open after the runtime, "
