@@ -80,7 +80,7 @@ class InterceptObserverTests extends InterceptTestSupport {
 				InterceptObserverTests.this.calls.add("hook " + txn.target());
 			}
 		});
-		start(Mode.COPY_NIO, 0, (builder) -> builder.addObserver(tracing()));
+		start(Mode.COPY_NIO, 0, (builder) -> builder.addObserver(tracing(this.calls)));
 
 		RawHttp.Response passed = RawHttp.exchange(address(), ascii("GET /echo HTTP/1.1\r\nHost: t\r\n\r\n"));
 		RawHttp.Response claimed = RawHttp.exchange(address(), ascii("GET /x/y HTTP/1.1\r\nHost: t\r\n\r\n"));
@@ -105,7 +105,7 @@ class InterceptObserverTests extends InterceptTestSupport {
 
 	@Test
 	void responseCutOffByTheOriginEndsTheTransactionOnce() throws Exception {
-		start(Mode.COPY_NIO, 0, (builder) -> builder.addObserver(tracing()));
+		start(Mode.COPY_NIO, 0, (builder) -> builder.addObserver(tracing(this.calls)));
 		try {
 			RawHttp.exchange(address(), ascii("GET /reset?n=1048576 HTTP/1.1\r\nHost: t\r\n\r\n"));
 		}
@@ -157,7 +157,7 @@ class InterceptObserverTests extends InterceptTestSupport {
 					}
 				};
 			}
-		}).addObserver(tracing()));
+		}).addObserver(tracing(this.calls)));
 
 		RawHttp.Response first = RawHttp.exchange(address(), ascii("GET /echo?start HTTP/1.1\r\nHost: t\r\n\r\n"));
 		RawHttp.Response second = RawHttp.exchange(address(), ascii("GET /echo?end HTTP/1.1\r\nHost: t\r\n\r\n"));
@@ -182,25 +182,6 @@ class InterceptObserverTests extends InterceptTestSupport {
 
 		assertThat(this.calls).containsExactly("a 503", "b 503", "c h ERROR", "d h ERROR", "c SERVER_INTERCEPTED 404",
 				"d SERVER_INTERCEPTED 404");
-	}
-
-	/** Records each start and, with the target, each end. */
-	private InterceptObserver tracing() {
-		return new InterceptObserver() {
-			@Override
-			public TransactionObserver onTransactionStarted(Transaction txn) {
-				String target = txn.target();
-				InterceptObserverTests.this.calls.add("start " + txn.method() + " " + target);
-				return new TransactionObserver() {
-					@Override
-					public void onEnded(TransactionResult result) {
-						InterceptObserverTests.this.calls.add("end " + target + " " + result.outcome() + " "
-								+ result.path() + " " + result.interceptType() + " " + result.hook() + " "
-								+ result.status());
-					}
-				};
-			}
-		};
 	}
 
 	private InterceptObserver recording(String name) {

@@ -23,6 +23,7 @@ import dev.vconn.intercept.InterceptListener;
 import dev.vconn.intercept.Transaction;
 import dev.vconn.intercept.TransactionObserver;
 import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistryAssert;
@@ -96,6 +97,36 @@ class ObservationInterceptObserverTests {
 				.doesNotHaveError());
 		// hooks run on the event thread, inside no observation: none was left current there
 		assertThat(currentInHook).hasSize(2).containsOnlyNulls();
+	}
+
+	@Test
+	void clientsTraceContextIsReadableByATracingHandlerWhenTheObservationStarts() throws Exception {
+		List<@Nullable String> extracted = Collections.synchronizedList(new ArrayList<>());
+		this.registry.observationConfig().observationHandler(new ObservationHandler<TransactionObservationContext>() {
+			@Override
+			public void onStart(TransactionObservationContext context) {
+				// what Micrometer Tracing's propagating receiver handler does to continue the trace
+				extracted.add(context.getGetter().get(context.getCarrier(), "traceparent"));
+			}
+
+			@Override
+			public boolean supportsContext(Observation.Context context) {
+				return context instanceof TransactionObservationContext;
+			}
+		});
+		InterceptListener started = startListener(startOrigin());
+		String traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+		URI uri = URI.create("http://127.0.0.1:" + started.address().getPort() + "/traced");
+		HttpResponse<String> response = this.client.send(
+				HttpRequest.newBuilder(uri).header("traceparent", traceparent).timeout(Duration.ofSeconds(20)).build(),
+				HttpResponse.BodyHandlers.ofString());
+		assertThat(response.statusCode()).isEqualTo(200);
+		awaitStopped(1);
+		assertThat(extracted).containsExactly(traceparent);
+		TestObservationRegistryAssert.assertThat(this.registry)
+			.hasSingleObservationThat()
+			.hasLowCardinalityKeyValue("outcome", "completed")
+			.hasLowCardinalityKeyValue("status", "200");
 	}
 
 	@Test
