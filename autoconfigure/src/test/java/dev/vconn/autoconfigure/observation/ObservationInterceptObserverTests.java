@@ -56,6 +56,8 @@ class ObservationInterceptObserverTests {
 
 	private @Nullable InterceptListener listener;
 
+	private ObservationInterceptObserver observer = new ObservationInterceptObserver(this.registry);
+
 	@AfterEach
 	void stop() {
 		if (this.listener != null) {
@@ -127,6 +129,19 @@ class ObservationInterceptObserverTests {
 			.hasSingleObservationThat()
 			.hasLowCardinalityKeyValue("outcome", "completed")
 			.hasLowCardinalityKeyValue("status", "200");
+	}
+
+	@Test
+	void conventionShownInTheDocsNamesTheSpans() throws Exception {
+		this.observer = new ObservationInterceptObserver(this.registry,
+				new TracingConfiguration().transactionConvention());
+		InterceptListener started = startListener(startOrigin());
+		assertThat(get(started, "/named").statusCode()).isEqualTo(200);
+		awaitStopped(1);
+		TestObservationRegistryAssert.assertThat(this.registry)
+			.hasSingleObservationThat()
+			.hasContextualNameEqualTo("proxy GET")
+			.hasLowCardinalityKeyValue("outcome", "completed");
 	}
 
 	@Test
@@ -202,7 +217,7 @@ class ObservationInterceptObserverTests {
 		this.listener = InterceptListener.builder(this.runtime, this.hooks)
 			.port(0)
 			.origin(originAddress)
-			.addObserver(new ObservationInterceptObserver(this.registry))
+			.addObserver(this.observer)
 			.start();
 		return this.listener;
 	}
