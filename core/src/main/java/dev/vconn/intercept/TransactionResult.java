@@ -7,7 +7,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * How one transaction of an {@link InterceptListener} ended, as given to
  * {@link TransactionObserver#onEnded}: its {@link TransactionOutcome}, which way it was served, the
- * hook that claimed it and the status the client got. Immutable.
+ * hook that claimed it and the status the client got.
+ *
+ * <p><b>Threads:</b> immutable, so it may be kept and read from any thread after the callback.
  *
  * @since 0.1.0
  */
