@@ -1,5 +1,6 @@
 package dev.vconn.contract;
 
+import dev.vconn.testing.CountingListener;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 

@@ -1,5 +1,6 @@
 package dev.vconn.contract;
 
+import dev.vconn.testing.CountingListener;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -136,8 +137,8 @@ abstract class VConnContractTests {
 			check(failures, () -> {
 				await("every VConn released").atMost(Duration.ofSeconds(10)).until(() -> this.runtime.activeCount() == 0);
 				await().atMost(Duration.ofSeconds(2))
-					.untilAsserted(() -> assertThat(this.listener.adopted()).as("adoptions == closes + activeCount()")
-						.isEqualTo(this.listener.closed() + this.runtime.activeCount()));
+					.untilAsserted(() -> assertThat(this.listener.adoptions()).as("adoptions == closes + activeCount()")
+						.isEqualTo(this.listener.closes() + this.runtime.activeCount()));
 				this.listener.assertNoViolations();
 			});
 		}
@@ -278,7 +279,7 @@ abstract class VConnContractTests {
 		assertThat(vconn.isClosed()).isFalse();
 		assertThat(this.runtime.activeCount()).isEqualTo(vconnsOf(1));
 		assertThat(this.runtime.find(vconn.id())).containsSame(vconn);
-		assertThat(this.listener.adopted()).isEqualTo(vconnsOf(1));
+		assertThat(this.listener.adoptions()).isEqualTo(vconnsOf(1));
 	}
 
 	// ---- reading ----
@@ -621,7 +622,7 @@ abstract class VConnContractTests {
 		log.locked(c.vconn()::close);
 		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.PEER);
 		assertThat(this.listener.abortOf(c.vconn())).as("a peer reset is recorded")
-			.isEqualTo(new CountingListener.Abort(CloseKind.PEER, 0));
+			.isEqualTo(new CountingListener.Aborted(c.vconn(), CloseKind.PEER, 0));
 	}
 
 	@Test
@@ -962,8 +963,8 @@ abstract class VConnContractTests {
 		assertThat(writeVio.ndone()).isEqualTo(total);
 		assertThat(c.vconn().bytesIn()).isEqualTo(total);
 		assertThat(c.vconn().bytesOut()).isEqualTo(total);
-		assertThat(this.listener.bytesReceived(c.vconn())).as("received bytes reported to the listener").isEqualTo(total);
-		assertThat(this.listener.bytesSent(c.vconn())).as("sent bytes reported to the listener").isEqualTo(total);
+		assertThat(this.listener.receivedBy(c.vconn().id())).as("received bytes reported to the listener").isEqualTo(total);
+		assertThat(this.listener.sentBy(c.vconn().id())).as("sent bytes reported to the listener").isEqualTo(total);
 	}
 
 	@Test
@@ -1086,7 +1087,7 @@ abstract class VConnContractTests {
 		assertThatThrownBy(c.peer()::readToEnd).isInstanceOf(SocketException.class)
 			.hasMessageContaining("Connection reset");
 		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.API);
-		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Abort(CloseKind.API, 0));
+		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Aborted(c.vconn(), CloseKind.API, 0));
 		assertThat(c.vconn().isClosed()).isTrue();
 	}
 
@@ -1114,7 +1115,7 @@ abstract class VConnContractTests {
 
 		assertThat(c.peer().awaitEnd()).isEqualTo(End.RESET);
 		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.API);
-		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Abort(CloseKind.API, 42));
+		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Aborted(c.vconn(), CloseKind.API, 42));
 		assertThat(eventsAfterAbort).hasValue(0);
 	}
 
@@ -1225,7 +1226,7 @@ abstract class VConnContractTests {
 		assertThat(timeout.data()).isSameAs(vio);
 		assertThat(Duration.ofNanos(timeout.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(190));
 		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.TIMEOUT);
-		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Abort(CloseKind.TIMEOUT, 0));
+		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Aborted(c.vconn(), CloseKind.TIMEOUT, 0));
 		assertThat(c.vconn().isClosed()).isTrue();
 		assertThat(c.peer().awaitEnd()).isIn(End.RESET, End.EOF);
 		assertThat(log.types()).containsExactly(VCONN_INACTIVITY_TIMEOUT);
@@ -1412,7 +1413,7 @@ abstract class VConnContractTests {
 		c.vconn().setInactivityTimeout(Duration.ofMillis(100));
 
 		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.TIMEOUT);
-		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Abort(CloseKind.TIMEOUT, 0));
+		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Aborted(c.vconn(), CloseKind.TIMEOUT, 0));
 		assertThat(c.peer().awaitEnd()).isIn(End.RESET, End.EOF);
 	}
 
@@ -1489,7 +1490,7 @@ abstract class VConnContractTests {
 			.anyMatch((e) -> e.nanoTime() > secondHalf && e.nanoTime() < timeout.nanoTime());
 		assertThat(log.types()).doesNotContain(VCONN_INACTIVITY_TIMEOUT);
 		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.TIMEOUT);
-		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Abort(CloseKind.TIMEOUT, 0));
+		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Aborted(c.vconn(), CloseKind.TIMEOUT, 0));
 		assertThat(traffic).succeedsWithin(Duration.ofSeconds(10));
 	}
 
@@ -1696,7 +1697,7 @@ abstract class VConnContractTests {
 		assertThat(this.runtime.activeCount()).isZero();
 		for (Connection c : List.of(a, b)) {
 			assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.SHUTDOWN);
-			assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Abort(CloseKind.SHUTDOWN, 0));
+			assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Aborted(c.vconn(), CloseKind.SHUTDOWN, 0));
 			assertThat(c.vconn().isClosed()).isTrue();
 			assertThat(c.peer().awaitEnd()).isIn(End.RESET, End.EOF);
 		}
@@ -1757,7 +1758,7 @@ abstract class VConnContractTests {
 			.isLessThan(Duration.ofSeconds(3));
 		assertThat(aborted).isEqualTo(1);
 		assertThat(this.runtime.activeCount()).isZero();
-		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Abort(CloseKind.SHUTDOWN, 0));
+		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Aborted(c.vconn(), CloseKind.SHUTDOWN, 0));
 		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.SHUTDOWN);
 		assertThat(c.peer().awaitEnd()).isEqualTo(End.RESET);
 	}

@@ -1,5 +1,6 @@
 package dev.vconn.intercept;
 
+import dev.vconn.testing.StreamingRoutes;
 import java.io.InputStream;
 import java.net.Socket;
 import java.time.Duration;
@@ -39,7 +40,7 @@ class ConnectionModeTimeoutTests extends InterceptTestSupport {
 			assertThat(response.complete()).isTrue();
 			assertThat(socket.getInputStream().read()).as("a FIN after the response").isEqualTo(-1);
 		}
-		assertThat(this.events.rejections).containsExactly(504);
+		assertThat(this.events.rejections()).containsExactly(504);
 	}
 
 	@ParameterizedTest
@@ -53,7 +54,7 @@ class ConnectionModeTimeoutTests extends InterceptTestSupport {
 			assertThat(response.headers()).containsEntry("connection", "close");
 			assertThat(response.complete()).isTrue();
 		}
-		await().atMost(Duration.ofSeconds(5)).until(() -> this.events.rejections.contains(502));
+		await().atMost(Duration.ofSeconds(5)).until(() -> this.events.rejections().contains(502));
 	}
 
 	@ParameterizedTest
@@ -64,13 +65,13 @@ class ConnectionModeTimeoutTests extends InterceptTestSupport {
 			socket.setSoTimeout(20_000);
 			InputStream in = socket.getInputStream();
 			socket.getOutputStream().write(ascii("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n"));
-			assertThat(TestOrigin.readHead(in)).isNotNull();
+			assertThat(StreamingRoutes.readHead(in)).isNotNull();
 			socket.getOutputStream().write(ascii("x"));
 			assertThat(in.read()).isEqualTo('x');
 			assertThat(in.read()).as("the idle tunnel ends").isEqualTo(-1);
 		}
 		assertThat(onlyTunnel()).isNotNull();
-		assertThat(this.events.rejections).isEmpty();
+		assertThat(this.events.rejections()).isEmpty();
 	}
 
 }

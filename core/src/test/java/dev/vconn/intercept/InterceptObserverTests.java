@@ -1,5 +1,6 @@
 package dev.vconn.intercept;
 
+import dev.vconn.testing.CountingListener.Intercept;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -10,6 +11,7 @@ import org.junit.jupiter.api.Timeout;
 
 import static dev.vconn.intercept.RawHttp.ascii;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -67,8 +69,9 @@ class InterceptObserverTests extends InterceptTestSupport {
 			assertThat(this.calls.get(first + 1)).isEqualTo("second " + event);
 		}
 		// the builder's observers, not the runtime's listeners, see the listener's requests
-		assertThat(this.events.intercepts).containsExactly("claimer:ACCEPTED");
-		assertThat(this.events.rejections).containsExactly(400);
+		assertThat(this.events.intercepts()).extracting(Intercept::hook, Intercept::outcome)
+			.containsExactly(tuple("claimer", InterceptOutcome.ACCEPTED));
+		assertThat(this.events.rejections()).containsExactly(400);
 	}
 
 	@Test

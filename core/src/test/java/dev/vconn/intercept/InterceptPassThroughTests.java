@@ -1,5 +1,6 @@
 package dev.vconn.intercept;
 
+import dev.vconn.testing.StreamingRoutes;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
@@ -24,7 +25,7 @@ import dev.vconn.CloseKind;
 import dev.vconn.TunnelResult.End;
 import dev.vconn.TunnelResult.Side;
 import dev.vconn.TunnelResult;
-import dev.vconn.tunnel.Payload;
+import dev.vconn.testing.Payload;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -57,12 +58,12 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 
 		assertThat(response.status()).isEqualTo(200);
 		assertThat(response.body()).isEqualTo(request);
-		assertThat(this.origin.echoed.poll(5, TimeUnit.SECONDS)).isEqualTo(request);
+		assertThat(this.routes.echoed().poll(5, TimeUnit.SECONDS)).isEqualTo(request);
 		TunnelResult tunnel = onlyTunnel();
 		assertThat(tunnel.end()).isEqualTo(End.EOS);
 		assertThat(tunnel.bytesAToB()).isEqualTo(request.length);
-		assertThat(tunnel.bytesBToA()).isEqualTo(TestOrigin.responseHead(request.length).length + request.length);
-		assertThat(this.events.sources.values()).containsExactlyInAnyOrder(AdoptionSource.INTERCEPT,
+		assertThat(tunnel.bytesBToA()).isEqualTo(StreamingRoutes.responseHead(request.length).length + request.length);
+		assertThat(this.events.sources().values()).containsExactlyInAnyOrder(AdoptionSource.INTERCEPT,
 				AdoptionSource.CONNECT);
 	}
 
@@ -77,13 +78,13 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 
 		TunnelResult tunnel = onlyTunnel();
 		assertThat(tunnel.bytesAToB()).isEqualTo(request.length);
-		long client = this.events.sources.entrySet()
+		long client = this.events.sources().entrySet()
 			.stream()
 			.filter((e) -> e.getValue() == AdoptionSource.INTERCEPT)
 			.findFirst()
 			.orElseThrow()
 			.getKey();
-		assertThat(this.events.received.get(client).get()).isEqualTo(tunnel.bytesAToB());
+		assertThat(this.events.receivedBy(client)).isEqualTo(tunnel.bytesAToB());
 		assertThat(tunnel.spliced()).isEqualTo(mode.expectSpliced);
 	}
 
@@ -95,9 +96,9 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 		Path proxied = Files.createTempFile("proxied", ".out");
 		try {
 			curl(this.origin.address(), direct);
-			byte[] seenDirect = this.origin.echoed.poll(5, TimeUnit.SECONDS);
+			byte[] seenDirect = this.routes.echoed().poll(5, TimeUnit.SECONDS);
 			curl(address(), proxied);
-			byte[] seenProxied = this.origin.echoed.poll(5, TimeUnit.SECONDS);
+			byte[] seenProxied = this.routes.echoed().poll(5, TimeUnit.SECONDS);
 
 			assertThat(seenProxied).isEqualTo(seenDirect);
 			assertThat(Files.readAllBytes(proxied)).isEqualTo(Files.readAllBytes(direct)).isEqualTo(seenDirect);
@@ -139,7 +140,7 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 		}
 		TunnelResult tunnel = onlyTunnel();
 		assertThat(tunnel.end()).isEqualTo(End.EOS);
-		assertThat(tunnel.bytesBToA()).isEqualTo(TestOrigin.responseHead(size).length + size);
+		assertThat(tunnel.bytesBToA()).isEqualTo(StreamingRoutes.responseHead(size).length + size);
 		assertThat(tunnel.spliced()).as("spliced in mode %s", mode).isEqualTo(mode.expectSpliced);
 	}
 
@@ -205,14 +206,14 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 		TunnelResult tunnel = onlyTunnel();
 		assertThat(tunnel.end()).isEqualTo(End.RESET);
 		assertThat(tunnel.firstEnded()).isEqualTo(Side.B);
-		long originSide = this.events.sources.entrySet()
+		long originSide = this.events.sources().entrySet()
 			.stream()
 			.filter((e) -> e.getValue() == AdoptionSource.CONNECT)
 			.findFirst()
 			.orElseThrow()
 			.getKey();
-		await().atMost(Duration.ofSeconds(10)).until(() -> this.events.abortCauses.containsKey(originSide));
-		assertThat(this.events.abortCauses).containsEntry(originSide, CloseKind.PEER);
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.events.abortCauses().containsKey(originSide));
+		assertThat(this.events.abortCauses()).containsEntry(originSide, CloseKind.PEER);
 	}
 
 	@Test
@@ -229,8 +230,8 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 		assertThat(response.status()).isEqualTo(502);
 		assertThat(response.bodyText()).isEqualTo("502 Bad Gateway\n");
 		assertThat(response.headers()).containsEntry("connection", "close");
-		assertThat(this.events.rejections).containsExactly(502);
-		assertThat(this.events.tunnelsStarted).isEmpty();
+		assertThat(this.events.rejections()).containsExactly(502);
+		assertThat(this.events.tunnelsStarted()).isEmpty();
 	}
 
 	@Test
@@ -239,7 +240,7 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 		// warm up: classes, the origin's threads, the runtime's first connect
 		assertThat(RawHttp.exchange(address(), ascii("GET /echo/warm HTTP/1.1\r\nHost: t\r\n\r\n")).status())
 			.isEqualTo(200);
-		await().atMost(Duration.ofSeconds(10)).until(() -> this.runtime.activeCount() == 0 && this.origin.open.get() == 0);
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.runtime.activeCount() == 0 && this.origin.openConnections() == 0);
 		long baseline = openDescriptors();
 
 		int count = 1000;
@@ -266,10 +267,10 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 				socket.close();
 			}
 		}
-		await().atMost(Duration.ofSeconds(20)).until(() -> this.events.tunnelsEnded.size() == count + 1);
-		await().atMost(Duration.ofSeconds(20)).until(() -> this.runtime.activeCount() == 0 && this.origin.open.get() == 0);
+		await().atMost(Duration.ofSeconds(20)).until(() -> this.events.tunnelsEnded().size() == count + 1);
+		await().atMost(Duration.ofSeconds(20)).until(() -> this.runtime.activeCount() == 0 && this.origin.openConnections() == 0);
 		await().atMost(Duration.ofSeconds(20)).until(() -> openDescriptors() <= baseline);
-		assertThat(this.events.tunnelsEnded).allSatisfy((result) -> assertThat(result.end()).isEqualTo(End.EOS));
+		assertThat(this.events.tunnelsEnded()).allSatisfy((result) -> assertThat(result.end()).isEqualTo(End.EOS));
 	}
 
 	@Test
@@ -279,7 +280,7 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 			OutputStream out = socket.getOutputStream();
 			InputStream in = socket.getInputStream();
 			out.write(ascii("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n"));
-			assertThat(new String(TestOrigin.readHead(in), java.nio.charset.StandardCharsets.ISO_8859_1))
+			assertThat(new String(StreamingRoutes.readHead(in), java.nio.charset.StandardCharsets.ISO_8859_1))
 				.startsWith("HTTP/1.1 200 OK");
 			out.write(ascii("ping\n"));
 			assertThat(in.readNBytes(5)).isEqualTo(ascii("ping\n"));

@@ -1,5 +1,7 @@
 package dev.vconn.intercept;
 
+import dev.vconn.testing.StreamingRoutes;
+import dev.vconn.testing.TestOrigin;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -16,7 +18,7 @@ import java.util.stream.Stream;
 import dev.vconn.Transport;
 import dev.vconn.TunnelResult;
 import dev.vconn.VConnRuntime;
-import dev.vconn.tunnel.CountingListener;
+import dev.vconn.testing.CountingListener;
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.AfterEach;
 
@@ -60,6 +62,8 @@ abstract class InterceptTestSupport {
 
 	VConnRuntime runtime;
 
+	final StreamingRoutes routes = new StreamingRoutes();
+
 	TestOrigin origin;
 
 	InterceptListener listener;
@@ -80,7 +84,7 @@ abstract class InterceptTestSupport {
 			.shutdownTimeout(Duration.ofSeconds(5))
 			.addListener(this.events)
 			.build();
-		this.origin = new TestOrigin();
+		this.origin = new TestOrigin(this.routes);
 		this.listener = config.apply(InterceptListener.builder(this.runtime, this.hooks)
 			.addObserver(this.events)
 			.perTransaction(perTransaction())
@@ -106,8 +110,8 @@ abstract class InterceptTestSupport {
 	}
 
 	TunnelResult onlyTunnel() {
-		await().atMost(Duration.ofSeconds(20)).until(() -> this.events.tunnelsEnded.size() == 1);
-		return this.events.tunnelsEnded.get(0);
+		await().atMost(Duration.ofSeconds(20)).until(() -> this.events.tunnelsEnded().size() == 1);
+		return this.events.tunnelsEnded().get(0);
 	}
 
 	static long openDescriptors() throws IOException {
@@ -125,7 +129,7 @@ abstract class InterceptTestSupport {
 			if (this.runtime != null) {
 				await().atMost(Duration.ofSeconds(20)).until(() -> this.runtime.activeCount() == 0);
 				assertThat(this.events.reconciles(this.runtime.activeCount()))
-					.as("adoptions %d == closed %d + active %d", this.events.adoptions.get(), this.events.closed.get(),
+					.as("adoptions %d == closed %d + active %d", this.events.adoptions(), this.events.closes(),
 							this.runtime.activeCount())
 					.isTrue();
 			}

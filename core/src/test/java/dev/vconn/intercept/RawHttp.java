@@ -1,5 +1,6 @@
 package dev.vconn.intercept;
 
+import dev.vconn.testing.StreamingRoutes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,7 +42,7 @@ final class RawHttp {
 	 * connection reset or an early end of stream gives an incomplete response, not an exception.
 	 */
 	static Response read(InputStream in) throws IOException {
-		byte[] head = TestOrigin.readHead(in);
+		byte[] head = StreamingRoutes.readHead(in);
 		if (head == null) {
 			return null;
 		}

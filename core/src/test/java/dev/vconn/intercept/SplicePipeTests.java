@@ -1,5 +1,7 @@
 package dev.vconn.intercept;
 
+import dev.vconn.testing.StreamingRoutes;
+import dev.vconn.testing.TestOrigin;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -66,7 +68,7 @@ class SplicePipeTests {
 	}
 
 	@AfterEach
-	void tearDown() throws IOException {
+	void tearDown() throws Exception {
 		for (Socket client : this.clients) {
 			client.close();
 		}
@@ -98,7 +100,7 @@ class SplicePipeTests {
 			open();
 		}
 		await().atMost(Duration.ofSeconds(60)).until(() -> this.runtime.activeCount() == 2 * IDLE_TUNNELS);
-		await().atMost(Duration.ofSeconds(10)).until(() -> this.origin.open.get() == IDLE_TUNNELS);
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.origin.openConnections() == IDLE_TUNNELS);
 
 		// each tunnel: the test's client socket and the origin's accepted socket, both in this
 		// process, and the runtime's two (the accepted client connection, the origin connection)
@@ -161,7 +163,7 @@ class SplicePipeTests {
 				}
 			})
 			.build();
-		this.origin = new TestOrigin();
+		this.origin = new TestOrigin(new StreamingRoutes());
 		this.listener = InterceptListener.builder(this.runtime, new InterceptHookRegistry())
 			.perTransaction(false)
 			.port(0)
@@ -176,7 +178,7 @@ class SplicePipeTests {
 		this.clients.add(client);
 		client.getOutputStream().write(ascii("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n"));
 		client.getOutputStream().flush();
-		byte[] head = TestOrigin.readHead(client.getInputStream());
+		byte[] head = StreamingRoutes.readHead(client.getInputStream());
 		assertThat(head).isNotNull();
 		return client;
 	}

@@ -15,8 +15,8 @@ import dev.vconn.testing.Responses;
 import dev.vconn.testing.ScriptedIntercept;
 import dev.vconn.testing.ScriptedIntercept.Script;
 import dev.vconn.testing.TestOrigin;
-import dev.vconn.transaction.CountingListener.Completed;
-import dev.vconn.transaction.CountingListener.Intercept;
+import dev.vconn.testing.CountingListener.Completed;
+import dev.vconn.testing.CountingListener.Intercept;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,5 +1,6 @@
 package dev.vconn.transaction;
 
+import dev.vconn.testing.CountingListener;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -17,7 +18,7 @@ import dev.vconn.testing.ScriptedIntercept;
 import dev.vconn.testing.ScriptedIntercept.End;
 import dev.vconn.testing.ScriptedIntercept.Script;
 import dev.vconn.testing.TestOrigin;
-import dev.vconn.transaction.CountingListener.Intercept;
+import dev.vconn.testing.CountingListener.Intercept;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -112,7 +113,7 @@ class BrokenInterceptTests extends TransactionTestSupport {
 		eventually().untilAsserted(() -> assertThat(this.listener.intercepts()).endsWith(ACCEPTED, ERROR));
 		assertThat(this.listener.completed()).hasSize(1);
 		VConn aborted = this.intercepts.get(1).accepted().join();
-		assertThat(this.listener.aborted()).contains(new CountingListener.Aborted(aborted, CloseKind.API));
+		assertThat(this.listener.aborted()).contains(new CountingListener.Aborted(aborted, CloseKind.API, 0));
 	}
 
 	@Test

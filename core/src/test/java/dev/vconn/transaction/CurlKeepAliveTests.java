@@ -11,7 +11,7 @@ import dev.vconn.intercept.TransactionPath;
 import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.HttpWire.Message;
 import dev.vconn.testing.Responses;
-import dev.vconn.transaction.CountingListener.Completed;
+import dev.vconn.testing.CountingListener.Completed;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -18,8 +18,8 @@ import dev.vconn.intercept.TransactionPath;
 import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.HttpWire.Message;
 import dev.vconn.testing.RawClient;
-import dev.vconn.transaction.CountingListener.Completed;
-import dev.vconn.transaction.CountingListener.Intercept;
+import dev.vconn.testing.CountingListener.Completed;
+import dev.vconn.testing.CountingListener.Intercept;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 

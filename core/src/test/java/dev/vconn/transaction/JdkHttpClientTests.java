@@ -17,7 +17,7 @@ import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.HttpWire.Framing;
 import dev.vconn.testing.HttpWire.Message;
 import dev.vconn.testing.Responses;
-import dev.vconn.transaction.CountingListener.Completed;
+import dev.vconn.testing.CountingListener.Completed;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -11,7 +11,7 @@ import dev.vconn.testing.HttpWire.Framing;
 import dev.vconn.testing.HttpWire.Message;
 import dev.vconn.testing.RawClient;
 import dev.vconn.testing.Responses;
-import dev.vconn.transaction.CountingListener.Completed;
+import dev.vconn.testing.CountingListener.Completed;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

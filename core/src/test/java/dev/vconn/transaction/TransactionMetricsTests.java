@@ -27,8 +27,8 @@ import dev.vconn.testing.HttpWire.Message;
 import dev.vconn.testing.RawClient;
 import dev.vconn.testing.ScriptedIntercept;
 import dev.vconn.testing.ScriptedIntercept.Script;
-import dev.vconn.transaction.CountingListener.Completed;
-import dev.vconn.transaction.CountingListener.Intercept;
+import dev.vconn.testing.CountingListener.Completed;
+import dev.vconn.testing.CountingListener.Intercept;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,6 @@
 package dev.vconn.transaction;
 
+import dev.vconn.testing.CountingListener;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.vconn.tunnel;
 
+import dev.vconn.testing.Payload;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;

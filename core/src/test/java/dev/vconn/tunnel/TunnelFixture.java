@@ -1,5 +1,6 @@
 package dev.vconn.tunnel;
 
+import dev.vconn.testing.CountingListener;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
