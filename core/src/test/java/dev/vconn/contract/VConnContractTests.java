@@ -1,6 +1,5 @@
 package dev.vconn.contract;
 
-import dev.vconn.testing.CountingListener;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -44,7 +43,9 @@ import dev.vconn.VIO;
 import dev.vconn.contract.EventLog.Event;
 import dev.vconn.contract.PeerEnd.End;
 import dev.vconn.contract.TransportFixture.Connection;
+import dev.vconn.testing.CountingListener;
 import dev.vconn.testing.NettyLeakCheck;
+import dev.vconn.testing.TimerFence;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -689,7 +690,9 @@ abstract class VConnContractTests {
 		c.vconn().write(writer, outReader, 4);
 		writer.await(VCONN_WRITE_COMPLETE);
 		assertThat(c.peer().readExactly(4)).isEqualTo(ascii("pong"));
-		await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> log.size() == 0);
+		// the write reached the loop after the peer's bytes reached the socket, and the loop handles
+		// ready I/O before queued tasks: a read event for those bytes would be in the log by now
+		assertThat(log.types()).as("events to the reader after shutdown(read)").isEmpty();
 	}
 
 	// ---- writing ----
@@ -990,9 +993,10 @@ abstract class VConnContractTests {
 
 		log.until(() -> log.lockedGet(sink.buffer::isHighWater) ? true : null);
 		int readyEvents = log.count(VCONN_READ_READY);
-		await("the peer stalls while the VConn holds a bounded amount").during(Duration.ofMillis(500))
-			.atMost(Duration.ofSeconds(5))
-			.until(() -> !sending.isDone() && c.vconn().bytesIn() < 4 * MiB && log.count(VCONN_READ_READY) == readyEvents);
+		TimerFence.arm(this.runtime, Duration.ofMillis(500)).await();
+		assertThat(sending).as("the peer stalls").isNotDone();
+		assertThat(c.vconn().bytesIn()).as("bytes the VConn read without a consumer").isLessThan(4 * MiB);
+		assertThat(log.count(VCONN_READ_READY)).as("read events without a reenable").isEqualTo(readyEvents);
 		assertThat(mostHeld.get()).as("most bytes held in the buffer").isLessThan(waterMark + 256 * KiB);
 
 		log.locked(() -> {
@@ -1020,6 +1024,7 @@ abstract class VConnContractTests {
 		AtomicBoolean closed = new AtomicBoolean();
 		AtomicInteger eventsAfterClose = new AtomicInteger();
 		AtomicReference<VIO> lateRead = new AtomicReference<>();
+		CompletableFuture<TimerFence> fence = new CompletableFuture<>();
 		EventLog log = newLog("closer").onEvent((event, data) -> {
 			if (closed.get()) {
 				eventsAfterClose.incrementAndGet();
@@ -1033,6 +1038,8 @@ abstract class VConnContractTests {
 				vconn.close();
 				lateRead.set(vconn.read((ev, d) -> eventsAfterClose.incrementAndGet(), sink.buffer, 10));
 				vconn.setInactivityTimeout(Duration.ofMillis(50));
+				// on the VConn's loop, after the one-second timeouts were armed: fires after them
+				fence.complete(TimerFence.arm(this.runtime, Duration.ofMillis(1500)));
 			}
 		});
 		vconn.setInactivityTimeout(Duration.ofSeconds(1));
@@ -1049,7 +1056,8 @@ abstract class VConnContractTests {
 		assertThat(sink.bytes()).isEqualTo(ascii("ping"));
 		assertThat(lateRead.get().isActive()).as("a read on a closed VConn").isFalse();
 		// the timeouts armed before the close must not fire either
-		await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).until(() -> eventsAfterClose.get() == 0);
+		fence.get(10, TimeUnit.SECONDS).await();
+		assertThat(eventsAfterClose.get()).as("events after close").isZero();
 		assertThat(this.listener.abortOf(vconn)).isNull();
 	}
 
@@ -1335,7 +1343,13 @@ abstract class VConnContractTests {
 	@Timeout(value = 30, unit = TimeUnit.SECONDS)
 	void timeoutWaitingForABusyWriteContinuationIsDeliveredOnceToEachContinuation() throws Exception {
 		Connection c = open();
-		EventLog reader = newLog("reader ignoring the timeout");
+		CompletableFuture<TimerFence> fence = new CompletableFuture<>();
+		EventLog reader = newLog("reader ignoring the timeout").onEvent((event, data) -> {
+			if (event == VCONN_ACTIVE_TIMEOUT) {
+				// on the VConn's loop, which now retries the delivery to the busy writer
+				fence.complete(TimerFence.arm(this.runtime, Duration.ofMillis(300)));
+			}
+		});
 		EventLog writer = newLog("busy writer ignoring the timeout");
 		c.vconn().read(reader, newBuffer(IOBuffer.DEFAULT_WATER_MARK), Long.MAX_VALUE);
 		c.vconn().write(writer, newBuffer(IOBuffer.DEFAULT_WATER_MARK).allocReader(), Long.MAX_VALUE);
@@ -1344,9 +1358,9 @@ abstract class VConnContractTests {
 		writer.locked(() -> {
 			c.vconn().setActiveTimeout(Duration.ofMillis(50));
 			reader.await(VCONN_ACTIVE_TIMEOUT);
-			await("the write continuation's mutex stays busy").during(Duration.ofMillis(300))
-				.atMost(Duration.ofSeconds(2))
-				.until(() -> !c.vconn().isClosed());
+			fence.join().await();
+			assertThat(c.vconn().isClosed()).as("closed while the write continuation's mutex is busy").isFalse();
+			assertThat(writer.count(VCONN_ACTIVE_TIMEOUT)).as("delivered without the writer's mutex").isZero();
 		});
 
 		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.TIMEOUT);
@@ -1395,9 +1409,9 @@ abstract class VConnContractTests {
 
 		log.locked(() -> {
 			c.vconn().setInactivityTimeout(Duration.ofMillis(50));
-			await("nothing delivered or aborted while the mutex is held").during(Duration.ofMillis(400))
-				.atMost(Duration.ofSeconds(2))
-				.until(() -> log.size() == 0 && !c.vconn().isClosed());
+			TimerFence.arm(this.runtime, Duration.ofMillis(400)).await();
+			assertThat(log.types()).as("delivered while the mutex is held").isEmpty();
+			assertThat(c.vconn().isClosed()).as("closed while the mutex is held").isFalse();
 		});
 
 		log.await(VCONN_INACTIVITY_TIMEOUT);
@@ -1448,7 +1462,8 @@ abstract class VConnContractTests {
 		c.vconn().setInactivityTimeout(Duration.ZERO);
 		c.vconn().setActiveTimeout(Duration.ZERO);
 
-		await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(2)).until(() -> log.size() == 0);
+		TimerFence.arm(this.runtime, Duration.ofMillis(600)).await();
+		assertThat(log.types()).as("events of cancelled timeouts").isEmpty();
 		assertThat(c.vconn().isClosed()).isFalse();
 	}
 

@@ -1,11 +1,12 @@
 package dev.vconn.intercept;
 
-import dev.vconn.testing.StreamingRoutes;
 import java.io.InputStream;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
+import dev.vconn.testing.StreamingRoutes;
+import dev.vconn.testing.TransportMode;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -26,8 +27,8 @@ class ConnectionModeTimeoutTests extends InterceptTestSupport {
 	private static final Duration SHORT = Duration.ofMillis(300);
 
 	@ParameterizedTest
-	@EnumSource(Mode.class)
-	void originThatSendsNothingGets504(Mode mode) throws Exception {
+	@EnumSource(TransportMode.class)
+	void originThatSendsNothingGets504(TransportMode mode) throws Exception {
 		start(mode, 0, (builder) -> builder.originTimeout(SHORT));
 		try (Socket socket = RawHttp.connect(address())) {
 			long start = System.nanoTime();
@@ -44,8 +45,8 @@ class ConnectionModeTimeoutTests extends InterceptTestSupport {
 	}
 
 	@ParameterizedTest
-	@EnumSource(Mode.class)
-	void originThatClosesBeforeItsFirstByteGets502(Mode mode) throws Exception {
+	@EnumSource(TransportMode.class)
+	void originThatClosesBeforeItsFirstByteGets502(TransportMode mode) throws Exception {
 		start(mode, 0, (builder) -> builder.originTimeout(Duration.ofSeconds(20)));
 		try (Socket socket = RawHttp.connect(address())) {
 			socket.getOutputStream().write(ascii("GET /silent HTTP/1.1\r\nHost: t\r\n\r\n"));
@@ -58,8 +59,8 @@ class ConnectionModeTimeoutTests extends InterceptTestSupport {
 	}
 
 	@ParameterizedTest
-	@EnumSource(Mode.class)
-	void tunnelWithNothingMovingIsClosedAfterTheIdleTimeout(Mode mode) throws Exception {
+	@EnumSource(TransportMode.class)
+	void tunnelWithNothingMovingIsClosedAfterTheIdleTimeout(TransportMode mode) throws Exception {
 		start(mode, 0, (builder) -> builder.idleTimeout(SHORT));
 		try (Socket socket = RawHttp.connect(address())) {
 			socket.setSoTimeout(20_000);

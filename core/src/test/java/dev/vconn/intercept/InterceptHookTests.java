@@ -1,7 +1,5 @@
 package dev.vconn.intercept;
 
-import dev.vconn.testing.CountingListener.Intercept;
-import dev.vconn.testing.StreamingRoutes;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -20,7 +18,10 @@ import java.util.zip.CRC32C;
 import dev.vconn.AdoptionSource;
 import dev.vconn.Continuation;
 import dev.vconn.VConn;
+import dev.vconn.testing.CountingListener.Intercept;
 import dev.vconn.testing.Payload;
+import dev.vconn.testing.StreamingRoutes;
+import dev.vconn.testing.TransportMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -219,8 +220,8 @@ class InterceptHookTests extends InterceptTestSupport {
 	}
 
 	@ParameterizedTest
-	@EnumSource(value = Mode.class, names = { "SPLICE", "COPY_NIO" })
-	void hundredMebibytesDownFromAnInterceptArriveIntact(Mode mode) throws Exception {
+	@EnumSource(value = TransportMode.class, names = { "EPOLL_SPLICE", "NIO" })
+	void hundredMebibytesDownFromAnInterceptArriveIntact(TransportMode mode) throws Exception {
 		ClaimingHook claimer = new ClaimingHook("claimer", "/x");
 		this.hooks.register(claimer);
 		start(mode, 0, UnaryOperator.identity());
@@ -241,8 +242,8 @@ class InterceptHookTests extends InterceptTestSupport {
 	}
 
 	@ParameterizedTest
-	@EnumSource(value = Mode.class, names = { "SPLICE", "COPY_NIO" })
-	void hundredMebibytesUpToAnInterceptArriveIntact(Mode mode) throws Exception {
+	@EnumSource(value = TransportMode.class, names = { "EPOLL_SPLICE", "NIO" })
+	void hundredMebibytesUpToAnInterceptArriveIntact(TransportMode mode) throws Exception {
 		ClaimingHook claimer = new ClaimingHook("claimer", "/x");
 		this.hooks.register(claimer);
 		start(mode, 0, UnaryOperator.identity());
@@ -282,8 +283,8 @@ class InterceptHookTests extends InterceptTestSupport {
 	}
 
 	@ParameterizedTest
-	@EnumSource(value = Mode.class, names = { "SPLICE", "COPY_NIO" })
-	void clientThatShutsDownItsOutputStillReceivesTheWholeInterceptedResponse(Mode mode) throws Exception {
+	@EnumSource(value = TransportMode.class, names = { "EPOLL_SPLICE", "NIO" })
+	void clientThatShutsDownItsOutputStillReceivesTheWholeInterceptedResponse(TransportMode mode) throws Exception {
 		ClaimingHook claimer = new ClaimingHook("claimer", "/x");
 		this.hooks.register(claimer);
 		start(mode, 0, UnaryOperator.identity());

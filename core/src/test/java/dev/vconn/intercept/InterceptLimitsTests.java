@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
+import dev.vconn.testing.TransportMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,7 +34,7 @@ class InterceptLimitsTests extends InterceptTestSupport {
 	private void startWithHook(int maxConnections, UnaryOperator<InterceptListener.Builder> config) throws Exception {
 		this.claimer = new ClaimingHook("claimer", "/x");
 		this.hooks.register(this.claimer);
-		start(Mode.SPLICE, maxConnections, config);
+		start(TransportMode.EPOLL_SPLICE, maxConnections, config);
 	}
 
 	private void assertRejected(RawHttp.Response response, int status, String reason) {

@@ -1,11 +1,12 @@
 package dev.vconn.intercept;
 
-import dev.vconn.testing.CountingListener.Intercept;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
+import dev.vconn.testing.CountingListener.Intercept;
+import dev.vconn.testing.TransportMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -32,7 +33,7 @@ class InterceptObserverTests extends InterceptTestSupport {
 	@Test
 	void observersSeeEveryRequestInOrderAndOneThatThrowsChangesNothing() throws Exception {
 		this.hooks.register(new ClaimingHook("claimer", "/x"));
-		start(Mode.COPY_NIO, 0, (builder) -> builder.addObserver(new InterceptObserver() {
+		start(TransportMode.NIO, 0, (builder) -> builder.addObserver(new InterceptObserver() {
 			@Override
 			public void onIntercept(String hook, InterceptType type, InterceptOutcome outcome) {
 				InterceptObserverTests.this.calls.add("throwing " + hook + " " + outcome);

@@ -1,6 +1,5 @@
 package dev.vconn.intercept;
 
-import dev.vconn.testing.StreamingRoutes;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
@@ -26,6 +25,8 @@ import dev.vconn.TunnelResult.End;
 import dev.vconn.TunnelResult.Side;
 import dev.vconn.TunnelResult;
 import dev.vconn.testing.Payload;
+import dev.vconn.testing.StreamingRoutes;
+import dev.vconn.testing.TransportMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,8 +48,8 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 	private static final long MiB = 1024 * 1024;
 
 	@ParameterizedTest
-	@EnumSource(Mode.class)
-	void passThroughReplaysTheRequestToTheOriginByteForByte(Mode mode) throws Exception {
+	@EnumSource(TransportMode.class)
+	void passThroughReplaysTheRequestToTheOriginByteForByte(TransportMode mode) throws Exception {
 		start(mode, 0, UnaryOperator.identity());
 		// spacing, case and order that a re-serialising proxy would normalise
 		byte[] request = ascii("POST /echo/a%20b?q=1&r=%zz HTTP/1.1\r\nHost: origin.test\r\nx-lower: v\r\n"
@@ -69,8 +70,8 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 
 	/** What the tunnel forwarded from the client includes the replayed head: so must the client VConn's count. */
 	@ParameterizedTest
-	@EnumSource(Mode.class)
-	void replayedRequestBytesAreCountedAsReceivedFromTheClient(Mode mode) throws Exception {
+	@EnumSource(TransportMode.class)
+	void replayedRequestBytesAreCountedAsReceivedFromTheClient(TransportMode mode) throws Exception {
 		start(mode, 0, UnaryOperator.identity());
 		byte[] request = ascii("POST /echo/count HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc");
 
@@ -85,7 +86,7 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 			.orElseThrow()
 			.getKey();
 		assertThat(this.events.receivedBy(client)).isEqualTo(tunnel.bytesAToB());
-		assertThat(tunnel.spliced()).isEqualTo(mode.expectSpliced);
+		assertThat(tunnel.spliced()).isEqualTo(mode.splicesOnOneLoop());
 	}
 
 	@Test
@@ -123,8 +124,8 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 	}
 
 	@ParameterizedTest
-	@EnumSource(Mode.class)
-	void hundredMebibytesDownThroughPassThroughArriveIntact(Mode mode) throws Exception {
+	@EnumSource(TransportMode.class)
+	void hundredMebibytesDownThroughPassThroughArriveIntact(TransportMode mode) throws Exception {
 		start(mode, 0, UnaryOperator.identity());
 		long size = 100 * MiB;
 		HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -141,12 +142,12 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 		TunnelResult tunnel = onlyTunnel();
 		assertThat(tunnel.end()).isEqualTo(End.EOS);
 		assertThat(tunnel.bytesBToA()).isEqualTo(StreamingRoutes.responseHead(size).length + size);
-		assertThat(tunnel.spliced()).as("spliced in mode %s", mode).isEqualTo(mode.expectSpliced);
+		assertThat(tunnel.spliced()).as("spliced in mode %s", mode).isEqualTo(mode.splicesOnOneLoop());
 	}
 
 	@ParameterizedTest
-	@EnumSource(Mode.class)
-	void hundredMebibytesUpThroughPassThroughArriveIntact(Mode mode) throws Exception {
+	@EnumSource(TransportMode.class)
+	void hundredMebibytesUpThroughPassThroughArriveIntact(TransportMode mode) throws Exception {
 		start(mode, 0, UnaryOperator.identity());
 		long size = 100 * MiB;
 		HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -160,12 +161,12 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 		assertThat(response.body()).isEqualTo(size + " " + Payload.checksum(6, size));
 		TunnelResult tunnel = onlyTunnel();
 		assertThat(tunnel.bytesAToB()).isGreaterThan(size);
-		assertThat(tunnel.spliced()).isEqualTo(mode.expectSpliced);
+		assertThat(tunnel.spliced()).isEqualTo(mode.splicesOnOneLoop());
 	}
 
 	@ParameterizedTest
-	@EnumSource(Mode.class)
-	void clientThatShutsDownItsOutputStillReceivesTheWholeResponse(Mode mode) throws Exception {
+	@EnumSource(TransportMode.class)
+	void clientThatShutsDownItsOutputStillReceivesTheWholeResponse(TransportMode mode) throws Exception {
 		start(mode, 0, UnaryOperator.identity());
 		long size = 8 * MiB;
 		try (Socket socket = RawHttp.connect(address())) {
@@ -185,8 +186,8 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 	}
 
 	@ParameterizedTest
-	@EnumSource(Mode.class)
-	void originResetMidBodyResetsTheClientAndIsCounted(Mode mode) throws Exception {
+	@EnumSource(TransportMode.class)
+	void originResetMidBodyResetsTheClientAndIsCounted(TransportMode mode) throws Exception {
 		start(mode, 0, UnaryOperator.identity());
 		RawHttp.Response response;
 		try {
@@ -223,7 +224,7 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 			closed = new InetSocketAddress(InetAddress.getLoopbackAddress(), socket.getLocalPort());
 		}
 		InetSocketAddress down = closed;
-		start(Mode.SPLICE, 0, (builder) -> builder.origin(down));
+		start(TransportMode.EPOLL_SPLICE, 0, (builder) -> builder.origin(down));
 
 		RawHttp.Response response = RawHttp.exchange(address(), ascii("GET /echo HTTP/1.1\r\nHost: t\r\n\r\n"));
 

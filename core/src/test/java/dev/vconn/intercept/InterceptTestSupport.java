@@ -1,7 +1,5 @@
 package dev.vconn.intercept;
 
-import dev.vconn.testing.StreamingRoutes;
-import dev.vconn.testing.TestOrigin;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -15,16 +13,16 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
-import dev.vconn.Transport;
 import dev.vconn.TunnelResult;
 import dev.vconn.VConnRuntime;
 import dev.vconn.testing.CountingListener;
-import io.netty.channel.epoll.Epoll;
+import dev.vconn.testing.StreamingRoutes;
+import dev.vconn.testing.TestOrigin;
+import dev.vconn.testing.TransportMode;
 import org.junit.jupiter.api.AfterEach;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A runtime with a counting listener, a {@link TestOrigin}, a registry and an
@@ -32,29 +30,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * end, and the listener's accounting must hold: adoptions == closed + active.
  */
 abstract class InterceptTestSupport {
-
-	/** Which transport serves the listener, and whether pass-through tunnels may splice. */
-	enum Mode {
-
-		SPLICE(Transport.EPOLL, true, true),
-
-		COPY_EPOLL(Transport.EPOLL, false, false),
-
-		COPY_NIO(Transport.NIO, true, false);
-
-		final Transport transport;
-
-		final boolean splice;
-
-		final boolean expectSpliced;
-
-		Mode(Transport transport, boolean splice, boolean expectSpliced) {
-			this.transport = transport;
-			this.splice = splice;
-			this.expectSpliced = expectSpliced;
-		}
-
-	}
 
 	final CountingListener events = new CountingListener();
 
@@ -69,16 +44,14 @@ abstract class InterceptTestSupport {
 	InterceptListener listener;
 
 	void start() throws IOException {
-		start(Mode.SPLICE, 0, UnaryOperator.identity());
+		start(TransportMode.EPOLL_SPLICE, 0, UnaryOperator.identity());
 	}
 
-	void start(Mode mode, int maxConnections, UnaryOperator<InterceptListener.Builder> config) throws IOException {
-		if (mode.transport == Transport.EPOLL) {
-			assumeTrue(Epoll.isAvailable(), "epoll is not available here");
-		}
+	void start(TransportMode mode, int maxConnections, UnaryOperator<InterceptListener.Builder> config) throws IOException {
+		mode.assumeAvailable();
 		// one event thread: a pass-through's two sides share a loop, so the tunnel can splice
 		this.runtime = VConnRuntime.builder()
-			.transport(mode.transport)
+			.transport(mode.transport())
 			.eventThreads(1)
 			.maxConnections(maxConnections)
 			.shutdownTimeout(Duration.ofSeconds(5))
@@ -90,7 +63,7 @@ abstract class InterceptTestSupport {
 			.perTransaction(perTransaction())
 			.port(0)
 			.origin(this.origin.address())
-			.splice(mode.splice)).start();
+			.splice(mode.splice())).start();
 	}
 
 	/**

@@ -1,6 +1,5 @@
 package dev.vconn.intercept;
 
-import dev.vconn.testing.StreamingRoutes;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
@@ -14,6 +13,7 @@ import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
 import dev.vconn.VIO;
 import dev.vconn.testing.Payload;
+import dev.vconn.testing.StreamingRoutes;
 import org.jspecify.annotations.Nullable;
 
 /**

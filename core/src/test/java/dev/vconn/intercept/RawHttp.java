@@ -1,6 +1,5 @@
 package dev.vconn.intercept;
 
-import dev.vconn.testing.StreamingRoutes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+
+import dev.vconn.testing.StreamingRoutes;
 
 /** A client on a plain socket: sends exactly the bytes given, reads the response as it comes. */
 final class RawHttp {

@@ -1,7 +1,5 @@
 package dev.vconn.intercept;
 
-import dev.vconn.testing.StreamingRoutes;
-import dev.vconn.testing.TestOrigin;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,6 +19,8 @@ import dev.vconn.VConnListener;
 import dev.vconn.VConnRuntime;
 import dev.vconn.testing.CountsProcessFds;
 import dev.vconn.testing.NativeFds;
+import dev.vconn.testing.StreamingRoutes;
+import dev.vconn.testing.TestOrigin;
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -8,15 +8,16 @@ import dev.vconn.VConnEvent;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
 import dev.vconn.intercept.TransactionPath;
-import dev.vconn.testing.HttpWire;
-import dev.vconn.testing.HttpWire.Message;
-import dev.vconn.testing.RawClient;
-import dev.vconn.testing.Responses;
-import dev.vconn.testing.ScriptedIntercept;
-import dev.vconn.testing.ScriptedIntercept.Script;
-import dev.vconn.testing.TestOrigin;
 import dev.vconn.testing.CountingListener.Completed;
 import dev.vconn.testing.CountingListener.Intercept;
+import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.HttpWire;
+import dev.vconn.testing.OnEachTransport;
+import dev.vconn.testing.RawClient;
+import dev.vconn.testing.Responses;
+import dev.vconn.testing.ScriptedIntercept.Script;
+import dev.vconn.testing.ScriptedIntercept;
+import dev.vconn.testing.TestOrigin;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,6 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * runtime that started shutting down between the hooks claiming the transaction and the pair being
  * created; a client that leaves earlier never gets its later requests offered to the hooks at all.
  */
+@OnEachTransport
 class AcceptFailedTests extends TransactionTestSupport {
 
 	private static final Intercept ACCEPTED = new Intercept(HOOK, InterceptType.SERVER_INTERCEPT,

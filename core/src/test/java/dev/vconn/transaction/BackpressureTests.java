@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -31,9 +30,10 @@ import dev.vconn.IOBufferReader;
 import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
 import dev.vconn.VIO;
-import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.HttpWire.Framing;
 import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.HttpWire;
+import dev.vconn.testing.OnEachTransport;
 import dev.vconn.testing.ScriptedIntercept;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -51,6 +51,7 @@ import static org.awaitility.Awaitility.await;
  * writes stall), nothing is buffered without bound on the way, and once the slow side reads,
  * everything arrives intact.
  */
+@OnEachTransport
 @Timeout(120)
 class BackpressureTests extends TransactionTestSupport {
 

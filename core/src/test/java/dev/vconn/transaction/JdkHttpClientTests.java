@@ -3,21 +3,22 @@ package dev.vconn.transaction;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
-import java.net.http.HttpResponse;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 
 import dev.vconn.intercept.TransactionPath;
-import dev.vconn.testing.HttpWire;
+import dev.vconn.testing.CountingListener.Completed;
 import dev.vconn.testing.HttpWire.Framing;
 import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.HttpWire;
+import dev.vconn.testing.OnEachTransport;
 import dev.vconn.testing.Responses;
-import dev.vconn.testing.CountingListener.Completed;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,6 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * sequence of server-intercepted and passed-through requests of every kind, reusing one
  * connection.
  */
+@OnEachTransport
 class JdkHttpClientTests extends TransactionTestSupport {
 
 	private record Call(String method, String target, byte[] body, boolean streamed, boolean expectContinue) {

@@ -5,9 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 
-import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.HttpWire.Framing;
 import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.HttpWire;
+import dev.vconn.testing.OnEachTransport;
 import dev.vconn.testing.RawClient;
 import dev.vconn.testing.Responses;
 import org.junit.jupiter.api.Test;
@@ -23,6 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * of the same work first puts what is opened once and kept (event loops, pooled origin
  * connections, class files) in the baseline.
  */
+@OnEachTransport
 @EnabledOnOs(OS.LINUX)
 @Timeout(180)
 class TransactionFdLeakTests extends TransactionTestSupport {

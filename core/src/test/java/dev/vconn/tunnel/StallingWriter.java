@@ -1,6 +1,5 @@
 package dev.vconn.tunnel;
 
-import dev.vconn.testing.Payload;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -8,6 +7,8 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.SplittableRandom;
 import java.util.zip.CRC32C;
+
+import dev.vconn.testing.Payload;
 
 /**
  * Writes a payload without blocking until the receiving side stops taking it: a write returns 0

@@ -1,7 +1,5 @@
 package dev.vconn.tunnel;
 
-import dev.vconn.testing.CountingListener;
-import dev.vconn.testing.Payload;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -16,6 +14,8 @@ import dev.vconn.CloseKind;
 import dev.vconn.TunnelResult.End;
 import dev.vconn.TunnelResult.Side;
 import dev.vconn.TunnelResult;
+import dev.vconn.testing.CountingListener;
+import dev.vconn.testing.Payload;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -20,14 +20,14 @@ import dev.vconn.VConnEvent;
 import dev.vconn.VConnFactory;
 import dev.vconn.VConnRuntime;
 import dev.vconn.autoconfigure.TestSockets;
+import dev.vconn.autoconfigure.testing.ActuatorClient;
 import dev.vconn.metrics.VConnStatistics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -8,13 +8,13 @@ import dev.vconn.CloseKind;
 import dev.vconn.VConn;
 import dev.vconn.VConnFactory;
 import dev.vconn.autoconfigure.TestSockets;
+import dev.vconn.autoconfigure.testing.ActuatorClient;
 import dev.vconn.metrics.VConnStatistics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 import static org.assertj.core.api.Assertions.assertThat;
