@@ -28,7 +28,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
-import com.sun.jna.Platform;
 import dev.vconn.Adoption;
 import dev.vconn.AdoptionException;
 import dev.vconn.AdoptionFailureReason;
@@ -44,6 +43,7 @@ import dev.vconn.contract.EventLog.Event;
 import dev.vconn.contract.PeerEnd.End;
 import dev.vconn.contract.TransportFixture.Connection;
 import dev.vconn.testing.CountingListener;
+import dev.vconn.testing.NativeFds;
 import dev.vconn.testing.NettyLeakCheck;
 import dev.vconn.testing.TimerFence;
 import org.junit.jupiter.api.AfterEach;
@@ -1729,13 +1729,10 @@ abstract class VConnContractTests {
 			assertThat(channel.isOpen()).isTrue();
 			assertThat(channel.isBlocking()).isTrue();
 		}
-		if (Platform.isLinux()) {
-			int fd = ContractFds.connect(this.serverAddress);
-			try {
+		if (NativeFds.isSupported()) {
+			try (NativeFds fds = new NativeFds()) {
+				int fd = fds.connectedTo(this.serverAddress);
 				assertThat(this.runtime.factory().adopt(fd).failureReason()).isEqualTo(AdoptionFailureReason.SHUTTING_DOWN);
-			}
-			finally {
-				ContractFds.closeFd(fd);
 			}
 		}
 		// the API of an aborted VConn stays harmless once the event threads are gone

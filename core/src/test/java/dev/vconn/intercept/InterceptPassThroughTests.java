@@ -21,9 +21,9 @@ import java.util.zip.CRC32C;
 
 import dev.vconn.AdoptionSource;
 import dev.vconn.CloseKind;
+import dev.vconn.TunnelResult;
 import dev.vconn.TunnelResult.End;
 import dev.vconn.TunnelResult.Side;
-import dev.vconn.TunnelResult;
 import dev.vconn.testing.Payload;
 import dev.vconn.testing.StreamingRoutes;
 import dev.vconn.testing.TransportMode;

@@ -2,9 +2,9 @@ package dev.vconn.transaction;
 
 import java.io.IOException;
 
+import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.HttpWire.Framing;
 import dev.vconn.testing.HttpWire.Message;
-import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.OnEachTransport;
 import dev.vconn.testing.RawClient;
 import dev.vconn.testing.Responses;

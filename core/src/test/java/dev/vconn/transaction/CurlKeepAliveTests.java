@@ -9,8 +9,8 @@ import java.util.concurrent.TimeUnit;
 
 import dev.vconn.intercept.TransactionPath;
 import dev.vconn.testing.CountingListener.Completed;
-import dev.vconn.testing.HttpWire.Message;
 import dev.vconn.testing.HttpWire;
+import dev.vconn.testing.HttpWire.Message;
 import dev.vconn.testing.OnEachTransport;
 import dev.vconn.testing.Responses;
 import org.junit.jupiter.api.BeforeEach;

@@ -5,8 +5,8 @@ import java.util.concurrent.CountDownLatch;
 
 import dev.vconn.CloseKind;
 import dev.vconn.intercept.InterceptListener;
-import dev.vconn.testing.HttpWire.Message;
 import dev.vconn.testing.HttpWire;
+import dev.vconn.testing.HttpWire.Message;
 import dev.vconn.testing.OnEachTransport;
 import dev.vconn.testing.RawClient;
 import dev.vconn.testing.ScriptedIntercept;

@@ -7,9 +7,9 @@ import java.util.List;
 
 import dev.vconn.intercept.TransactionPath;
 import dev.vconn.testing.CountingListener.Completed;
+import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.HttpWire.Framing;
 import dev.vconn.testing.HttpWire.Message;
-import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.OnEachTransport;
 import dev.vconn.testing.RawClient;
 import dev.vconn.testing.Responses;

@@ -7,9 +7,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.vconn.intercept.InterceptListener;
+import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.HttpWire.Framing;
 import dev.vconn.testing.HttpWire.Message;
-import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.OnEachTransport;
 import dev.vconn.testing.RawClient;
 import dev.vconn.testing.Responses;

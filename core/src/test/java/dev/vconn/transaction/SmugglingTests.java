@@ -3,8 +3,8 @@ package dev.vconn.transaction;
 import java.io.IOException;
 import java.util.stream.Stream;
 
-import dev.vconn.testing.HttpWire.Message;
 import dev.vconn.testing.HttpWire;
+import dev.vconn.testing.HttpWire.Message;
 import dev.vconn.testing.OnEachTransport;
 import dev.vconn.testing.RawClient;
 import org.junit.jupiter.params.ParameterizedTest;

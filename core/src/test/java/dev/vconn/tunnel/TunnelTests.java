@@ -11,9 +11,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import dev.vconn.CloseKind;
+import dev.vconn.TunnelResult;
 import dev.vconn.TunnelResult.End;
 import dev.vconn.TunnelResult.Side;
-import dev.vconn.TunnelResult;
 import dev.vconn.testing.CountingListener;
 import dev.vconn.testing.Payload;
 import org.junit.jupiter.api.AfterEach;
