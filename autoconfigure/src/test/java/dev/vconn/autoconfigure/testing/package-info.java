@@ -5,3 +5,4 @@
 @NullMarked
 package dev.vconn.autoconfigure.testing;
 
+import org.jspecify.annotations.NullMarked;
