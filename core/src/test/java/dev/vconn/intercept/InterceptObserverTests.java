@@ -5,11 +5,14 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
+import dev.vconn.testing.CountingListener.Intercept;
+import dev.vconn.testing.TransportMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import static dev.vconn.intercept.RawHttp.ascii;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -30,7 +33,7 @@ class InterceptObserverTests extends InterceptTestSupport {
 	@Test
 	void observersSeeEveryRequestInOrderAndOneThatThrowsChangesNothing() throws Exception {
 		this.hooks.register(new ClaimingHook("claimer", "/x"));
-		start(Mode.COPY_NIO, 0, (builder) -> builder.addObserver(new InterceptObserver() {
+		start(TransportMode.NIO, 0, (builder) -> builder.addObserver(new InterceptObserver() {
 			@Override
 			public void onIntercept(String hook, InterceptType type, InterceptOutcome outcome) {
 				InterceptObserverTests.this.calls.add("throwing " + hook + " " + outcome);
@@ -67,8 +70,9 @@ class InterceptObserverTests extends InterceptTestSupport {
 			assertThat(this.calls.get(first + 1)).isEqualTo("second " + event);
 		}
 		// the builder's observers, not the runtime's listeners, see the listener's requests
-		assertThat(this.events.intercepts).containsExactly("claimer:ACCEPTED");
-		assertThat(this.events.rejections).containsExactly(400);
+		assertThat(this.events.intercepts()).extracting(Intercept::hook, Intercept::outcome)
+			.containsExactly(tuple("claimer", InterceptOutcome.ACCEPTED));
+		assertThat(this.events.rejections()).containsExactly(400);
 	}
 
 	@Test
