@@ -84,7 +84,7 @@ class InterceptObserverTests extends InterceptTestSupport {
 				InterceptObserverTests.this.calls.add("hook " + txn.target());
 			}
 		});
-		start(Mode.COPY_NIO, 0, (builder) -> builder.addObserver(tracing(this.calls)));
+		start(TransportMode.NIO, 0, (builder) -> builder.addObserver(tracing(this.calls)));
 
 		RawHttp.Response passed = RawHttp.exchange(address(), ascii("GET /echo HTTP/1.1\r\nHost: t\r\n\r\n"));
 		RawHttp.Response claimed = RawHttp.exchange(address(), ascii("GET /x/y HTTP/1.1\r\nHost: t\r\n\r\n"));
@@ -109,7 +109,7 @@ class InterceptObserverTests extends InterceptTestSupport {
 
 	@Test
 	void responseCutOffByTheOriginEndsTheTransactionOnce() throws Exception {
-		start(Mode.COPY_NIO, 0, (builder) -> builder.addObserver(tracing(this.calls)));
+		start(TransportMode.NIO, 0, (builder) -> builder.addObserver(tracing(this.calls)));
 		try {
 			RawHttp.exchange(address(), ascii("GET /reset?n=1048576 HTTP/1.1\r\nHost: t\r\n\r\n"));
 		}
@@ -124,7 +124,7 @@ class InterceptObserverTests extends InterceptTestSupport {
 
 	@Test
 	void observerMayPassHeadersOnButCannotClaim() throws Exception {
-		start(Mode.COPY_NIO, 0, (builder) -> builder.addObserver(new InterceptObserver() {
+		start(TransportMode.NIO, 0, (builder) -> builder.addObserver(new InterceptObserver() {
 			@Override
 			public TransactionObserver onTransactionStarted(Transaction txn) {
 				txn.setHeader("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
@@ -141,14 +141,14 @@ class InterceptObserverTests extends InterceptTestSupport {
 		RawHttp.Response passed = RawHttp.exchange(address(), ascii("GET /echo HTTP/1.1\r\nHost: t\r\n\r\n"));
 
 		assertThat(passed.status()).isEqualTo(200);
-		assertThat(new String(this.origin.echoed.poll(10, TimeUnit.SECONDS), java.nio.charset.StandardCharsets.US_ASCII))
+		assertThat(new String(this.routes.echoed().poll(10, TimeUnit.SECONDS), java.nio.charset.StandardCharsets.US_ASCII))
 			.containsIgnoringCase("traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
 		assertThat(this.calls).singleElement().asString().startsWith("only a hook may claim transaction");
 	}
 
 	@Test
 	void observerThatThrowsAtTheStartOrTheEndChangesNothing() throws Exception {
-		start(Mode.COPY_NIO, 0, (builder) -> builder.addObserver(new InterceptObserver() {
+		start(TransportMode.NIO, 0, (builder) -> builder.addObserver(new InterceptObserver() {
 			@Override
 			public TransactionObserver onTransactionStarted(Transaction txn) {
 				if (txn.target().startsWith("/echo?start")) {
