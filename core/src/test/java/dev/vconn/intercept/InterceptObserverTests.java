@@ -6,9 +6,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import dev.vconn.testing.CountingListener.Intercept;
+import dev.vconn.testing.TestOrigin;
 import dev.vconn.testing.TransportMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import static dev.vconn.intercept.RawHttp.ascii;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -105,6 +108,21 @@ class InterceptObserverTests extends InterceptTestSupport {
 				"end /echo COMPLETED PASS_THROUGH null null 200", "start GET /x/y",
 				"end /x/y COMPLETED INTERCEPTED INTERCEPT claimer 0", "start GET /hang", "hook /hang",
 				"end /hang ABANDONED PASS_THROUGH null null 0");
+	}
+
+	@ParameterizedTest
+	@EnumSource(value = TransportMode.class, names = { "NIO", "EPOLL_SPLICE" })
+	void clientThatResetsWhileTheOriginPreparesItsResponseAbandonsTheTransactionAtOnce(TransportMode mode)
+			throws Exception {
+		// an origin timeout far beyond the wait below: only noticing the reset can end the transaction
+		start(mode, 0, (builder) -> builder.originTimeout(Duration.ofMinutes(5)).addObserver(tracing(this.calls)));
+		try (java.net.Socket client = RawHttp.connect(address())) {
+			client.getOutputStream().write(ascii("GET /hang HTTP/1.1\r\nHost: t\r\n\r\n"));
+			await().atMost(Duration.ofSeconds(10)).until(() -> this.calls.contains("start GET /hang"));
+			TestOrigin.reset(client);
+		}
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.calls.size() == 2);
+		assertThat(this.calls).containsExactly("start GET /hang", "end /hang ABANDONED PASS_THROUGH null null 0");
 	}
 
 	@Test

@@ -23,6 +23,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
@@ -68,6 +69,16 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
 	private boolean readRequested;
 
+	/**
+	 * NIO only: keep reading while a transaction holds the connection, so a client that resets or
+	 * closes is noticed at once. NIO watches a socket only while it is asked to read; epoll reports
+	 * hang-ups and errors whether or not a read is pending, so it needs none of this.
+	 */
+	private boolean readWhileHeld;
+
+	/** {@link HeadCapture#total} when nothing read was left unprocessed: what came since is held. */
+	private long processedUpTo;
+
 	private int requests;
 
 	/** The header timeout (408) while a head is coming, the idle timeout between requests. */
@@ -103,6 +114,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 		this.slotReserved = true;
 		this.server.clients.add(ctx.channel());
 		this.capture.onRead = this::bytesArrived;
+		this.readWhileHeld = ctx.channel() instanceof NioSocketChannel;
 		armHeaderTimeout();
 		requestRead();
 	}
@@ -241,7 +253,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 		}
 	}
 
-	/** Reads when waiting for a head, or for body the current exchange wants. */
+	/**
+	 * Reads when waiting for a head, or for body the current exchange wants; on NIO also while
+	 * what is held unprocessed stays within the head size limit, which bounds a pipelining client.
+	 */
 	void maybeRead() {
 		if (this.closing || this.readRequested || this.ctx == null) {
 			return;
@@ -249,9 +264,16 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 		Exchange current = this.exchange;
 		boolean want = (current == null) ? this.inbound.isEmpty()
 				: this.inbound.isEmpty() && current.wantsRequestContent();
-		if (want) {
+		if (want || (this.readWhileHeld && holdsLessThanAHead())) {
 			requestRead();
 		}
+	}
+
+	private boolean holdsLessThanAHead() {
+		if (this.inbound.isEmpty()) {
+			this.processedUpTo = this.capture.total;
+		}
+		return this.capture.total - this.processedUpTo < this.server.limits.maxHeaderSize();
 	}
 
 	private void requestRead() {
