@@ -103,6 +103,11 @@ public final class TransactionServer implements ListenerServer {
 	}
 
 	@Override
+	public @Nullable Channel serverChannel() {
+		return this.serverChannel;
+	}
+
+	@Override
 	public boolean isRunning() {
 		return this.running;
 	}
