@@ -6,12 +6,14 @@ import java.util.Collection;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Consumer;
 
 import dev.vconn.internal.handoff.HandoffEvents;
 import dev.vconn.internal.handoff.HandoffException;
 import dev.vconn.internal.handoff.HandoffOffer;
 import dev.vconn.internal.handoff.HandoffReason;
 import dev.vconn.internal.handoff.HandoffReceiver;
+import dev.vconn.internal.http.TransactionServer;
 import dev.vconn.internal.net.ActivationEnvironment;
 import io.netty.channel.Channel;
 import org.jspecify.annotations.Nullable;
@@ -30,8 +32,15 @@ import org.jspecify.annotations.Nullable;
  * for the next restart. Both sides check the peer's uid ({@code SO_PEERCRED}): this process's own
  * uid, or one of {@link Builder#allowedUids}. A takeover that is refused, malformed, or interrupted
  * (B dies, or either side is silent for longer than {@link Builder#timeout}) closes every descriptor
- * B received, leaves A accepting, and is reported to the {@link Observer}. Only listening sockets
- * are handed over: connections A accepted stay A's and end with A.
+ * B received, leaves A accepting, and is reported to the {@link Observer}.
+ *
+ * <p><b>Live connections:</b> once B serves, each client connection of A's per-transaction
+ * listener is handed over as soon as it has no transaction in flight (idle keep-alive connections
+ * at once, busy ones when their response is complete), with no byte lost: A stops reading it
+ * first, so what the client sends next is read by B. A connection is served by exactly one of the
+ * two at any moment: A closes its copy only once B says it serves it, and serves it again if B
+ * does not. Connections still busy after {@link Builder#drain} stay with A and end with it, as do
+ * the connections of a connection-mode listener and the tunnels of connection intercepts.
  *
  * <p><b>Threads:</b> {@link Builder#takeOver} blocks the caller for the exchange (bounded by the
  * timeout per step). The offering side runs on a daemon thread named {@code vconn-handoff}, which
@@ -179,6 +188,8 @@ public final class VConnHandoff implements AutoCloseable {
 
 		private Duration timeout = Duration.ofSeconds(10);
 
+		private Duration drain = Duration.ofSeconds(30);
+
 		private Observer observer = new Observer() {
 		};
 
@@ -210,6 +221,21 @@ public final class VConnHandoff implements AutoCloseable {
 		}
 
 		/**
+		 * Bounds how long the offering side waits for its live connections to finish their
+		 * transaction in flight and be handed over; those still busy then stay with it and end
+		 * when it shuts down.
+		 * @param drain positive; 30 seconds by default (use the shutdown timeout)
+		 * @return this builder
+		 */
+		public Builder drain(Duration drain) {
+			if (drain.isNegative() || drain.isZero()) {
+				throw new IllegalArgumentException("drain must be positive, was " + drain);
+			}
+			this.drain = drain;
+			return this;
+		}
+
+		/**
 		 * Tells {@code observer} of each handoff.
 		 * @param observer the observer
 		 * @return this builder
@@ -234,15 +260,27 @@ public final class VConnHandoff implements AutoCloseable {
 			Objects.requireNonNull(listener, "listener");
 			InterceptListener[] started = new InterceptListener[1];
 			try {
-				boolean found = HandoffReceiver.takeOver(this.path, this.allowedUids, this.timeout, (fds) -> {
-					if (fds.length != 1) {
-						throw new IllegalStateException("an intercept listener serves on one socket, "
-								+ fds.length + " were handed over");
-					}
-					started[0] = listener.activationEnvironment(new Received(fds[0]))
-						.inherit(ListenerInheritance.REQUIRED)
-						.start();
-				}, events());
+				boolean found = HandoffReceiver.takeOver(this.path, this.allowedUids, this.timeout,
+						new HandoffReceiver.Target() {
+							@Override
+							public void serve(int[] fds) {
+								if (fds.length != 1) {
+									throw new IllegalStateException("an intercept listener serves on one socket, "
+											+ fds.length + " were handed over");
+								}
+								started[0] = listener.activationEnvironment(new Received(fds[0]))
+									.inherit(ListenerInheritance.REQUIRED)
+									.start();
+							}
+
+							@Override
+							public void serveConnection(int fd) {
+								if (!(started[0].server() instanceof TransactionServer server)) {
+									throw new IllegalStateException("a connection-mode listener takes no connections over");
+								}
+								server.serveHandedOver(fd);
+							}
+						}, events());
 				return found ? started[0] : null;
 			}
 			catch (HandoffException ex) {
@@ -263,7 +301,7 @@ public final class VConnHandoff implements AutoCloseable {
 			Objects.requireNonNull(listener, "listener");
 			Objects.requireNonNull(onHandedOver, "onHandedOver");
 			try {
-				return new VConnHandoff(HandoffOffer.start(this.path, this.allowedUids, this.timeout,
+				return new VConnHandoff(HandoffOffer.start(this.path, this.allowedUids, this.timeout, this.drain,
 						new ListenerSource(listener, onHandedOver), events()));
 			}
 			catch (HandoffException ex) {
@@ -319,6 +357,18 @@ public final class VConnHandoff implements AutoCloseable {
 				// the loop applies the change: wait for it, so nothing is accepted here afterwards
 				channel.eventLoop().submit(() -> null).awaitUninterruptibly();
 			}
+		}
+
+		@Override
+		public void handOffConnections(Consumer<HandoffOffer.LiveConnection> sink) {
+			if (this.listener.server() instanceof TransactionServer server) {
+				server.handOffConnections(sink::accept);
+			}
+		}
+
+		@Override
+		public int remainingConnections() {
+			return (this.listener.server() instanceof TransactionServer server) ? server.clientCount() : 0;
 		}
 
 		@Override

@@ -8,8 +8,9 @@ import java.nio.charset.StandardCharsets;
  * then the type's payload (big-endian). The order is fixed: the successor says {@link #HELLO};
  * the running instance sends each listening socket ({@link #LISTENER}, one descriptor), then
  * {@link #LISTENERS_END}; the successor serves on them and says {@link #SERVING}; the running
- * instance stops accepting and ends with {@link #DONE}. Either side may send {@link #REFUSED}
- * instead of its next message.
+ * instance stops accepting and sends each client connection as it becomes idle
+ * ({@link #CONNECTION}, one descriptor), each answered with {@link #ADOPTED}, and ends with
+ * {@link #DONE}. Either side may send {@link #REFUSED} instead of its next message.
  */
 enum Frame {
 
@@ -28,8 +29,14 @@ enum Frame {
 	/** Either side: the takeover stops here; payload the reason's tag and a message. */
 	REFUSED(5),
 
-	/** Running instance to successor: it stopped accepting; the takeover is complete. */
-	DONE(6);
+	/** Running instance to successor: it stopped accepting and sent every connection it could; the takeover is complete. */
+	DONE(6),
+
+	/** Running instance to successor: a client connection between transactions (one descriptor). */
+	CONNECTION(7),
+
+	/** Successor to running instance: 1 if it serves the connection just sent, 0 if not (the sender keeps it). */
+	ADOPTED(8);
 
 	static final String PROTOCOL = "vconn-handoff/1";
 

@@ -4,6 +4,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import org.jspecify.annotations.Nullable;
 
@@ -34,12 +38,37 @@ public final class HandoffOffer implements AutoCloseable {
 		/** Accepts again after a takeover that failed once accepting was paused. */
 		void resumeAccepting();
 
+		/**
+		 * Starts handing the live client connections over: each goes to {@code sink}, on any
+		 * thread, as soon as it has no transaction in flight.
+		 */
+		void handOffConnections(Consumer<LiveConnection> sink);
+
+		/** How many client connections are still served here. */
+		int remainingConnections();
+
 		/** The successor serves: shut down. Called once, on the handoff thread. */
 		void handedOver();
 
 	}
 
+	/** A client connection that stopped reading so that it can be sent; then exactly one method is called. */
+	public interface LiveConnection {
+
+		/** Its descriptor, still the source's. */
+		int fd();
+
+		/** The successor serves it: close this copy without a word to the client. */
+		void handedOff();
+
+		/** The successor did not take it: serve it here again. */
+		void resume();
+
+	}
+
 	private final Path path;
+
+	private final long drainNanos;
 
 	private final HandoffSocket server;
 
@@ -59,8 +88,10 @@ public final class HandoffOffer implements AutoCloseable {
 
 	private volatile boolean handedOver;
 
-	private HandoffOffer(Path path, Set<Integer> allowedUids, Duration timeout, Source source, HandoffEvents events) {
+	private HandoffOffer(Path path, Set<Integer> allowedUids, Duration timeout, Duration drain, Source source,
+			HandoffEvents events) {
 		this.path = path;
+		this.drainNanos = drain.toNanos();
 		this.server = HandoffSocket.listen(path);
 		this.inode = inode(path);
 		this.allowedUids = Set.copyOf(allowedUids);
@@ -73,11 +104,14 @@ public final class HandoffOffer implements AutoCloseable {
 
 	/**
 	 * Starts serving the handoff socket at {@code path}, replacing a socket file left there.
+	 * @param timeout bounds each step of the exchange
+	 * @param drain how long live connections may take to become idle and be handed over; those
+	 * still busy then stay here and end with this instance
 	 * @throws HandoffException if the socket cannot be made there
 	 */
-	public static HandoffOffer start(Path path, Set<Integer> allowedUids, Duration timeout, Source source,
-			HandoffEvents events) {
-		HandoffOffer offer = new HandoffOffer(path, allowedUids, timeout, source, events);
+	public static HandoffOffer start(Path path, Set<Integer> allowedUids, Duration timeout, Duration drain,
+			Source source, HandoffEvents events) {
+		HandoffOffer offer = new HandoffOffer(path, allowedUids, timeout, drain, source, events);
 		offer.thread.start();
 		logger.log(System.Logger.Level.INFO, "VConn handoff socket serves successors at {0}", path);
 		return offer;
@@ -134,6 +168,7 @@ public final class HandoffOffer implements AutoCloseable {
 			successor.expect(0, Frame.SERVING);
 			this.source.pauseAccepting();
 			paused = true;
+			handOverConnections(successor);
 			successor.send(Frame.DONE, Frame.DONE.encode());
 			this.handedOver = true;
 			for (int i = 0; i < fds.length; i++) {
@@ -151,6 +186,67 @@ public final class HandoffOffer implements AutoCloseable {
 			}
 			this.events.counted(false, "listener", outcome(ex.reason()), ex.reason());
 			throw ex;
+		}
+	}
+
+	/**
+	 * Sends each live connection as it becomes idle, until none is left or the drain time is up;
+	 * whatever is not sent by then is served here again.
+	 */
+	private void handOverConnections(HandoffPeer successor) {
+		BlockingQueue<LiveConnection> ready = new LinkedBlockingQueue<>();
+		Object lock = new Object();
+		boolean[] open = { true };
+		this.source.handOffConnections((connection) -> {
+			synchronized (lock) {
+				if (open[0]) {
+					ready.add(connection);
+					return;
+				}
+			}
+			connection.resume();
+		});
+		long deadline = System.nanoTime() + this.drainNanos;
+		try {
+			while (this.source.remainingConnections() > 0 && System.nanoTime() - deadline < 0) {
+				LiveConnection connection = ready.poll(ACCEPT_POLL_MILLIS, TimeUnit.MILLISECONDS);
+				if (connection != null) {
+					send(successor, connection);
+				}
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new HandoffException(HandoffReason.INTERRUPTED, "interrupted while handing connections over");
+		}
+		finally {
+			synchronized (lock) {
+				open[0] = false;
+			}
+			for (LiveConnection left = ready.poll(); left != null; left = ready.poll()) {
+				left.resume();
+			}
+		}
+	}
+
+	private void send(HandoffPeer successor, LiveConnection connection) {
+		boolean adopted;
+		try {
+			successor.send(Frame.CONNECTION, Frame.CONNECTION.encode(), connection.fd());
+			adopted = Frame.integer(successor.expect(0, Frame.ADOPTED).frame()) == 1;
+		}
+		catch (HandoffException ex) {
+			connection.resume();
+			this.events.counted(false, "connection", "failed", ex.reason());
+			throw ex;
+		}
+		if (adopted) {
+			connection.handedOff();
+			this.events.counted(false, "connection", "success", HandoffReason.NONE);
+		}
+		else {
+			connection.resume();
+			this.events.counted(false, "connection", "failed", HandoffReason.ADOPTION);
 		}
 	}
 

@@ -44,6 +44,11 @@ final class HandoffPeer implements AutoCloseable {
 		}
 	}
 
+	/** Bounds each later send and receive. */
+	void timeout(long millis) {
+		this.socket.timeout(millis);
+	}
+
 	void send(Frame frame, byte[] message, int... fds) {
 		this.socket.send(message, fds);
 	}

@@ -77,10 +77,10 @@ class HandoffProtocolTests {
 		int listening = this.fds.listeningTcp();
 		RecordingSource source = new RecordingSource(listening);
 		Path path = this.directory.resolve("handoff.sock");
-		try (HandoffOffer offer = HandoffOffer.start(path, Set.of(), TIMEOUT, source, this.events)) {
+		try (HandoffOffer offer = HandoffOffer.start(path, Set.of(), TIMEOUT, TIMEOUT, source, this.events)) {
 			assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path))).isEqualTo("rw-------");
 			int[] received = new int[1];
-			boolean found = HandoffReceiver.takeOver(path, Set.of(), TIMEOUT, (fds) -> received[0] = fds[0],
+			boolean found = HandoffReceiver.takeOver(path, Set.of(), TIMEOUT, target((fds) -> received[0] = fds[0]),
 					this.events);
 
 			assertThat(found).isTrue();
@@ -101,14 +101,14 @@ class HandoffProtocolTests {
 	@Test
 	void noRunningInstanceMeansNothingToTakeOver() throws Exception {
 		Path path = this.directory.resolve("nobody.sock");
-		assertThat(HandoffReceiver.takeOver(path, Set.of(), TIMEOUT, (fds) -> {
+		assertThat(HandoffReceiver.takeOver(path, Set.of(), TIMEOUT, target((fds) -> {
 			throw new AssertionError("nothing to serve");
-		}, this.events)).isFalse();
+		}), this.events)).isFalse();
 		// a socket file left by an instance that exited is not an instance either
 		HandoffSocket.listen(path).close();
-		assertThat(HandoffReceiver.takeOver(path, Set.of(), TIMEOUT, (fds) -> {
+		assertThat(HandoffReceiver.takeOver(path, Set.of(), TIMEOUT, target((fds) -> {
 			throw new AssertionError("nothing to serve");
-		}, this.events)).isFalse();
+		}), this.events)).isFalse();
 		assertThat(this.counted).isEmpty();
 		Files.delete(path);
 	}
@@ -117,7 +117,7 @@ class HandoffProtocolTests {
 	void aSuccessorThatDiesAfterReceivingTheSocketLeavesTheRunningInstanceServing() throws Exception {
 		RecordingSource source = new RecordingSource(this.fds.listeningTcp());
 		Path path = this.directory.resolve("handoff.sock");
-		try (HandoffOffer offer = HandoffOffer.start(path, Set.of(), TIMEOUT, source, this.events)) {
+		try (HandoffOffer offer = HandoffOffer.start(path, Set.of(), TIMEOUT, TIMEOUT, source, this.events)) {
 			try (HandoffSocket successor = HandoffSocket.connect(path)) {
 				successor.timeout(TIMEOUT.toMillis());
 				successor.send(Frame.HELLO.encode(Frame.PROTOCOL));
@@ -131,7 +131,7 @@ class HandoffProtocolTests {
 			assertThat(offer.isHandedOver()).isFalse();
 
 			// the next successor still gets the socket
-			assertThat(HandoffReceiver.takeOver(path, Set.of(), TIMEOUT, HandoffSocket::closeAll, this.events)).isTrue();
+			assertThat(HandoffReceiver.takeOver(path, Set.of(), TIMEOUT, target(HandoffSocket::closeAll), this.events)).isTrue();
 			assertThat(source.handedOver.await(5, TimeUnit.SECONDS)).isTrue();
 		}
 		Files.delete(path);
@@ -141,7 +141,7 @@ class HandoffProtocolTests {
 	void aSuccessorThatSendsNonsenseIsRefusedAndCounted() throws Exception {
 		RecordingSource source = new RecordingSource(this.fds.listeningTcp());
 		Path path = this.directory.resolve("handoff.sock");
-		try (HandoffOffer offer = HandoffOffer.start(path, Set.of(), TIMEOUT, source, this.events)) {
+		try (HandoffOffer offer = HandoffOffer.start(path, Set.of(), TIMEOUT, TIMEOUT, source, this.events)) {
 			try (HandoffSocket successor = HandoffSocket.connect(path)) {
 				successor.timeout(TIMEOUT.toMillis());
 				successor.send(new byte[] { 42, 1, 2, 3 });
@@ -166,7 +166,7 @@ class HandoffProtocolTests {
 	void aSilentSuccessorIsGivenUpAfterTheTimeout() throws Exception {
 		RecordingSource source = new RecordingSource(this.fds.listeningTcp());
 		Path path = this.directory.resolve("handoff.sock");
-		try (HandoffOffer offer = HandoffOffer.start(path, Set.of(), Duration.ofMillis(300), source, this.events);
+		try (HandoffOffer offer = HandoffOffer.start(path, Set.of(), Duration.ofMillis(300), TIMEOUT, source, this.events);
 				HandoffSocket successor = HandoffSocket.connect(path)) {
 			await().atMost(Duration.ofSeconds(5)).until(() -> this.counted.size() == 1);
 			assertThat(this.counted).containsExactly("out listener failed interrupted");
@@ -179,12 +179,12 @@ class HandoffProtocolTests {
 		RecordingSource source = new RecordingSource(this.fds.listeningTcp());
 		Path path = this.directory.resolve("handoff.sock");
 		int[] received = new int[1];
-		try (HandoffOffer offer = HandoffOffer.start(path, Set.of(), TIMEOUT, source, this.events)) {
+		try (HandoffOffer offer = HandoffOffer.start(path, Set.of(), TIMEOUT, TIMEOUT, source, this.events)) {
 			assertThatExceptionOfType(HandoffException.class)
-				.isThrownBy(() -> HandoffReceiver.takeOver(path, Set.of(), TIMEOUT, (fds) -> {
+				.isThrownBy(() -> HandoffReceiver.takeOver(path, Set.of(), TIMEOUT, target((fds) -> {
 					received[0] = fds[0];
 					throw new IllegalStateException("no event loop left");
-				}, this.events))
+				}), this.events))
 				.satisfies((ex) -> assertThat(ex.reason()).isEqualTo(HandoffReason.ADOPTION))
 				.withMessageContaining("no event loop left");
 			assertThat(NativeFds.isOpen(received[0])).isFalse();
@@ -217,9 +217,9 @@ class HandoffProtocolTests {
 			rogue.start();
 			long before = openSockets();
 			assertThatExceptionOfType(HandoffException.class)
-				.isThrownBy(() -> HandoffReceiver.takeOver(path, Set.of(), TIMEOUT, (fds) -> {
+				.isThrownBy(() -> HandoffReceiver.takeOver(path, Set.of(), TIMEOUT, target((fds) -> {
 					throw new AssertionError("must not serve");
-				}, this.events))
+				}), this.events))
 				.satisfies((ex) -> assertThat(ex.reason()).isEqualTo(HandoffReason.MALFORMED))
 				.withMessageContaining("announced 2 listening sockets and sent 1");
 			rogue.join(5000);
@@ -243,6 +243,21 @@ class HandoffProtocolTests {
 			.withMessageContaining("the directory of " + path + " belongs to uid")
 			.withMessageContaining("not to this process's uid " + HandoffPeer.ownUid());
 		assertThat(path).doesNotExist();
+	}
+
+	/** A target that serves listening sockets as told and takes no connections. */
+	private static HandoffReceiver.Target target(java.util.function.Consumer<int[]> serve) {
+		return new HandoffReceiver.Target() {
+			@Override
+			public void serve(int[] fds) {
+				serve.accept(fds);
+			}
+
+			@Override
+			public void serveConnection(int fd) {
+				throw new AssertionError("no connection expected");
+			}
+		};
 	}
 
 	/** A listening socket held by the test, with what the offer asked of it. */
@@ -271,6 +286,16 @@ class HandoffProtocolTests {
 		@Override
 		public void resumeAccepting() {
 			this.paused.decrementAndGet();
+		}
+
+		@Override
+		public void handOffConnections(java.util.function.Consumer<HandoffOffer.LiveConnection> sink) {
+			// no live connections here: the listener tests hand real ones over
+		}
+
+		@Override
+		public int remainingConnections() {
+			return 0;
 		}
 
 		@Override
