@@ -46,15 +46,9 @@ class ForeignPeerHandoffTests {
 	@TempDir
 	Path directory;
 
-	private final List<String> counted = new CopyOnWriteArrayList<>();
+	private final RecordingHandoffObserver observer = new RecordingHandoffObserver();
 
-	private final VConnHandoff.Observer observer = new VConnHandoff.Observer() {
-		@Override
-		public void handoff(VConnHandoff.Direction direction, VConnHandoff.Kind kind, VConnHandoff.Outcome outcome,
-				String reason) {
-			ForeignPeerHandoffTests.this.counted.add(direction + " " + kind + " " + outcome + " " + reason);
-		}
-	};
+	private final List<String> counted = this.observer.counted;
 
 	private final List<String> output = new CopyOnWriteArrayList<>();
 

@@ -49,15 +49,9 @@ class VConnHandoffTests {
 
 	private final List<AutoCloseable> closeables = new ArrayList<>();
 
-	private final List<String> counted = new CopyOnWriteArrayList<>();
+	private final RecordingHandoffObserver observer = new RecordingHandoffObserver();
 
-	private final VConnHandoff.Observer observer = new VConnHandoff.Observer() {
-		@Override
-		public void handoff(VConnHandoff.Direction direction, VConnHandoff.Kind kind, VConnHandoff.Outcome outcome,
-				String reason) {
-			VConnHandoffTests.this.counted.add(direction + " " + kind + " " + outcome + " " + reason);
-		}
-	};
+	private final List<String> counted = this.observer.counted;
 
 	@BeforeEach
 	void origin() throws IOException {
