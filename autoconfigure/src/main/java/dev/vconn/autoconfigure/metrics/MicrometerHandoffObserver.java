@@ -10,12 +10,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
 /**
- * Counts takeovers ({@link VConnHandoff}) on {@value #HANDOFFS} in every {@link MeterRegistry} it
- * is bound to, tagged {@code direction} ({@code in} for the successor, {@code out} for the running
+ * Counts takeovers ({@link VConnHandoff}) on {@code vconn.handoffs} ({@link VConnMeters#HANDOFFS})
+ * in every {@link MeterRegistry} it is bound to, tagged {@code direction} ({@code in} for the successor, {@code out} for the running
  * instance), {@code kind} ({@code listener}, {@code connection}, {@code tunnel}), {@code outcome}
  * ({@code success}, {@code refused}, {@code failed}) and {@code reason} ({@code none} on success,
  * else {@code peer-uid}, {@code malformed}, {@code interrupted}, {@code adoption},
- * {@code refused-by-peer}, {@code io}). Series appear with their first count.
+ * {@code refused-by-peer}, {@code io}). The two series of a successful takeover of the listener
+ * ({@code in} and {@code out}) are at 0 from the moment of binding; the others appear with their
+ * first count.
  *
  * <p><b>Threads:</b> {@link #handoff} is called on the thread that ran the exchange and may run
  * while {@link #bindTo} adds a registry.
@@ -23,9 +25,6 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * @since 0.1.0
  */
 public final class MicrometerHandoffObserver implements VConnHandoff.Observer, MeterBinder {
-
-	/** The counter's name. */
-	public static final String HANDOFFS = "vconn.handoffs";
 
 	private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
 
@@ -37,6 +36,8 @@ public final class MicrometerHandoffObserver implements VConnHandoff.Observer, M
 
 	@Override
 	public void bindTo(MeterRegistry registry) {
+		counter(registry, VConnHandoff.Direction.IN, VConnHandoff.Kind.LISTENER, VConnHandoff.Outcome.SUCCESS, "none");
+		counter(registry, VConnHandoff.Direction.OUT, VConnHandoff.Kind.LISTENER, VConnHandoff.Outcome.SUCCESS, "none");
 		this.registries.add(registry);
 	}
 
@@ -44,15 +45,20 @@ public final class MicrometerHandoffObserver implements VConnHandoff.Observer, M
 	public void handoff(VConnHandoff.Direction direction, VConnHandoff.Kind kind, VConnHandoff.Outcome outcome,
 			String reason) {
 		for (MeterRegistry registry : this.registries) {
-			Counter.builder(HANDOFFS)
-				.description("Listening sockets and live connections handed from a running instance to its successor")
-				.tag("direction", direction.name().toLowerCase(Locale.ROOT))
-				.tag("kind", kind.name().toLowerCase(Locale.ROOT))
-				.tag("outcome", outcome.name().toLowerCase(Locale.ROOT))
-				.tag("reason", reason)
-				.register(registry)
-				.increment();
+			counter(registry, direction, kind, outcome, reason).increment();
 		}
+	}
+
+	private static Counter counter(MeterRegistry registry, VConnHandoff.Direction direction, VConnHandoff.Kind kind,
+			VConnHandoff.Outcome outcome, String reason) {
+		VConnMeters meter = VConnMeters.HANDOFFS;
+		return Counter.builder(meter.getName())
+			.description(meter.getDescription())
+			.tag(VConnMeters.Tags.DIRECTION.asString(), direction.name().toLowerCase(Locale.ROOT))
+			.tag(VConnMeters.Tags.KIND.asString(), kind.name().toLowerCase(Locale.ROOT))
+			.tag(VConnMeters.Tags.OUTCOME.asString(), outcome.name().toLowerCase(Locale.ROOT))
+			.tag(VConnMeters.Tags.REASON.asString(), reason)
+			.register(registry);
 	}
 
 }
