@@ -37,7 +37,8 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Live connections:</b> once B serves, each client connection of A's per-transaction
  * listener is handed over as soon as it has no transaction in flight (idle keep-alive connections
  * at once, busy ones when their response is complete), with no byte lost: A stops reading it
- * first, so what the client sends next is read by B. A connection is served by exactly one of the
+ * first, so what the client sends next is read by B, and a request A has already read (pipelined
+ * behind the one in flight) is answered by A before the connection goes. A connection is served by exactly one of the
  * two at any moment: A closes its copy only once B says it serves it, and serves it again if B
  * does not. Connections still busy after {@link Builder#drain} stay with A and end with it, as do
  * the connections of a connection-mode listener and the tunnels of connection intercepts.

@@ -109,6 +109,51 @@ class VConnHandoffTests {
 	}
 
 	@Test
+	void aConnectionBusyWithAResponseAndAPipelinedRequestIsHandedOverOnceBothAreAnswered() throws Exception {
+		Path path = this.directory.resolve("handoff.sock");
+		VConnRuntime runtimeA = runtime();
+		InterceptListener listenerA = listener(runtimeA).start();
+		CountDownLatch handedOver = new CountDownLatch(1);
+		this.closeables.add(VConnHandoff.builder(path).observer(this.observer).offer(listenerA, handedOver::countDown));
+		String big = "/big/cl/16000000";
+		try (Socket client = new Socket()) {
+			// a small window: the large response stays in flight while the client does not read
+			client.setReceiveBufferSize(64 * 1024);
+			client.connect(listenerA.address(), 5000);
+			client.setSoTimeout(20_000);
+			OutputStream out = client.getOutputStream();
+			InputStream in = client.getInputStream();
+			// the large response, and a second request already sent behind it (pipelined)
+			out.write(RawHttp.ascii("GET " + big + " HTTP/1.1\r\nHost: t\r\n\r\nGET /pipelined HTTP/1.1\r\nHost: t\r\n\r\n"));
+			out.flush();
+			await().atMost(Duration.ofSeconds(10)).until(() -> this.origin.requests().size() == 1);
+
+			InterceptListener listenerB = VConnHandoff.builder(path).observer(this.observer).takeOver(listener(runtime()));
+			assertThat(listenerB).isNotNull();
+			this.closeables.add(listenerB);
+			assertThat(handedOver.getCount()).as("A keeps the busy connection until it is idle").isEqualTo(1);
+
+			RawHttp.Response first = RawHttp.read(in);
+			assertThat(first.complete()).isTrue();
+			assertThat(first.headers()).containsEntry("x-target", big);
+			assertThat(first.body()).isEqualTo(dev.vconn.testing.HttpWire.body(big, 16_000_000));
+			RawHttp.Response pipelined = RawHttp.read(in);
+			assertThat(pipelined.headers()).containsEntry("x-target", "/pipelined").doesNotContainEntry("connection", "close");
+			assertThat(handedOver.await(20, TimeUnit.SECONDS)).isTrue();
+			assertThat(this.counted).contains("OUT CONNECTION SUCCESS none", "IN CONNECTION SUCCESS none");
+
+			// A is gone: the same connection goes on with B
+			listenerA.close();
+			runtimeA.close(Duration.ofSeconds(5));
+			out.write(RawHttp.ascii("GET /after HTTP/1.1\r\nHost: t\r\n\r\n"));
+			out.flush();
+			RawHttp.Response after = RawHttp.read(in);
+			assertThat(after.status()).isEqualTo(200);
+			assertThat(after.headers()).containsEntry("x-target", "/after");
+		}
+	}
+
+	@Test
 	void withNobodyAtThePathTheSuccessorStartsItsOwnListener() throws Exception {
 		InterceptListener.Builder builder = listener(runtime());
 		assertThat(VConnHandoff.builder(this.directory.resolve("nobody.sock")).takeOver(builder)).isNull();

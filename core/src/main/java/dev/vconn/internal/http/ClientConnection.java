@@ -194,11 +194,21 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 				|| this.decoder.holdsBytes() || this.ctx == null) {
 			return false;
 		}
+		Channel channel = this.ctx.channel();
+		io.netty.channel.ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
+		if (pending != null && pending.totalPendingWriteBytes() > 0) {
+			// the end of the last response is still on its way to the kernel: hand over once it is there
+			channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener((future) -> {
+				if (future.isSuccess()) {
+					handOffIfIdle();
+				}
+			});
+			return false;
+		}
 		this.handOff = null;
 		this.closing = true; // reads nothing more: what the client sends next is the successor's
 		cancelTimeout();
 		this.readRequested = false;
-		Channel channel = this.ctx.channel();
 		channel.deregister().addListener((future) -> sink.accept(new HandedOffConnection(channel, this)));
 		return true;
 	}
