@@ -85,6 +85,8 @@ public class VConnProperties implements Validator {
 
 	private final Listener listener = new Listener();
 
+	private final Observations observations = new Observations();
+
 	private final Handoff handoff = new Handoff();
 
 	/**
@@ -234,6 +236,14 @@ public class VConnProperties implements Validator {
 	}
 
 	/**
+	 * The {@code vconn.observations.*} settings.
+	 * @return the group, never {@code null}
+	 */
+	public Observations getObservations() {
+		return this.observations;
+	}
+
+	/**
 	 * The {@code vconn.handoff.*} settings.
 	 * @return the group, never {@code null}
 	 */
@@ -375,6 +385,42 @@ public class VConnProperties implements Validator {
 				throw new IllegalArgumentException("vconn.shutdown.timeout must not be negative, was " + timeout);
 			}
 			this.timeout = timeout;
+		}
+
+	}
+
+	/**
+	 * Micrometer observations of adoptions, connects and intercept-listener transactions
+	 * ({@code vconn.observations.*}), recorded when an {@code ObservationRegistry} bean exists.
+	 */
+	public static class Observations {
+
+		/**
+		 * Creates the settings, each with its default.
+		 */
+		public Observations() {
+		}
+
+		/**
+		 * Whether to record the 'vconn.adoption' and 'vconn.transaction' observations when an
+		 * ObservationRegistry bean exists.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Returns {@code vconn.observations.enabled}.
+		 * @return the configured value
+		 */
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		/**
+		 * Sets {@code vconn.observations.enabled}.
+		 * @param enabled the new value
+		 */
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
 		}
 
 	}
