@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import dev.vconn.Continuation;
 import dev.vconn.VConn;
@@ -83,6 +84,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
 	/** The client finished sending: requests it already sent are still answered, then the connection closes. */
 	private boolean inputShutdown;
+
+	/** Where this connection goes once no transaction is in flight, during a takeover; else null. */
+	private @Nullable Consumer<? super HandedOffConnection> handOff;
 
 	ClientConnection(TransactionServer server) {
 		this.server = server;
@@ -177,6 +181,56 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 		if (this.exchange == null) {
 			close();
 		}
+	}
+
+	/**
+	 * During a takeover: hands the connection to {@code sink} as soon as no transaction is in flight
+	 * and no byte read from the client waits unserved (now, or when the current response is
+	 * complete). Until then the connection is served as usual.
+	 */
+	void handOffWhenIdle(Consumer<? super HandedOffConnection> sink) {
+		this.handOff = sink;
+		handOffIfIdle();
+	}
+
+	private boolean handOffIfIdle() {
+		Consumer<? super HandedOffConnection> sink = this.handOff;
+		if (sink == null || this.closing || this.inputShutdown || this.exchange != null || !this.inbound.isEmpty()
+				|| this.decoder.holdsBytes() || this.ctx == null) {
+			return false;
+		}
+		Channel channel = this.ctx.channel();
+		io.netty.channel.ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
+		if (pending != null && pending.totalPendingWriteBytes() > 0) {
+			// the end of the last response is still on its way to the kernel: hand over once it is there
+			channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener((future) -> {
+				if (future.isSuccess()) {
+					handOffIfIdle();
+				}
+			});
+			return false;
+		}
+		this.handOff = null;
+		this.closing = true; // reads nothing more: what the client sends next is the successor's
+		cancelTimeout();
+		this.readRequested = false;
+		channel.deregister().addListener((future) -> sink.accept(new HandedOffConnection(channel, this)));
+		return true;
+	}
+
+	/** The successor serves the connection: let go of this copy without a word to the client. */
+	void handedOff() {
+		this.capture.release();
+		releaseSlot();
+		this.server.clients.remove(this.ctx.channel());
+		this.ctx.channel().close();
+	}
+
+	/** The successor did not take the connection: serve it again, registered with its loop. */
+	void resumeAfterHandOff() {
+		this.closing = false;
+		armIdleTimeout();
+		requestRead();
 	}
 
 	// ---- the request loop ----
@@ -385,7 +439,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 		}
 		// a body the exchange did not take (e.g. answered early) must not be read as the next head
 		armIdleTimeout();
-		process();
+		if (!handOffIfIdle()) {
+			process();
+		}
 	}
 
 	/** Ends the connection after what was written. */

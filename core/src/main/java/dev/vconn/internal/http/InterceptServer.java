@@ -105,6 +105,11 @@ public final class InterceptServer implements ListenerServer {
 	}
 
 	@Override
+	public @Nullable Channel serverChannel() {
+		return this.serverChannel;
+	}
+
+	@Override
 	public boolean isRunning() {
 		return this.running;
 	}
