@@ -456,10 +456,15 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
 	/** Answers with an error status and closes without cutting the response off. */
 	void reject(int status) {
-		if (status != 500) {
-			this.server.observer.onListenerRejection(status);
+		if (ErrorResponses.runtimeStopping(this.ctx.channel())) {
+			endTransaction(TransactionOutcome.ABANDONED, 0);
 		}
-		endTransaction(TransactionOutcome.REJECTED, status);
+		else {
+			if (status != 500) {
+				this.server.observer.onListenerRejection(status);
+			}
+			endTransaction(TransactionOutcome.REJECTED, status);
+		}
 		cancelTimeout();
 		this.exchange = null;
 		this.closing = true;
