@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 
+import dev.vconn.Transport;
 import dev.vconn.VConnRuntime;
 import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptListener;
@@ -18,18 +19,21 @@ import dev.vconn.internal.runtime.RuntimeAccess;
 import dev.vconn.testing.CountsProcessFds;
 import dev.vconn.testing.NativeFds;
 import dev.vconn.testing.NettyLeakCheck;
+import io.netty.channel.epoll.Epoll;
 import io.netty.util.concurrent.EventExecutor;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Closing a runtime closes every socket its event loops still hold, however busy the loops are
- * when the close comes. A loop busy with tasks at that moment used to end without closing the
+ * when the close comes, on either transport. A loop busy with tasks at that moment used to end without closing the
  * channels still registered with it: a keep-alive client connection and the pooled origin
  * connection stayed open (the origin's end in CLOSE_WAIT never came) after the runtime had closed.
  */
@@ -39,11 +43,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(60)
 class RuntimeCloseReleasesEveryFdTests {
 
-	@Test
-	void runtimeClosedWhileItsLoopsAreBusyClosesTheClientAndOriginConnections() throws Exception {
-		closeRuntimeWhileItsLoopsAreBusy(); // loads what is loaded once per process
+	@ParameterizedTest
+	@EnumSource(value = Transport.class, names = { "EPOLL", "NIO" })
+	void runtimeClosedWhileItsLoopsAreBusyClosesTheClientAndOriginConnections(Transport transport) throws Exception {
+		assumeTrue(transport != Transport.EPOLL || Epoll.isAvailable(), "native epoll is not available here");
+		closeRuntimeWhileItsLoopsAreBusy(transport); // loads what is loaded once per process
 		long before = NativeFds.countOpenFds();
-		closeRuntimeWhileItsLoopsAreBusy();
+		closeRuntimeWhileItsLoopsAreBusy(transport);
 		Reliability.within(Duration.ofSeconds(10)).until(() -> NativeFds.countOpenFds() <= before);
 	}
 
@@ -51,10 +57,11 @@ class RuntimeCloseReleasesEveryFdTests {
 	 * Serves one keep-alive request through a listener, then closes the runtime while each of its
 	 * loops runs a task, and checks that the client and origin connections were closed.
 	 */
-	private static void closeRuntimeWhileItsLoopsAreBusy() throws Exception {
+	private static void closeRuntimeWhileItsLoopsAreBusy(Transport transport) throws Exception {
 		try (LoadOrigin origin = new LoadOrigin()) {
 			VConnRuntime runtime = VConnRuntime.builder()
 				.eventThreads(2)
+				.transport(transport)
 				.shutdownTimeout(Duration.ofMillis(100))
 				.build();
 			try (InterceptListener listener = InterceptListener.builder(runtime, new InterceptHookRegistry())

@@ -22,9 +22,6 @@ import io.netty.channel.unix.FileDescriptor;
  * interest set becomes an edge-triggered registration for no event, which reports a hang-up or
  * error at most once instead of waking the loop forever (what Netty wanted to avoid).
  *
- * <p>When the loop ends, it closes the channels still registered, whether or not Netty's last loop
- * iteration did (see {@link Handler#destroy()}).
- *
  * <p>It also holds each loop's own descriptors (epoll, event and timer) in {@link HeldFds}, so that
  * they cannot be adopted. Netty keeps them in private fields; if a Netty version renames them, they
  * are simply not held (adopting one still fails, as a descriptor that is not a socket).
@@ -90,17 +87,8 @@ final class EpollRegistrations {
 			this.delegate.prepareToDestroy();
 		}
 
-		/**
-		 * Closes every channel still registered, then the loop's own descriptors. Netty closes the
-		 * registered channels only on a loop iteration that sees the shutdown; a shutdown requested
-		 * while the loop runs tasks ends the loop without such an iteration (no quiet period), and
-		 * the channels (a client in its graceful close, an origin connection) would stay open.
-		 * Closed here, each is closed at once; Netty's deregistration after it finds the loop ended
-		 * and logs a warning ("Can't invoke task later"), which is harmless.
-		 */
 		@Override
 		public void destroy() {
-			this.delegate.prepareToDestroy();
 			this.loopFds.forEach(HeldFds.Hold::closing);
 			try {
 				this.delegate.destroy();
