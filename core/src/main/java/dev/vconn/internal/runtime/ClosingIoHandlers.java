@@ -1,10 +1,7 @@
 package dev.vconn.internal.runtime;
 
-import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
-import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.IoRegistration;
 
 /**
  * Makes the I/O handlers of a runtime's event loops close every channel still registered when the
@@ -25,27 +22,10 @@ final class ClosingIoHandlers {
 		return (executor) -> new Handler(factory.newHandler(executor));
 	}
 
-	private static final class Handler implements IoHandler {
-
-		private final IoHandler delegate;
+	private static final class Handler extends ForwardingIoHandler {
 
 		Handler(IoHandler delegate) {
-			this.delegate = delegate;
-		}
-
-		@Override
-		public void initialize() {
-			this.delegate.initialize();
-		}
-
-		@Override
-		public int run(IoHandlerContext context) {
-			return this.delegate.run(context);
-		}
-
-		@Override
-		public void prepareToDestroy() {
-			this.delegate.prepareToDestroy();
+			super(delegate);
 		}
 
 		/** Closes what is still registered (idempotent: closed channels are no longer registered), then the loop. */
@@ -53,21 +33,6 @@ final class ClosingIoHandlers {
 		public void destroy() {
 			this.delegate.prepareToDestroy();
 			this.delegate.destroy();
-		}
-
-		@Override
-		public IoRegistration register(IoHandle handle) throws Exception {
-			return this.delegate.register(handle);
-		}
-
-		@Override
-		public void wakeup() {
-			this.delegate.wakeup();
-		}
-
-		@Override
-		public boolean isCompatible(Class<? extends IoHandle> handleType) {
-			return this.delegate.isCompatible(handleType);
 		}
 
 	}
