@@ -86,6 +86,15 @@ public final class NetVConnFactory implements VConnFactory {
 		return this.pipes;
 	}
 
+	/**
+	 * Empty splice pipes the pool keeps open for reuse now (two descriptors each), held by design
+	 * while the runtime runs and closed when it shuts down.
+	 * @return the count
+	 */
+	public int idlePipes() {
+		return this.pipes.idle();
+	}
+
 	// ---- raw descriptors ----
 
 	@Override
