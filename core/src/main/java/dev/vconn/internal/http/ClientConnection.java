@@ -30,6 +30,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
@@ -79,6 +80,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
 	/** The client finished sending: requests it already sent are still answered, then the connection closes. */
 	private boolean inputShutdown;
+
+	/** {@link #relay} wrote response bytes that are not flushed yet. */
+	private boolean unflushed;
 
 	ClientConnection(TransactionServer server) {
 		this.server = server;
@@ -341,6 +345,19 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
 	/** Sends a response object to the client; returns false if the client is gone. */
 	boolean respond(HttpObject msg) {
+		if (!relay(msg)) {
+			return false;
+		}
+		flushRelayed();
+		return true;
+	}
+
+	/**
+	 * Like {@link #respond}, but leaves the bytes unflushed until the response's last part or
+	 * {@link #flushRelayed()}: a response whose head and body arrive in one read reaches the client
+	 * in one write.
+	 */
+	boolean relay(HttpObject msg) {
 		if (this.ctx == null || !this.ctx.channel().isActive()) {
 			ReferenceCountUtil.release(msg);
 			return false;
@@ -352,8 +369,20 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 					|| (current != null && current.awaitsRequestBody());
 			this.closeAfterResponse = ResponseRelay.setConnectionHeader((HttpResponse) msg, close, this.http10Client);
 		}
-		this.ctx.writeAndFlush(msg, this.ctx.voidPromise());
+		this.ctx.write(msg, this.ctx.voidPromise());
+		this.unflushed = true;
+		if (msg instanceof LastHttpContent) {
+			flushRelayed();
+		}
 		return true;
+	}
+
+	/** Sends what {@link #relay} left unflushed; called at the end of each batch read from the source. */
+	void flushRelayed() {
+		if (this.unflushed && this.ctx != null) {
+			this.unflushed = false;
+			this.ctx.flush();
+		}
 	}
 
 	boolean clientWritable() {
