@@ -1,7 +1,11 @@
 package dev.vconn;
 
+import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * Observes a runtime's connections: adoptions, failures, closes, aborts, bytes moved and tunnels.
@@ -23,9 +27,32 @@ import java.util.List;
  * {@link VConnRuntime#activeCount()}. {@link #onAborted} is called before {@link #onClosed} for
  * aborted VConns.
  *
+ * <p><b>Tracing:</b> an adoption or connect requested through the {@link VConnFactory} is announced
+ * by {@link #onAdoptionStarted} before it runs; the {@link AdoptionObserver} returned then hears how
+ * that attempt ended, so a span can cover it.
+ *
  * @since 0.1.0
  */
 public interface VConnListener {
+
+	/**
+	 * An adoption ({@link VConnFactory#adopt(int)}, {@link VConnFactory#adopt(java.nio.channels.SocketChannel)}
+	 * and the {@code fdCreate} variants) or a connect ({@link VConnFactory#connect(SocketAddress)}) is
+	 * about to run. Connections an intercept listener takes over and the ends of a {@link VConnPair}
+	 * are reported to {@link #onAdopted} only: they are part of a transaction, which the intercept
+	 * layer reports.
+	 * <p><b>Threads:</b> called on the thread that asked for the adoption or connect, before any
+	 * check runs, so a tracer finds the caller's current span there.
+	 * @param source {@link AdoptionSource#FD}, {@link AdoptionSource#CHANNEL} or {@link AdoptionSource#CONNECT}
+	 * @param remote the address a connect goes to, {@code null} for an adoption (its peer is known
+	 * from the VConn once adopted)
+	 * @return the observer of this attempt, told exactly once how it ended;
+	 * {@link AdoptionObserver#noop()} (the default) to follow nothing
+	 * @since 0.1.0
+	 */
+	default AdoptionObserver onAdoptionStarted(AdoptionSource source, @Nullable SocketAddress remote) {
+		return AdoptionObserver.noop();
+	}
 
 	/**
 	 * A VConn was created.
@@ -100,6 +127,19 @@ public interface VConnListener {
 		}
 		return new VConnListener() {
 			@Override
+			public AdoptionObserver onAdoptionStarted(AdoptionSource source, @Nullable SocketAddress remote) {
+				List<AdoptionObserver> observers = null;
+				for (VConnListener listener : copy) {
+					AdoptionObserver observer = listener.onAdoptionStarted(source, remote);
+					if (observer != AdoptionObserver.noop()) {
+						observers = (observers != null) ? observers : new ArrayList<>(copy.size());
+						observers.add(observer);
+					}
+				}
+				return (observers != null) ? new CompositeAdoptionObserver(observers) : AdoptionObserver.noop();
+			}
+
+			@Override
 			public void onAdopted(VConn vconn, AdoptionSource source, Duration duration) {
 				copy.forEach((l) -> l.onAdopted(vconn, source, duration));
 			}
@@ -134,6 +174,27 @@ public interface VConnListener {
 				copy.forEach((l) -> l.onTunnelEnded(result));
 			}
 		};
+	}
+
+}
+
+/** Tells each observer of one attempt, in order; made only when at least one listener follows it. */
+final class CompositeAdoptionObserver implements AdoptionObserver {
+
+	private final List<AdoptionObserver> observers;
+
+	CompositeAdoptionObserver(List<AdoptionObserver> observers) {
+		this.observers = observers;
+	}
+
+	@Override
+	public void onAdopted(VConn vconn) {
+		this.observers.forEach((o) -> o.onAdopted(vconn));
+	}
+
+	@Override
+	public void onFailed(AdoptionFailureReason reason) {
+		this.observers.forEach((o) -> o.onFailed(reason));
 	}
 
 }

@@ -82,6 +82,8 @@ public class VConnProperties implements Validator {
 
 	private final Listener listener = new Listener();
 
+	private final Observations observations = new Observations();
+
 	/**
 	 * Returns {@code vconn.enabled}.
 	 * @return the configured value
@@ -228,6 +230,14 @@ public class VConnProperties implements Validator {
 		return this.listener;
 	}
 
+	/**
+	 * The {@code vconn.observations.*} settings.
+	 * @return the group, never {@code null}
+	 */
+	public Observations getObservations() {
+		return this.observations;
+	}
+
 	@Override
 	public boolean supports(Class<?> type) {
 		return VConnProperties.class.isAssignableFrom(type);
@@ -353,6 +363,42 @@ public class VConnProperties implements Validator {
 				throw new IllegalArgumentException("vconn.shutdown.timeout must not be negative, was " + timeout);
 			}
 			this.timeout = timeout;
+		}
+
+	}
+
+	/**
+	 * Micrometer observations of adoptions, connects and intercept-listener transactions
+	 * ({@code vconn.observations.*}), recorded when an {@code ObservationRegistry} bean exists.
+	 */
+	public static class Observations {
+
+		/**
+		 * Creates the settings, each with its default.
+		 */
+		public Observations() {
+		}
+
+		/**
+		 * Whether to record the 'vconn.adoption' and 'vconn.transaction' observations when an
+		 * ObservationRegistry bean exists.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Returns {@code vconn.observations.enabled}.
+		 * @return the configured value
+		 */
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		/**
+		 * Sets {@code vconn.observations.enabled}.
+		 * @param enabled the new value
+		 */
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
 		}
 
 	}

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +14,8 @@ import java.util.Objects;
 import java.util.stream.Collectors;
 
 import dev.vconn.autoconfigure.metrics.VConnMeters;
+import dev.vconn.autoconfigure.observation.VConnObservationDocumentation;
+import io.micrometer.common.docs.KeyName;
 import io.micrometer.core.instrument.Meter;
 import org.junit.jupiter.api.Test;
 
@@ -83,6 +86,33 @@ class DocumentationTests {
 		assertThat(documentedTags).containsExactlyInAnyOrderElementsOf(Arrays.stream(VConnMeters.Tags.values())
 			.map(VConnMeters.Tags::asString)
 			.toList());
+	}
+
+	@Test
+	void tracingReferenceListsEveryObservationAndKey() throws Exception {
+		Map<String, List<String>> rows = tableRows(read("tracing.md"));
+		Map<String, List<String>> observationsOfKey = new LinkedHashMap<>();
+		Map<String, String> cardinalityOfKey = new LinkedHashMap<>();
+		for (VConnObservationDocumentation observation : VConnObservationDocumentation.values()) {
+			String name = observation.getDefaultConvention().getDeclaredConstructor().newInstance().getName();
+			assertThat(rows).as("row of observation %s", name).containsKey("`" + name + "`");
+			for (KeyName key : observation.getLowCardinalityKeyNames()) {
+				observationsOfKey.computeIfAbsent(key.asString(), (k) -> new ArrayList<>()).add("`" + name + "`");
+				cardinalityOfKey.put(key.asString(), "low");
+			}
+			for (KeyName key : observation.getHighCardinalityKeyNames()) {
+				observationsOfKey.computeIfAbsent(key.asString(), (k) -> new ArrayList<>()).add("`" + name + "`");
+				cardinalityOfKey.put(key.asString(), "high");
+			}
+		}
+		List<String> documentedKeys = rows.keySet().stream().filter((key) -> !key.startsWith("`vconn.")).toList();
+		assertThat(documentedKeys).containsExactlyInAnyOrderElementsOf(
+				observationsOfKey.keySet().stream().map((key) -> "`" + key + "`").toList());
+		observationsOfKey.forEach((key, observations) -> {
+			List<String> row = rows.get("`" + key + "`");
+			assertThat(row.get(1)).as("observations of %s", key).isEqualTo(String.join(", ", observations));
+			assertThat(row.get(2)).as("cardinality of %s", key).isEqualTo(cardinalityOfKey.get(key));
+		});
 	}
 
 	@Test

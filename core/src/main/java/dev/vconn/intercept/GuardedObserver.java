@@ -15,6 +15,32 @@ final class GuardedObserver implements InterceptObserver {
 	}
 
 	@Override
+	public TransactionObserver onTransactionStarted(Transaction txn) {
+		TransactionObserver observer;
+		try {
+			observer = this.delegate.onTransactionStarted(txn);
+		}
+		catch (RuntimeException ex) {
+			warn(ex);
+			return TransactionObserver.noop();
+		}
+		if (observer == TransactionObserver.noop()) {
+			return observer;
+		}
+		return new TransactionObserver() {
+			@Override
+			public void onEnded(TransactionResult result) {
+				try {
+					observer.onEnded(result);
+				}
+				catch (RuntimeException ex) {
+					warn(ex);
+				}
+			}
+		};
+	}
+
+	@Override
 	public void onIntercept(String hook, InterceptType type, InterceptOutcome outcome) {
 		try {
 			this.delegate.onIntercept(hook, type, outcome);

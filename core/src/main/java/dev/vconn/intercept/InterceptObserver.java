@@ -1,5 +1,6 @@
 package dev.vconn.intercept;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -20,6 +21,12 @@ import java.util.Objects;
  * its request is served is not reported. Observers compose with {@link #then} and
  * {@link #composite}.
  *
+ * <p><b>Tracing:</b> a transaction starts when the listener has read a well-formed request head
+ * ({@link #onTransactionStarted}, before the hooks see it) and ends exactly once, told to the
+ * {@link TransactionObserver} the start returned. Requests rejected before that (a malformed or
+ * too large head, a header timeout, a client beyond the connection limit) are reported to
+ * {@link #onListenerRejection} only.
+ *
  * <p><b>Threads:</b> callbacks run on the event thread of the client's connection, so they must
  * be fast, thread-safe and must not block. An exception thrown by an observer is caught and logged
  * by the listener; it never changes how the request is served, nor keeps the other observers from
@@ -39,6 +46,26 @@ public interface InterceptObserver {
 	static InterceptObserver noop() {
 		return new InterceptObserver() {
 		};
+	}
+
+	/**
+	 * The listener read a well-formed request head and is about to offer the transaction to the
+	 * hooks.
+	 * <p><b>Threads:</b> called on the client connection's event thread, which goes on to serve
+	 * other connections between this call and the end of the transaction: leave no thread-local
+	 * state behind (a tracing scope opened here must be closed before returning).
+	 * <p><b>Ownership:</b> {@code txn} is valid only during this call, like it is for hooks during
+	 * theirs. The observer may read it (an incoming trace context from its headers, for example) and
+	 * may change its headers (to pass a trace context on to the next hop), but must not claim it:
+	 * {@link Transaction#intercept} and {@link Transaction#serverIntercept} throw
+	 * {@link IllegalStateException} here.
+	 * @param txn the transaction
+	 * @return the observer of this transaction, told exactly once how it ended;
+	 * {@link TransactionObserver#noop()} (the default) to follow nothing
+	 * @since 0.1.0
+	 */
+	default TransactionObserver onTransactionStarted(Transaction txn) {
+		return TransactionObserver.noop();
 	}
 
 	/**
@@ -92,6 +119,28 @@ public interface InterceptObserver {
 			return copy.get(0);
 		}
 		return new InterceptObserver() {
+
+			@Override
+			public TransactionObserver onTransactionStarted(Transaction txn) {
+				List<TransactionObserver> started = null;
+				for (InterceptObserver observer : copy) {
+					TransactionObserver one = observer.onTransactionStarted(txn);
+					if (one != TransactionObserver.noop()) {
+						started = (started != null) ? started : new ArrayList<>(copy.size());
+						started.add(one);
+					}
+				}
+				if (started == null) {
+					return TransactionObserver.noop();
+				}
+				List<TransactionObserver> each = started;
+				return new TransactionObserver() {
+					@Override
+					public void onEnded(TransactionResult result) {
+						each.forEach((o) -> o.onEnded(result));
+					}
+				};
+			}
 
 			@Override
 			public void onIntercept(String hook, InterceptType type, InterceptOutcome outcome) {

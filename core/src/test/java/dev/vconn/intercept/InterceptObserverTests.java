@@ -72,6 +72,105 @@ class InterceptObserverTests extends InterceptTestSupport {
 	}
 
 	@Test
+	void eachTransactionStartsBeforeTheHooksAndEndsOnceWithHowItEnded() throws Exception {
+		this.hooks.register(new ClaimingHook("claimer", "/x"));
+		this.hooks.register(new InterceptHook() {
+			@Override
+			public void onTransaction(Transaction txn) {
+				InterceptObserverTests.this.calls.add("hook " + txn.target());
+			}
+		});
+		start(Mode.COPY_NIO, 0, (builder) -> builder.addObserver(tracing(this.calls)));
+
+		RawHttp.Response passed = RawHttp.exchange(address(), ascii("GET /echo HTTP/1.1\r\nHost: t\r\n\r\n"));
+		RawHttp.Response claimed = RawHttp.exchange(address(), ascii("GET /x/y HTTP/1.1\r\nHost: t\r\n\r\n"));
+		RawHttp.Response malformed = RawHttp.exchange(address(), ascii("NOT HTTP\r\n\r\n"));
+		try (java.net.Socket client = RawHttp.connect(address())) {
+			client.getOutputStream().write(ascii("GET /hang HTTP/1.1\r\nHost: t\r\n\r\n"));
+			await().atMost(Duration.ofSeconds(10)).until(() -> this.calls.contains("hook /hang"));
+			// the runtime stops before the origin answers: the transaction is abandoned
+			this.runtime.close(Duration.ofSeconds(1));
+		}
+
+		assertThat(passed.status()).isEqualTo(200);
+		assertThat(claimed.status()).isEqualTo(200);
+		assertThat(malformed.status()).isEqualTo(400);
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.calls.size() == 8);
+		// a malformed head starts no transaction; every other one ends exactly once
+		assertThat(this.calls).containsExactly("start GET /echo", "hook /echo",
+				"end /echo COMPLETED PASS_THROUGH null null 200", "start GET /x/y",
+				"end /x/y COMPLETED INTERCEPTED INTERCEPT claimer 0", "start GET /hang", "hook /hang",
+				"end /hang ABANDONED PASS_THROUGH null null 0");
+	}
+
+	@Test
+	void responseCutOffByTheOriginEndsTheTransactionOnce() throws Exception {
+		start(Mode.COPY_NIO, 0, (builder) -> builder.addObserver(tracing(this.calls)));
+		try {
+			RawHttp.exchange(address(), ascii("GET /reset?n=1048576 HTTP/1.1\r\nHost: t\r\n\r\n"));
+		}
+		catch (java.net.SocketException ex) {
+			// the reset can overtake the head: the client never sees a response at all
+		}
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.calls.size() == 2);
+		// the origin's reset usually comes after the head was relayed; it may also overtake it
+		assertThat(this.calls.get(1)).isIn("end /reset?n=1048576 ABORTED PASS_THROUGH null null 200",
+				"end /reset?n=1048576 REJECTED PASS_THROUGH null null 502");
+	}
+
+	@Test
+	void observerMayPassHeadersOnButCannotClaim() throws Exception {
+		start(Mode.COPY_NIO, 0, (builder) -> builder.addObserver(new InterceptObserver() {
+			@Override
+			public TransactionObserver onTransactionStarted(Transaction txn) {
+				txn.setHeader("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+				try {
+					txn.intercept(new InterceptedServer());
+				}
+				catch (IllegalStateException ex) {
+					InterceptObserverTests.this.calls.add(ex.getMessage());
+				}
+				return TransactionObserver.noop();
+			}
+		}));
+
+		RawHttp.Response passed = RawHttp.exchange(address(), ascii("GET /echo HTTP/1.1\r\nHost: t\r\n\r\n"));
+
+		assertThat(passed.status()).isEqualTo(200);
+		assertThat(new String(this.origin.echoed.poll(10, TimeUnit.SECONDS), java.nio.charset.StandardCharsets.US_ASCII))
+			.containsIgnoringCase("traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+		assertThat(this.calls).singleElement().asString().startsWith("only a hook may claim transaction");
+	}
+
+	@Test
+	void observerThatThrowsAtTheStartOrTheEndChangesNothing() throws Exception {
+		start(Mode.COPY_NIO, 0, (builder) -> builder.addObserver(new InterceptObserver() {
+			@Override
+			public TransactionObserver onTransactionStarted(Transaction txn) {
+				if (txn.target().startsWith("/echo?start")) {
+					throw new IllegalStateException("observer failure at the start");
+				}
+				return new TransactionObserver() {
+					@Override
+					public void onEnded(TransactionResult result) {
+						throw new IllegalStateException("observer failure at the end");
+					}
+				};
+			}
+		}).addObserver(tracing(this.calls)));
+
+		RawHttp.Response first = RawHttp.exchange(address(), ascii("GET /echo?start HTTP/1.1\r\nHost: t\r\n\r\n"));
+		RawHttp.Response second = RawHttp.exchange(address(), ascii("GET /echo?end HTTP/1.1\r\nHost: t\r\n\r\n"));
+
+		assertThat(first.status()).isEqualTo(200);
+		assertThat(second.status()).isEqualTo(200);
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.calls.size() == 4);
+		assertThat(this.calls).containsExactly("start GET /echo?start",
+				"end /echo?start COMPLETED PASS_THROUGH null null 200", "start GET /echo?end",
+				"end /echo?end COMPLETED PASS_THROUGH null null 200");
+	}
+
+	@Test
 	void thenAndCompositeCallEachObserverInOrder() {
 		InterceptObserver chained = recording("a").then(recording("b"));
 		InterceptObserver composite = InterceptObserver.composite(List.of(recording("c"), InterceptObserver.noop(),

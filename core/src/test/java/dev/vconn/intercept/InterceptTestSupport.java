@@ -140,6 +140,24 @@ abstract class InterceptTestSupport {
 		}
 	}
 
+	/** Records each transaction's start and, with its target, its end. */
+	static InterceptObserver tracing(List<String> calls) {
+		return new InterceptObserver() {
+			@Override
+			public TransactionObserver onTransactionStarted(Transaction txn) {
+				String target = txn.target();
+				calls.add("start " + txn.method() + " " + target);
+				return new TransactionObserver() {
+					@Override
+					public void onEnded(TransactionResult result) {
+						calls.add("end " + target + " " + result.outcome() + " " + result.path() + " "
+								+ result.interceptType() + " " + result.hook() + " " + result.status());
+					}
+				};
+			}
+		};
+	}
+
 	/** Claims every transaction whose target starts with a prefix, for a new {@link InterceptedServer}. */
 	static class ClaimingHook implements InterceptHook {
 

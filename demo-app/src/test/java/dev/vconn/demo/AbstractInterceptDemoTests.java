@@ -1,6 +1,7 @@
 package dev.vconn.demo;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Random;
 
@@ -15,6 +16,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The demo as a user runs it, on free ports: requests through VConn's listener are served by the
@@ -107,6 +109,25 @@ abstract class AbstractInterceptDemoTests {
 	}
 
 	@Test
+	void eachInterceptedRequestIsObservedAsATransactionAndItsOriginAdoption() throws Exception {
+		// the observations, timed by Spring Boot's default meter handler, show as timers
+		String transactions = "vconn.transaction?tag=outcome:completed&tag=path:server_intercepted"
+				+ "&tag=type:server_intercept&tag=hook:intercept&tag=method:GET&tag=status:200";
+		String originAdoptions = "vconn.adoption?tag=outcome:success&tag=source:" + originSource();
+		double transactionsBefore = this.client.metric(transactions);
+		double adoptionsBefore = this.client.metric(originAdoptions);
+
+		for (int i = 0; i < 3; i++) {
+			assertThat(this.client.get(this.listener, "/").statusCode()).isEqualTo(200);
+		}
+
+		// a transaction ends once its response is written, which the client may read first
+		await().atMost(Duration.ofSeconds(10))
+			.untilAsserted(() -> assertThat(this.client.metric(transactions)).isEqualTo(transactionsBefore + 3));
+		assertThat(this.client.metric(originAdoptions)).isEqualTo(adoptionsBefore + 3);
+	}
+
+	@Test
 	void leftAlonePathsPassThroughToTheApplication() throws Exception {
 		double connects = this.client.metric("demo.origin.connects?tag=outcome:success");
 
@@ -124,6 +145,8 @@ abstract class AbstractInterceptDemoTests {
 		double failedConnects = this.client.metric("demo.origin.connects?tag=outcome:failure&tag=style:" + style());
 		double rejections = this.client.metric("vconn.listener.rejections?tag=status:502");
 		double interceptErrors = this.client.metric("vconn.intercepts?tag=outcome:error");
+		String rejectedTransactions = "vconn.transaction?tag=outcome:rejected&tag=path:server_intercepted&tag=status:502";
+		double rejected = this.client.metric(rejectedTransactions);
 		assertThat(this.client.appPost("/demo/origin/stop").body()).contains("\"running\":false");
 
 		HttpResponse<String> response = this.client.get(this.listener, "/");
@@ -136,6 +159,8 @@ abstract class AbstractInterceptDemoTests {
 			.isEqualTo(failedConnects + 1);
 		assertThat(this.client.metric("vconn.listener.rejections?tag=status:502")).isEqualTo(rejections + 1);
 		assertThat(this.client.metric("vconn.intercepts?tag=outcome:error")).isEqualTo(interceptErrors + 1);
+		await().atMost(Duration.ofSeconds(10))
+			.untilAsserted(() -> assertThat(this.client.metric(rejectedTransactions)).isEqualTo(rejected + 1));
 		assertOriginDownFailures();
 
 		assertThat(this.client.appPost("/demo/origin/start").body()).contains("\"running\":true");

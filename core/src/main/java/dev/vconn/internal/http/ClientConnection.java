@@ -13,6 +13,7 @@ import dev.vconn.VConnEvent;
 import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
+import dev.vconn.intercept.TransactionOutcome;
 import dev.vconn.intercept.TransactionPath;
 import dev.vconn.internal.net.NetVConn;
 import dev.vconn.internal.net.NetVConnFactory;
@@ -58,6 +59,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 	@Nullable ChannelHandlerContext ctx;
 
 	private @Nullable Exchange exchange;
+
+	/** The transaction being served, until its end is reported. */
+	private @Nullable HttpTransaction transaction;
 
 	private boolean slotReserved;
 
@@ -149,6 +153,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
 	@Override
 	public void channelInactive(ChannelHandlerContext ctx) {
+		endTransaction(TransactionOutcome.ABANDONED, 0);
 		this.closing = true;
 		cancelTimeout();
 		this.capture.release();
@@ -271,6 +276,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 		}
 		this.http10Client = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
 		HttpTransaction txn = new HttpTransaction(this.ctx.channel(), request, true);
+		this.transaction = txn;
+		txn.started(this.server.observer);
 		for (InterceptHook hook : this.server.hooks.hooks()) {
 			txn.offeredTo(hook);
 			try {
@@ -291,12 +298,15 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 		Continuation cont = txn.continuation();
 		String hook = txn.claimedBy();
 		if (cont == null || hook == null) {
+			txn.routed(TransactionPath.PASS_THROUGH);
 			passThrough(request);
 		}
 		else if (txn.type() == InterceptType.SERVER_INTERCEPT) {
+			txn.routed(TransactionPath.SERVER_INTERCEPTED);
 			serverIntercept(hook, cont, request);
 		}
 		else {
+			txn.routed(TransactionPath.INTERCEPTED);
 			connectionIntercept(hook, cont, request);
 		}
 	}
@@ -338,6 +348,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 		NetVConn vconn = NetVConnFactory.of(this.server.runtime).adoptAccepted(channel, replay, System.nanoTime());
 		this.server.observer.onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
 		this.server.observer.onTransactionCompleted(TransactionPath.INTERCEPTED, 0);
+		endTransaction(TransactionOutcome.COMPLETED, 0);
 		InterceptHandOver.deliverAccept(channel, hook, cont, vconn);
 	}
 
@@ -368,6 +379,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 			boolean close = this.closeAfterResponse || !this.server.running
 					|| (current != null && current.awaitsRequestBody());
 			this.closeAfterResponse = ResponseRelay.setConnectionHeader((HttpResponse) msg, close, this.http10Client);
+			if (this.transaction != null) {
+				this.transaction.responded(((HttpResponse) msg).status().code());
+			}
 		}
 		this.ctx.write(msg, this.ctx.voidPromise());
 		this.unflushed = true;
@@ -393,6 +407,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 	void exchangeDone(TransactionPath path, int status, boolean keepAlive) {
 		this.exchange = null;
 		this.server.observer.onTransactionCompleted(path, status);
+		endTransaction(TransactionOutcome.COMPLETED, status);
 		if (!keepAlive || this.closeAfterResponse || !this.server.running) {
 			close();
 			return;
@@ -417,6 +432,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 		if (status != 500) {
 			this.server.observer.onListenerRejection(status);
 		}
+		endTransaction(TransactionOutcome.REJECTED, status);
 		cancelTimeout();
 		this.exchange = null;
 		this.closing = true;
@@ -446,6 +462,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 	 * connection is reset (SO_LINGER 0).
 	 */
 	void abortResponse() {
+		endTransaction(TransactionOutcome.ABORTED, 0);
 		Channel channel = this.ctx.channel();
 		try {
 			channel.config().setOption(ChannelOption.SO_LINGER, 0);
@@ -499,6 +516,15 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 	private void bytesArrived() {
 		if (this.idle && this.exchange == null && !this.closing) {
 			armHeaderTimeout();
+		}
+	}
+
+	/** Reports the end of the current transaction, if one is open, to the observers. */
+	private void endTransaction(TransactionOutcome outcome, int status) {
+		HttpTransaction current = this.transaction;
+		if (current != null) {
+			this.transaction = null;
+			current.ended(outcome, status);
 		}
 	}
 

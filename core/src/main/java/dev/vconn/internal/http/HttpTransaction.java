@@ -10,13 +10,22 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import dev.vconn.Continuation;
 import dev.vconn.intercept.InterceptHook;
+import dev.vconn.intercept.InterceptObserver;
 import dev.vconn.intercept.InterceptType;
 import dev.vconn.intercept.Transaction;
+import dev.vconn.intercept.TransactionObserver;
+import dev.vconn.intercept.TransactionOutcome;
+import dev.vconn.intercept.TransactionPath;
+import dev.vconn.intercept.TransactionResult;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpRequest;
 import org.jspecify.annotations.Nullable;
 
-/** The transaction view offered to hooks: the decoded request head, and who claimed it how. */
+/**
+ * The transaction view offered to hooks: the decoded request head, and who claimed it how. It also
+ * carries the transaction's report to the observers: started once, ended once, whichever way the
+ * listener finishes it.
+ */
 final class HttpTransaction implements Transaction {
 
 	private static final AtomicLong IDS = new AtomicLong();
@@ -38,6 +47,14 @@ final class HttpTransaction implements Transaction {
 	private @Nullable Continuation continuation;
 
 	private @Nullable InterceptType type;
+
+	private TransactionObserver observer = TransactionObserver.noop();
+
+	private @Nullable TransactionPath path;
+
+	private int status;
+
+	private boolean ended;
 
 	HttpTransaction(Channel channel, HttpRequest request, boolean serverInterceptSupported) {
 		this.channel = channel;
@@ -130,10 +147,13 @@ final class HttpTransaction implements Transaction {
 	private void claim(Continuation cont, InterceptType how) {
 		Objects.requireNonNull(cont, "cont");
 		ensureDispatching();
+		if (this.offeredTo == null) {
+			throw new IllegalStateException("only a hook may claim transaction " + this.id);
+		}
 		if (this.claimedBy != null) {
 			throw new IllegalStateException("transaction " + this.id + " is already claimed by " + this.claimedBy);
 		}
-		this.claimedBy = (this.offeredTo != null) ? this.offeredTo.name() : "unknown";
+		this.claimedBy = this.offeredTo.name();
 		this.continuation = cont;
 		this.type = how;
 	}
@@ -154,6 +174,36 @@ final class HttpTransaction implements Transaction {
 	HttpRequest request() {
 		return this.request;
 	}
+
+	/** The head is well-formed: the observers hear of the transaction before the hooks see it. */
+	void started(InterceptObserver observers) {
+		this.observer = observers.onTransactionStarted(this);
+	}
+
+	/** The hooks have run: where the transaction goes. */
+	void routed(TransactionPath path) {
+		this.path = path;
+	}
+
+	/** The head of the final response went to the client. */
+	void responded(int status) {
+		this.status = status;
+	}
+
+	/** Tells the observers how the transaction ended; only the first call counts. */
+	void ended(TransactionOutcome outcome, int status) {
+		if (this.ended) {
+			return;
+		}
+		this.ended = true;
+		if (this.observer != TransactionObserver.noop()) {
+			int sent = (status != 0) ? status : this.status;
+			String hook = (this.claimedBy != null) ? this.claimedBy
+					: (this.path == null && this.offeredTo != null) ? this.offeredTo.name() : null;
+			this.observer.onEnded(TransactionResult.of(outcome, this.path, this.type, hook, sent));
+		}
+	}
+
 
 	void offeredTo(InterceptHook hook) {
 		this.offeredTo = hook;

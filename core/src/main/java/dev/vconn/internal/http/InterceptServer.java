@@ -17,6 +17,7 @@ import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptObserver;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
+import dev.vconn.intercept.TransactionOutcome;
 import dev.vconn.intercept.TransactionPath;
 import dev.vconn.internal.net.NetVConn;
 import dev.vconn.internal.net.NetVConnFactory;
@@ -150,6 +151,9 @@ public final class InterceptServer implements ListenerServer {
 
 		private @Nullable ScheduledFuture<?> timeout;
 
+		/** The connection's one transaction, once its head is read; it reports its own end once. */
+		private @Nullable HttpTransaction transaction;
+
 		HeadHandler(HeadCapture capture, RequestHeadDecoder decoder) {
 			this.capture = capture;
 			this.decoder = decoder;
@@ -211,6 +215,7 @@ public final class InterceptServer implements ListenerServer {
 
 		@Override
 		public void channelInactive(ChannelHandlerContext ctx) {
+			endTransaction(TransactionOutcome.ABANDONED, 0);
 			if (this.phase != Phase.DONE) {
 				this.phase = Phase.DONE;
 				cancelTimeout();
@@ -228,6 +233,8 @@ public final class InterceptServer implements ListenerServer {
 
 		private void dispatch(ChannelHandlerContext ctx, HttpRequest request) {
 			HttpTransaction txn = new HttpTransaction(ctx.channel(), request, false);
+			this.transaction = txn;
+			txn.started(InterceptServer.this.observer);
 			for (InterceptHook hook : InterceptServer.this.hooks.hooks()) {
 				txn.offeredTo(hook);
 				try {
@@ -247,9 +254,11 @@ public final class InterceptServer implements ListenerServer {
 			txn.endDispatch();
 			Continuation cont = txn.continuation();
 			if (cont != null) {
+				txn.routed(TransactionPath.INTERCEPTED);
 				handOver(ctx, java.util.Objects.requireNonNull(txn.claimedBy()), cont);
 			}
 			else {
+				txn.routed(TransactionPath.PASS_THROUGH);
 				passThrough(ctx);
 			}
 		}
@@ -267,6 +276,7 @@ public final class InterceptServer implements ListenerServer {
 			Channel channel = ctx.channel();
 			if (!channel.isActive() || !InterceptServer.this.runtime.isRunning()) {
 				InterceptServer.this.observer.onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPT_FAILED);
+				endTransaction(TransactionOutcome.ABANDONED, 0);
 				this.phase = Phase.DONE;
 				this.capture.release();
 				releaseSlot();
@@ -280,6 +290,7 @@ public final class InterceptServer implements ListenerServer {
 			NetVConn vconn = NetVConnFactory.of(InterceptServer.this.runtime).adoptAccepted(channel, replay, this.start);
 			InterceptServer.this.observer.onIntercept(hook, InterceptType.INTERCEPT, InterceptOutcome.ACCEPTED);
 			InterceptServer.this.observer.onTransactionCompleted(TransactionPath.INTERCEPTED, 0);
+			endTransaction(TransactionOutcome.COMPLETED, 0);
 			ContinuationDelivery.deliver(channel.eventLoop(), cont, VConnEvent.NET_ACCEPT, vconn);
 		}
 
@@ -303,6 +314,7 @@ public final class InterceptServer implements ListenerServer {
 				if (this.phase != Phase.CONNECTING || !channel.isActive()) {
 					replay.forEach(ByteBuf::release);
 					originVConn.close();
+					endTransaction(TransactionOutcome.ABANDONED, 0);
 					return;
 				}
 				this.phase = Phase.DONE;
@@ -314,6 +326,7 @@ public final class InterceptServer implements ListenerServer {
 				}
 				// the rest of the connection is bytes: the listener never sees a response status
 				InterceptServer.this.observer.onTransactionCompleted(TransactionPath.PASS_THROUGH, 0);
+				endTransaction(TransactionOutcome.COMPLETED, 0);
 				TunnelGuard guard = TunnelGuard.install(InterceptServer.this.observer, client, (NetVConn) originVConn,
 						InterceptServer.this.codecs.limits());
 				guard.endsWith(Tunnel.between(client, originVConn).splice(InterceptServer.this.splice).start());
@@ -325,6 +338,7 @@ public final class InterceptServer implements ListenerServer {
 			if (status != 500) {
 				InterceptServer.this.observer.onListenerRejection(status);
 			}
+			endTransaction(TransactionOutcome.REJECTED, status);
 			this.phase = Phase.DONE;
 			cancelTimeout();
 			if (ctx.pipeline().context(this.capture) != null) {
@@ -343,6 +357,15 @@ public final class InterceptServer implements ListenerServer {
 				return;
 			}
 			ErrorResponses.send(channel, status);
+		}
+
+		/** Reports the end of the transaction, if it started and has not ended, to the observers. */
+		private void endTransaction(TransactionOutcome outcome, int status) {
+			HttpTransaction current = this.transaction;
+			if (current != null) {
+				this.transaction = null;
+				current.ended(outcome, status);
+			}
 		}
 
 		private void cancelTimeout() {

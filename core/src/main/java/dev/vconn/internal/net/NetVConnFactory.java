@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.vconn.Adoption;
 import dev.vconn.AdoptionException;
 import dev.vconn.AdoptionFailureReason;
+import dev.vconn.AdoptionObserver;
 import dev.vconn.AdoptionSource;
 import dev.vconn.Continuation;
 import dev.vconn.Transport;
@@ -89,12 +90,13 @@ public final class NetVConnFactory implements VConnFactory {
 
 	@Override
 	public Adoption adopt(int fd) {
+		AdoptionObserver attempt = this.runtime.listener().onAdoptionStarted(AdoptionSource.FD, null);
 		long start = System.nanoTime();
 		Adoption result = adoptFd(fd, start);
 		if (!result.isSuccess()) {
 			this.runtime.adoptionFailed(AdoptionSource.FD, Objects.requireNonNull(result.failureReason()), start);
 		}
-		return result;
+		return ended(attempt, result);
 	}
 
 	private Adoption adoptFd(int fd, long start) {
@@ -255,10 +257,23 @@ public final class NetVConnFactory implements VConnFactory {
 	@Override
 	public Adoption adopt(SocketChannel channel) {
 		Objects.requireNonNull(channel, "channel");
+		AdoptionObserver attempt = this.runtime.listener().onAdoptionStarted(AdoptionSource.CHANNEL, null);
 		long start = System.nanoTime();
 		Adoption result = adoptChannel(channel, start);
 		if (!result.isSuccess()) {
 			this.runtime.adoptionFailed(AdoptionSource.CHANNEL, Objects.requireNonNull(result.failureReason()), start);
+		}
+		return ended(attempt, result);
+	}
+
+	/** Tells the observer of an adoption how it ended. */
+	private static Adoption ended(AdoptionObserver attempt, Adoption result) {
+		VConn vconn = result.vconn();
+		if (vconn != null) {
+			attempt.onAdopted(vconn);
+		}
+		else {
+			attempt.onFailed(Objects.requireNonNull(result.failureReason()));
 		}
 		return result;
 	}
@@ -472,6 +487,7 @@ public final class NetVConnFactory implements VConnFactory {
 	@Override
 	public CompletableFuture<VConn> connect(SocketAddress remote) {
 		Objects.requireNonNull(remote, "remote");
+		AdoptionObserver attempt = this.runtime.listener().onAdoptionStarted(AdoptionSource.CONNECT, remote);
 		long start = System.nanoTime();
 		CompletableFuture<VConn> result = new CompletableFuture<>();
 		AdoptionFailureReason refused = null;
@@ -500,12 +516,14 @@ public final class NetVConnFactory implements VConnFactory {
 		}
 		if (refused != null) {
 			this.runtime.adoptionFailed(AdoptionSource.CONNECT, refused, start);
+			attempt.onFailed(refused);
 			result.completeExceptionally(new AdoptionException(refused, message));
 			return result;
 		}
 		if (!this.runtime.enterGate()) {
 			this.runtime.releaseSlot();
 			this.runtime.adoptionFailed(AdoptionSource.CONNECT, AdoptionFailureReason.SHUTTING_DOWN, start);
+			attempt.onFailed(AdoptionFailureReason.SHUTTING_DOWN);
 			result.completeExceptionally(
 					new AdoptionException(AdoptionFailureReason.SHUTTING_DOWN, "the runtime is shutting down"));
 			return result;
@@ -528,6 +546,7 @@ public final class NetVConnFactory implements VConnFactory {
 				if (!future.isSuccess()) {
 					this.runtime.releaseSlot();
 					this.runtime.adoptionFailed(AdoptionSource.CONNECT, AdoptionFailureReason.CONNECT_FAILED, start);
+					attempt.onFailed(AdoptionFailureReason.CONNECT_FAILED);
 					Throwable cause = future.cause();
 					result.completeExceptionally(new AdoptionException(AdoptionFailureReason.CONNECT_FAILED,
 							"could not connect to " + remote + ": " + cause.getMessage(), cause));
@@ -542,6 +561,7 @@ public final class NetVConnFactory implements VConnFactory {
 				channel.pipeline().addLast(vconn.handler);
 				this.runtime.started(vconn);
 				this.runtime.adopted(vconn, vconn.source(), start);
+				attempt.onAdopted(vconn);
 				result.complete(vconn);
 			});
 		}

@@ -1,5 +1,6 @@
 package dev.vconn.internal.runtime;
 
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -16,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import dev.vconn.AdoptionFailureReason;
+import dev.vconn.AdoptionObserver;
 import dev.vconn.AdoptionSource;
 import dev.vconn.CloseKind;
 import dev.vconn.Transport;
@@ -504,6 +506,19 @@ public final class RuntimeCore {
 		}
 
 		@Override
+		public AdoptionObserver onAdoptionStarted(AdoptionSource source, @Nullable SocketAddress remote) {
+			AdoptionObserver observer;
+			try {
+				observer = this.delegate.onAdoptionStarted(source, remote);
+			}
+			catch (RuntimeException ex) {
+				warn(ex);
+				return AdoptionObserver.noop();
+			}
+			return (observer == AdoptionObserver.noop()) ? observer : new SafeAdoptionObserver(observer);
+		}
+
+		@Override
 		public void onAdopted(VConn vconn, AdoptionSource source, Duration duration) {
 			try {
 				this.delegate.onAdopted(vconn, source, duration);
@@ -575,6 +590,37 @@ public final class RuntimeCore {
 
 		private static void warn(RuntimeException ex) {
 			logger.log(System.Logger.Level.WARNING, "A VConnListener threw; ignored", ex);
+		}
+
+	}
+
+	/** What a listener's observer of one attempt throws is logged and dropped, like the listener's own. */
+	private static final class SafeAdoptionObserver implements AdoptionObserver {
+
+		private final AdoptionObserver delegate;
+
+		SafeAdoptionObserver(AdoptionObserver delegate) {
+			this.delegate = delegate;
+		}
+
+		@Override
+		public void onAdopted(VConn vconn) {
+			try {
+				this.delegate.onAdopted(vconn);
+			}
+			catch (RuntimeException ex) {
+				SafeListener.warn(ex);
+			}
+		}
+
+		@Override
+		public void onFailed(AdoptionFailureReason reason) {
+			try {
+				this.delegate.onFailed(reason);
+			}
+			catch (RuntimeException ex) {
+				SafeListener.warn(ex);
+			}
 		}
 
 	}

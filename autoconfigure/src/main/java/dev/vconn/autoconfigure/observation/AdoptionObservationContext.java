@@ -1,0 +1,90 @@
+package dev.vconn.autoconfigure.observation;
+
+import java.net.SocketAddress;
+
+import dev.vconn.AdoptionFailureReason;
+import dev.vconn.AdoptionSource;
+import dev.vconn.VConn;
+import io.micrometer.observation.Observation;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What an {@link AdoptionObservationConvention} reads about one adoption or connect: its source and
+ * target at the start, the VConn or the failure reason at the end.
+ *
+ * <p><b>Threads:</b> filled in on the thread that starts the attempt and on the one that ends it
+ * (see {@link dev.vconn.AdoptionObserver}); the observation hands it over.
+ *
+ * @since 0.1.0
+ */
+public class AdoptionObservationContext extends Observation.Context {
+
+	private final AdoptionSource source;
+
+	private final @Nullable SocketAddress remote;
+
+	private @Nullable VConn vconn;
+
+	private @Nullable AdoptionFailureReason failureReason;
+
+	/**
+	 * Creates the context of an attempt that is starting.
+	 * @param source what is being adopted
+	 * @param remote the address a connect goes to, or {@code null} for an adoption
+	 */
+	public AdoptionObservationContext(AdoptionSource source, @Nullable SocketAddress remote) {
+		this.source = source;
+		this.remote = remote;
+	}
+
+	/**
+	 * What is being adopted.
+	 * @return the source
+	 */
+	public AdoptionSource getSource() {
+		return this.source;
+	}
+
+	/**
+	 * The peer: the VConn's remote address once adopted, else the address a connect goes to.
+	 * @return the address, or {@code null} while unknown (an adoption not yet done or failed)
+	 */
+	public @Nullable SocketAddress getRemoteAddress() {
+		VConn adopted = this.vconn;
+		SocketAddress peer = (adopted != null) ? adopted.remoteAddress() : null;
+		return (peer != null) ? peer : this.remote;
+	}
+
+	/**
+	 * The new VConn.
+	 * @return the VConn once adopted, else {@code null}
+	 */
+	public @Nullable VConn getVConn() {
+		return this.vconn;
+	}
+
+	/**
+	 * Sets the VConn the attempt produced.
+	 * @param vconn the new VConn
+	 */
+	public void setVConn(VConn vconn) {
+		this.vconn = vconn;
+	}
+
+	/**
+	 * Why the attempt failed.
+	 * @return the reason once it failed, else {@code null}
+	 */
+	public @Nullable AdoptionFailureReason getFailureReason() {
+		return this.failureReason;
+	}
+
+	/**
+	 * Sets why the attempt failed.
+	 * @param failureReason the reason
+	 */
+	public void setFailureReason(AdoptionFailureReason failureReason) {
+		this.failureReason = failureReason;
+	}
+
+}

@@ -1,0 +1,75 @@
+package dev.vconn.autoconfigure.observation;
+
+import java.net.SocketAddress;
+
+import dev.vconn.intercept.Transaction;
+import dev.vconn.intercept.TransactionResult;
+import io.micrometer.observation.transport.Kind;
+import io.micrometer.observation.transport.ReceiverContext;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What a {@link TransactionObservationConvention} reads about one transaction of the intercept
+ * listener: the request's method and client at the start, the {@link TransactionResult} at the end.
+ * It is a server-side {@link ReceiverContext} whose carrier is the {@link Transaction}, so a tracing
+ * handler continues the trace of a client that sent a trace context in its request headers.
+ *
+ * <p><b>Threads:</b> created and completed on the client connection's event thread. The carrier
+ * is read only while the observation starts, during
+ * {@link dev.vconn.intercept.InterceptObserver#onTransactionStarted}; what the convention needs
+ * later is copied then.
+ *
+ * @since 0.1.0
+ */
+public class TransactionObservationContext extends ReceiverContext<Transaction> {
+
+	private final String method;
+
+	private final @Nullable SocketAddress clientAddress;
+
+	private @Nullable TransactionResult result;
+
+	/**
+	 * Creates the context of a transaction that is starting.
+	 * @param transaction the transaction, valid during the start of the observation only
+	 */
+	public TransactionObservationContext(Transaction transaction) {
+		super((carrier, key) -> carrier.header(key).orElse(null), Kind.SERVER);
+		setCarrier(transaction);
+		this.method = transaction.method();
+		this.clientAddress = transaction.clientAddress();
+	}
+
+	/**
+	 * The request method, as sent.
+	 * @return the method
+	 */
+	public String getMethod() {
+		return this.method;
+	}
+
+	/**
+	 * The client's address.
+	 * @return the address, or {@code null} if unknown
+	 */
+	public @Nullable SocketAddress getClientAddress() {
+		return this.clientAddress;
+	}
+
+	/**
+	 * How the transaction ended.
+	 * @return the result once it ended, else {@code null}
+	 */
+	public @Nullable TransactionResult getResult() {
+		return this.result;
+	}
+
+	/**
+	 * Sets how the transaction ended.
+	 * @param result the result
+	 */
+	public void setResult(TransactionResult result) {
+		this.result = result;
+	}
+
+}
