@@ -5,12 +5,12 @@ import dev.vconn.AdoptionFailureReason;
 import dev.vconn.Transport;
 import dev.vconn.VConnFactory;
 import dev.vconn.VConnRuntime;
+import dev.vconn.autoconfigure.testing.TestSockets;
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.ExtendWith;
-
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;

@@ -18,6 +18,7 @@ import dev.vconn.TunnelResult;
 import dev.vconn.VConnRuntime;
 import dev.vconn.autoconfigure.listener.HelloHook;
 import dev.vconn.autoconfigure.listener.HelloResponder;
+import dev.vconn.autoconfigure.testing.RawHttp;
 import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptListener;
 import dev.vconn.intercept.InterceptObserver;
@@ -30,7 +31,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;

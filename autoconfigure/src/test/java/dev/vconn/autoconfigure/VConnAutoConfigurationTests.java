@@ -15,13 +15,13 @@ import dev.vconn.VConn;
 import dev.vconn.VConnFactory;
 import dev.vconn.VConnListener;
 import dev.vconn.VConnRuntime;
+import dev.vconn.autoconfigure.testing.TestSockets;
 import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.metrics.VConnStatistics;
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;

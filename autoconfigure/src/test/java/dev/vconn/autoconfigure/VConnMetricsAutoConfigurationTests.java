@@ -18,6 +18,7 @@ import dev.vconn.VConnListener;
 import dev.vconn.VConnRuntime;
 import dev.vconn.autoconfigure.metrics.MicrometerVConnListener;
 import dev.vconn.autoconfigure.metrics.VConnMeters;
+import dev.vconn.autoconfigure.testing.TestSockets;
 import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
@@ -27,7 +28,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;

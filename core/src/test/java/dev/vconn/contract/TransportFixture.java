@@ -11,6 +11,7 @@ import dev.vconn.Transport;
 import dev.vconn.VConn;
 import dev.vconn.VConnPair;
 import dev.vconn.VConnRuntime;
+import dev.vconn.testing.NativeFds;
 import io.netty.channel.epoll.Epoll;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,10 +62,14 @@ abstract class TransportFixture {
 		return new SocketFixture("epoll runtime, adopt(int fd)", Transport.EPOLL, buffers) {
 			@Override
 			VConn open(VConnRuntime runtime, InetSocketAddress server) {
-				int fd = ContractFds.connect(server);
-				Adoption adoption = runtime.factory().adopt(fd);
-				if (!adoption.isSuccess()) {
-					ContractFds.closeFd(fd);
+				Adoption adoption;
+				int fd;
+				try (NativeFds fds = new NativeFds()) {
+					fd = fds.connectedTo(server);
+					adoption = runtime.factory().adopt(fd);
+					if (adoption.isSuccess()) {
+						fds.release(fd);
+					}
 				}
 				VConn vconn = adoption.orElseThrow();
 				assertThat(vconn.fd()).as("fd() of an adopted descriptor").isEqualTo(fd);

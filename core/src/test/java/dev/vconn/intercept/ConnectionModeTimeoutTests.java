@@ -5,6 +5,8 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
+import dev.vconn.testing.StreamingRoutes;
+import dev.vconn.testing.TransportMode;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -25,8 +27,8 @@ class ConnectionModeTimeoutTests extends InterceptTestSupport {
 	private static final Duration SHORT = Duration.ofMillis(300);
 
 	@ParameterizedTest
-	@EnumSource(Mode.class)
-	void originThatSendsNothingGets504(Mode mode) throws Exception {
+	@EnumSource(TransportMode.class)
+	void originThatSendsNothingGets504(TransportMode mode) throws Exception {
 		start(mode, 0, (builder) -> builder.originTimeout(SHORT));
 		try (Socket socket = RawHttp.connect(address())) {
 			long start = System.nanoTime();
@@ -39,12 +41,12 @@ class ConnectionModeTimeoutTests extends InterceptTestSupport {
 			assertThat(response.complete()).isTrue();
 			assertThat(socket.getInputStream().read()).as("a FIN after the response").isEqualTo(-1);
 		}
-		assertThat(this.events.rejections).containsExactly(504);
+		assertThat(this.events.rejections()).containsExactly(504);
 	}
 
 	@ParameterizedTest
-	@EnumSource(Mode.class)
-	void originThatClosesBeforeItsFirstByteGets502(Mode mode) throws Exception {
+	@EnumSource(TransportMode.class)
+	void originThatClosesBeforeItsFirstByteGets502(TransportMode mode) throws Exception {
 		start(mode, 0, (builder) -> builder.originTimeout(Duration.ofSeconds(20)));
 		try (Socket socket = RawHttp.connect(address())) {
 			socket.getOutputStream().write(ascii("GET /silent HTTP/1.1\r\nHost: t\r\n\r\n"));
@@ -53,24 +55,24 @@ class ConnectionModeTimeoutTests extends InterceptTestSupport {
 			assertThat(response.headers()).containsEntry("connection", "close");
 			assertThat(response.complete()).isTrue();
 		}
-		await().atMost(Duration.ofSeconds(5)).until(() -> this.events.rejections.contains(502));
+		await().atMost(Duration.ofSeconds(5)).until(() -> this.events.rejections().contains(502));
 	}
 
 	@ParameterizedTest
-	@EnumSource(Mode.class)
-	void tunnelWithNothingMovingIsClosedAfterTheIdleTimeout(Mode mode) throws Exception {
+	@EnumSource(TransportMode.class)
+	void tunnelWithNothingMovingIsClosedAfterTheIdleTimeout(TransportMode mode) throws Exception {
 		start(mode, 0, (builder) -> builder.idleTimeout(SHORT));
 		try (Socket socket = RawHttp.connect(address())) {
 			socket.setSoTimeout(20_000);
 			InputStream in = socket.getInputStream();
 			socket.getOutputStream().write(ascii("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n"));
-			assertThat(TestOrigin.readHead(in)).isNotNull();
+			assertThat(StreamingRoutes.readHead(in)).isNotNull();
 			socket.getOutputStream().write(ascii("x"));
 			assertThat(in.read()).isEqualTo('x');
 			assertThat(in.read()).as("the idle tunnel ends").isEqualTo(-1);
 		}
 		assertThat(onlyTunnel()).isNotNull();
-		assertThat(this.events.rejections).isEmpty();
+		assertThat(this.events.rejections()).isEmpty();
 	}
 
 }

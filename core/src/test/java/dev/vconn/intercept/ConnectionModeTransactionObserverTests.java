@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
+import dev.vconn.testing.TransportMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -38,7 +39,7 @@ class ConnectionModeTransactionObserverTests extends InterceptTestSupport {
 				}
 			}
 		});
-		start(Mode.COPY_NIO, 0, (builder) -> builder.addObserver(tracing(this.calls)));
+		start(TransportMode.NIO, 0, (builder) -> builder.addObserver(tracing(this.calls)));
 
 		RawHttp.Response passed = RawHttp.exchange(address(), ascii("GET /echo HTTP/1.1\r\nHost: t\r\n\r\n"));
 		RawHttp.Response claimed = RawHttp.exchange(address(), ascii("GET /x/y HTTP/1.1\r\nHost: t\r\n\r\n"));

@@ -18,7 +18,10 @@ import java.util.zip.CRC32C;
 import dev.vconn.AdoptionSource;
 import dev.vconn.Continuation;
 import dev.vconn.VConn;
-import dev.vconn.tunnel.Payload;
+import dev.vconn.testing.CountingListener.Intercept;
+import dev.vconn.testing.Payload;
+import dev.vconn.testing.StreamingRoutes;
+import dev.vconn.testing.TransportMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,6 +30,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import static dev.vconn.intercept.RawHttp.ascii;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -64,9 +68,10 @@ class InterceptHookTests extends InterceptTestSupport {
 		assertThat(server.done).succeedsWithin(Duration.ofSeconds(5));
 		assertThat(server.firstBytes()).isEqualTo(request);
 		assertThat(vconn.localAddress()).isEqualTo(address());
-		assertThat(this.events.sources).containsEntry(vconn.id(), AdoptionSource.INTERCEPT);
-		assertThat(this.events.intercepts).containsExactly("claimer:ACCEPTED");
-		assertThat(this.origin.accepted.get()).isZero();
+		assertThat(this.events.sources()).containsEntry(vconn.id(), AdoptionSource.INTERCEPT);
+		assertThat(this.events.intercepts()).extracting(Intercept::hook, Intercept::outcome)
+			.containsExactly(tuple("claimer", InterceptOutcome.ACCEPTED));
+		assertThat(this.origin.accepted()).isZero();
 		assertThat(view.get()).matches("\\d+\\|POST\\|/x/first\\?y=2\\|HTTP/1.1\\|intercept.test\\|\\[a, b\\]\\|"
 				+ "\\[(?i:host), (?i:x-multi), (?i:content-length)\\]\\|claimer\\|true\\|.*127.0.0.1.*");
 	}
@@ -84,8 +89,9 @@ class InterceptHookTests extends InterceptTestSupport {
 		assertThat(passed.bodyText()).isEqualTo("GET /echo/y HTTP/1.1\r\nHost: t\r\n\r\n");
 		assertThat(claimed.status()).isEqualTo(200);
 		assertThat(claimed.bodyText()).isEqualTo("0 0");
-		assertThat(this.origin.accepted.get()).isEqualTo(1);
-		assertThat(this.events.intercepts).containsExactly("claimer:ACCEPTED");
+		assertThat(this.origin.accepted()).isEqualTo(1);
+		assertThat(this.events.intercepts()).extracting(Intercept::hook, Intercept::outcome)
+			.containsExactly(tuple("claimer", InterceptOutcome.ACCEPTED));
 		assertThat(claimer.seen).hasSize(2);
 	}
 
@@ -117,7 +123,8 @@ class InterceptHookTests extends InterceptTestSupport {
 
 		assertThat(response.status()).isEqualTo(200);
 		assertThat(calls).containsExactly("first", "alsoFirst", "claimer");
-		assertThat(this.events.intercepts).containsExactly("claimer:ACCEPTED");
+		assertThat(this.events.intercepts()).extracting(Intercept::hook, Intercept::outcome)
+			.containsExactly(tuple("claimer", InterceptOutcome.ACCEPTED));
 		assertThat(claimer.servers).hasSize(1);
 		assertThat(later.servers).isEmpty();
 	}
@@ -146,8 +153,9 @@ class InterceptHookTests extends InterceptTestSupport {
 		assertThat(response.bodyText()).isEqualTo("500 Internal Server Error\n").doesNotContain("secret");
 		assertThat(response.headers()).containsEntry("connection", "close");
 		assertThat(calls).containsExactly("thrower");
-		assertThat(this.events.intercepts).containsExactly("thrower:ERROR");
-		assertThat(this.origin.accepted.get()).isZero();
+		assertThat(this.events.intercepts()).extracting(Intercept::hook, Intercept::outcome)
+			.containsExactly(tuple("thrower", InterceptOutcome.ERROR));
+		assertThat(this.origin.accepted()).isZero();
 	}
 
 	@Test
@@ -167,7 +175,7 @@ class InterceptHookTests extends InterceptTestSupport {
 		};
 		assertThatIllegalStateException().isThrownBy(() -> kept.get().intercept(late));
 		assertThat(kept.get().claimedBy()).isNull();
-		assertThat(this.events.intercepts).isEmpty();
+		assertThat(this.events.intercepts()).isEmpty();
 	}
 
 	/**
@@ -204,15 +212,16 @@ class InterceptHookTests extends InterceptTestSupport {
 		InterceptedServer server = servers.get(0);
 		assertThat(server.acceptFailed).succeedsWithin(Duration.ofSeconds(5));
 		assertThat(server.accepted).isNotDone();
-		assertThat(this.events.intercepts).containsExactly("claimer:ACCEPT_FAILED");
+		assertThat(this.events.intercepts()).extracting(Intercept::hook, Intercept::outcome)
+			.containsExactly(tuple("claimer", InterceptOutcome.ACCEPT_FAILED));
 		closer.get().join(10_000);
 		assertThat(this.runtime.isRunning()).isFalse();
-		assertThat(this.events.adoptions.get()).isZero();
+		assertThat(this.events.adoptions()).isZero();
 	}
 
 	@ParameterizedTest
-	@EnumSource(value = Mode.class, names = { "SPLICE", "COPY_NIO" })
-	void hundredMebibytesDownFromAnInterceptArriveIntact(Mode mode) throws Exception {
+	@EnumSource(value = TransportMode.class, names = { "EPOLL_SPLICE", "NIO" })
+	void hundredMebibytesDownFromAnInterceptArriveIntact(TransportMode mode) throws Exception {
 		ClaimingHook claimer = new ClaimingHook("claimer", "/x");
 		this.hooks.register(claimer);
 		start(mode, 0, UnaryOperator.identity());
@@ -229,12 +238,12 @@ class InterceptHookTests extends InterceptTestSupport {
 		}
 		InterceptedServer server = claimer.servers.poll(5, TimeUnit.SECONDS);
 		assertThat(server.done).succeedsWithin(Duration.ofSeconds(10));
-		assertThat(server.accepted.get().bytesOut()).isEqualTo(TestOrigin.responseHead(size).length + size);
+		assertThat(server.accepted.get().bytesOut()).isEqualTo(StreamingRoutes.responseHead(size).length + size);
 	}
 
 	@ParameterizedTest
-	@EnumSource(value = Mode.class, names = { "SPLICE", "COPY_NIO" })
-	void hundredMebibytesUpToAnInterceptArriveIntact(Mode mode) throws Exception {
+	@EnumSource(value = TransportMode.class, names = { "EPOLL_SPLICE", "NIO" })
+	void hundredMebibytesUpToAnInterceptArriveIntact(TransportMode mode) throws Exception {
 		ClaimingHook claimer = new ClaimingHook("claimer", "/x");
 		this.hooks.register(claimer);
 		start(mode, 0, UnaryOperator.identity());
@@ -270,12 +279,12 @@ class InterceptHookTests extends InterceptTestSupport {
 		VConn vconn = server.accepted.get();
 		assertThat(server.firstBytes()).isEqualTo(request);
 		assertThat(vconn.bytesIn()).isEqualTo(request.length);
-		assertThat(this.events.receivedBy(vconn)).isEqualTo(request.length);
+		assertThat(this.events.receivedBy(vconn.id())).isEqualTo(request.length);
 	}
 
 	@ParameterizedTest
-	@EnumSource(value = Mode.class, names = { "SPLICE", "COPY_NIO" })
-	void clientThatShutsDownItsOutputStillReceivesTheWholeInterceptedResponse(Mode mode) throws Exception {
+	@EnumSource(value = TransportMode.class, names = { "EPOLL_SPLICE", "NIO" })
+	void clientThatShutsDownItsOutputStillReceivesTheWholeInterceptedResponse(TransportMode mode) throws Exception {
 		ClaimingHook claimer = new ClaimingHook("claimer", "/x");
 		this.hooks.register(claimer);
 		start(mode, 0, UnaryOperator.identity());
@@ -325,14 +334,14 @@ class InterceptHookTests extends InterceptTestSupport {
 			held.getOutputStream().write(ascii("POST /x/held HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nab"));
 			assertThat(claimer.servers.poll(5, TimeUnit.SECONDS).accepted).succeedsWithin(Duration.ofSeconds(5));
 			streaming.getOutputStream().write(ascii("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n"));
-			assertThat(TestOrigin.readHead(streaming.getInputStream())).isNotNull();
+			assertThat(StreamingRoutes.readHead(streaming.getInputStream())).isNotNull();
 			streaming.getOutputStream().write(ascii("x"));
 			assertThat(streaming.getInputStream().read()).isEqualTo('x');
 			assertThat(RawHttp.exchange(address(), ascii("NOT HTTP\r\n\r\n")).status()).isEqualTo(400);
 
 			// the intercepted client, the tunnelled client and its origin connection
 			assertThat(this.runtime.activeCount()).isEqualTo(3);
-			assertThat(this.events.adoptions.get()).isEqualTo(3);
+			assertThat(this.events.adoptions()).isEqualTo(3);
 			assertThat(this.events.reconciles(this.runtime.activeCount())).isTrue();
 
 			held.getOutputStream().write(ascii("cd"));
@@ -341,9 +350,9 @@ class InterceptHookTests extends InterceptTestSupport {
 			assertThat(streaming.getInputStream().read()).isEqualTo(-1);
 		}
 		await().atMost(Duration.ofSeconds(10)).until(() -> this.runtime.activeCount() == 0);
-		assertThat(this.events.closed.get()).isEqualTo(3);
+		assertThat(this.events.closes()).isEqualTo(3);
 		assertThat(this.events.reconciles(0)).isTrue();
-		assertThat(this.events.rejections).containsExactly(400);
+		assertThat(this.events.rejections()).containsExactly(400);
 	}
 
 	private static InterceptHook recording(String name, List<String> calls) {

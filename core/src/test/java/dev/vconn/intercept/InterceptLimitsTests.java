@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
+import dev.vconn.testing.TransportMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,7 +34,7 @@ class InterceptLimitsTests extends InterceptTestSupport {
 	private void startWithHook(int maxConnections, UnaryOperator<InterceptListener.Builder> config) throws Exception {
 		this.claimer = new ClaimingHook("claimer", "/x");
 		this.hooks.register(this.claimer);
-		start(Mode.SPLICE, maxConnections, config);
+		start(TransportMode.EPOLL_SPLICE, maxConnections, config);
 	}
 
 	private void assertRejected(RawHttp.Response response, int status, String reason) {
@@ -43,10 +44,10 @@ class InterceptLimitsTests extends InterceptTestSupport {
 		assertThat(response.headers()).containsEntry("connection", "close")
 			.containsEntry("content-type", "text/plain; charset=utf-8");
 		assertThat(response.complete()).isTrue();
-		await().atMost(Duration.ofSeconds(5)).until(() -> this.events.rejections.contains(status));
+		await().atMost(Duration.ofSeconds(5)).until(() -> this.events.rejections().contains(status));
 		assertThat(this.claimer.seen).isEmpty();
-		assertThat(this.origin.accepted.get()).isZero();
-		assertThat(this.events.adoptions.get()).isZero();
+		assertThat(this.origin.accepted()).isZero();
+		assertThat(this.events.adoptions()).isZero();
 	}
 
 	@Test
@@ -62,7 +63,7 @@ class InterceptLimitsTests extends InterceptTestSupport {
 			assertRejected(response, 408, "Request Timeout");
 			assertThat(socket.getInputStream().read()).isEqualTo(-1);
 		}
-		assertThat(this.events.rejections).containsExactly(408);
+		assertThat(this.events.rejections()).containsExactly(408);
 	}
 
 	@Test
@@ -72,16 +73,16 @@ class InterceptLimitsTests extends InterceptTestSupport {
 				ascii("GET /x/fits HTTP/1.1\r\nHost: t\r\nX-Big: " + "a".repeat(900) + "\r\n\r\n"));
 		assertThat(fits.status()).isEqualTo(200);
 		this.claimer.seen.clear();
-		int adoptions = (int) this.events.adoptions.get();
+		int adoptions = (int) this.events.adoptions();
 
 		RawHttp.Response response = RawHttp.exchange(address(),
 				ascii("GET /x/big HTTP/1.1\r\nHost: t\r\nX-Big: " + "a".repeat(2000) + "\r\n\r\n"));
 
 		assertThat(response.status()).isEqualTo(431);
 		assertThat(response.bodyText()).isEqualTo("431 Request Header Fields Too Large\n");
-		assertThat(this.events.rejections).containsExactly(431);
+		assertThat(this.events.rejections()).containsExactly(431);
 		assertThat(this.claimer.seen).isEmpty();
-		assertThat(this.events.adoptions.get()).isEqualTo(adoptions);
+		assertThat(this.events.adoptions()).isEqualTo(adoptions);
 	}
 
 	/**
@@ -97,15 +98,15 @@ class InterceptLimitsTests extends InterceptTestSupport {
 		assertThat(exact).hasSize(1024);
 		assertThat(RawHttp.exchange(address(), exact).status()).isEqualTo(200);
 		this.claimer.seen.clear();
-		int adoptions = (int) this.events.adoptions.get();
+		int adoptions = (int) this.events.adoptions();
 
 		RawHttp.Response response = RawHttp.exchange(address(), ascii(start + padding + "a\r\n\r\n"));
 
 		assertThat(response.status()).isEqualTo(431);
 		assertThat(response.headers()).containsEntry("connection", "close");
-		assertThat(this.events.rejections).containsExactly(431);
+		assertThat(this.events.rejections()).containsExactly(431);
 		assertThat(this.claimer.seen).isEmpty();
-		assertThat(this.events.adoptions.get()).isEqualTo(adoptions);
+		assertThat(this.events.adoptions()).isEqualTo(adoptions);
 	}
 
 	@Test
@@ -117,7 +118,7 @@ class InterceptLimitsTests extends InterceptTestSupport {
 		assertThat(RawHttp.exchange(address(), ascii(prefix + path + suffix + "\r\nHost: t\r\n\r\n")).status())
 			.isEqualTo(200);
 		this.claimer.seen.clear();
-		int adoptions = (int) this.events.adoptions.get();
+		int adoptions = (int) this.events.adoptions();
 
 		RawHttp.Response response = RawHttp.exchange(address(),
 				ascii(prefix + path + "p" + suffix + "\r\nHost: t\r\n\r\n"));
@@ -125,9 +126,9 @@ class InterceptLimitsTests extends InterceptTestSupport {
 		assertThat(response.status()).isEqualTo(414);
 		assertThat(response.bodyText()).isEqualTo("414 URI Too Long\n");
 		assertThat(response.headers()).containsEntry("connection", "close");
-		assertThat(this.events.rejections).containsExactly(414);
+		assertThat(this.events.rejections()).containsExactly(414);
 		assertThat(this.claimer.seen).isEmpty();
-		assertThat(this.events.adoptions.get()).isEqualTo(adoptions);
+		assertThat(this.events.adoptions()).isEqualTo(adoptions);
 	}
 
 	/** The listener's own reading of a head, applied before a hook or the origin sees anything. */
@@ -252,7 +253,7 @@ class InterceptLimitsTests extends InterceptTestSupport {
 
 			assertThat(refused.status()).isEqualTo(503);
 			assertThat(refused.bodyText()).isEqualTo("503 Service Unavailable\n");
-			assertThat(this.events.rejections).containsExactly(503);
+			assertThat(this.events.rejections()).containsExactly(503);
 			assertThat(this.claimer.seen).hasSize(1);
 
 			out.write(ascii("cd"));
@@ -264,7 +265,7 @@ class InterceptLimitsTests extends InterceptTestSupport {
 
 		RawHttp.Response later = RawHttp.exchange(address(), ascii("GET /x/later HTTP/1.1\r\nHost: t\r\n\r\n"));
 		assertThat(later.status()).isEqualTo(200);
-		assertThat(this.events.rejections).containsExactly(503);
+		assertThat(this.events.rejections()).containsExactly(503);
 	}
 
 }

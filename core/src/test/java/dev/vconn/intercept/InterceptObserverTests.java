@@ -5,11 +5,14 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
+import dev.vconn.testing.CountingListener.Intercept;
+import dev.vconn.testing.TransportMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import static dev.vconn.intercept.RawHttp.ascii;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -30,7 +33,7 @@ class InterceptObserverTests extends InterceptTestSupport {
 	@Test
 	void observersSeeEveryRequestInOrderAndOneThatThrowsChangesNothing() throws Exception {
 		this.hooks.register(new ClaimingHook("claimer", "/x"));
-		start(Mode.COPY_NIO, 0, (builder) -> builder.addObserver(new InterceptObserver() {
+		start(TransportMode.NIO, 0, (builder) -> builder.addObserver(new InterceptObserver() {
 			@Override
 			public void onIntercept(String hook, InterceptType type, InterceptOutcome outcome) {
 				InterceptObserverTests.this.calls.add("throwing " + hook + " " + outcome);
@@ -67,8 +70,9 @@ class InterceptObserverTests extends InterceptTestSupport {
 			assertThat(this.calls.get(first + 1)).isEqualTo("second " + event);
 		}
 		// the builder's observers, not the runtime's listeners, see the listener's requests
-		assertThat(this.events.intercepts).containsExactly("claimer:ACCEPTED");
-		assertThat(this.events.rejections).containsExactly(400);
+		assertThat(this.events.intercepts()).extracting(Intercept::hook, Intercept::outcome)
+			.containsExactly(tuple("claimer", InterceptOutcome.ACCEPTED));
+		assertThat(this.events.rejections()).containsExactly(400);
 	}
 
 	@Test
@@ -80,7 +84,7 @@ class InterceptObserverTests extends InterceptTestSupport {
 				InterceptObserverTests.this.calls.add("hook " + txn.target());
 			}
 		});
-		start(Mode.COPY_NIO, 0, (builder) -> builder.addObserver(tracing(this.calls)));
+		start(TransportMode.NIO, 0, (builder) -> builder.addObserver(tracing(this.calls)));
 
 		RawHttp.Response passed = RawHttp.exchange(address(), ascii("GET /echo HTTP/1.1\r\nHost: t\r\n\r\n"));
 		RawHttp.Response claimed = RawHttp.exchange(address(), ascii("GET /x/y HTTP/1.1\r\nHost: t\r\n\r\n"));
@@ -105,7 +109,7 @@ class InterceptObserverTests extends InterceptTestSupport {
 
 	@Test
 	void responseCutOffByTheOriginEndsTheTransactionOnce() throws Exception {
-		start(Mode.COPY_NIO, 0, (builder) -> builder.addObserver(tracing(this.calls)));
+		start(TransportMode.NIO, 0, (builder) -> builder.addObserver(tracing(this.calls)));
 		try {
 			RawHttp.exchange(address(), ascii("GET /reset?n=1048576 HTTP/1.1\r\nHost: t\r\n\r\n"));
 		}
@@ -120,7 +124,7 @@ class InterceptObserverTests extends InterceptTestSupport {
 
 	@Test
 	void observerMayPassHeadersOnButCannotClaim() throws Exception {
-		start(Mode.COPY_NIO, 0, (builder) -> builder.addObserver(new InterceptObserver() {
+		start(TransportMode.NIO, 0, (builder) -> builder.addObserver(new InterceptObserver() {
 			@Override
 			public TransactionObserver onTransactionStarted(Transaction txn) {
 				txn.setHeader("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
@@ -137,14 +141,14 @@ class InterceptObserverTests extends InterceptTestSupport {
 		RawHttp.Response passed = RawHttp.exchange(address(), ascii("GET /echo HTTP/1.1\r\nHost: t\r\n\r\n"));
 
 		assertThat(passed.status()).isEqualTo(200);
-		assertThat(new String(this.origin.echoed.poll(10, TimeUnit.SECONDS), java.nio.charset.StandardCharsets.US_ASCII))
+		assertThat(new String(this.routes.echoed().poll(10, TimeUnit.SECONDS), java.nio.charset.StandardCharsets.US_ASCII))
 			.containsIgnoringCase("traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
 		assertThat(this.calls).singleElement().asString().startsWith("only a hook may claim transaction");
 	}
 
 	@Test
 	void observerThatThrowsAtTheStartOrTheEndChangesNothing() throws Exception {
-		start(Mode.COPY_NIO, 0, (builder) -> builder.addObserver(new InterceptObserver() {
+		start(TransportMode.NIO, 0, (builder) -> builder.addObserver(new InterceptObserver() {
 			@Override
 			public TransactionObserver onTransactionStarted(Transaction txn) {
 				if (txn.target().startsWith("/echo?start")) {

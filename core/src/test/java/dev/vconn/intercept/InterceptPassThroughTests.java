@@ -21,10 +21,12 @@ import java.util.zip.CRC32C;
 
 import dev.vconn.AdoptionSource;
 import dev.vconn.CloseKind;
+import dev.vconn.TunnelResult;
 import dev.vconn.TunnelResult.End;
 import dev.vconn.TunnelResult.Side;
-import dev.vconn.TunnelResult;
-import dev.vconn.tunnel.Payload;
+import dev.vconn.testing.Payload;
+import dev.vconn.testing.StreamingRoutes;
+import dev.vconn.testing.TransportMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,8 +48,8 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 	private static final long MiB = 1024 * 1024;
 
 	@ParameterizedTest
-	@EnumSource(Mode.class)
-	void passThroughReplaysTheRequestToTheOriginByteForByte(Mode mode) throws Exception {
+	@EnumSource(TransportMode.class)
+	void passThroughReplaysTheRequestToTheOriginByteForByte(TransportMode mode) throws Exception {
 		start(mode, 0, UnaryOperator.identity());
 		// spacing, case and order that a re-serialising proxy would normalise
 		byte[] request = ascii("POST /echo/a%20b?q=1&r=%zz HTTP/1.1\r\nHost: origin.test\r\nx-lower: v\r\n"
@@ -57,19 +59,19 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 
 		assertThat(response.status()).isEqualTo(200);
 		assertThat(response.body()).isEqualTo(request);
-		assertThat(this.origin.echoed.poll(5, TimeUnit.SECONDS)).isEqualTo(request);
+		assertThat(this.routes.echoed().poll(5, TimeUnit.SECONDS)).isEqualTo(request);
 		TunnelResult tunnel = onlyTunnel();
 		assertThat(tunnel.end()).isEqualTo(End.EOS);
 		assertThat(tunnel.bytesAToB()).isEqualTo(request.length);
-		assertThat(tunnel.bytesBToA()).isEqualTo(TestOrigin.responseHead(request.length).length + request.length);
-		assertThat(this.events.sources.values()).containsExactlyInAnyOrder(AdoptionSource.INTERCEPT,
+		assertThat(tunnel.bytesBToA()).isEqualTo(StreamingRoutes.responseHead(request.length).length + request.length);
+		assertThat(this.events.sources().values()).containsExactlyInAnyOrder(AdoptionSource.INTERCEPT,
 				AdoptionSource.CONNECT);
 	}
 
 	/** What the tunnel forwarded from the client includes the replayed head: so must the client VConn's count. */
 	@ParameterizedTest
-	@EnumSource(Mode.class)
-	void replayedRequestBytesAreCountedAsReceivedFromTheClient(Mode mode) throws Exception {
+	@EnumSource(TransportMode.class)
+	void replayedRequestBytesAreCountedAsReceivedFromTheClient(TransportMode mode) throws Exception {
 		start(mode, 0, UnaryOperator.identity());
 		byte[] request = ascii("POST /echo/count HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc");
 
@@ -77,14 +79,14 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 
 		TunnelResult tunnel = onlyTunnel();
 		assertThat(tunnel.bytesAToB()).isEqualTo(request.length);
-		long client = this.events.sources.entrySet()
+		long client = this.events.sources().entrySet()
 			.stream()
 			.filter((e) -> e.getValue() == AdoptionSource.INTERCEPT)
 			.findFirst()
 			.orElseThrow()
 			.getKey();
-		assertThat(this.events.received.get(client).get()).isEqualTo(tunnel.bytesAToB());
-		assertThat(tunnel.spliced()).isEqualTo(mode.expectSpliced);
+		assertThat(this.events.receivedBy(client)).isEqualTo(tunnel.bytesAToB());
+		assertThat(tunnel.spliced()).isEqualTo(mode.splicesOnOneLoop());
 	}
 
 	@Test
@@ -95,9 +97,9 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 		Path proxied = Files.createTempFile("proxied", ".out");
 		try {
 			curl(this.origin.address(), direct);
-			byte[] seenDirect = this.origin.echoed.poll(5, TimeUnit.SECONDS);
+			byte[] seenDirect = this.routes.echoed().poll(5, TimeUnit.SECONDS);
 			curl(address(), proxied);
-			byte[] seenProxied = this.origin.echoed.poll(5, TimeUnit.SECONDS);
+			byte[] seenProxied = this.routes.echoed().poll(5, TimeUnit.SECONDS);
 
 			assertThat(seenProxied).isEqualTo(seenDirect);
 			assertThat(Files.readAllBytes(proxied)).isEqualTo(Files.readAllBytes(direct)).isEqualTo(seenDirect);
@@ -122,8 +124,8 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 	}
 
 	@ParameterizedTest
-	@EnumSource(Mode.class)
-	void hundredMebibytesDownThroughPassThroughArriveIntact(Mode mode) throws Exception {
+	@EnumSource(TransportMode.class)
+	void hundredMebibytesDownThroughPassThroughArriveIntact(TransportMode mode) throws Exception {
 		start(mode, 0, UnaryOperator.identity());
 		long size = 100 * MiB;
 		HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -139,13 +141,13 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 		}
 		TunnelResult tunnel = onlyTunnel();
 		assertThat(tunnel.end()).isEqualTo(End.EOS);
-		assertThat(tunnel.bytesBToA()).isEqualTo(TestOrigin.responseHead(size).length + size);
-		assertThat(tunnel.spliced()).as("spliced in mode %s", mode).isEqualTo(mode.expectSpliced);
+		assertThat(tunnel.bytesBToA()).isEqualTo(StreamingRoutes.responseHead(size).length + size);
+		assertThat(tunnel.spliced()).as("spliced in mode %s", mode).isEqualTo(mode.splicesOnOneLoop());
 	}
 
 	@ParameterizedTest
-	@EnumSource(Mode.class)
-	void hundredMebibytesUpThroughPassThroughArriveIntact(Mode mode) throws Exception {
+	@EnumSource(TransportMode.class)
+	void hundredMebibytesUpThroughPassThroughArriveIntact(TransportMode mode) throws Exception {
 		start(mode, 0, UnaryOperator.identity());
 		long size = 100 * MiB;
 		HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -159,12 +161,12 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 		assertThat(response.body()).isEqualTo(size + " " + Payload.checksum(6, size));
 		TunnelResult tunnel = onlyTunnel();
 		assertThat(tunnel.bytesAToB()).isGreaterThan(size);
-		assertThat(tunnel.spliced()).isEqualTo(mode.expectSpliced);
+		assertThat(tunnel.spliced()).isEqualTo(mode.splicesOnOneLoop());
 	}
 
 	@ParameterizedTest
-	@EnumSource(Mode.class)
-	void clientThatShutsDownItsOutputStillReceivesTheWholeResponse(Mode mode) throws Exception {
+	@EnumSource(TransportMode.class)
+	void clientThatShutsDownItsOutputStillReceivesTheWholeResponse(TransportMode mode) throws Exception {
 		start(mode, 0, UnaryOperator.identity());
 		long size = 8 * MiB;
 		try (Socket socket = RawHttp.connect(address())) {
@@ -184,8 +186,8 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 	}
 
 	@ParameterizedTest
-	@EnumSource(Mode.class)
-	void originResetMidBodyResetsTheClientAndIsCounted(Mode mode) throws Exception {
+	@EnumSource(TransportMode.class)
+	void originResetMidBodyResetsTheClientAndIsCounted(TransportMode mode) throws Exception {
 		start(mode, 0, UnaryOperator.identity());
 		RawHttp.Response response;
 		try {
@@ -205,14 +207,14 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 		TunnelResult tunnel = onlyTunnel();
 		assertThat(tunnel.end()).isEqualTo(End.RESET);
 		assertThat(tunnel.firstEnded()).isEqualTo(Side.B);
-		long originSide = this.events.sources.entrySet()
+		long originSide = this.events.sources().entrySet()
 			.stream()
 			.filter((e) -> e.getValue() == AdoptionSource.CONNECT)
 			.findFirst()
 			.orElseThrow()
 			.getKey();
-		await().atMost(Duration.ofSeconds(10)).until(() -> this.events.abortCauses.containsKey(originSide));
-		assertThat(this.events.abortCauses).containsEntry(originSide, CloseKind.PEER);
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.events.abortCauses().containsKey(originSide));
+		assertThat(this.events.abortCauses()).containsEntry(originSide, CloseKind.PEER);
 	}
 
 	@Test
@@ -222,15 +224,15 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 			closed = new InetSocketAddress(InetAddress.getLoopbackAddress(), socket.getLocalPort());
 		}
 		InetSocketAddress down = closed;
-		start(Mode.SPLICE, 0, (builder) -> builder.origin(down));
+		start(TransportMode.EPOLL_SPLICE, 0, (builder) -> builder.origin(down));
 
 		RawHttp.Response response = RawHttp.exchange(address(), ascii("GET /echo HTTP/1.1\r\nHost: t\r\n\r\n"));
 
 		assertThat(response.status()).isEqualTo(502);
 		assertThat(response.bodyText()).isEqualTo("502 Bad Gateway\n");
 		assertThat(response.headers()).containsEntry("connection", "close");
-		assertThat(this.events.rejections).containsExactly(502);
-		assertThat(this.events.tunnelsStarted).isEmpty();
+		assertThat(this.events.rejections()).containsExactly(502);
+		assertThat(this.events.tunnelsStarted()).isEmpty();
 	}
 
 	@Test
@@ -239,7 +241,7 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 		// warm up: classes, the origin's threads, the runtime's first connect
 		assertThat(RawHttp.exchange(address(), ascii("GET /echo/warm HTTP/1.1\r\nHost: t\r\n\r\n")).status())
 			.isEqualTo(200);
-		await().atMost(Duration.ofSeconds(10)).until(() -> this.runtime.activeCount() == 0 && this.origin.open.get() == 0);
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.runtime.activeCount() == 0 && this.origin.openConnections() == 0);
 		long baseline = openDescriptors();
 
 		int count = 1000;
@@ -266,10 +268,10 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 				socket.close();
 			}
 		}
-		await().atMost(Duration.ofSeconds(20)).until(() -> this.events.tunnelsEnded.size() == count + 1);
-		await().atMost(Duration.ofSeconds(20)).until(() -> this.runtime.activeCount() == 0 && this.origin.open.get() == 0);
+		await().atMost(Duration.ofSeconds(20)).until(() -> this.events.tunnelsEnded().size() == count + 1);
+		await().atMost(Duration.ofSeconds(20)).until(() -> this.runtime.activeCount() == 0 && this.origin.openConnections() == 0);
 		await().atMost(Duration.ofSeconds(20)).until(() -> openDescriptors() <= baseline);
-		assertThat(this.events.tunnelsEnded).allSatisfy((result) -> assertThat(result.end()).isEqualTo(End.EOS));
+		assertThat(this.events.tunnelsEnded()).allSatisfy((result) -> assertThat(result.end()).isEqualTo(End.EOS));
 	}
 
 	@Test
@@ -279,7 +281,7 @@ class InterceptPassThroughTests extends InterceptTestSupport {
 			OutputStream out = socket.getOutputStream();
 			InputStream in = socket.getInputStream();
 			out.write(ascii("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n"));
-			assertThat(new String(TestOrigin.readHead(in), java.nio.charset.StandardCharsets.ISO_8859_1))
+			assertThat(new String(StreamingRoutes.readHead(in), java.nio.charset.StandardCharsets.ISO_8859_1))
 				.startsWith("HTTP/1.1 200 OK");
 			out.write(ascii("ping\n"));
 			assertThat(in.readNBytes(5)).isEqualTo(ascii("ping\n"));

@@ -13,16 +13,16 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
-import dev.vconn.Transport;
 import dev.vconn.TunnelResult;
 import dev.vconn.VConnRuntime;
-import dev.vconn.tunnel.CountingListener;
-import io.netty.channel.epoll.Epoll;
+import dev.vconn.testing.CountingListener;
+import dev.vconn.testing.StreamingRoutes;
+import dev.vconn.testing.TestOrigin;
+import dev.vconn.testing.TransportMode;
 import org.junit.jupiter.api.AfterEach;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A runtime with a counting listener, a {@link TestOrigin}, a registry and an
@@ -31,62 +31,39 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 abstract class InterceptTestSupport {
 
-	/** Which transport serves the listener, and whether pass-through tunnels may splice. */
-	enum Mode {
-
-		SPLICE(Transport.EPOLL, true, true),
-
-		COPY_EPOLL(Transport.EPOLL, false, false),
-
-		COPY_NIO(Transport.NIO, true, false);
-
-		final Transport transport;
-
-		final boolean splice;
-
-		final boolean expectSpliced;
-
-		Mode(Transport transport, boolean splice, boolean expectSpliced) {
-			this.transport = transport;
-			this.splice = splice;
-			this.expectSpliced = expectSpliced;
-		}
-
-	}
-
 	final CountingListener events = new CountingListener();
 
 	final InterceptHookRegistry hooks = new InterceptHookRegistry();
 
 	VConnRuntime runtime;
 
+	final StreamingRoutes routes = new StreamingRoutes();
+
 	TestOrigin origin;
 
 	InterceptListener listener;
 
 	void start() throws IOException {
-		start(Mode.SPLICE, 0, UnaryOperator.identity());
+		start(TransportMode.EPOLL_SPLICE, 0, UnaryOperator.identity());
 	}
 
-	void start(Mode mode, int maxConnections, UnaryOperator<InterceptListener.Builder> config) throws IOException {
-		if (mode.transport == Transport.EPOLL) {
-			assumeTrue(Epoll.isAvailable(), "epoll is not available here");
-		}
+	void start(TransportMode mode, int maxConnections, UnaryOperator<InterceptListener.Builder> config) throws IOException {
+		mode.assumeAvailable();
 		// one event thread: a pass-through's two sides share a loop, so the tunnel can splice
 		this.runtime = VConnRuntime.builder()
-			.transport(mode.transport)
+			.transport(mode.transport())
 			.eventThreads(1)
 			.maxConnections(maxConnections)
 			.shutdownTimeout(Duration.ofSeconds(5))
 			.addListener(this.events)
 			.build();
-		this.origin = new TestOrigin();
+		this.origin = new TestOrigin(this.routes);
 		this.listener = config.apply(InterceptListener.builder(this.runtime, this.hooks)
 			.addObserver(this.events)
 			.perTransaction(perTransaction())
 			.port(0)
 			.origin(this.origin.address())
-			.splice(mode.splice)).start();
+			.splice(mode.splice())).start();
 	}
 
 	/**
@@ -106,8 +83,8 @@ abstract class InterceptTestSupport {
 	}
 
 	TunnelResult onlyTunnel() {
-		await().atMost(Duration.ofSeconds(20)).until(() -> this.events.tunnelsEnded.size() == 1);
-		return this.events.tunnelsEnded.get(0);
+		await().atMost(Duration.ofSeconds(20)).until(() -> this.events.tunnelsEnded().size() == 1);
+		return this.events.tunnelsEnded().get(0);
 	}
 
 	static long openDescriptors() throws IOException {
@@ -125,7 +102,7 @@ abstract class InterceptTestSupport {
 			if (this.runtime != null) {
 				await().atMost(Duration.ofSeconds(20)).until(() -> this.runtime.activeCount() == 0);
 				assertThat(this.events.reconciles(this.runtime.activeCount()))
-					.as("adoptions %d == closed %d + active %d", this.events.adoptions.get(), this.events.closed.get(),
+					.as("adoptions %d == closed %d + active %d", this.events.adoptions(), this.events.closes(),
 							this.runtime.activeCount())
 					.isTrue();
 			}

@@ -12,7 +12,8 @@ import dev.vconn.IOBufferReader;
 import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
 import dev.vconn.VIO;
-import dev.vconn.tunnel.Payload;
+import dev.vconn.testing.Payload;
+import dev.vconn.testing.StreamingRoutes;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -125,7 +126,7 @@ final class InterceptedServer implements Continuation {
 				if (this.headMatched == 4) {
 					this.headDone = true;
 					String text = this.headBytes.toString(StandardCharsets.ISO_8859_1);
-					this.bodyExpected = TestOrigin.contentLength(text);
+					this.bodyExpected = StreamingRoutes.contentLength(text);
 					this.head.complete(text);
 				}
 			}
@@ -146,13 +147,13 @@ final class InterceptedServer implements Continuation {
 		byte[] responseHead;
 		byte[] body = new byte[0];
 		if (target.startsWith("/x/download")) {
-			this.payloadLeft = Long.parseLong(TestOrigin.query(target, "n"));
-			this.payload = new SplittableRandom(Long.parseLong(TestOrigin.query(target, "seed")));
-			responseHead = TestOrigin.responseHead(this.payloadLeft);
+			this.payloadLeft = Long.parseLong(StreamingRoutes.query(target, "n"));
+			this.payload = new SplittableRandom(Long.parseLong(StreamingRoutes.query(target, "seed")));
+			responseHead = StreamingRoutes.responseHead(this.payloadLeft);
 		}
 		else {
 			body = (this.bodyRead + " " + this.bodyCrc.getValue()).getBytes(StandardCharsets.US_ASCII);
-			responseHead = TestOrigin.responseHead(body.length);
+			responseHead = StreamingRoutes.responseHead(body.length);
 		}
 		this.out = IOBuffer.create();
 		this.out.write(responseHead);
@@ -170,7 +171,7 @@ final class InterceptedServer implements Continuation {
 		boolean added = false;
 		while (this.payloadLeft > 0 && !buffer.isHighWater()) {
 			int n = (int) Math.min(this.chunk.length, this.payloadLeft);
-			Payload.fillForTest(this.payload, this.chunk, n);
+			Payload.fill(this.payload, this.chunk, n);
 			buffer.write(this.chunk, 0, n);
 			this.payloadLeft -= n;
 			added = true;

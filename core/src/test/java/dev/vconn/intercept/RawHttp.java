@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
+import dev.vconn.testing.StreamingRoutes;
+
 /** A client on a plain socket: sends exactly the bytes given, reads the response as it comes. */
 final class RawHttp {
 
@@ -41,7 +43,7 @@ final class RawHttp {
 	 * connection reset or an early end of stream gives an incomplete response, not an exception.
 	 */
 	static Response read(InputStream in) throws IOException {
-		byte[] head = TestOrigin.readHead(in);
+		byte[] head = StreamingRoutes.readHead(in);
 		if (head == null) {
 			return null;
 		}

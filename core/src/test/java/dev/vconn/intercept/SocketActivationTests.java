@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.vconn.internal.net.ActivationEnvironment;
 import dev.vconn.testing.NativeFds;
+import dev.vconn.testing.TransportMode;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -65,7 +66,7 @@ class SocketActivationTests extends InterceptTestSupport {
 		assertThat(NativeFds.fdinfoFlags(fd) & NativeFds.O_CLOEXEC).isZero();
 		try (ServerSocket occupied = new ServerSocket(0, 1, passed.getAddress())) {
 			// a listener that bound its configured port would fail: that port is taken
-			start(Mode.SPLICE, 0, (builder) -> builder.port(occupied.getLocalPort()).activationEnvironment(environment));
+			start(TransportMode.EPOLL_SPLICE, 0, (builder) -> builder.port(occupied.getLocalPort()).activationEnvironment(environment));
 			this.fds.release(fd);
 		}
 
@@ -89,7 +90,7 @@ class SocketActivationTests extends InterceptTestSupport {
 		InetSocketAddress passed = NativeFds.localInetAddress(fd);
 		// the socket is the second of two passed: the first number is whatever precedes it
 		Environment environment = Environment.passing(fd - 1, 2, "metrics:" + LISTENER);
-		start(Mode.SPLICE, 0, (builder) -> builder.port(0).activationEnvironment(environment));
+		start(TransportMode.EPOLL_SPLICE, 0, (builder) -> builder.port(0).activationEnvironment(environment));
 		this.fds.release(fd);
 
 		assertThat(this.listener.isInherited()).isTrue();
@@ -121,7 +122,7 @@ class SocketActivationTests extends InterceptTestSupport {
 		Environment environment = Environment.passing(fd, 1, LISTENER);
 
 		assertThatExceptionOfType(ListenerInheritanceException.class)
-			.isThrownBy(() -> start(Mode.SPLICE, 0, (builder) -> builder.port(0).activationEnvironment(environment)))
+			.isThrownBy(() -> start(TransportMode.EPOLL_SPLICE, 0, (builder) -> builder.port(0).activationEnvironment(environment)))
 			.withMessageStartingWith("VConn intercept listener cannot serve on the inherited fd " + fd + " ("
 					+ LISTENER + ")")
 			.withMessageContaining(problem)
@@ -136,7 +137,7 @@ class SocketActivationTests extends InterceptTestSupport {
 	void requiredFailsWhenNoSocketIsPassed() {
 		Environment environment = new Environment(Map.of(), 3);
 		assertThatExceptionOfType(ListenerInheritanceException.class)
-			.isThrownBy(() -> start(Mode.SPLICE, 0,
+			.isThrownBy(() -> start(TransportMode.EPOLL_SPLICE, 0,
 					(builder) -> builder.port(0).inherit(ListenerInheritance.REQUIRED).activationEnvironment(environment)))
 			.withMessageContaining("must inherit a listening socket, but LISTEN_PID or LISTEN_FDS is not set")
 			.satisfies((ex) -> assertThat(ex.getFd()).isEqualTo(-1));
@@ -147,7 +148,7 @@ class SocketActivationTests extends InterceptTestSupport {
 		int fd = this.fds.listeningTcp();
 		Environment environment = new Environment(Map.of("LISTEN_PID", String.valueOf(ProcessHandle.current().pid() + 1),
 				"LISTEN_FDS", "1"), fd);
-		start(Mode.SPLICE, 0, (builder) -> builder.port(0).activationEnvironment(environment));
+		start(TransportMode.EPOLL_SPLICE, 0, (builder) -> builder.port(0).activationEnvironment(environment));
 
 		assertThat(this.listener.isInherited()).isFalse();
 		assertThat(this.listener.address()).isNotEqualTo(NativeFds.localInetAddress(fd));
@@ -159,7 +160,7 @@ class SocketActivationTests extends InterceptTestSupport {
 	void neverBindsAndLeavesThePassedSocketAndVariablesAlone() throws Exception {
 		int fd = this.fds.listeningTcp();
 		Environment environment = Environment.passing(fd, 1, LISTENER);
-		start(Mode.SPLICE, 0,
+		start(TransportMode.EPOLL_SPLICE, 0,
 				(builder) -> builder.port(0).inherit(ListenerInheritance.NEVER).activationEnvironment(environment));
 
 		assertThat(this.listener.isInherited()).isFalse();
@@ -172,7 +173,7 @@ class SocketActivationTests extends InterceptTestSupport {
 	void onNioAutoBindsAndMarksThePassedSocketCloseOnExec() throws Exception {
 		int fd = this.fds.listeningTcp();
 		Environment environment = Environment.passing(fd, 1, LISTENER);
-		start(Mode.COPY_NIO, 0, (builder) -> builder.port(0).activationEnvironment(environment));
+		start(TransportMode.NIO, 0, (builder) -> builder.port(0).activationEnvironment(environment));
 
 		assertThat(this.listener.isInherited()).isFalse();
 		assertThat(this.listener.address()).isNotEqualTo(NativeFds.localInetAddress(fd));
@@ -187,7 +188,7 @@ class SocketActivationTests extends InterceptTestSupport {
 		int fd = this.fds.listeningTcp();
 		Environment environment = Environment.passing(fd, 1, LISTENER);
 		assertThatExceptionOfType(ListenerInheritanceException.class)
-			.isThrownBy(() -> start(Mode.COPY_NIO, 0,
+			.isThrownBy(() -> start(TransportMode.NIO, 0,
 					(builder) -> builder.port(0).inherit(ListenerInheritance.REQUIRED).activationEnvironment(environment)))
 			.withMessageContaining("needs the epoll transport, and the runtime uses NIO");
 		assertThat(NativeFds.isOpen(fd)).isTrue();

@@ -19,6 +19,8 @@ import dev.vconn.VConnListener;
 import dev.vconn.VConnRuntime;
 import dev.vconn.testing.CountsProcessFds;
 import dev.vconn.testing.NativeFds;
+import dev.vconn.testing.StreamingRoutes;
+import dev.vconn.testing.TestOrigin;
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -66,7 +68,7 @@ class SplicePipeTests {
 	}
 
 	@AfterEach
-	void tearDown() throws IOException {
+	void tearDown() throws Exception {
 		for (Socket client : this.clients) {
 			client.close();
 		}
@@ -98,7 +100,7 @@ class SplicePipeTests {
 			open();
 		}
 		await().atMost(Duration.ofSeconds(60)).until(() -> this.runtime.activeCount() == 2 * IDLE_TUNNELS);
-		await().atMost(Duration.ofSeconds(10)).until(() -> this.origin.open.get() == IDLE_TUNNELS);
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.origin.openConnections() == IDLE_TUNNELS);
 
 		// each tunnel: the test's client socket and the origin's accepted socket, both in this
 		// process, and the runtime's two (the accepted client connection, the origin connection)
@@ -161,7 +163,7 @@ class SplicePipeTests {
 				}
 			})
 			.build();
-		this.origin = new TestOrigin();
+		this.origin = new TestOrigin(new StreamingRoutes());
 		this.listener = InterceptListener.builder(this.runtime, new InterceptHookRegistry())
 			.perTransaction(false)
 			.port(0)
@@ -176,7 +178,7 @@ class SplicePipeTests {
 		this.clients.add(client);
 		client.getOutputStream().write(ascii("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n"));
 		client.getOutputStream().flush();
-		byte[] head = TestOrigin.readHead(client.getInputStream());
+		byte[] head = StreamingRoutes.readHead(client.getInputStream());
 		assertThat(head).isNotNull();
 		return client;
 	}

@@ -15,6 +15,7 @@ import dev.vconn.VConnPair;
 import dev.vconn.VConnRuntime;
 import dev.vconn.VIO;
 import dev.vconn.testing.NettyLeakCheck;
+import dev.vconn.testing.RecordingListener;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;

@@ -11,6 +11,7 @@ import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
 import dev.vconn.VConnPair;
 import dev.vconn.VIO;
+import dev.vconn.testing.RecordingListener;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 

@@ -11,6 +11,7 @@ import dev.vconn.VConnEvent;
 import dev.vconn.VConnPair;
 import dev.vconn.VConnState;
 import dev.vconn.VIO;
+import dev.vconn.testing.RecordingListener;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,7 +41,7 @@ class VConnPairCloseTests extends PairTestSupport {
 			.extracting(RecordingListener.Closed::how).isEqualTo(CloseKind.CLOSE);
 		assertThat(this.listener.closedOf(pair.passive())).singleElement()
 			.extracting(RecordingListener.Closed::how).isEqualTo(CloseKind.EOS);
-		assertThat(this.listener.aborted).isEmpty();
+		assertThat(this.listener.aborts()).isEmpty();
 	}
 
 	@Test

@@ -331,8 +331,8 @@ class VConnPairDataTests extends PairTestSupport {
 		assertThat(pair.passive().bytesIn()).isEqualTo(7);
 		assertThat(pair.active().bytesIn()).isZero();
 		assertThat(pair.passive().bytesOut()).isZero();
-		assertThat(this.listener.sent.get()).isEqualTo(7);
-		assertThat(this.listener.received.get()).isEqualTo(7);
+		assertThat(this.listener.bytesSent()).isEqualTo(7);
+		assertThat(this.listener.bytesReceived()).isEqualTo(7);
 		pair.active().close();
 		pair.passive().close();
 	}

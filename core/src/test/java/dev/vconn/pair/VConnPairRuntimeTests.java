@@ -19,6 +19,7 @@ import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
 import dev.vconn.VConnPair;
 import dev.vconn.VConnRuntime;
+import dev.vconn.testing.RecordingListener;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -47,13 +48,13 @@ class VConnPairRuntimeTests extends PairTestSupport {
 	@Test
 	void eachEndIsReportedAsAnInterceptAdoptionAndClosedOnce() {
 		VConnPair pair = pair();
-		assertThat(this.listener.adopted).containsExactly(
+		assertThat(this.listener.adoptions()).containsExactly(
 				new RecordingListener.Adopted(pair.active(), AdoptionSource.INTERCEPT),
 				new RecordingListener.Adopted(pair.passive(), AdoptionSource.INTERCEPT));
 		pair.passive().close();
 		pair.active().close();
 		pair.active().close();
-		eventually().until(() -> this.listener.closed.size() == 2);
+		eventually().until(() -> this.listener.closes().size() == 2);
 		assertThat(this.listener.closedOf(pair.active())).singleElement()
 			.extracting(RecordingListener.Closed::how).isEqualTo(CloseKind.CLOSE);
 		assertThat(this.listener.closedOf(pair.passive())).singleElement()
@@ -104,7 +105,7 @@ class VConnPairRuntimeTests extends PairTestSupport {
 		pair.active().close();
 		pair.passive().close();
 		assertThat(closing).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(0);
-		assertThat(this.listener.aborted).isEmpty();
+		assertThat(this.listener.aborts()).isEmpty();
 	}
 
 	@Test
@@ -112,9 +113,9 @@ class VConnPairRuntimeTests extends PairTestSupport {
 		this.runtime.close(Duration.ZERO);
 		assertThatExceptionOfType(AdoptionException.class).isThrownBy(() -> VConnPair.create(this.runtime))
 			.satisfies((ex) -> assertThat(ex.reason()).isEqualTo(AdoptionFailureReason.SHUTTING_DOWN));
-		assertThat(this.listener.failed).containsExactly(
+		assertThat(this.listener.failures()).containsExactly(
 				new RecordingListener.Failed(AdoptionSource.INTERCEPT, AdoptionFailureReason.SHUTTING_DOWN));
-		assertThat(this.listener.adopted).isEmpty();
+		assertThat(this.listener.adoptions()).isEmpty();
 	}
 
 	@Test

@@ -10,6 +10,7 @@ import dev.vconn.IOBufferReader;
 import dev.vconn.VConnEvent;
 import dev.vconn.VConnPair;
 import dev.vconn.VIO;
+import dev.vconn.testing.RecordingListener;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

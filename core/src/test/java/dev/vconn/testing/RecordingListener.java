@@ -3,6 +3,7 @@ package dev.vconn.testing;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.vconn.AdoptionFailureReason;
 import dev.vconn.AdoptionSource;
@@ -11,11 +12,16 @@ import dev.vconn.VConn;
 import dev.vconn.VConnListener;
 
 /**
- * A {@link VConnListener} that records every callback, in order, for assertions. Thread-safe.
+ * A {@link VConnListener} that records every callback, in order, for assertions, and sums the
+ * bytes {@code onBytes} reports. Thread-safe.
  */
 public final class RecordingListener implements VConnListener {
 
 	private final List<Event> events = new CopyOnWriteArrayList<>();
+
+	private final AtomicLong bytesReceived = new AtomicLong();
+
+	private final AtomicLong bytesSent = new AtomicLong();
 
 	@Override
 	public void onAdopted(VConn vconn, AdoptionSource source, Duration duration) {
@@ -35,6 +41,12 @@ public final class RecordingListener implements VConnListener {
 	@Override
 	public void onClosed(VConn vconn, CloseKind how) {
 		this.events.add(new Closed(vconn, how));
+	}
+
+	@Override
+	public void onBytes(VConn vconn, long received, long sent) {
+		this.bytesReceived.addAndGet(received);
+		this.bytesSent.addAndGet(sent);
 	}
 
 	/**
@@ -67,6 +79,48 @@ public final class RecordingListener implements VConnListener {
 	 */
 	public List<Closed> closes() {
 		return this.events.stream().filter(Closed.class::isInstance).map(Closed.class::cast).toList();
+	}
+
+	/**
+	 * The {@code onAborted} callbacks so far.
+	 * @return a snapshot
+	 */
+	public List<Aborted> aborts() {
+		return this.events.stream().filter(Aborted.class::isInstance).map(Aborted.class::cast).toList();
+	}
+
+	/**
+	 * The {@code onClosed} callbacks about one VConn.
+	 * @param vconn the VConn
+	 * @return a snapshot
+	 */
+	public List<Closed> closedOf(VConn vconn) {
+		return closes().stream().filter((c) -> c.vconn() == vconn).toList();
+	}
+
+	/**
+	 * The {@code onAborted} callbacks about one VConn.
+	 * @param vconn the VConn
+	 * @return a snapshot
+	 */
+	public List<Aborted> abortedOf(VConn vconn) {
+		return aborts().stream().filter((a) -> a.vconn() == vconn).toList();
+	}
+
+	/**
+	 * The bytes every {@code onBytes} so far reported received, all VConns together.
+	 * @return the sum
+	 */
+	public long bytesReceived() {
+		return this.bytesReceived.get();
+	}
+
+	/**
+	 * The bytes every {@code onBytes} so far reported sent, all VConns together.
+	 * @return the sum
+	 */
+	public long bytesSent() {
+		return this.bytesSent.get();
 	}
 
 	/**

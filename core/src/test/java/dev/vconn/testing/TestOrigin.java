@@ -26,6 +26,10 @@ import org.jspecify.annotations.Nullable;
  * A blocking HTTP/1.1 origin on loopback, one thread per connection, written by hand so that tests
  * control keep-alive, framing, interim responses, closes and resets. It counts the connections it
  * accepted and records every request it read, with the body as it arrived.
+ *
+ * <p>An origin made with a {@link ConnectionHandler} (for example {@link StreamingRoutes}) hands
+ * each connection's raw streams to it instead, for bodies too large to read into memory; it then
+ * records no requests.
  */
 public final class TestOrigin implements AutoCloseable {
 
@@ -42,6 +46,14 @@ public final class TestOrigin implements AutoCloseable {
 		 * @return whether to keep the connection open for another request
 		 */
 		boolean serve(Message request, Exchange exchange) throws IOException;
+
+	}
+
+	/** Serves a whole connection from its raw streams. */
+	@FunctionalInterface
+	public interface ConnectionHandler {
+
+		void serve(Socket socket, InputStream in, OutputStream out) throws IOException;
 
 	}
 
@@ -75,6 +87,8 @@ public final class TestOrigin implements AutoCloseable {
 
 	private final AtomicInteger malformed = new AtomicInteger();
 
+	private final @Nullable ConnectionHandler connectionHandler;
+
 	private volatile Behaviour behaviour = STANDARD;
 
 	/** Opened by the test before the origin reads a request body; {@code null} to read at once. */
@@ -83,8 +97,15 @@ public final class TestOrigin implements AutoCloseable {
 	/** Whether the origin answers {@code Expect: 100-continue} with 100 before reading the body. */
 	private volatile boolean sendContinue = true;
 
+	/** An origin that reads requests and answers each as its {@link #behave behaviour} says. */
 	public TestOrigin() throws IOException {
-		this.server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+		this(null);
+	}
+
+	/** An origin that hands every connection to {@code connectionHandler}. */
+	public TestOrigin(@Nullable ConnectionHandler connectionHandler) throws IOException {
+		this.connectionHandler = connectionHandler;
+		this.server = new ServerSocket(0, 2048, InetAddress.getLoopbackAddress());
 		this.threads.execute(this::acceptLoop);
 	}
 
@@ -113,6 +134,11 @@ public final class TestOrigin implements AutoCloseable {
 	/** Connections that ended so far (peer closed or the origin closed). */
 	public int closedConnections() {
 		return this.closedConnections.get();
+	}
+
+	/** Connections accepted and not yet ended. */
+	public int openConnections() {
+		return accepted() - closedConnections();
 	}
 
 	/**
@@ -157,6 +183,11 @@ public final class TestOrigin implements AutoCloseable {
 			socket.setTcpNoDelay(true);
 			InputStream in = new BufferedInputStream(socket.getInputStream());
 			OutputStream out = socket.getOutputStream();
+			if (this.connectionHandler != null) {
+				this.connectionHandler.serve(socket, in, out);
+				out.flush();
+				return;
+			}
 			while (true) {
 				Message request = HttpWire.readRequest(in, (headers) -> {
 					boolean expects = headers.stream()

@@ -9,15 +9,18 @@ import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
+import dev.vconn.testing.CountingListener;
+import dev.vconn.testing.CountingListener.Intercept;
 import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.HttpWire.Framing;
 import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.OnEachTransport;
 import dev.vconn.testing.RawClient;
 import dev.vconn.testing.ScriptedIntercept;
 import dev.vconn.testing.ScriptedIntercept.End;
 import dev.vconn.testing.ScriptedIntercept.Script;
 import dev.vconn.testing.TestOrigin;
-import dev.vconn.transaction.CountingListener.Intercept;
+import dev.vconn.testing.TimerFence;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -32,6 +35,7 @@ import static org.awaitility.Awaitility.await;
  * the intercept's VConn aborted; a response cut off after it started ends the client connection,
  * so the client never takes a short response for a complete one; each is counted.
  */
+@OnEachTransport
 class BrokenInterceptTests extends TransactionTestSupport {
 
 	private static final Intercept ACCEPTED = new Intercept(HOOK, InterceptType.SERVER_INTERCEPT,
@@ -57,9 +61,8 @@ class BrokenInterceptTests extends TransactionTestSupport {
 				VConnEvent.ERROR);
 		assertThat(intercept.writeNow(HttpWire.ascii("more")).isActive()).as("a write after the abort").isFalse();
 		assertThat(intercept.readNow().isActive()).as("a read after the abort").isFalse();
-		await().during(Duration.ofMillis(300))
-			.atMost(Duration.ofSeconds(5))
-			.until(() -> intercept.events().equals(events));
+		TimerFence.arm(this.runtime, Duration.ofMillis(300)).await();
+		assertThat(intercept.events()).as("events after the abort").isEqualTo(events);
 		eventually().untilAsserted(() -> assertThat(this.listener.intercepts()).containsExactly(ACCEPTED, ERROR));
 		assertThat(this.listener.rejections()).containsExactly(502);
 		assertThat(this.listener.aborted()).extracting(CountingListener.Aborted::vconn).contains(vconn);
@@ -112,7 +115,7 @@ class BrokenInterceptTests extends TransactionTestSupport {
 		eventually().untilAsserted(() -> assertThat(this.listener.intercepts()).endsWith(ACCEPTED, ERROR));
 		assertThat(this.listener.completed()).hasSize(1);
 		VConn aborted = this.intercepts.get(1).accepted().join();
-		assertThat(this.listener.aborted()).contains(new CountingListener.Aborted(aborted, CloseKind.API));
+		assertThat(this.listener.aborted()).contains(new CountingListener.Aborted(aborted, CloseKind.API, 0));
 	}
 
 	@Test

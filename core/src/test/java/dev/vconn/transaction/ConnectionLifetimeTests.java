@@ -5,6 +5,7 @@ import java.io.IOException;
 import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.HttpWire.Framing;
 import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.OnEachTransport;
 import dev.vconn.testing.RawClient;
 import dev.vconn.testing.Responses;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * after a response to an HTTP/1.0 request without keep-alive, on both paths, and never before the
  * whole response was sent.
  */
+@OnEachTransport
 class ConnectionLifetimeTests extends TransactionTestSupport {
 
 	@ParameterizedTest(name = "{0}")

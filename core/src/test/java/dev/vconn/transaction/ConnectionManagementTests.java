@@ -1,12 +1,13 @@
 package dev.vconn.transaction;
 
+import java.io.IOException;
+
 import dev.vconn.testing.HttpWire;
+import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.OnEachTransport;
 import dev.vconn.testing.RawClient;
 import dev.vconn.testing.Responses;
 import dev.vconn.testing.ScriptedIntercept;
-import java.io.IOException;
-
-import dev.vconn.testing.HttpWire.Message;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -18,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and is followed by a FIN, never a reset; an HTTP/1.0 client that asked for keep-alive is told
  * {@code Connection: keep-alive} and its connection stays open.
  */
+@OnEachTransport
 class ConnectionManagementTests extends TransactionTestSupport {
 
 	@ParameterizedTest(name = "{0}")

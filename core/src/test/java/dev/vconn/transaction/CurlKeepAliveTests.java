@@ -8,10 +8,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import dev.vconn.intercept.TransactionPath;
+import dev.vconn.testing.CountingListener.Completed;
 import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.OnEachTransport;
 import dev.vconn.testing.Responses;
-import dev.vconn.transaction.CountingListener.Completed;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,6 +26,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Content-Length body, POST with a chunked body, HEAD, large POSTs that curl sends with
  * {@code Expect: 100-continue}) on one connection, and every response is right.
  */
+@OnEachTransport
 class CurlKeepAliveTests extends TransactionTestSupport {
 
 	private static final Path CURL = Path.of("/usr/bin/curl");

@@ -15,11 +15,12 @@ import dev.vconn.VConnEvent;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
 import dev.vconn.intercept.TransactionPath;
+import dev.vconn.testing.CountingListener.Completed;
+import dev.vconn.testing.CountingListener.Intercept;
 import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.OnEachTransport;
 import dev.vconn.testing.RawClient;
-import dev.vconn.transaction.CountingListener.Completed;
-import dev.vconn.transaction.CountingListener.Intercept;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * rest of the body was never read, the connection ends after the response instead of reading that
  * body as the next request.
  */
+@OnEachTransport
 class EarlyResponseTests extends TransactionTestSupport {
 
 	@Test

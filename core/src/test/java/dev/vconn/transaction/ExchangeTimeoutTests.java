@@ -1,14 +1,15 @@
 package dev.vconn.transaction;
 
-import dev.vconn.testing.HttpWire;
-import dev.vconn.testing.RawClient;
-import dev.vconn.testing.ScriptedIntercept;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 import dev.vconn.CloseKind;
 import dev.vconn.intercept.InterceptListener;
+import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.OnEachTransport;
+import dev.vconn.testing.RawClient;
+import dev.vconn.testing.ScriptedIntercept;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code timeout}), a keep-alive connection with no next request is closed after the idle timeout,
  * a request started on it gets the header timeout, and idle pooled origin connections are closed.
  */
+@OnEachTransport
 class ExchangeTimeoutTests extends TransactionTestSupport {
 
 	private static final Duration SHORT = Duration.ofMillis(300);

@@ -5,6 +5,7 @@ import java.io.IOException;
 import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.HttpWire.Framing;
 import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.OnEachTransport;
 import dev.vconn.testing.RawClient;
 import dev.vconn.testing.Responses;
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * body. Passed through, the origin's 100 is relayed; for a server intercept the listener answers
  * 100 itself and does not pass the expectation on.
  */
+@OnEachTransport
 class ExpectContinueTests extends TransactionTestSupport {
 
 	@ParameterizedTest(name = "{0} body")

@@ -13,11 +13,12 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 import dev.vconn.intercept.TransactionPath;
+import dev.vconn.testing.CountingListener.Completed;
 import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.HttpWire.Framing;
 import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.OnEachTransport;
 import dev.vconn.testing.Responses;
-import dev.vconn.transaction.CountingListener.Completed;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,6 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * sequence of server-intercepted and passed-through requests of every kind, reusing one
  * connection.
  */
+@OnEachTransport
 class JdkHttpClientTests extends TransactionTestSupport {
 
 	private record Call(String method, String target, byte[] body, boolean streamed, boolean expectContinue) {

@@ -8,14 +8,15 @@ import java.util.List;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
 import dev.vconn.intercept.TransactionPath;
+import dev.vconn.testing.CountingListener.Completed;
+import dev.vconn.testing.CountingListener.Intercept;
 import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.HttpWire.Framing;
 import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.OnEachTransport;
 import dev.vconn.testing.RawClient;
 import dev.vconn.testing.Responses;
 import dev.vconn.testing.ScriptedIntercept;
-import dev.vconn.transaction.CountingListener.Completed;
-import dev.vconn.transaction.CountingListener.Intercept;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -29,6 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * byte-for-byte with the framing it was sent with, and a close-delimited response ends the
  * connection.
  */
+@OnEachTransport
 class KeepAliveSequenceTests extends TransactionTestSupport {
 
 	/** One request of a sequence. */

@@ -6,12 +6,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.vconn.intercept.TransactionPath;
+import dev.vconn.testing.CountingListener.Completed;
 import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.HttpWire.Framing;
 import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.OnEachTransport;
 import dev.vconn.testing.RawClient;
 import dev.vconn.testing.Responses;
-import dev.vconn.transaction.CountingListener.Completed;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,6 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Several requests written in one write: responses come back complete and in request order,
  * whichever way each request is served.
  */
+@OnEachTransport
 class PipeliningTests extends TransactionTestSupport {
 
 	private record Sent(String method, String target, byte[] body) {

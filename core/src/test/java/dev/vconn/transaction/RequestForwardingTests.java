@@ -10,6 +10,7 @@ import dev.vconn.intercept.InterceptListener;
 import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.HttpWire.Framing;
 import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.OnEachTransport;
 import dev.vconn.testing.RawClient;
 import dev.vconn.testing.Responses;
 import dev.vconn.testing.ScriptedIntercept;
@@ -25,6 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (and their absence when turned off), hop-by-hop headers removed, and header changes made by hooks
  * seen by the origin and by server intercepts alike.
  */
+@OnEachTransport
 class RequestForwardingTests extends TransactionTestSupport {
 
 	@Test

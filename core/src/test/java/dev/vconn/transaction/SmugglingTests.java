@@ -5,6 +5,7 @@ import java.util.stream.Stream;
 
 import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.OnEachTransport;
 import dev.vconn.testing.RawClient;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -18,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * closed; neither they nor the request hidden in their body reach a hook, the origin or an
  * intercept, also after an earlier request on the same keep-alive connection.
  */
+@OnEachTransport
 class SmugglingTests extends TransactionTestSupport {
 
 	private static final String HIDDEN = "GET /pt/cl/1/smuggled HTTP/1.1\r\nHost: origin.test\r\n\r\n";

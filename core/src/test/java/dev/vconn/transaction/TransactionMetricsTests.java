@@ -22,13 +22,13 @@ import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
 import dev.vconn.intercept.Transaction;
 import dev.vconn.intercept.TransactionPath;
+import dev.vconn.testing.CountingListener.Completed;
+import dev.vconn.testing.CountingListener.Intercept;
 import dev.vconn.testing.HttpWire;
 import dev.vconn.testing.HttpWire.Message;
+import dev.vconn.testing.OnEachTransport;
 import dev.vconn.testing.RawClient;
-import dev.vconn.testing.ScriptedIntercept;
 import dev.vconn.testing.ScriptedIntercept.Script;
-import dev.vconn.transaction.CountingListener.Completed;
-import dev.vconn.transaction.CountingListener.Intercept;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -39,6 +39,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * transaction, {@code onIntercept(hook, type, outcome)} with the way the hook claimed it, and
  * {@code onListenerRejection(status)} for each error answer.
  */
+@OnEachTransport
 class TransactionMetricsTests extends TransactionTestSupport {
 
 	@Test

@@ -17,16 +17,20 @@ import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptListener;
 import dev.vconn.intercept.Transaction;
+import dev.vconn.testing.CountingListener;
 import dev.vconn.testing.NettyLeakCheck;
+import dev.vconn.testing.OnEachTransport;
 import dev.vconn.testing.RawClient;
 import dev.vconn.testing.ScriptedIntercept;
 import dev.vconn.testing.TestOrigin;
+import dev.vconn.testing.TransportMode;
 import org.awaitility.core.ConditionFactory;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.Parameter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -37,6 +41,8 @@ import static org.awaitility.Awaitility.await;
  * starts with {@code /si} with a {@link ScriptedIntercept} or a continuation of the test's own, gives
  * the connection of a {@code /ci...} transaction to a continuation of the test's own, and lets
  * everything else pass through.
+ *
+ * <p>Each concrete class runs on every transport ({@link OnEachTransport}).
  *
  * <p>After each test: every client is closed, every server intercept got exactly one of
  * {@code NET_ACCEPT} / {@code NET_ACCEPT_FAILED}, always holding its mutex on an event thread, every
@@ -86,6 +92,11 @@ abstract class TransactionTestSupport {
 
 	private final List<InterceptListener> proxies = new ArrayList<>();
 
+	/** The transport of this run of the class ({@link OnEachTransport} on the concrete classes). */
+	@Parameter
+	@SuppressWarnings("NullAway.Init")
+	protected TransportMode transport;
+
 	@SuppressWarnings("NullAway.Init")
 	protected VConnRuntime runtime;
 
@@ -98,7 +109,9 @@ abstract class TransactionTestSupport {
 	@BeforeEach
 	void startProxy() throws IOException {
 		this.origin = new TestOrigin();
+		this.transport.assumeAvailable();
 		this.runtime = VConnRuntime.builder()
+			.transport(this.transport.transport())
 			.eventThreads(2)
 			.addListener(this.listener)
 			.shutdownTimeout(SHUTDOWN_TIMEOUT)

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
+import dev.vconn.testing.OnEachTransport;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -17,6 +18,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * reading a failure. Runs only where wrk is installed ({@code apt-get install wrk}); the same
  * guarantee is checked with raw sockets in {@link ConnectionManagementTests}.
  */
+@OnEachTransport
 class WrkConnectionCloseTests extends TransactionTestSupport {
 
 	private static final Path WRK = Path.of("/usr/bin/wrk");

@@ -8,6 +8,8 @@ import java.nio.channels.SocketChannel;
 import java.util.SplittableRandom;
 import java.util.zip.CRC32C;
 
+import dev.vconn.testing.Payload;
+
 /**
  * Writes a payload without blocking until the receiving side stops taking it: a write returns 0
  * and the socket then stays unwritable for a second. That is backpressure reaching the sender.

@@ -9,13 +9,11 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-import dev.vconn.Transport;
 import dev.vconn.Tunnel;
 import dev.vconn.VConn;
 import dev.vconn.VConnRuntime;
-import io.netty.channel.epoll.Epoll;
-
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import dev.vconn.testing.CountingListener;
+import dev.vconn.testing.TransportMode;
 
 /**
  * Two VConns connected by the runtime to two loopback peers the test drives with plain JDK
@@ -24,34 +22,34 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 final class TunnelFixture implements AutoCloseable {
 
-	/** How the tunnel moves bytes, and on which transport. */
+	/**
+	 * How the tunnel moves bytes: a {@link TransportMode} of the shared permutation, and how many
+	 * event threads the runtime has (with two, the VConns land on different loops).
+	 */
 	enum Mode {
 
 		/** Epoll, one event thread: both VConns on one loop, so the tunnel splices. */
-		SPLICE(Transport.EPOLL, 1, true, true),
+		SPLICE(TransportMode.EPOLL_SPLICE, 1),
 
 		/** Epoll, one event thread, splicing refused: the copy path on epoll. */
-		COPY_EPOLL(Transport.EPOLL, 1, false, false),
+		COPY_EPOLL(TransportMode.EPOLL_COPY, 1),
 
 		/** Epoll, two event threads: the VConns land on different loops, so the tunnel copies. */
-		COPY_EPOLL_CROSS_LOOP(Transport.EPOLL, 2, true, false),
+		COPY_EPOLL_CROSS_LOOP(TransportMode.EPOLL_SPLICE, 2),
 
 		/** NIO: splicing is impossible, the tunnel copies. */
-		COPY_NIO(Transport.NIO, 1, true, false);
+		COPY_NIO(TransportMode.NIO, 1);
 
-		final Transport transport;
+		final TransportMode transport;
 
 		final int eventThreads;
 
-		final boolean splice;
-
 		final boolean expectSpliced;
 
-		Mode(Transport transport, int eventThreads, boolean splice, boolean expectSpliced) {
+		Mode(TransportMode transport, int eventThreads) {
 			this.transport = transport;
 			this.eventThreads = eventThreads;
-			this.splice = splice;
-			this.expectSpliced = expectSpliced;
+			this.expectSpliced = transport.splicesOnOneLoop() && eventThreads == 1;
 		}
 
 	}
@@ -71,12 +69,10 @@ final class TunnelFixture implements AutoCloseable {
 	final SocketChannel peerB;
 
 	private TunnelFixture(Mode mode, int peerBReceiveBuffer) throws Exception {
-		if (mode.transport == Transport.EPOLL) {
-			assumeTrue(Epoll.isAvailable(), "epoll is not available here");
-		}
+		mode.transport.assumeAvailable();
 		this.mode = mode;
 		this.runtime = VConnRuntime.builder()
-			.transport(mode.transport)
+			.transport(mode.transport.transport())
 			.eventThreads(mode.eventThreads)
 			.shutdownTimeout(Duration.ofSeconds(5))
 			.addListener(this.listener)
@@ -104,7 +100,7 @@ final class TunnelFixture implements AutoCloseable {
 	}
 
 	Tunnel.Builder tunnel() {
-		return Tunnel.between(this.a, this.b).splice(this.mode.splice);
+		return Tunnel.between(this.a, this.b).splice(this.mode.transport.splice());
 	}
 
 	@Override

@@ -11,9 +11,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import dev.vconn.CloseKind;
+import dev.vconn.TunnelResult;
 import dev.vconn.TunnelResult.End;
 import dev.vconn.TunnelResult.Side;
-import dev.vconn.TunnelResult;
+import dev.vconn.testing.CountingListener;
+import dev.vconn.testing.Payload;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -105,7 +107,7 @@ class TunnelTests {
 			assertThat(result.bytesBToA()).isEqualTo(m);
 			assertThat(result.spliced()).isEqualTo(mode.expectSpliced);
 			assertListenerReconciles(f, result);
-			assertThat(f.listener.closeKinds).containsEntry(f.a.id(), CloseKind.EOS)
+			assertThat(f.listener.closeKinds()).containsEntry(f.a.id(), CloseKind.EOS)
 				.containsEntry(f.b.id(), CloseKind.EOS);
 		}
 	}
@@ -130,10 +132,10 @@ class TunnelTests {
 			ByteBuffer one = ByteBuffer.allocate(1);
 			assertThatExceptionOfType(IOException.class).isThrownBy(() -> f.peerB.read(one))
 				.withMessageContaining("reset");
-			assertThat(f.listener.abortCauses).containsEntry(f.a.id(), CloseKind.PEER);
-			assertThat(f.listener.closeKinds).containsEntry(f.a.id(), CloseKind.PEER)
+			assertThat(f.listener.abortCauses()).containsEntry(f.a.id(), CloseKind.PEER);
+			assertThat(f.listener.closeKinds()).containsEntry(f.a.id(), CloseKind.PEER)
 				.containsEntry(f.b.id(), CloseKind.API);
-			assertThat(f.listener.tunnelsEnded).containsExactly(result);
+			assertThat(f.listener.tunnelsEnded()).containsExactly(result);
 		}
 	}
 
@@ -210,8 +212,8 @@ class TunnelTests {
 			TunnelResult result = tunnel.get(30, TimeUnit.SECONDS);
 			assertThat(result.end()).isEqualTo(End.ABORTED);
 			assertThat(result.bytesAToB()).isEqualTo(1000);
-			assertThat(f.listener.abortCauses.values()).contains(CloseKind.SHUTDOWN);
-			assertThat(f.listener.closeKinds).containsEntry(f.a.id(), CloseKind.SHUTDOWN)
+			assertThat(f.listener.abortCauses().values()).contains(CloseKind.SHUTDOWN);
+			assertThat(f.listener.closeKinds()).containsEntry(f.a.id(), CloseKind.SHUTDOWN)
 				.containsEntry(f.b.id(), CloseKind.SHUTDOWN);
 			ByteBuffer one = ByteBuffer.allocate(1);
 			assertThatExceptionOfType(IOException.class).isThrownBy(() -> f.peerA.read(one))
@@ -288,9 +290,9 @@ class TunnelTests {
 	void listenerSeesTheTunnelStartAndEndWithTheBytesOfTheResult(TunnelFixture.Mode mode) throws Exception {
 		try (TunnelFixture f = TunnelFixture.open(mode)) {
 			CompletableFuture<TunnelResult> tunnel = f.tunnel().start();
-			await().atMost(Duration.ofSeconds(10)).until(() -> f.listener.tunnelsStarted.size() == 1);
-			assertThat(f.listener.tunnelsStarted.get(0)).containsExactly(f.a.id(), f.b.id());
-			assertThat(f.listener.tunnelsEnded).isEmpty();
+			await().atMost(Duration.ofSeconds(10)).until(() -> f.listener.tunnelsStarted().size() == 1);
+			assertThat(f.listener.tunnelsStarted().get(0)).containsExactly(f.a.id(), f.b.id());
+			assertThat(f.listener.tunnelsEnded()).isEmpty();
 
 			CompletableFuture<Payload.Received> atA = async(() -> Payload.read(f.peerA, Long.MAX_VALUE));
 			long toB = Payload.write(f.peerA, 51, 3 * MiB + 17);
@@ -308,13 +310,13 @@ class TunnelTests {
 
 	private static void assertListenerReconciles(TunnelFixture f, TunnelResult result) {
 		CountingListener listener = f.listener;
-		assertThat(listener.tunnelsStarted).hasSize(1);
-		assertThat(listener.tunnelsStarted.get(0)).containsExactly(f.a.id(), f.b.id());
-		assertThat(listener.tunnelsEnded).containsExactly(result);
-		assertThat(listener.receivedBy(f.a)).as("received by A").isEqualTo(result.bytesAToB());
-		assertThat(listener.sentBy(f.b)).as("sent by B").isEqualTo(result.bytesAToB());
-		assertThat(listener.receivedBy(f.b)).as("received by B").isEqualTo(result.bytesBToA());
-		assertThat(listener.sentBy(f.a)).as("sent by A").isEqualTo(result.bytesBToA());
+		assertThat(listener.tunnelsStarted()).hasSize(1);
+		assertThat(listener.tunnelsStarted().get(0)).containsExactly(f.a.id(), f.b.id());
+		assertThat(listener.tunnelsEnded()).containsExactly(result);
+		assertThat(listener.receivedBy(f.a.id())).as("received by A").isEqualTo(result.bytesAToB());
+		assertThat(listener.sentBy(f.b.id())).as("sent by B").isEqualTo(result.bytesAToB());
+		assertThat(listener.receivedBy(f.b.id())).as("received by B").isEqualTo(result.bytesBToA());
+		assertThat(listener.sentBy(f.a.id())).as("sent by A").isEqualTo(result.bytesBToA());
 		assertThat(f.a.bytesIn()).isEqualTo(result.bytesAToB());
 		assertThat(f.b.bytesOut()).isEqualTo(result.bytesAToB());
 		assertThat(f.b.bytesIn()).isEqualTo(result.bytesBToA());

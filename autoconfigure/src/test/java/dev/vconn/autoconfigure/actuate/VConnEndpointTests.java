@@ -12,7 +12,7 @@ import dev.vconn.CloseKind;
 import dev.vconn.TunnelResult;
 import dev.vconn.VConn;
 import dev.vconn.VConnRuntime;
-import dev.vconn.autoconfigure.TestSockets;
+import dev.vconn.autoconfigure.testing.TestSockets;
 import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptListener;

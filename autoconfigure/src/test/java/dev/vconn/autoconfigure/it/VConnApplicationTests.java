@@ -3,8 +3,6 @@ package dev.vconn.autoconfigure.it;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,12 +17,11 @@ import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
 import dev.vconn.VConnFactory;
 import dev.vconn.VConnRuntime;
-import dev.vconn.autoconfigure.TestSockets;
+import dev.vconn.autoconfigure.testing.ActuatorClient;
+import dev.vconn.autoconfigure.testing.TestSockets;
 import dev.vconn.metrics.VConnStatistics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
@@ -58,9 +55,6 @@ class VConnApplicationTests {
 	@Autowired
 	VConnStatistics statistics;
 
-	@TempDir
-	Path temp;
-
 	@Test
 	void adoptionsAbortsAndTimeoutsAreReportedByMetricsEndpointAndHealth() throws Exception {
 		assumeTrue(this.runtime.transport() == Transport.EPOLL, "raw descriptors are adopted on epoll only");
@@ -87,8 +81,7 @@ class VConnApplicationTests {
 			int pipeFlags = TestSockets.statusFlags(pipe);
 			assertThat(this.factory.adopt(pipe).failureReason()).isEqualTo(AdoptionFailureReason.NOT_A_SOCKET);
 			assertThat(TestSockets.statusFlags(pipe)).isEqualTo(pipeFlags);
-			Path file = Files.writeString(this.temp.resolve("not-a-socket.txt"), "data");
-			int fileFd = sockets.fileFd(file);
+			int fileFd = sockets.regularFileFd(TestSockets.ascii("data"));
 			int fileFlags = TestSockets.statusFlags(fileFd);
 			assertThat(this.factory.adopt(fileFd).failureReason()).isEqualTo(AdoptionFailureReason.NOT_A_SOCKET);
 			assertThat(TestSockets.statusFlags(fileFd)).isEqualTo(fileFlags);

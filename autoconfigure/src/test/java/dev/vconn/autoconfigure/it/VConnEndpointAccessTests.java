@@ -7,11 +7,11 @@ import com.jayway.jsonpath.JsonPath;
 import dev.vconn.CloseKind;
 import dev.vconn.VConn;
 import dev.vconn.VConnFactory;
-import dev.vconn.autoconfigure.TestSockets;
+import dev.vconn.autoconfigure.testing.ActuatorClient;
+import dev.vconn.autoconfigure.testing.TestSockets;
 import dev.vconn.metrics.VConnStatistics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;

@@ -14,12 +14,12 @@ import java.util.Random;
 import com.jayway.jsonpath.JsonPath;
 import dev.vconn.TunnelResult;
 import dev.vconn.autoconfigure.InterceptListenerLifecycle;
-import dev.vconn.autoconfigure.RawHttp;
+import dev.vconn.autoconfigure.testing.ActuatorClient;
+import dev.vconn.autoconfigure.testing.RawHttp;
 import dev.vconn.intercept.InterceptListener;
 import dev.vconn.metrics.VConnStatistics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;

@@ -16,7 +16,7 @@ import dev.vconn.VConn;
 import dev.vconn.VConnListener;
 import dev.vconn.VConnPair;
 import dev.vconn.VConnRuntime;
-import dev.vconn.autoconfigure.TestSockets;
+import dev.vconn.autoconfigure.testing.TestSockets;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
 import dev.vconn.intercept.TransactionPath;

@@ -1,4 +1,4 @@
-package dev.vconn.tunnel;
+package dev.vconn.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,8 +20,8 @@ public final class Payload {
 	private Payload() {
 	}
 
-	/** Fills {@code buf} with the next bytes of the stream of {@code random}. */
-	static void fill(SplittableRandom random, byte[] buf, int length) {
+	/** Fills {@code buf} with the next {@code length} bytes of the stream of {@code random}. */
+	public static void fill(SplittableRandom random, byte[] buf, int length) {
 		int i = 0;
 		while (i + 8 <= length) {
 			long v = random.nextLong();
@@ -32,11 +32,6 @@ public final class Payload {
 		while (i < length) {
 			buf[i++] = (byte) random.nextInt();
 		}
-	}
-
-	/** Fills {@code buf} with the next {@code length} bytes of the stream of {@code random}; chunks of 64 KiB. */
-	public static void fillForTest(SplittableRandom random, byte[] buf, int length) {
-		fill(random, buf, length);
 	}
 
 	/** The checksum of the first {@code length} bytes of the payload of {@code seed}. */

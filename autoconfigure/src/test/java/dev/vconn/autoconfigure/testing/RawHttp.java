@@ -1,4 +1,4 @@
-package dev.vconn.autoconfigure;
+package dev.vconn.autoconfigure.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

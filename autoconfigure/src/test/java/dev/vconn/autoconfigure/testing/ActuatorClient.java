@@ -1,4 +1,4 @@
-package dev.vconn.autoconfigure.listener;
+package dev.vconn.autoconfigure.testing;
 
 import java.io.IOException;
 import java.net.URI;
@@ -9,34 +9,36 @@ import java.time.Duration;
 import java.util.List;
 
 import com.jayway.jsonpath.JsonPath;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Talks to a running application's actuator over real HTTP.
  */
-final class ActuatorClient {
+public final class ActuatorClient {
 
 	private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
 	private final int port;
 
-	ActuatorClient(int port) {
+	public ActuatorClient(int port) {
 		this.port = port;
 	}
 
-	HttpResponse<String> get(String path) throws IOException, InterruptedException {
-		return this.client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + path))
-			.timeout(Duration.ofSeconds(30))
-			.GET()
-			.build(), HttpResponse.BodyHandlers.ofString());
+	public HttpResponse<String> get(String path) throws IOException, InterruptedException {
+		return send(HttpRequest.newBuilder(uri(path)).GET());
+	}
+
+	public HttpResponse<String> delete(String path) throws IOException, InterruptedException {
+		return send(HttpRequest.newBuilder(uri(path)).DELETE());
 	}
 
 	/** The value of a meter's first measurement, optionally filtered by tags ({@code key:value}). */
-	double metric(String name, String... tags) throws IOException, InterruptedException {
+	public double metric(String name, String... tags) throws IOException, InterruptedException {
 		return measurement(name, null, tags);
 	}
 
 	/** The value of one statistic ({@code COUNT}, {@code TOTAL_TIME}...) of a meter, or its first. */
-	double measurement(String name, String statistic, String... tags) throws IOException, InterruptedException {
+	public double measurement(String name, @Nullable String statistic, String... tags) throws IOException, InterruptedException {
 		String body = read(name, tags);
 		String path = (statistic != null) ? "$.measurements[?(@.statistic == '" + statistic + "')].value"
 				: "$.measurements[0].value";
@@ -48,7 +50,7 @@ final class ActuatorClient {
 	}
 
 	/** The values a tag takes among a meter's series. */
-	List<String> tagValues(String name, String tag) throws IOException, InterruptedException {
+	public List<String> tagValues(String name, String tag) throws IOException, InterruptedException {
 		return JsonPath.read(read(name), "$.availableTags[?(@.tag == '" + tag + "')].values[*]");
 	}
 
@@ -62,6 +64,14 @@ final class ActuatorClient {
 			throw new IllegalStateException(path + " answered " + response.statusCode() + ": " + response.body());
 		}
 		return response.body();
+	}
+
+	private URI uri(String path) {
+		return URI.create("http://127.0.0.1:" + this.port + path);
+	}
+
+	private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+		return this.client.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
 	}
 
 }
