@@ -9,6 +9,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import dev.vconn.testing.HttpWire;
+import dev.vconn.testing.OnEachTransport;
 import dev.vconn.testing.RawClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -20,6 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * parts of a response read together in one write, and never holds back what it read while the
  * origin is still sending the rest.
  */
+@OnEachTransport
 class StreamedResponseTests extends TransactionTestSupport {
 
 	@Test
