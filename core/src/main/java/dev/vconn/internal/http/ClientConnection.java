@@ -32,6 +32,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
@@ -87,6 +88,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
 	/** Where this connection goes once no transaction is in flight, during a takeover; else null. */
 	private @Nullable Consumer<? super HandedOffConnection> handOff;
+
+	/** {@link #relay} wrote response bytes that are not flushed yet. */
+	private boolean unflushed;
 
 	ClientConnection(TransactionServer server) {
 		this.server = server;
@@ -406,6 +410,19 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
 	/** Sends a response object to the client; returns false if the client is gone. */
 	boolean respond(HttpObject msg) {
+		if (!relay(msg)) {
+			return false;
+		}
+		flushRelayed();
+		return true;
+	}
+
+	/**
+	 * Like {@link #respond}, but leaves the bytes unflushed until the response's last part or
+	 * {@link #flushRelayed()}: a response whose head and body arrive in one read reaches the client
+	 * in one write.
+	 */
+	boolean relay(HttpObject msg) {
 		if (this.ctx == null || !this.ctx.channel().isActive()) {
 			ReferenceCountUtil.release(msg);
 			return false;
@@ -420,8 +437,20 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 				this.transaction.responded(((HttpResponse) msg).status().code());
 			}
 		}
-		this.ctx.writeAndFlush(msg, this.ctx.voidPromise());
+		this.ctx.write(msg, this.ctx.voidPromise());
+		this.unflushed = true;
+		if (msg instanceof LastHttpContent) {
+			flushRelayed();
+		}
 		return true;
+	}
+
+	/** Sends what {@link #relay} left unflushed; called at the end of each batch read from the source. */
+	void flushRelayed() {
+		if (this.unflushed && this.ctx != null) {
+			this.unflushed = false;
+			this.ctx.flush();
+		}
 	}
 
 	boolean clientWritable() {
