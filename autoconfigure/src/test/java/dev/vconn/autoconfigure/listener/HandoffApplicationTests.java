@@ -31,6 +31,7 @@ import com.jayway.jsonpath.JsonPath;
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,6 +47,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * listening socket and the live connections over, and A closes and exits by itself. The clients
  * see no error, no refused connection, no connection closed by the server, and every answer right.
  */
+@Tag("separate-jvms")
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class HandoffApplicationTests {
 
