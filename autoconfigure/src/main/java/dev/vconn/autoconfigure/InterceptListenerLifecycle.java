@@ -2,14 +2,18 @@ package dev.vconn.autoconfigure;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.function.Supplier;
 
 import dev.vconn.VConnRuntime;
 import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptListener;
 import dev.vconn.intercept.InterceptObserver;
+import dev.vconn.intercept.VConnHandoff;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -41,6 +45,12 @@ import org.springframework.context.SmartLifecycle;
  * a hook or tunnelled finish for {@code vconn.shutdown.timeout}, and aborts the rest (abort cause
  * {@code shutdown}).
  *
+ * <p><b>Takeover:</b> with {@code vconn.handoff.enabled}, {@link #start()} first asks the instance
+ * serving {@code vconn.handoff.path} for its listening socket and keep-alive connections (see
+ * {@link VConnHandoff}) and binds only when no instance is there; either way it then serves that
+ * path for the next instance. Once a successor has taken over, the application context closes
+ * itself, on a thread of its own.
+ *
  * <p><b>Threads:</b> {@link #start()} and {@link #stop()} are called by the context's lifecycle
  * processor and block while the listening socket is bound or closed; the getters may be called
  * from any thread.
@@ -70,19 +80,60 @@ public final class InterceptListenerLifecycle implements SmartLifecycle {
 
 	private final Supplier<List<InterceptObserver>> observers;
 
+	private final VConnProperties.Handoff handoffProperties;
+
+	private final Duration shutdownTimeout;
+
+	private final Supplier<List<VConnHandoff.Observer>> handoffObservers;
+
+	private final Runnable closeApplication;
+
 	private final Object monitor = new Object();
 
 	private volatile @Nullable InterceptListener listener;
+
+	private volatile @Nullable VConnHandoff handoff;
+
+	private volatile boolean tookOver;
 
 	private volatile boolean running;
 
 	InterceptListenerLifecycle(VConnRuntime runtime, InterceptHookRegistry hooks, VConnProperties.Listener properties,
 			Supplier<@Nullable InetSocketAddress> webServerOrigin, Supplier<List<InterceptObserver>> observers) {
+		this(runtime, hooks, properties, webServerOrigin, observers, new VConnProperties.Handoff(), Duration.ofSeconds(30),
+				List::of, () -> {
+				});
+	}
+
+	InterceptListenerLifecycle(VConnRuntime runtime, InterceptHookRegistry hooks, VConnProperties.Listener properties,
+			Supplier<@Nullable InetSocketAddress> webServerOrigin, Supplier<List<InterceptObserver>> observers,
+			VConnProperties.Handoff handoff, Duration shutdownTimeout, Supplier<List<VConnHandoff.Observer>> handoffObservers,
+			Runnable closeApplication) {
 		this.runtime = runtime;
 		this.hooks = hooks;
 		this.properties = properties;
 		this.webServerOrigin = webServerOrigin;
 		this.observers = observers;
+		this.handoffProperties = handoff;
+		this.shutdownTimeout = shutdownTimeout;
+		this.handoffObservers = handoffObservers;
+		this.closeApplication = closeApplication;
+	}
+
+	/**
+	 * The handoff socket this instance serves for its successor ({@code vconn.handoff.enabled}).
+	 * @return the handoff, or {@code null} when takeovers are off or before {@link #start()}
+	 */
+	public @Nullable VConnHandoff getHandoff() {
+		return this.handoff;
+	}
+
+	/**
+	 * Whether the listener was taken over from a running instance at start-up rather than bound.
+	 * @return {@code true} after a takeover
+	 */
+	public boolean hasTakenOver() {
+		return this.tookOver;
 	}
 
 	/**
@@ -111,7 +162,7 @@ public final class InterceptListenerLifecycle implements SmartLifecycle {
 			try {
 				InterceptListener.Builder builder = InterceptListener.builder(this.runtime, this.hooks);
 				this.observers.get().forEach(builder::addObserver);
-				started = builder
+				builder
 					.address(this.properties.getAddress())
 					.port(this.properties.getPort())
 					.inherit(this.properties.getInherit())
@@ -124,8 +175,8 @@ public final class InterceptListenerLifecycle implements SmartLifecycle {
 					.origin(origin)
 					.perTransaction(this.properties.isPerTransaction())
 					.forwardedHeaders(this.properties.isForwardedHeaders())
-					.splice(this.properties.isSplice())
-					.start();
+					.splice(this.properties.isSplice());
+				started = takeOverOrStart(builder);
 			}
 			catch (Exception ex) {
 				// Netty rethrows a bind failure as it is, though it is checked: a BindException on
@@ -137,6 +188,9 @@ public final class InterceptListenerLifecycle implements SmartLifecycle {
 			}
 			this.listener = started;
 			this.running = true;
+			if (this.handoffProperties.isEnabled()) {
+				this.handoff = handoffBuilder().offer(started, this::handedOver);
+			}
 			if (logger.isInfoEnabled()) {
 				logger.info("VConn intercept listener started on " + hostAndPort(started.address())
 						+ (started.isInherited() ? " (inherited socket)" : "") + " ("
@@ -150,12 +204,50 @@ public final class InterceptListenerLifecycle implements SmartLifecycle {
 	public void stop() {
 		synchronized (this.monitor) {
 			this.running = false;
+			VConnHandoff offered = this.handoff;
+			if (offered != null) {
+				offered.close();
+			}
 			InterceptListener current = this.listener;
 			if (current != null && current.isRunning()) {
 				current.close();
 				logger.debug("VConn intercept listener stopped: " + current);
 			}
 		}
+	}
+
+	private InterceptListener takeOverOrStart(InterceptListener.Builder builder) {
+		if (!this.handoffProperties.isEnabled()) {
+			return builder.start();
+		}
+		InterceptListener taken = handoffBuilder().takeOver(builder);
+		if (taken == null) {
+			logger.info("VConn found no running instance at " + this.handoffProperties.getPath() + ": binding");
+			return builder.start();
+		}
+		this.tookOver = true;
+		return taken;
+	}
+
+	private VConnHandoff.Builder handoffBuilder() {
+		Path path = Objects.requireNonNull(this.handoffProperties.getPath(), "vconn.handoff.path");
+		List<VConnHandoff.Observer> observers = this.handoffObservers.get();
+		return VConnHandoff.builder(path)
+			.allowedUids(this.handoffProperties.getAllowedUids())
+			.drain(this.shutdownTimeout.isZero() ? Duration.ofMillis(1) : this.shutdownTimeout)
+			.observer(new VConnHandoff.Observer() {
+				@Override
+				public void handoff(VConnHandoff.Direction direction, VConnHandoff.Kind kind, VConnHandoff.Outcome outcome,
+						String reason) {
+					observers.forEach((observer) -> observer.handoff(direction, kind, outcome, reason));
+				}
+			});
+	}
+
+	/** A successor serves the listener and the connections: this instance closes itself. */
+	private void handedOver() {
+		logger.info("VConn handed its intercept listener over to a successor; closing the application");
+		this.closeApplication.run();
 	}
 
 	@Override

@@ -10,6 +10,7 @@ import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptListener;
 import dev.vconn.intercept.InterceptObserver;
+import dev.vconn.intercept.VConnHandoff;
 import dev.vconn.metrics.VConnStatistics;
 import org.jspecify.annotations.Nullable;
 
@@ -21,6 +22,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
@@ -122,11 +124,21 @@ public final class VConnAutoConfiguration {
 		@ConditionalOnMissingBean({ InterceptListener.class, InterceptListenerLifecycle.class })
 		InterceptListenerLifecycle interceptListenerLifecycle(VConnRuntime runtime, InterceptHookRegistry hooks,
 				VConnProperties properties, ObjectProvider<WebServerOrigin> webServer,
-				ObjectProvider<InterceptObserver> observers) {
+				ObjectProvider<InterceptObserver> observers, ObjectProvider<VConnHandoff.Observer> handoffObservers,
+				ApplicationContext context) {
 			return new InterceptListenerLifecycle(runtime, hooks, properties.getListener(), () -> {
 				WebServerOrigin origin = webServer.getIfAvailable();
 				return (origin != null) ? origin.get() : null;
-			}, () -> observers.orderedStream().toList());
+			}, () -> observers.orderedStream().toList(), properties.getHandoff(), properties.getShutdown().getTimeout(),
+					() -> handoffObservers.orderedStream().toList(), () -> closeInTheBackground(context));
+		}
+
+		/** Closes the context on a thread of its own: the handoff thread that asks must not wait for itself. */
+		private static void closeInTheBackground(ApplicationContext context) {
+			if (context instanceof ConfigurableApplicationContext configurable) {
+				Thread closing = new Thread(configurable::close, "vconn-handoff-close");
+				closing.start();
+			}
 		}
 
 		// The default origin is the application's web server, known once it has started.

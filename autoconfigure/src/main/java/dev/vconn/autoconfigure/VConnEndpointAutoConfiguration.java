@@ -1,9 +1,12 @@
 package dev.vconn.autoconfigure;
 
+import java.util.Locale;
+
 import dev.vconn.VConnRuntime;
 import dev.vconn.autoconfigure.actuate.VConnEndpoint;
 import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptListener;
+import dev.vconn.intercept.VConnHandoff;
 import dev.vconn.metrics.VConnStatistics;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -46,6 +49,14 @@ public final class VConnEndpointAutoConfiguration {
 			return new VConnEndpoint(runtime, statistics, hooks, () -> {
 				InterceptListenerLifecycle auto = lifecycle.getIfAvailable();
 				return (auto != null) ? auto.getListener() : listener.getIfAvailable();
+			}, () -> {
+				InterceptListenerLifecycle auto = lifecycle.getIfAvailable();
+				VConnHandoff handoff = (auto != null) ? auto.getHandoff() : null;
+				if (handoff == null) {
+					return VConnEndpoint.HandoffDescriptor.OFF;
+				}
+				return new VConnEndpoint.HandoffDescriptor(true, handoff.path().toString(),
+						handoff.state().name().toLowerCase(Locale.ROOT), auto.hasTakenOver());
 			});
 		}
 

@@ -3,6 +3,7 @@ package dev.vconn.autoconfigure;
 import java.util.List;
 
 import dev.vconn.VConnRuntime;
+import dev.vconn.autoconfigure.metrics.MicrometerHandoffObserver;
 import dev.vconn.autoconfigure.metrics.MicrometerVConnListener;
 import dev.vconn.intercept.InterceptHook;
 import dev.vconn.intercept.InterceptHookRegistry;
@@ -20,7 +21,8 @@ import org.springframework.context.annotation.Bean;
  * Auto-configuration of VConn's Micrometer meters: a {@link MicrometerVConnListener} over the
  * {@link VConnStatistics} bean, which Spring Boot binds, as a {@code MeterBinder}, to every
  * registry, with {@code vconn.intercepts} series for the hooks of the
- * {@link InterceptHookRegistry}; the runtime reports to it for the timers. Active when Micrometer
+ * {@link InterceptHookRegistry}; the runtime reports to it for the timers. Takeovers are counted
+ * on {@code vconn.handoffs} by a {@link MicrometerHandoffObserver}. Active when Micrometer
  * is on the classpath and {@link MeterRegistry} and {@link VConnStatistics} beans exist.
  *
  * @since 0.1.0
@@ -52,6 +54,12 @@ public final class VConnMetricsAutoConfiguration {
 			InterceptHookRegistry registry = hooks.getIfAvailable();
 			return (registry != null) ? registry.hooks().stream().map(InterceptHook::name).toList() : List.of();
 		});
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	MicrometerHandoffObserver micrometerHandoffObserver() {
+		return new MicrometerHandoffObserver();
 	}
 
 }

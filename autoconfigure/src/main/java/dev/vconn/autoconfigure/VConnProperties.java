@@ -3,7 +3,10 @@ package dev.vconn.autoconfigure;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 import dev.vconn.Transport;
@@ -83,6 +86,8 @@ public class VConnProperties implements Validator {
 	private final Listener listener = new Listener();
 
 	private final Observations observations = new Observations();
+
+	private final Handoff handoff = new Handoff();
 
 	/**
 	 * Returns {@code vconn.enabled}.
@@ -238,6 +243,14 @@ public class VConnProperties implements Validator {
 		return this.observations;
 	}
 
+	/**
+	 * The {@code vconn.handoff.*} settings.
+	 * @return the group, never {@code null}
+	 */
+	public Handoff getHandoff() {
+		return this.handoff;
+	}
+
 	@Override
 	public boolean supports(Class<?> type) {
 		return VConnProperties.class.isAssignableFrom(type);
@@ -251,6 +264,15 @@ public class VConnProperties implements Validator {
 		if (high.compareTo(low) < 0) {
 			errors.rejectValue("write-buffer.high-water-mark", "vconn.write-buffer.high-below-low",
 					"must be at least vconn.write-buffer.low-water-mark (" + low + ")");
+		}
+		if (properties.getHandoff().isEnabled() && properties.getHandoff().getPath() == null) {
+			errors.rejectValue("handoff.path", "vconn.handoff.path-required",
+					"must be set when vconn.handoff.enabled=true: the Unix domain socket where the running instance "
+							+ "waits for its successor");
+		}
+		if (properties.getHandoff().isEnabled() && !properties.getListener().isEnabled()) {
+			errors.rejectValue("handoff.enabled", "vconn.handoff.listener-required",
+					"needs vconn.listener.enabled=true: a takeover hands over the intercept listener");
 		}
 	}
 
@@ -399,6 +421,96 @@ public class VConnProperties implements Validator {
 		 */
 		public void setEnabled(boolean enabled) {
 			this.enabled = enabled;
+		}
+
+	}
+
+	/**
+	 * Zero-downtime restarts of the intercept listener ({@code vconn.handoff.*}): a running
+	 * instance serves a Unix domain socket at the path; an instance started with the same settings
+	 * finds it there, takes its listening socket and its keep-alive client connections over before
+	 * binding anything, and the running instance then shuts down by itself within
+	 * vconn.shutdown.timeout. See {@link dev.vconn.intercept.VConnHandoff}.
+	 */
+	public static class Handoff {
+
+		/**
+		 * Creates the settings, each with its default.
+		 */
+		public Handoff() {
+		}
+
+		/**
+		 * Whether to take the intercept listener over from an instance serving vconn.handoff.path at
+		 * start-up, and to serve that path for the next instance. Needs vconn.listener.enabled.
+		 */
+		private boolean enabled;
+
+		/**
+		 * Path of the Unix domain socket the running instance and its successor meet at, required
+		 * when vconn.handoff.enabled is true. Its directory must exist and belong to the user the
+		 * application runs as; the socket is created with mode 0600.
+		 */
+		private @Nullable Path path;
+
+		/**
+		 * User ids trusted to take over or hand over besides the application's own uid (checked
+		 * with SO_PEERCRED). Empty by default: the same uid only.
+		 */
+		private List<Integer> allowedUids = new ArrayList<>();
+
+		/**
+		 * Returns {@code vconn.handoff.enabled}.
+		 * @return the configured value
+		 */
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		/**
+		 * Sets {@code vconn.handoff.enabled}.
+		 * @param enabled the new value
+		 */
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		/**
+		 * Returns {@code vconn.handoff.path}.
+		 * @return the configured value, or {@code null} when not set
+		 */
+		public @Nullable Path getPath() {
+			return this.path;
+		}
+
+		/**
+		 * Sets {@code vconn.handoff.path}.
+		 * @param path the new value
+		 */
+		public void setPath(@Nullable Path path) {
+			this.path = path;
+		}
+
+		/**
+		 * Returns {@code vconn.handoff.allowed-uids}.
+		 * @return the configured value, never {@code null}
+		 */
+		public List<Integer> getAllowedUids() {
+			return this.allowedUids;
+		}
+
+		/**
+		 * Sets {@code vconn.handoff.allowed-uids}.
+		 * @param allowedUids the new value
+		 */
+		public void setAllowedUids(List<Integer> allowedUids) {
+			for (Integer uid : allowedUids) {
+				if (uid == null || uid < 0) {
+					throw new IllegalArgumentException("vconn.handoff.allowed-uids must hold user ids (0 or more), was "
+							+ allowedUids);
+				}
+			}
+			this.allowedUids = new ArrayList<>(allowedUids);
 		}
 
 	}

@@ -175,6 +175,47 @@ class VConnPropertiesTests {
 	}
 
 	@Test
+	void bindsHandoffProperties() {
+		VConnProperties.Handoff handoff = bind(Map.of("vconn.handoff.enabled", "true", "vconn.handoff.path",
+				"/run/app/handoff.sock", "vconn.handoff.allowed-uids", "1001,1002")).getHandoff();
+		assertThat(handoff.isEnabled()).isTrue();
+		assertThat(handoff.getPath()).isEqualTo(java.nio.file.Path.of("/run/app/handoff.sock"));
+		assertThat(handoff.getAllowedUids()).containsExactly(1001, 1002);
+		VConnProperties.Handoff defaults = new VConnProperties().getHandoff();
+		assertThat(defaults.isEnabled()).isFalse();
+		assertThat(defaults.getPath()).isNull();
+		assertThat(defaults.getAllowedUids()).isEmpty();
+	}
+
+	@Test
+	void handoffWithoutAPathFailsStartupNamingTheProperty() {
+		this.contextRunner.withPropertyValues("vconn.listener.enabled=true", "vconn.handoff.enabled=true")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(context.getStartupFailure()).hasStackTraceContaining("vconn.handoff.path")
+					.hasStackTraceContaining("must be set when vconn.handoff.enabled=true");
+			});
+	}
+
+	@Test
+	void handoffWithoutTheListenerFailsStartupNamingTheProperty() {
+		this.contextRunner.withPropertyValues("vconn.handoff.enabled=true", "vconn.handoff.path=/tmp/handoff.sock")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(context.getStartupFailure()).hasStackTraceContaining("vconn.handoff.enabled")
+					.hasStackTraceContaining("needs vconn.listener.enabled=true");
+			});
+	}
+
+	@Test
+	void aNegativeAllowedUidFailsStartupNamingTheProperty() {
+		this.contextRunner.withPropertyValues("vconn.handoff.allowed-uids=-1").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).hasStackTraceContaining("vconn.handoff.allowed-uids must hold user ids");
+		});
+	}
+
+	@Test
 	void highWaterMarkBelowLowWaterMarkFailsStartupNamingTheProperty() {
 		this.contextRunner
 			.withPropertyValues("vconn.write-buffer.low-water-mark=64KB", "vconn.write-buffer.high-water-mark=16KB")

@@ -147,6 +147,11 @@ public final class InterceptListener implements AutoCloseable {
 		this.server.stop();
 	}
 
+	/** The server behind this listener, for a takeover to reach its listening channel. */
+	ListenerServer server() {
+		return this.server;
+	}
+
 	@Override
 	public String toString() {
 		return "InterceptListener[address=" + this.address + ", origin=" + origin() + ", inherited=" + this.inherited

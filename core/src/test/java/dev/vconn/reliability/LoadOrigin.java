@@ -3,6 +3,9 @@ package dev.vconn.reliability;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -42,6 +45,9 @@ final class LoadOrigin implements AutoCloseable {
 
 	private final AtomicInteger served = new AtomicInteger();
 
+	/** Accepted connections still open, closed by {@link #close()} itself. */
+	private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
+
 	private final Channel server;
 
 	LoadOrigin() {
@@ -53,7 +59,11 @@ final class LoadOrigin implements AutoCloseable {
 				protected void initChannel(Channel channel) {
 					LoadOrigin.this.accepted.incrementAndGet();
 					LoadOrigin.this.open.incrementAndGet();
-					channel.closeFuture().addListener((f) -> LoadOrigin.this.open.decrementAndGet());
+					LoadOrigin.this.channels.add(channel);
+					channel.closeFuture().addListener((f) -> {
+						LoadOrigin.this.channels.remove(channel);
+						LoadOrigin.this.open.decrementAndGet();
+					});
 					channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20), new Answer());
 				}
 			})
@@ -86,9 +96,16 @@ final class LoadOrigin implements AutoCloseable {
 		return this.served.get();
 	}
 
+	/**
+	 * Closes the listening socket and every accepted connection, then the event loop. The
+	 * connections are closed here, not left to the loop's shutdown: Netty closes what is still
+	 * registered only on a loop iteration that sees the shutdown, which a loop busy with tasks
+	 * (the FINs of the proxy's pooled connections, say) can end without.
+	 */
 	@Override
 	public void close() {
 		this.server.close().syncUninterruptibly();
+		List.copyOf(this.channels).forEach((channel) -> channel.close().syncUninterruptibly());
 		this.group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
 	}
 

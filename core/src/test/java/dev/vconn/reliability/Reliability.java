@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
@@ -89,6 +91,36 @@ final class Reliability {
 		}
 	}
 
+	/**
+	 * Every TCP socket of this network namespace by its descriptor target ({@code socket:[inode]}),
+	 * described as {@code " local->remote STATE"} from {@code /proc/net/tcp} and {@code tcp6}.
+	 */
+	static Map<String, String> tcpSockets() {
+		Map<String, String> sockets = new HashMap<>();
+		for (String table : List.of("/proc/self/net/tcp", "/proc/self/net/tcp6")) {
+			try (Stream<String> lines = Files.lines(Path.of(table))) {
+				lines.skip(1).map(String::trim).map((line) -> line.split("\\s+")).forEach((fields) -> sockets
+					.put("socket:[" + fields[9] + "]", " " + address(fields[1]) + "->" + address(fields[2]) + " "
+							+ TCP_STATES.getOrDefault(fields[3], fields[3])));
+			}
+			catch (IOException ex) {
+				// no such table here (no IPv6): nothing to describe from it
+			}
+		}
+		return sockets;
+	}
+
+	private static final Map<String, String> TCP_STATES = Map.ofEntries(Map.entry("01", "ESTABLISHED"),
+			Map.entry("02", "SYN_SENT"), Map.entry("03", "SYN_RECV"), Map.entry("04", "FIN_WAIT1"),
+			Map.entry("05", "FIN_WAIT2"), Map.entry("06", "TIME_WAIT"), Map.entry("07", "CLOSE"),
+			Map.entry("08", "CLOSE_WAIT"), Map.entry("09", "LAST_ACK"), Map.entry("0A", "LISTEN"),
+			Map.entry("0B", "CLOSING"));
+
+	/** {@code :port} of a {@code /proc/net/tcp} address ({@code hex-ip:hex-port}). */
+	private static String address(String hex) {
+		return ":" + Integer.parseInt(hex.substring(hex.indexOf(':') + 1), 16);
+	}
+
 	/** The soft {@code RLIMIT_NOFILE}: the most descriptors this process may hold. */
 	static long fdLimit() {
 		return NativeFds.openFileLimit()[0];
@@ -101,8 +133,9 @@ final class Reliability {
 	static void assumeFdsFor(long needed, String what) {
 		long available = fdLimit() - openFds();
 		assumeTrue(needed + needed / 10 <= available, () -> what + " needs about " + needed
-				+ " descriptors, but the soft open-file limit (ulimit -n) is " + fdLimit() + " with " + openFds()
-				+ " in use: raise it (.ci/run does, to the hard limit) or lower the size");
+				+ " descriptors, but the soft open-file limit (ulimit -n) is " + fdLimit() + " (hard limit "
+				+ NativeFds.openFileLimit()[1] + ") with " + openFds()
+				+ " in use: raise it (.ci/run raises the soft limit up to the hard one) or lower the size");
 	}
 
 	/** Waiting for an outcome, never longer than {@code atMost}. */
@@ -128,11 +161,15 @@ final class Reliability {
 					heldByDesign);
 		}
 
-		/** The descriptors open now that were not at the baseline, by what they refer to. */
+		/**
+		 * The descriptors open now that were not at the baseline, by what they refer to; a TCP
+		 * socket also by its addresses and state.
+		 */
 		List<String> newFds() {
 			List<String> now = new ArrayList<>(openFdTargets());
 			this.fdTargets.forEach(now::remove);
-			return now;
+			Map<String, String> tcp = tcpSockets();
+			return now.stream().map((target) -> target + tcp.getOrDefault(target, "")).toList();
 		}
 
 		/** The threads alive now that were not at the baseline, by name. */

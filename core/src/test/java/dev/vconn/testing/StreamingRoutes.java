@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jspecify.annotations.Nullable;
 
@@ -30,9 +31,16 @@ public final class StreamingRoutes implements TestOrigin.ConnectionHandler {
 
 	private final BlockingQueue<byte[]> echoed = new LinkedBlockingQueue<>();
 
+	private final AtomicInteger hanging = new AtomicInteger();
+
 	/** The raw requests {@code /echo} received, in order, as the test takes them. */
 	public BlockingQueue<byte[]> echoed() {
 		return this.echoed;
+	}
+
+	/** How many {@code /hang} requests have reached the origin so far (it holds each unanswered). */
+	public int hanging() {
+		return this.hanging.get();
 	}
 
 	@Override
@@ -76,6 +84,7 @@ public final class StreamingRoutes implements TestOrigin.ConnectionHandler {
 			in.transferTo(out);
 		}
 		else if (target.startsWith("/hang")) {
+			this.hanging.incrementAndGet();
 			in.transferTo(OutputStream.nullOutputStream());
 		}
 		else if (!target.startsWith("/silent")) {

@@ -57,6 +57,8 @@ public class VConnEndpoint {
 
 	private final Supplier<@Nullable InterceptListener> listener;
 
+	private final Supplier<HandoffDescriptor> handoff;
+
 	private final Clock clock;
 
 	/**
@@ -79,15 +81,35 @@ public class VConnEndpoint {
 	 */
 	public VConnEndpoint(VConnRuntime runtime, VConnStatistics statistics, InterceptHookRegistry hooks,
 			Supplier<@Nullable InterceptListener> listener) {
-		this(runtime, statistics, hooks, listener, Clock.systemUTC());
+		this(runtime, statistics, hooks, listener, () -> HandoffDescriptor.OFF, Clock.systemUTC());
+	}
+
+	/**
+	 * Creates an endpoint that also shows the takeover state of the listener.
+	 * @param runtime the runtime to describe
+	 * @param statistics the totals of that runtime and its intercept listener
+	 * @param hooks the registered intercept hooks
+	 * @param listener gives the intercept listener, or {@code null} when there is none; called on
+	 * each read
+	 * @param handoff gives the takeover state; called on each read
+	 */
+	public VConnEndpoint(VConnRuntime runtime, VConnStatistics statistics, InterceptHookRegistry hooks,
+			Supplier<@Nullable InterceptListener> listener, Supplier<HandoffDescriptor> handoff) {
+		this(runtime, statistics, hooks, listener, handoff, Clock.systemUTC());
 	}
 
 	VConnEndpoint(VConnRuntime runtime, VConnStatistics statistics, InterceptHookRegistry hooks,
 			Supplier<@Nullable InterceptListener> listener, Clock clock) {
+		this(runtime, statistics, hooks, listener, () -> HandoffDescriptor.OFF, clock);
+	}
+
+	private VConnEndpoint(VConnRuntime runtime, VConnStatistics statistics, InterceptHookRegistry hooks,
+			Supplier<@Nullable InterceptListener> listener, Supplier<HandoffDescriptor> handoff, Clock clock) {
 		this.runtime = runtime;
 		this.statistics = statistics;
 		this.hooks = hooks;
 		this.listener = listener;
+		this.handoff = handoff;
 		this.clock = clock;
 	}
 
@@ -122,9 +144,9 @@ public class VConnEndpoint {
 		ListenerDescriptor listenerDescriptor = (interceptListener != null)
 				? new ListenerDescriptor(true, interceptListener.isRunning(), hostAndPort(interceptListener.address()),
 						interceptListener.isInherited(), hostAndPort(interceptListener.origin()), transactions,
-						new CountsDescriptor(stats.listenerRejections(), rejections))
+						new CountsDescriptor(stats.listenerRejections(), rejections), this.handoff.get())
 				: new ListenerDescriptor(false, false, null, false, null, transactions,
-						new CountsDescriptor(stats.listenerRejections(), rejections));
+						new CountsDescriptor(stats.listenerRejections(), rejections), this.handoff.get());
 		TunnelsDescriptor tunnels = new TunnelsDescriptor(stats.activeTunnels(), stats.tunnels(),
 				lowerCaseKeys(stats.tunnelsByEnd()), stats.splicedTunnels());
 		return new RuntimeDescriptor(lowerCase(this.runtime.transport()),
@@ -298,9 +320,27 @@ public class VConnEndpoint {
 	 * listener or an origin (such requests then get 502)
 	 * @param transactions the transactions it finished
 	 * @param rejections clients answered with an error status and closed, by status
+	 * @param handoff the takeover state
 	 */
 	public record ListenerDescriptor(boolean enabled, boolean running, @Nullable String address, boolean inherited,
-			@Nullable String origin, TransactionsDescriptor transactions, CountsDescriptor rejections) {
+			@Nullable String origin, TransactionsDescriptor transactions, CountsDescriptor rejections,
+			HandoffDescriptor handoff) {
+
+	}
+
+	/**
+	 * Zero-downtime restarts of the intercept listener ({@code vconn.handoff.*}).
+	 *
+	 * @param enabled whether takeovers are on
+	 * @param path the Unix domain socket a successor takes over through, or {@code null} when off
+	 * @param state {@code offering} (a successor may take over), {@code handed_over} (a successor
+	 * serves; this instance is closing) or {@code closed}; {@code null} when off
+	 * @param tookOver whether this instance took its listener over from a running one at start-up
+	 */
+	public record HandoffDescriptor(boolean enabled, @Nullable String path, @Nullable String state, boolean tookOver) {
+
+		/** Takeovers off. */
+		public static final HandoffDescriptor OFF = new HandoffDescriptor(false, null, null, false);
 
 	}
 

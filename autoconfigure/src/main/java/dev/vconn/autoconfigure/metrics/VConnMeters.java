@@ -82,6 +82,15 @@ public enum VConnMeters implements MeterDocumentation {
 			"Clients the intercept listener answered with an error status and closed, by status", Tags.STATUS),
 
 	/**
+	 * Listening sockets and live connections handed from a running instance to its successor, by
+	 * direction, kind, outcome and reason.
+	 */
+	HANDOFFS("vconn.handoffs", Meter.Type.COUNTER, null,
+			"Listening sockets and live connections handed from a running instance to its successor, by direction, "
+					+ "kind, outcome and reason",
+			Tags.DIRECTION, Tags.KIND, Tags.OUTCOME, Tags.REASON),
+
+	/**
 	 * Tunnels moving bytes now.
 	 */
 	TUNNELS_ACTIVE("vconn.tunnels.active", Meter.Type.GAUGE, null, "Tunnels moving bytes now"),
@@ -154,11 +163,16 @@ public enum VConnMeters implements MeterDocumentation {
 		/**
 		 * Of {@code vconn.adoptions}: {@code success} or {@code failure}. Of
 		 * {@code vconn.intercepts}: the lower-case {@code InterceptOutcome}, {@code accepted},
-		 * {@code accept_failed} or {@code error}.
+		 * {@code accept_failed} or {@code error}. Of {@code vconn.handoffs}: {@code success},
+		 * {@code refused} or {@code failed}.
 		 */
 		OUTCOME("outcome"),
 
-		/** The lower-case {@code AdoptionFailureReason}, or {@code none} on success. */
+		/**
+		 * The lower-case {@code AdoptionFailureReason}, or {@code none} on success. Of
+		 * {@code vconn.handoffs}: {@code none}, {@code peer-uid}, {@code malformed},
+		 * {@code interrupted}, {@code adoption}, {@code refused-by-peer} or {@code io}.
+		 */
 		REASON("reason"),
 
 		/** The lower-case {@code AdoptionSource}: fd, channel, connect, intercept or handoff. */
@@ -176,8 +190,15 @@ public enum VConnMeters implements MeterDocumentation {
 		 */
 		HOW("how"),
 
-		/** {@code in} (received from peers) or {@code out} (handed to the kernel for peers). */
+		/**
+		 * Of {@code vconn.bytes}: {@code in} (received from peers) or {@code out} (handed to the
+		 * kernel for peers). Of {@code vconn.handoffs}: {@code in} (received, by the successor) or
+		 * {@code out} (sent, by the running instance).
+		 */
 		DIRECTION("direction"),
+
+		/** Of {@code vconn.handoffs}: {@code listener}, {@code connection} or {@code tunnel}. */
+		KIND("kind"),
 
 		/**
 		 * The intercept hook's {@code name()}; past 100 distinct names, {@code other}.

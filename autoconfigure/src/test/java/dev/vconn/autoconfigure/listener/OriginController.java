@@ -9,8 +9,9 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The application's own endpoints: the intercept listener's default origin. Every response closes
- * its connection, so that each request through the listener is one tunnel.
+ * The application's own endpoints: the intercept listener's default origin. Every response but
+ * {@code /kept}'s closes its connection, so that each request through the listener is one tunnel;
+ * {@code /kept} leaves keep-alive as the client asked.
  */
 @RestController
 class OriginController {
@@ -23,6 +24,11 @@ class OriginController {
 			.header(HttpHeaders.CONNECTION, "close")
 			.contentType(MediaType.TEXT_PLAIN)
 			.body(HELLO);
+	}
+
+	@GetMapping("/kept")
+	ResponseEntity<String> kept() {
+		return ResponseEntity.ok().contentType(MediaType.TEXT_PLAIN).body(HELLO);
 	}
 
 	@PostMapping("/echo")

@@ -18,6 +18,7 @@ import com.jayway.jsonpath.JsonPath;
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,6 +37,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * was inherited. Without a passed socket, {@code vconn.listener.inherit=required} fails start-up
  * with a failure analysis that names the property.
  */
+@Tag("separate-jvms")
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class SocketActivationApplicationTests {
 

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import dev.vconn.Continuation;
 import dev.vconn.VConn;
@@ -32,6 +33,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
@@ -94,6 +96,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
 	/** The client finished sending: requests it already sent are still answered, then the connection closes. */
 	private boolean inputShutdown;
+
+	/** Where this connection goes once no transaction is in flight, during a takeover; else null. */
+	private @Nullable Consumer<? super HandedOffConnection> handOff;
+
+	/** {@link #relay} wrote response bytes that are not flushed yet. */
+	private boolean unflushed;
 
 	ClientConnection(TransactionServer server) {
 		this.server = server;
@@ -189,6 +197,56 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 		if (this.exchange == null) {
 			close();
 		}
+	}
+
+	/**
+	 * During a takeover: hands the connection to {@code sink} as soon as no transaction is in flight
+	 * and no byte read from the client waits unserved (now, or when the current response is
+	 * complete). Until then the connection is served as usual.
+	 */
+	void handOffWhenIdle(Consumer<? super HandedOffConnection> sink) {
+		this.handOff = sink;
+		handOffIfIdle();
+	}
+
+	private boolean handOffIfIdle() {
+		Consumer<? super HandedOffConnection> sink = this.handOff;
+		if (sink == null || this.closing || this.inputShutdown || this.exchange != null || !this.inbound.isEmpty()
+				|| this.decoder.holdsBytes() || this.ctx == null) {
+			return false;
+		}
+		Channel channel = this.ctx.channel();
+		io.netty.channel.ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
+		if (pending != null && pending.totalPendingWriteBytes() > 0) {
+			// the end of the last response is still on its way to the kernel: hand over once it is there
+			channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener((future) -> {
+				if (future.isSuccess()) {
+					handOffIfIdle();
+				}
+			});
+			return false;
+		}
+		this.handOff = null;
+		this.closing = true; // reads nothing more: what the client sends next is the successor's
+		cancelTimeout();
+		this.readRequested = false;
+		channel.deregister().addListener((future) -> sink.accept(new HandedOffConnection(channel, this)));
+		return true;
+	}
+
+	/** The successor serves the connection: let go of this copy without a word to the client. */
+	void handedOff() {
+		this.capture.release();
+		releaseSlot();
+		this.server.clients.remove(this.ctx.channel());
+		this.ctx.channel().close();
+	}
+
+	/** The successor did not take the connection: serve it again, registered with its loop. */
+	void resumeAfterHandOff() {
+		this.closing = false;
+		armIdleTimeout();
+		requestRead();
 	}
 
 	// ---- the request loop ----
@@ -374,6 +432,19 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
 	/** Sends a response object to the client; returns false if the client is gone. */
 	boolean respond(HttpObject msg) {
+		if (!relay(msg)) {
+			return false;
+		}
+		flushRelayed();
+		return true;
+	}
+
+	/**
+	 * Like {@link #respond}, but leaves the bytes unflushed until the response's last part or
+	 * {@link #flushRelayed()}: a response whose head and body arrive in one read reaches the client
+	 * in one write.
+	 */
+	boolean relay(HttpObject msg) {
 		if (this.ctx == null || !this.ctx.channel().isActive()) {
 			ReferenceCountUtil.release(msg);
 			return false;
@@ -388,8 +459,20 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 				this.transaction.responded(((HttpResponse) msg).status().code());
 			}
 		}
-		this.ctx.writeAndFlush(msg, this.ctx.voidPromise());
+		this.ctx.write(msg, this.ctx.voidPromise());
+		this.unflushed = true;
+		if (msg instanceof LastHttpContent) {
+			flushRelayed();
+		}
 		return true;
+	}
+
+	/** Sends what {@link #relay} left unflushed; called at the end of each batch read from the source. */
+	void flushRelayed() {
+		if (this.unflushed && this.ctx != null) {
+			this.unflushed = false;
+			this.ctx.flush();
+		}
 	}
 
 	boolean clientWritable() {
@@ -407,7 +490,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 		}
 		// a body the exchange did not take (e.g. answered early) must not be read as the next head
 		armIdleTimeout();
-		process();
+		if (!handOffIfIdle()) {
+			process();
+		}
 	}
 
 	/** Ends the connection after what was written. */
@@ -422,10 +507,15 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
 	/** Answers with an error status and closes without cutting the response off. */
 	void reject(int status) {
-		if (status != 500) {
-			this.server.observer.onListenerRejection(status);
+		if (ErrorResponses.runtimeStopping(this.ctx.channel())) {
+			endTransaction(TransactionOutcome.ABANDONED, 0);
 		}
-		endTransaction(TransactionOutcome.REJECTED, status);
+		else {
+			if (status != 500) {
+				this.server.observer.onListenerRejection(status);
+			}
+			endTransaction(TransactionOutcome.REJECTED, status);
+		}
 		cancelTimeout();
 		this.exchange = null;
 		this.closing = true;

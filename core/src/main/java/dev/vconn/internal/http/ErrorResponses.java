@@ -33,6 +33,14 @@ final class ErrorResponses {
 	}
 
 	/** The status for a request whose head the decoder refused. */
+	/**
+	 * Whether a next hop's failure seen now is the runtime stopping: its event loops then close every
+	 * channel, origins among them, so the transaction was abandoned rather than refused.
+	 */
+	static boolean runtimeStopping(Channel channel) {
+		return channel.eventLoop().isShuttingDown();
+	}
+
 	static int statusOf(DecoderResult result) {
 		Throwable cause = result.cause();
 		if (cause instanceof RequestHeadRules.Rejected) {

@@ -105,6 +105,11 @@ public final class InterceptServer implements ListenerServer {
 	}
 
 	@Override
+	public @Nullable Channel serverChannel() {
+		return this.serverChannel;
+	}
+
+	@Override
 	public boolean isRunning() {
 		return this.running;
 	}
@@ -335,10 +340,15 @@ public final class InterceptServer implements ListenerServer {
 
 		/** Answers with an error status, then closes without cutting off the response. */
 		private void reject(ChannelHandlerContext ctx, int status) {
-			if (status != 500) {
-				InterceptServer.this.observer.onListenerRejection(status);
+			if (ErrorResponses.runtimeStopping(ctx.channel())) {
+				endTransaction(TransactionOutcome.ABANDONED, 0);
 			}
-			endTransaction(TransactionOutcome.REJECTED, status);
+			else {
+				if (status != 500) {
+					InterceptServer.this.observer.onListenerRejection(status);
+				}
+				endTransaction(TransactionOutcome.REJECTED, status);
+			}
 			this.phase = Phase.DONE;
 			cancelTimeout();
 			if (ctx.pipeline().context(this.capture) != null) {

@@ -118,6 +118,9 @@ final class OriginPool {
 
 		void originRead(Object msg);
 
+		/** The end of a batch of reads: what was relayed from it goes to the client now. */
+		void originReadComplete();
+
 		void originWritable();
 
 		void originClosed(@Nullable Throwable cause);
@@ -138,6 +141,15 @@ final class OriginPool {
 				return;
 			}
 			current.originRead(msg);
+		}
+
+		@Override
+		public void channelReadComplete(ChannelHandlerContext ctx) {
+			Exchange current = this.exchange;
+			if (current != null) {
+				current.originReadComplete();
+			}
+			ctx.fireChannelReadComplete();
 		}
 
 		@Override

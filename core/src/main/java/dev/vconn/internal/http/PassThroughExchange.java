@@ -200,7 +200,7 @@ final class PassThroughExchange implements Exchange, OriginPool.Exchange {
 			return;
 		}
 		boolean last = msg instanceof LastHttpContent;
-		if (!this.client.respond((HttpObject) msg)) {
+		if (!this.client.relay((HttpObject) msg)) {
 			abandon();
 			return;
 		}
@@ -210,6 +210,11 @@ final class PassThroughExchange implements Exchange, OriginPool.Exchange {
 		if (last && !this.interim && this.responseStarted) {
 			finish();
 		}
+	}
+
+	@Override
+	public void originReadComplete() {
+		this.client.flushRelayed();
 	}
 
 	private void finish() {

@@ -36,6 +36,11 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
 		this.limits = limits;
 	}
 
+	/** Whether bytes read from the client wait here for the rest of a head or body. */
+	boolean holdsBytes() {
+		return actualReadableBytes() > 0;
+	}
+
 	@Override
 	protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
 		if (this.refused) {

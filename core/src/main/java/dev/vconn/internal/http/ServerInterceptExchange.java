@@ -253,7 +253,13 @@ final class ServerInterceptExchange implements Exchange, Continuation {
 		}
 	}
 
+	/** Relays what the intercept wrote, then sends it to the client in one flush. */
 	private void relayResponse() {
+		relayDecoded();
+		this.client.flushRelayed();
+	}
+
+	private void relayDecoded() {
 		while (!this.done && this.client.clientWritable()) {
 			if (this.fromInterceptReader.avail() == 0) {
 				break;
@@ -303,7 +309,7 @@ final class ServerInterceptExchange implements Exchange, Continuation {
 				return;
 			}
 			boolean last = msg instanceof LastHttpContent;
-			if (!this.client.respond((HttpObject) msg)) {
+			if (!this.client.relay((HttpObject) msg)) {
 				end(false);
 				return;
 			}

@@ -1,5 +1,6 @@
 package dev.vconn.internal.http;
 
+import dev.vconn.internal.net.HeldChannels;
 import dev.vconn.internal.net.ListenerSocket;
 import java.net.InetSocketAddress;
 import java.util.Set;
@@ -85,12 +86,7 @@ public final class TransactionServer implements ListenerServer {
 			.childHandler(new ChannelInitializer<Channel>() {
 				@Override
 				protected void initChannel(Channel channel) {
-					ClientConnection connection = new ClientConnection(TransactionServer.this);
-					channel.pipeline()
-						.addLast(connection.capture)
-						.addLast(connection.decoder)
-						.addLast(new HttpResponseEncoder())
-						.addLast(connection);
+					serveOn(channel);
 				}
 			});
 		Channel channel = this.listenerSocket.open(bootstrap);
@@ -100,6 +96,67 @@ public final class TransactionServer implements ListenerServer {
 		logger.log(System.Logger.Level.INFO, "VConn intercept listener on {0}, origin {1}", bound,
 				(this.origins != null) ? this.origins.origin() : "none");
 		return bound;
+	}
+
+	private void serveOn(Channel channel) {
+		ClientConnection connection = new ClientConnection(this);
+		channel.pipeline()
+			.addLast(connection.capture)
+			.addLast(connection.decoder)
+			.addLast(new HttpResponseEncoder())
+			.addLast(connection);
+	}
+
+	/**
+	 * Serves a client connection another process handed over between two transactions, as if this
+	 * listener had accepted it. Blocks until it is registered with an event loop.
+	 * @param fd the received descriptor; the listener's on success, still the caller's on a throw
+	 * @throws IllegalArgumentException if it is not a connected TCP socket
+	 * @throws IllegalStateException if the listener no longer runs
+	 */
+	@SuppressWarnings("unchecked")
+	public void serveHandedOver(int fd) {
+		if (!this.running) {
+			throw new IllegalStateException("the listener is stopped");
+		}
+		Channel channel = HeldChannels.handedOverConnection(fd);
+		ServerBootstrap bootstrap = this.listenerSocket.bootstrap(this.runtime);
+		bootstrap.config().childOptions().forEach((option, value) -> channel.config().setOption(
+				(io.netty.channel.ChannelOption<Object>) option, value));
+		serveOn(channel);
+		io.netty.channel.ChannelFuture registered = RuntimeCore.chooseLoop(this.runtime.group()).register(channel)
+			.awaitUninterruptibly();
+		if (!registered.isSuccess()) {
+			channel.unsafe().closeForcibly();
+			throw new IllegalStateException("cannot register the connection: " + registered.cause(), registered.cause());
+		}
+	}
+
+	/**
+	 * Hands each client connection to {@code sink} as soon as it has no transaction in flight (at
+	 * once for idle ones); the connection is not read meanwhile. For a takeover, once a successor
+	 * accepts on the listening socket.
+	 * @param sink told of each connection, on its event loop
+	 */
+	public void handOffConnections(java.util.function.Consumer<? super HandedOffConnection> sink) {
+		for (Channel client : this.clients) {
+			client.eventLoop().execute(() -> {
+				ClientConnection connection = client.pipeline().get(ClientConnection.class);
+				if (connection != null) {
+					connection.handOffWhenIdle(sink);
+				}
+			});
+		}
+	}
+
+	/** The client connections this listener still serves. */
+	public int clientCount() {
+		return this.clients.size();
+	}
+
+	@Override
+	public @Nullable Channel serverChannel() {
+		return this.serverChannel;
 	}
 
 	@Override

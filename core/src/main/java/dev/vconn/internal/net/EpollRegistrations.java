@@ -4,9 +4,9 @@ import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.vconn.internal.runtime.ForwardingIoHandler;
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
-import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.IoOps;
 import io.netty.channel.IoRegistration;
@@ -40,14 +40,12 @@ final class EpollRegistrations {
 		return (executor) -> new Handler(epoll.newHandler(executor));
 	}
 
-	private static final class Handler implements IoHandler {
-
-		private final IoHandler delegate;
+	private static final class Handler extends ForwardingIoHandler {
 
 		private final List<HeldFds.Hold> loopFds = new ArrayList<>(LOOP_FDS.length);
 
 		Handler(IoHandler delegate) {
-			this.delegate = delegate;
+			super(delegate);
 			holdLoopFds();
 		}
 
@@ -78,16 +76,6 @@ final class EpollRegistrations {
 		}
 
 		@Override
-		public int run(IoHandlerContext context) {
-			return this.delegate.run(context);
-		}
-
-		@Override
-		public void prepareToDestroy() {
-			this.delegate.prepareToDestroy();
-		}
-
-		@Override
 		public void destroy() {
 			this.loopFds.forEach(HeldFds.Hold::closing);
 			try {
@@ -101,16 +89,6 @@ final class EpollRegistrations {
 		@Override
 		public IoRegistration register(IoHandle handle) throws Exception {
 			return new Registration(this.delegate.register(handle));
-		}
-
-		@Override
-		public void wakeup() {
-			this.delegate.wakeup();
-		}
-
-		@Override
-		public boolean isCompatible(Class<? extends IoHandle> handleType) {
-			return this.delegate.isCompatible(handleType);
 		}
 
 	}

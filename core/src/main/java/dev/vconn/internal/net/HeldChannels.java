@@ -80,6 +80,30 @@ public final class HeldChannels {
 		return () -> hold(new EpollDomainSocketChannel());
 	}
 
+	/**
+	 * Wraps a client connection another process handed over (epoll only), after the checks of
+	 * {@code fdCreate}: an open, connected TCP stream socket without a pending error. On success the
+	 * channel owns the descriptor and holds it; on failure the descriptor stays the caller's.
+	 * @param fd the received descriptor
+	 * @return the unregistered channel
+	 * @throws IllegalArgumentException naming what is wrong with the descriptor
+	 */
+	public static Channel handedOverConnection(int fd) {
+		try {
+			FdProbe.Facts facts = FdProbe.inspect(fd);
+			if (facts.family == LibC.AF_UNIX) {
+				throw new IllegalArgumentException("fd " + fd + " is a Unix domain socket, not a TCP connection");
+			}
+		}
+		catch (FdProbe.Rejected ex) {
+			throw new IllegalArgumentException(ex.getMessage() + " (" + ex.reason + ")");
+		}
+		if (LibC.fcntl(fd, LibC.F_SETFL, LibC.fcntl(fd, LibC.F_GETFL, 0) | LibC.O_NONBLOCK) == -1) {
+			throw new IllegalArgumentException("fd " + fd + " cannot be made non-blocking: errno " + LibC.errno());
+		}
+		return hold(new EpollSocketChannel(fd));
+	}
+
 	/** Wraps a duplicate an adoption made; the channel owns and holds it from then on. */
 	static Channel wrap(int duplicate, boolean unix) {
 		return hold(unix ? new EpollDomainSocketChannel(duplicate) : new EpollSocketChannel(duplicate));

@@ -64,13 +64,14 @@ public final class NetVConn extends AbstractVConn {
 
 	private final int maxBatch;
 
-	final ChannelInboundHandlerAdapter handler = new Handler();
+	/** The channel's events, and the listener of each write batch. */
+	final Handler handler = new Handler();
 
-	private final ChannelFutureListener batchWritten = this::batchWritten;
 
 	// ---- loop-confined state ----
 
-	private final ArrayDeque<ByteBuf> pendingIn = new ArrayDeque<>();
+	/** Bytes read and not yet delivered; made on first use, as an idle VConn needs none. */
+	private @Nullable ArrayDeque<ByteBuf> pendingIn;
 
 	private boolean readRequested;
 
@@ -158,7 +159,7 @@ public final class NetVConn extends AbstractVConn {
 			if (buf.isReadable()) {
 				// received from the peer on this connection, before it was a VConn
 				counted(buf.readableBytes(), 0);
-				this.pendingIn.addLast(buf);
+				pendingIn().addLast(buf);
 			}
 			else {
 				buf.release();
@@ -168,7 +169,12 @@ public final class NetVConn extends AbstractVConn {
 
 	// ---- channel events (on the loop) ----
 
-	private final class Handler extends ChannelInboundHandlerAdapter {
+	final class Handler extends ChannelInboundHandlerAdapter implements ChannelFutureListener {
+
+		@Override
+		public void operationComplete(ChannelFuture future) {
+			batchWritten(future);
+		}
 
 		@Override
 		public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -188,7 +194,7 @@ public final class NetVConn extends AbstractVConn {
 				current.read(buf);
 				return;
 			}
-			NetVConn.this.pendingIn.addLast(buf);
+			pendingIn().addLast(buf);
 			moved(n, 0);
 		}
 
@@ -286,7 +292,7 @@ public final class NetVConn extends AbstractVConn {
 		deactivateVios();
 		Splice started = new Splice(this, dst, observer, pipes());
 		this.splice = started;
-		started.start(this.pendingIn);
+		started.start(pendingIn());
 	}
 
 	/** Bytes passed from this VConn's input to its splice target, copied or spliced. On the loop. */
@@ -319,15 +325,25 @@ public final class NetVConn extends AbstractVConn {
 
 	// ---- read side ----
 
+	private ArrayDeque<ByteBuf> pendingIn() {
+		ArrayDeque<ByteBuf> pending = this.pendingIn;
+		if (pending == null) {
+			pending = new ArrayDeque<>(4);
+			this.pendingIn = pending;
+		}
+		return pending;
+	}
+
 	@Override
 	protected long fill(NetVIO vio, IOBuffer buffer) {
 		long moved = 0;
-		while (!this.pendingIn.isEmpty() && vio.ntodo() > 0 && !buffer.isHighWater()) {
-			ByteBuf head = this.pendingIn.peekFirst();
+		ArrayDeque<ByteBuf> pending = this.pendingIn;
+		while (pending != null && !pending.isEmpty() && vio.ntodo() > 0 && !buffer.isHighWater()) {
+			ByteBuf head = pending.peekFirst();
 			long todo = vio.ntodo();
 			int n;
 			if (head.readableBytes() <= todo) {
-				this.pendingIn.pollFirst();
+				pending.pollFirst();
 				n = head.readableBytes();
 				buffer.write(head);
 			}
@@ -341,7 +357,7 @@ public final class NetVConn extends AbstractVConn {
 		if (moved > 0) {
 			return moved;
 		}
-		if (!this.pendingIn.isEmpty()) {
+		if (pending != null && !pending.isEmpty()) {
 			return WAIT; // buffer at high water: wait for reenable()
 		}
 		if (this.failure != null) {
@@ -373,8 +389,12 @@ public final class NetVConn extends AbstractVConn {
 	}
 
 	private void releasePendingIn() {
+		ArrayDeque<ByteBuf> pending = this.pendingIn;
+		if (pending == null) {
+			return;
+		}
 		ByteBuf buf;
-		while ((buf = this.pendingIn.pollFirst()) != null) {
+		while ((buf = pending.pollFirst()) != null) {
 			buf.release();
 		}
 	}
@@ -406,7 +426,7 @@ public final class NetVConn extends AbstractVConn {
 				this.inflightVio = vio;
 				vio.transferReported = false;
 				ChannelPromise promise = this.channel.newPromise();
-				promise.addListener(this.batchWritten);
+				promise.addListener(this.handler);
 				this.channel.writeAndFlush(slice, promise);
 			}
 		}

@@ -86,6 +86,15 @@ public final class NetVConnFactory implements VConnFactory {
 		return this.pipes;
 	}
 
+	/**
+	 * Empty splice pipes the pool keeps open for reuse now (two descriptors each), held by design
+	 * while the runtime runs and closed when it shuts down.
+	 * @return the count
+	 */
+	public int idlePipes() {
+		return this.pipes.idle();
+	}
+
 	// ---- raw descriptors ----
 
 	@Override
@@ -171,7 +180,8 @@ public final class NetVConnFactory implements VConnFactory {
 			return restored(facts, "Netty could not wrap fd " + fd + ": " + ex);
 		}
 		NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, loop, fd, adopted, duplicate,
-				AdoptionSource.FD, facts.remote, facts.local, this.runtime.writeHighWaterMark());
+				AdoptionSource.FD, shared(facts.remote, channel.remoteAddress()),
+				shared(facts.local, channel.localAddress()), this.runtime.writeHighWaterMark());
 		channel.pipeline().addLast(vconn.handler);
 		String failure = register(loop, channel);
 		if (failure != null) {
@@ -183,6 +193,14 @@ public final class NetVConnFactory implements VConnFactory {
 		this.runtime.started(vconn);
 		this.runtime.adopted(vconn, vconn.source(), start);
 		return Adoption.success(vconn);
+	}
+
+	/**
+	 * The address the channel holds when it is the one probed, so that an idle VConn keeps one copy
+	 * of each address rather than two.
+	 */
+	private static @Nullable SocketAddress shared(@Nullable SocketAddress probed, @Nullable SocketAddress channel) {
+		return (channel != null && channel.equals(probed)) ? channel : probed;
 	}
 
 	/**

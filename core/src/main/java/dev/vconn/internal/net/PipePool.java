@@ -55,6 +55,8 @@ final class PipePool {
 
 	private final ConcurrentLinkedDeque<Pipe> idle = new ConcurrentLinkedDeque<>();
 
+	private volatile boolean closed;
+
 	/**
 	 * @param max the most pipes open at once; 0 means never splice
 	 */
@@ -102,9 +104,11 @@ final class PipePool {
 	 */
 	void release(Pipe pipe, boolean empty) {
 		this.borrowed.decrementAndGet();
-		if (empty && this.idle.size() < KEEP_IDLE) {
+		if (empty && !this.closed && this.idle.size() < KEEP_IDLE) {
 			this.idle.addFirst(pipe);
-			return;
+			if (!this.closed || !this.idle.remove(pipe)) {
+				return; // kept, or closed meanwhile by close()
+			}
 		}
 		pipe.close();
 		this.open.decrementAndGet();
@@ -134,8 +138,20 @@ final class PipePool {
 		return this.open.get();
 	}
 
-	/** Closes the idle pipes; on runtime shutdown, once every VConn is gone. */
+	/**
+	 * Empty pipes kept for reuse now: held by design while the runtime runs.
+	 * @return the count
+	 */
+	int idle() {
+		return this.idle.size();
+	}
+
+	/**
+	 * Closes the idle pipes, on runtime shutdown once every VConn is gone; a pipe given back later
+	 * is closed, not kept.
+	 */
 	void close() {
+		this.closed = true;
 		Pipe pipe;
 		while ((pipe = this.idle.pollFirst()) != null) {
 			pipe.close();

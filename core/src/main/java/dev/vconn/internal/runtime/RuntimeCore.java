@@ -174,7 +174,7 @@ public final class RuntimeCore {
 	private MultiThreadIoEventLoopGroup newGroup(Transport transport) {
 		String name = "vconn-" + this.runtimeId + "-" + transport.name().toLowerCase();
 		return new MultiThreadIoEventLoopGroup(this.eventThreads, new DefaultThreadFactory(name, true),
-				(transport == Transport.EPOLL) ? this.sockets.epollHandlers() : NioIoHandler.newFactory());
+				ClosingIoHandlers.of((transport == Transport.EPOLL) ? this.sockets.epollHandlers() : NioIoHandler.newFactory()));
 	}
 
 	// ---- VConnRuntime ----

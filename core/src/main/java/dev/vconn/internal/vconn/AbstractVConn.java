@@ -1,13 +1,13 @@
 package dev.vconn.internal.vconn;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.vconn.CloseKind;
 import dev.vconn.Continuation;
@@ -60,15 +60,38 @@ public abstract class AbstractVConn implements ManagedVConn {
 
 	private static final int ABORTING = 2;
 
+	// field updaters rather than atomic objects: three fewer objects per VConn
+	private static final VarHandle CLOSE_STATE;
+
+	private static final VarHandle READ_QUEUED;
+
+	private static final VarHandle WRITE_QUEUED;
+
+	static {
+		try {
+			MethodHandles.Lookup lookup = MethodHandles.lookup();
+			CLOSE_STATE = lookup.findVarHandle(AbstractVConn.class, "closeState", int.class);
+			READ_QUEUED = lookup.findVarHandle(AbstractVConn.class, "readQueued", int.class);
+			WRITE_QUEUED = lookup.findVarHandle(AbstractVConn.class, "writeQueued", int.class);
+		}
+		catch (ReflectiveOperationException ex) {
+			throw new ExceptionInInitializerError(ex);
+		}
+	}
+
 	private final RuntimeCore runtime;
 
 	private final long id;
 
 	private final EventLoop loop;
 
-	private final Instant createdAt = Instant.now();
+	// the creation time, kept as fields rather than an Instant: idle VConns are many, and small
+	private final long createdSeconds;
 
-	private final AtomicInteger closeState = new AtomicInteger(OPEN);
+	private final int createdNanos;
+
+	/** {@link #OPEN}, {@link #CLOSING} or {@link #ABORTING}; changed through {@link #CLOSE_STATE}. */
+	private volatile int closeState;
 
 	private volatile CloseKind abortCause = CloseKind.API;
 
@@ -88,21 +111,23 @@ public abstract class AbstractVConn implements ManagedVConn {
 
 	private final VConnTimeouts timeouts;
 
-	private final AtomicBoolean readQueued = new AtomicBoolean();
+	/** Whether a read pass is queued on the loop (1) or not (0); set through {@link #READ_QUEUED}. */
+	private volatile int readQueued;
 
-	private final AtomicBoolean writeQueued = new AtomicBoolean();
+	/** Whether a write pass is queued on the loop (1) or not (0); set through {@link #WRITE_QUEUED}. */
+	private volatile int writeQueued;
 
 	private final ContinuationDelivery readDelivery;
 
 	private final ContinuationDelivery writeDelivery;
 
 	private final Runnable readTask = () -> {
-		this.readQueued.set(false);
+		this.readQueued = 0;
 		readPass();
 	};
 
 	private final Runnable writeTask = () -> {
-		this.writeQueued.set(false);
+		this.writeQueued = 0;
 		writePass();
 	};
 
@@ -122,9 +147,13 @@ public abstract class AbstractVConn implements ManagedVConn {
 		this.runtime = runtime;
 		this.id = id;
 		this.loop = loop;
+		Instant now = Instant.now();
+		this.createdSeconds = now.getEpochSecond();
+		this.createdNanos = now.getNano();
 		this.timeouts = new VConnTimeouts(this, loop);
-		this.readDelivery = new ContinuationDelivery(loop, this::readPass);
-		this.writeDelivery = new ContinuationDelivery(loop, this::writePass);
+		// a retry runs the queued pass's task: the whole pass again, with no object of its own
+		this.readDelivery = new ContinuationDelivery(loop, this.readTask);
+		this.writeDelivery = new ContinuationDelivery(loop, this.writeTask);
 	}
 
 	// ---- what a subclass provides ----
@@ -257,7 +286,7 @@ public abstract class AbstractVConn implements ManagedVConn {
 
 	@Override
 	public void close() {
-		if (this.closeState.compareAndSet(OPEN, CLOSING)) {
+		if (CLOSE_STATE.compareAndSet(this, OPEN, CLOSING)) {
 			deactivateVios();
 			execute(this::free);
 		}
@@ -270,14 +299,14 @@ public abstract class AbstractVConn implements ManagedVConn {
 
 	@Override
 	public boolean abort(CloseKind cause, int error) {
-		if (this.closeState.compareAndSet(OPEN, ABORTING)) {
+		if (CLOSE_STATE.compareAndSet(this, OPEN, ABORTING)) {
 			this.abortCause = cause;
 			this.abortError = error;
 			deactivateVios();
 			execute(this::free);
 			return true;
 		}
-		if (cause == CloseKind.SHUTDOWN && abortsPendingClose() && this.closeState.compareAndSet(CLOSING, ABORTING)) {
+		if (cause == CloseKind.SHUTDOWN && abortsPendingClose() && CLOSE_STATE.compareAndSet(this, CLOSING, ABORTING)) {
 			// runtime shutdown does not wait for a close still delivering bytes to a peer that does not read
 			this.abortCause = cause;
 			this.abortError = error;
@@ -306,7 +335,7 @@ public abstract class AbstractVConn implements ManagedVConn {
 
 	@Override
 	public boolean isClosed() {
-		return this.closeState.get() != OPEN;
+		return this.closeState != OPEN;
 	}
 
 	/**
@@ -314,7 +343,7 @@ public abstract class AbstractVConn implements ManagedVConn {
 	 * @return whether this VConn is aborted
 	 */
 	protected final boolean isAborted() {
-		return this.closeState.get() == ABORTING;
+		return this.closeState == ABORTING;
 	}
 
 	@Override
@@ -369,7 +398,7 @@ public abstract class AbstractVConn implements ManagedVConn {
 
 	@Override
 	public Instant createdAt() {
-		return this.createdAt;
+		return Instant.ofEpochSecond(this.createdSeconds, this.createdNanos);
 	}
 
 	@Override
@@ -409,14 +438,14 @@ public abstract class AbstractVConn implements ManagedVConn {
 
 	/** Queues a read pass on the loop, unless one is queued already. Any thread. */
 	protected final void requestRead() {
-		if (this.readQueued.compareAndSet(false, true)) {
+		if (READ_QUEUED.compareAndSet(this, 0, 1)) {
 			execute(this.readTask);
 		}
 	}
 
 	/** Queues a write pass on the loop, unless one is queued already. Any thread. */
 	protected final void requestWrite() {
-		if (this.writeQueued.compareAndSet(false, true)) {
+		if (WRITE_QUEUED.compareAndSet(this, 0, 1)) {
 			execute(this.writeTask);
 		}
 	}
@@ -597,7 +626,7 @@ public abstract class AbstractVConn implements ManagedVConn {
 	 * thread, before anything else has seen it.
 	 */
 	protected final void discard() {
-		this.closeState.set(CLOSING);
+		this.closeState = CLOSING;
 		this.freed = true;
 		this.released = true;
 	}

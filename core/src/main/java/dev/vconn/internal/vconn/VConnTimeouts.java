@@ -1,8 +1,9 @@
 package dev.vconn.internal.vconn;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.vconn.CloseKind;
 import dev.vconn.Continuation;
@@ -22,11 +23,23 @@ import org.jspecify.annotations.Nullable;
  */
 final class VConnTimeouts {
 
+	private static final VarHandle GENERATION;
+
+	static {
+		try {
+			GENERATION = MethodHandles.lookup().findVarHandle(VConnTimeouts.class, "generation", int.class);
+		}
+		catch (ReflectiveOperationException ex) {
+			throw new ExceptionInInitializerError(ex);
+		}
+	}
+
 	private final AbstractVConn owner;
 
 	private final EventLoop loop;
 
-	private final AtomicInteger generation = new AtomicInteger();
+	/** Bumped through {@link #GENERATION}: a field, not an atomic object, as every VConn has one. */
+	private volatile int generation;
 
 	// ---- loop-confined ----
 
@@ -45,13 +58,13 @@ final class VConnTimeouts {
 
 	/** Any thread: (re-)arms the inactivity timeout, 0 cancels it. */
 	void setInactivity(long nanos) {
-		this.generation.incrementAndGet();
+		GENERATION.getAndAdd(this, 1);
 		execute(() -> armInactivity(nanos));
 	}
 
 	/** Any thread: (re-)arms the active timeout, 0 cancels it. */
 	void setActive(long nanos) {
-		this.generation.incrementAndGet();
+		GENERATION.getAndAdd(this, 1);
 		execute(() -> armActive(nanos));
 	}
 
@@ -110,12 +123,12 @@ final class VConnTimeouts {
 	 */
 	private void fire(VConnEvent event) {
 		if (!this.owner.isClosed()) {
-			toRead(event, this.generation.get());
+			toRead(event, this.generation);
 		}
 	}
 
 	private void toRead(VConnEvent event, int generation) {
-		if (this.owner.isClosed() || this.generation.get() != generation) {
+		if (this.owner.isClosed() || this.generation != generation) {
 			return;
 		}
 		NetVIO read = this.owner.readVio();
@@ -131,7 +144,7 @@ final class VConnTimeouts {
 	}
 
 	private void toWrite(VConnEvent event, int generation, @Nullable Continuation told) {
-		if (this.owner.isClosed() || this.generation.get() != generation) {
+		if (this.owner.isClosed() || this.generation != generation) {
 			return;
 		}
 		NetVIO write = this.owner.writeVio();
@@ -140,7 +153,7 @@ final class VConnTimeouts {
 					() -> deliverIfActive(write, event))) {
 				return;
 			}
-			if (this.owner.isClosed() || this.generation.get() != generation) {
+			if (this.owner.isClosed() || this.generation != generation) {
 				return;
 			}
 		}
