@@ -44,6 +44,10 @@ import org.jspecify.annotations.Nullable;
  * hands the connection to a connection intercept, relays the response, runs the header and idle
  * timers, and ends the connection gracefully after a response that says {@code Connection: close}.
  * On the connection's loop.
+ *
+ * <p>Longer than the house's 500 lines because every phase of the loop (reading a head, an exchange
+ * in flight, relaying, closing, a takeover) reads and changes the same few fields on the same
+ * thread; the codecs, exchanges, relay and hand-over already live in classes of their own.
  */
 final class ClientConnection extends ChannelInboundHandlerAdapter {
 
