@@ -9,9 +9,8 @@ import java.util.Arrays;
 import java.util.List;
 
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
 import com.sun.jna.Platform;
-import com.sun.jna.Pointer;
+import dev.vconn.internal.net.LibC;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,11 +26,7 @@ final class HandoffSocket implements AutoCloseable {
 
 	static final int SOCK_SEQPACKET = 5;
 
-	private static final int AF_UNIX = 1;
-
 	private static final int SOCK_CLOEXEC = 02000000;
-
-	private static final int SOL_SOCKET = 1;
 
 	private static final int SO_PEERCRED = 17;
 
@@ -49,16 +44,6 @@ final class HandoffSocket implements AutoCloseable {
 
 	private static final int MSG_CMSG_CLOEXEC = 0x40000000;
 
-	static final int EINTR = 4;
-
-	static final int EAGAIN = 11;
-
-	static final int ENOENT = 2;
-
-	static final int ECONNREFUSED = 111;
-
-	private static final short POLLIN = 0x1;
-
 	/** {@code sun_path} holds 108 bytes, the terminating NUL included. */
 	private static final int MAX_PATH = 107;
 
@@ -71,15 +56,9 @@ final class HandoffSocket implements AutoCloseable {
 	private static final @Nullable Throwable UNAVAILABILITY_CAUSE;
 
 	static {
-		Throwable cause = null;
-		try {
-			if (!Platform.isLinux() || !Platform.is64Bit()) {
-				throw new UnsupportedOperationException("handing sockets over needs 64-bit Linux");
-			}
-			Native.register(HandoffSocket.class, Platform.C_LIBRARY_NAME);
-		}
-		catch (Throwable ex) {
-			cause = ex;
+		Throwable cause = LibC.isAvailable() ? null : LibC.unavailabilityCause();
+		if (cause == null && !Platform.is64Bit()) {
+			cause = new UnsupportedOperationException("handing sockets over needs 64-bit Linux");
 		}
 		UNAVAILABILITY_CAUSE = cause;
 	}
@@ -114,20 +93,20 @@ final class HandoffSocket implements AutoCloseable {
 		checkDirectory(path, directory);
 		Path temporary = directory.resolve("." + path.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
 		byte[] address = address(temporary);
-		int fd = check(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), "socket");
+		int fd = check(LibC.socket(LibC.AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), "socket");
 		HandoffSocket socket = new HandoffSocket(fd);
 		try {
-			unlink(temporary.toString());
-			check(bind(fd, address, address.length), "bind " + temporary);
-			check(chmod(temporary.toString(), 0600), "chmod 0600 " + temporary);
-			check(listen(fd, 8), "listen");
+			LibC.unlink(temporary.toString());
+			check(LibC.bind(fd, address, address.length), "bind " + temporary);
+			check(LibC.chmod(temporary.toString(), 0600), "chmod 0600 " + temporary);
+			check(LibC.listen(fd, 8), "listen");
 			Files.move(temporary, path.toAbsolutePath(), StandardCopyOption.REPLACE_EXISTING,
 					StandardCopyOption.ATOMIC_MOVE);
 			return socket;
 		}
 		catch (Exception ex) {
 			socket.close();
-			unlink(temporary.toString());
+			LibC.unlink(temporary.toString());
 			throw (ex instanceof HandoffException) ? (HandoffException) ex
 					: new HandoffException(HandoffReason.IO, "cannot listen at " + path + ": " + ex, ex);
 		}
@@ -159,13 +138,13 @@ final class HandoffSocket implements AutoCloseable {
 	static @Nullable HandoffSocket connect(Path path) {
 		requireAvailable();
 		byte[] address = address(path.toAbsolutePath());
-		int fd = check(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), "socket");
-		if (connect(fd, address, address.length) == 0) {
+		int fd = check(LibC.socket(LibC.AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), "socket");
+		if (LibC.connect(fd, address, address.length) == 0) {
 			return new HandoffSocket(fd);
 		}
-		int errno = Native.getLastError();
-		close(fd);
-		if (errno == ENOENT || errno == ECONNREFUSED) {
+		int errno = LibC.errno();
+		LibC.close(fd);
+		if (errno == LibC.ENOENT || errno == LibC.ECONNREFUSED) {
 			return null;
 		}
 		throw new HandoffException(HandoffReason.IO, "cannot connect to " + path + ": errno " + errno);
@@ -176,27 +155,27 @@ final class HandoffSocket implements AutoCloseable {
 	 * @return the connected peer, or {@code null} if none came in time
 	 */
 	@Nullable HandoffSocket accept(int timeoutMillis) {
-		int[] poll = { this.fd, POLLIN };
-		int ready = poll(poll, 1, timeoutMillis);
+		int[] poll = { this.fd, LibC.POLLIN };
+		int ready = LibC.poll(poll, 1, timeoutMillis);
 		if (ready <= 0) {
 			return null;
 		}
-		int peer = accept4(this.fd, null, null, SOCK_CLOEXEC);
+		int peer = LibC.accept4(this.fd, null, null, SOCK_CLOEXEC);
 		return (peer >= 0) ? new HandoffSocket(peer) : null;
 	}
 
 	/** The peer's {@code pid}, {@code uid} and {@code gid} as the kernel recorded them at connect. */
 	int[] peerCredentials() {
 		int[] credentials = new int[3];
-		check(getsockopt(this.fd, SOL_SOCKET, SO_PEERCRED, credentials, new int[] { 12 }), "getsockopt(SO_PEERCRED)");
+		check(LibC.getsockopt(this.fd, LibC.SOL_SOCKET, SO_PEERCRED, credentials, new int[] { 12 }), "getsockopt(SO_PEERCRED)");
 		return credentials;
 	}
 
 	/** Bounds each later send and receive. */
 	void timeout(long millis) {
 		long[] timeval = { millis / 1000, (millis % 1000) * 1000 };
-		check(setsockopt(this.fd, SOL_SOCKET, SO_RCVTIMEO, timeval, 16), "setsockopt(SO_RCVTIMEO)");
-		check(setsockopt(this.fd, SOL_SOCKET, SO_SNDTIMEO, timeval, 16), "setsockopt(SO_SNDTIMEO)");
+		check(LibC.setsockopt(this.fd, LibC.SOL_SOCKET, SO_RCVTIMEO, timeval, 16), "setsockopt(SO_RCVTIMEO)");
+		check(LibC.setsockopt(this.fd, LibC.SOL_SOCKET, SO_SNDTIMEO, timeval, 16), "setsockopt(SO_SNDTIMEO)");
 	}
 
 	/**
@@ -219,7 +198,7 @@ final class HandoffSocket implements AutoCloseable {
 				control = new Memory(controlSpace(fds.length));
 				control.clear();
 				control.setLong(0, 16 + 4L * fds.length);
-				control.setInt(8, SOL_SOCKET);
+				control.setInt(8, LibC.SOL_SOCKET);
 				control.setInt(12, SCM_RIGHTS);
 				control.write(16, fds, 0, fds.length);
 				header.setPointer(32, control);
@@ -228,12 +207,12 @@ final class HandoffSocket implements AutoCloseable {
 			try {
 				long sent;
 				do {
-					sent = sendmsg(this.fd, header, MSG_NOSIGNAL);
+					sent = LibC.sendmsg(this.fd, header, MSG_NOSIGNAL);
 				}
-				while (sent < 0 && Native.getLastError() == EINTR);
+				while (sent < 0 && LibC.errno() == LibC.EINTR);
 				if (sent != frame.length) {
-					int errno = Native.getLastError();
-					throw new HandoffException(HandoffReason.INTERRUPTED, (errno == EAGAIN) ? "the peer took no message in time"
+					int errno = LibC.errno();
+					throw new HandoffException(HandoffReason.INTERRUPTED, (errno == LibC.EAGAIN) ? "the peer took no message in time"
 							: "the peer is gone (sendmsg: errno " + errno + ")");
 				}
 			}
@@ -265,12 +244,12 @@ final class HandoffSocket implements AutoCloseable {
 			header.setLong(40, control.size());
 			long read;
 			do {
-				read = recvmsg(this.fd, header, MSG_CMSG_CLOEXEC);
+				read = LibC.recvmsg(this.fd, header, MSG_CMSG_CLOEXEC);
 			}
-			while (read < 0 && Native.getLastError() == EINTR);
+			while (read < 0 && LibC.errno() == LibC.EINTR);
 			if (read < 0) {
-				int errno = Native.getLastError();
-				throw new HandoffException(HandoffReason.INTERRUPTED, (errno == EAGAIN) ? "the peer sent nothing in time"
+				int errno = LibC.errno();
+				throw new HandoffException(HandoffReason.INTERRUPTED, (errno == LibC.EAGAIN) ? "the peer sent nothing in time"
 						: "the peer is gone (recvmsg: errno " + errno + ")");
 			}
 			int[] fds = receivedFds(header, control);
@@ -297,7 +276,7 @@ final class HandoffSocket implements AutoCloseable {
 			if (cmsgLength < 16 || offset + cmsgLength > length) {
 				break;
 			}
-			if (control.getInt(offset + 8) == SOL_SOCKET && control.getInt(offset + 12) == SCM_RIGHTS) {
+			if (control.getInt(offset + 8) == LibC.SOL_SOCKET && control.getInt(offset + 12) == SCM_RIGHTS) {
 				for (long at = offset + 16; at + 4 <= offset + cmsgLength; at += 4) {
 					fds.add(control.getInt(at));
 				}
@@ -324,7 +303,7 @@ final class HandoffSocket implements AutoCloseable {
 	/** Closes descriptors this process received and will not use. */
 	static void closeAll(int... fds) {
 		for (int received : fds) {
-			close(received);
+			LibC.close(received);
 		}
 	}
 
@@ -333,19 +312,19 @@ final class HandoffSocket implements AutoCloseable {
 	 * @return the copy, or -1 if the descriptor is not open
 	 */
 	static int duplicate(int fd) {
-		return fcntl(fd, 1030 /* F_DUPFD_CLOEXEC */, 0);
+		return LibC.fcntl(fd, LibC.F_DUPFD_CLOEXEC, 0);
 	}
 
 	/** Removes the socket file at {@code path} if it is there. */
 	static void unlink(Path path) {
-		unlink(path.toAbsolutePath().toString());
+		LibC.unlink(path.toAbsolutePath().toString());
 	}
 
 	@Override
 	public void close() {
 		if (!this.closed) {
 			this.closed = true;
-			close(this.fd);
+			LibC.close(this.fd);
 		}
 	}
 
@@ -355,7 +334,7 @@ final class HandoffSocket implements AutoCloseable {
 			throw new HandoffException(HandoffReason.IO, "the socket path " + path + " is longer than " + MAX_PATH + " bytes");
 		}
 		byte[] address = new byte[2 + name.length + 1];
-		address[0] = AF_UNIX;
+		address[0] = LibC.AF_UNIX;
 		System.arraycopy(name, 0, address, 2, name.length);
 		return address;
 	}
@@ -369,37 +348,9 @@ final class HandoffSocket implements AutoCloseable {
 
 	private static int check(int result, String call) {
 		if (result < 0) {
-			throw new HandoffException(HandoffReason.IO, call + " failed: errno " + Native.getLastError());
+			throw new HandoffException(HandoffReason.IO, call + " failed: errno " + LibC.errno());
 		}
 		return result;
 	}
-
-	private static native int socket(int domain, int type, int protocol);
-
-	private static native int bind(int fd, byte[] address, int length);
-
-	private static native int listen(int fd, int backlog);
-
-	private static native int accept4(int fd, @Nullable Pointer address, @Nullable Pointer length, int flags);
-
-	private static native int connect(int fd, byte[] address, int length);
-
-	private static native long sendmsg(int fd, Pointer message, int flags);
-
-	private static native long recvmsg(int fd, Pointer message, int flags);
-
-	private static native int getsockopt(int fd, int level, int name, int[] value, int[] length);
-
-	private static native int setsockopt(int fd, int level, int name, long[] value, int length);
-
-	private static native int poll(int[] fds, long count, int timeout);
-
-	private static native int fcntl(int fd, int cmd, int arg);
-
-	private static native int chmod(String path, int mode);
-
-	private static native int unlink(String path);
-
-	private static native int close(int fd);
 
 }

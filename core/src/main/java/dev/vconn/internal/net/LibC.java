@@ -2,18 +2,27 @@ package dev.vconn.internal.net;
 
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
+import com.sun.jna.Pointer;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The few libc calls Netty does not expose: {@code fcntl}, {@code getsockopt}, {@code getpeername},
- * {@code getsockname}, {@code poll}, {@code close}, {@code unsetenv}, and {@code pipe2}, {@code splice} and
- * {@code read} for splicing (Netty's own splice cannot tell end of stream from "no data yet"). Linux only; constants are those of Linux on
- * x86_64 and aarch64. Each call leaves its {@code errno} in {@link Native#getLastError()}.
+ * The runtime's one binding to libc, for the calls Netty does not expose: {@code fcntl},
+ * {@code getsockopt}, {@code getpeername}, {@code getsockname}, {@code poll}, {@code close},
+ * {@code unsetenv}; {@code pipe2}, {@code splice} and {@code read} for splicing (Netty's own splice
+ * cannot tell end of stream from "no data yet"); and the Unix domain socket calls of a takeover
+ * ({@code socket}, {@code bind}, {@code listen}, {@code accept4}, {@code connect}, {@code sendmsg},
+ * {@code recvmsg}, {@code setsockopt}, {@code chmod}, {@code unlink}). Linux only; constants are
+ * those of Linux on x86_64 and aarch64. Each call leaves its {@code errno} in {@link #errno()}.
  */
-final class LibC {
+public final class LibC {
 
 	static final int EBADF = 9;
 
-	static final int EINTR = 4;
+	public static final int EINTR = 4;
+
+	public static final int ENOENT = 2;
+
+	public static final int ECONNREFUSED = 111;
 
 	static final int ENOTSOCK = 88;
 
@@ -29,11 +38,11 @@ final class LibC {
 
 	static final int F_SETFL = 4;
 
-	static final int F_DUPFD_CLOEXEC = 1030;
+	public static final int F_DUPFD_CLOEXEC = 1030;
 
 	static final int O_NONBLOCK = 04000;
 
-	static final int SOL_SOCKET = 1;
+	public static final int SOL_SOCKET = 1;
 
 	static final int SO_TYPE = 3;
 
@@ -49,13 +58,13 @@ final class LibC {
 
 	static final int SOCK_DGRAM = 2;
 
-	static final int AF_UNIX = 1;
+	public static final int AF_UNIX = 1;
 
 	static final int AF_INET = 2;
 
 	static final int AF_INET6 = 10;
 
-	static final int EAGAIN = 11;
+	public static final int EAGAIN = 11;
 
 	static final int ECONNRESET = 104;
 
@@ -65,7 +74,7 @@ final class LibC {
 
 	static final int SPLICE_F_NONBLOCK = 2;
 
-	static final short POLLIN = 0x1;
+	public static final short POLLIN = 0x1;
 
 	static final short POLLERR = 0x8;
 
@@ -90,21 +99,21 @@ final class LibC {
 	private LibC() {
 	}
 
-	static boolean isAvailable() {
+	public static boolean isAvailable() {
 		return UNAVAILABILITY_CAUSE == null;
 	}
 
-	static Throwable unavailabilityCause() {
+	public static Throwable unavailabilityCause() {
 		return UNAVAILABILITY_CAUSE;
 	}
 
-	static int errno() {
+	public static int errno() {
 		return Native.getLastError();
 	}
 
-	static native int fcntl(int fd, int cmd, int arg);
+	public static native int fcntl(int fd, int cmd, int arg);
 
-	static native int getsockopt(int fd, int level, int name, int[] value, int[] length);
+	public static native int getsockopt(int fd, int level, int name, int[] value, int[] length);
 
 	static native int setsockopt(int fd, int level, int name, int[] value, int length);
 
@@ -113,19 +122,40 @@ final class LibC {
 	static native int getsockname(int fd, byte[] address, int[] length);
 
 	/** {@code struct pollfd} is {int fd; short events; short revents}: 8 bytes, passed as two ints. */
-	static native int poll(int[] fds, long count, int timeout);
+	public static native int poll(int[] fds, long count, int timeout);
 
-	static native int close(int fd);
+	public static native int close(int fd);
 
 	static native int pipe2(int[] fds, int flags);
 
 	/** {@code splice(2)} without offsets (both ends are sockets or pipes). */
-	static native long splice(int in, com.sun.jna.Pointer inOffset, int out, com.sun.jna.Pointer outOffset, long length,
+	static native long splice(int in, Pointer inOffset, int out, Pointer outOffset, long length,
 			int flags);
 
 	static native long read(int fd, byte[] buffer, long count);
 
 	/** Removes a variable from the process environment, the one children inherit. */
 	static native int unsetenv(String name);
+
+	public static native int socket(int domain, int type, int protocol);
+
+	public static native int bind(int fd, byte[] address, int length);
+
+	public static native int listen(int fd, int backlog);
+
+	public static native int accept4(int fd, @Nullable Pointer address, @Nullable Pointer length, int flags);
+
+	public static native int connect(int fd, byte[] address, int length);
+
+	public static native long sendmsg(int fd, Pointer message, int flags);
+
+	public static native long recvmsg(int fd, Pointer message, int flags);
+
+	/** For options whose value is a {@code struct timeval} (two longs on 64-bit Linux). */
+	public static native int setsockopt(int fd, int level, int name, long[] value, int length);
+
+	public static native int chmod(String path, int mode);
+
+	public static native int unlink(String path);
 
 }
