@@ -10,6 +10,7 @@ import dev.vconn.Tunnel;
 import dev.vconn.VConnPair;
 import dev.vconn.VConnRuntime;
 import dev.vconn.intercept.InterceptListener;
+import dev.vconn.intercept.VConnHandoff;
 
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
@@ -84,7 +85,8 @@ class LayeringTests {
 	 * <li>The public facades build their engines: {@code VConnRuntime} and {@code Continuation}
 	 * reach {@code internal.runtime}, {@code VConnPair} {@code internal.pair}, {@code Tunnel}
 	 * {@code internal.tunnel}, {@code InterceptListener} {@code internal.http} and
-	 * {@code internal.runtime}, while those packages implement the public types
+	 * {@code internal.runtime}, {@code VConnHandoff} {@code internal.handoff}, {@code internal.http} and
+	 * {@code internal.net} (the listener's socket and connections it hands over or takes), while those packages implement the public types
 	 * ({@code dev.vconn ⇄ internal.*}, {@code intercept ⇄ internal.http}).</li>
 	 * <li>{@code internal.runtime → internal.net}: {@code RuntimeCore} creates the
 	 * {@code NetVConnFactory}, takes its loop factory from {@code EpollRegistrations}, closes owned
@@ -97,7 +99,7 @@ class LayeringTests {
 		.should()
 		.beFreeOfCycles()
 		.ignoreDependency(belongToAnyOf(VConnRuntime.class, Continuation.class, VConnPair.class, Tunnel.class,
-				InterceptListener.class), resideInAPackage("dev.vconn.internal.."))
+				InterceptListener.class, VConnHandoff.class), resideInAPackage("dev.vconn.internal.."))
 		.ignoreDependency(resideInAPackage("dev.vconn.internal.runtime"), resideInAPackage("dev.vconn.internal.net"));
 
 	/** Every package of {@code dev.vconn}, the root included, is a slice of its own. */
