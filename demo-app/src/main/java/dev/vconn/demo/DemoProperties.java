@@ -18,12 +18,18 @@ public class DemoProperties {
 
 	private final Intercept intercept = new Intercept();
 
+	private final Observations observations = new Observations();
+
 	public Origin getOrigin() {
 		return this.origin;
 	}
 
 	public Intercept getIntercept() {
 		return this.intercept;
+	}
+
+	public Observations getObservations() {
+		return this.observations;
 	}
 
 	/**
@@ -157,6 +163,26 @@ public class DemoProperties {
 						"demo.intercept.connect-threads must be at least 1, was " + connectThreads);
 			}
 			this.connectThreads = connectThreads;
+		}
+
+	}
+
+	/**
+	 * What the demo shows of VConn's Micrometer observations besides their timers.
+	 */
+	public static class Observations {
+
+		/**
+		 * Whether to log each VConn observation (transaction, adoption, connect) as it stops.
+		 */
+		private boolean log;
+
+		public boolean isLog() {
+			return this.log;
+		}
+
+		public void setLog(boolean log) {
+			this.log = log;
 		}
 
 	}

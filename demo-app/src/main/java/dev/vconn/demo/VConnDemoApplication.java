@@ -45,6 +45,12 @@ public class VConnDemoApplication {
 	}
 
 	@Bean
+	@ConditionalOnBooleanProperty("demo.observations.log")
+	ObservationLog observationLog() {
+		return new ObservationLog();
+	}
+
+	@Bean
 	@ConditionalOnBooleanProperty(name = "demo.origin.embedded", matchIfMissing = true)
 	EmbeddedOrigin embeddedOrigin(DemoProperties properties) {
 		return new EmbeddedOrigin(Origin.parse(properties.getOrigin().getAddress()),
