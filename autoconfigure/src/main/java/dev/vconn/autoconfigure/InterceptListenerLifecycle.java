@@ -260,6 +260,15 @@ public final class InterceptListenerLifecycle implements SmartLifecycle {
 		return PHASE;
 	}
 
+	/**
+	 * Not pauseable, like the runtime it serves on: a paused test context keeps its listener (and
+	 * its port) instead of closing it.
+	 */
+	@Override
+	public boolean isPauseable() {
+		return false;
+	}
+
 	private @Nullable InetSocketAddress resolveOrigin() {
 		String origin = this.properties.getOrigin();
 		if (origin == null) {

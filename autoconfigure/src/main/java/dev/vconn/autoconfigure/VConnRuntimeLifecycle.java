@@ -23,6 +23,9 @@ import org.springframework.context.SmartLifecycle;
  *
  * <p><b>Threads:</b> {@link #stop(Runnable)} returns at once and closes the runtime on a thread
  * named {@code vconn-shutdown}; {@link #stop()} blocks until the runtime is closed.
+ *
+ * <p><b>Not pauseable:</b> a closed runtime cannot start again, so the test framework's pausing of
+ * cached contexts (Spring Framework 7) leaves it running rather than stopping it for good.
  */
 final class VConnRuntimeLifecycle implements SmartLifecycle {
 
@@ -102,6 +105,11 @@ final class VConnRuntimeLifecycle implements SmartLifecycle {
 	@Override
 	public int getPhase() {
 		return PHASE;
+	}
+
+	@Override
+	public boolean isPauseable() {
+		return false;
 	}
 
 }

@@ -36,6 +36,7 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.core.annotation.Order;
 
@@ -79,6 +80,24 @@ class InterceptListenerAutoConfigurationTests {
 			assertThat(listener.isRunning()).isTrue();
 			assertThat(listener.address().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
 			assertThat(listener.address().getPort()).isPositive();
+			assertThat(RawHttp.refuses(listener.address().getPort())).isFalse();
+		});
+	}
+
+	@Test
+	void aContextPausedAndRestartedByTheTestFrameworkKeepsTheRuntimeAndTheListenerServing() {
+		this.listenerRunner.run((context) -> {
+			InterceptListener listener = context.getBean(InterceptListenerLifecycle.class).getListener();
+			assertThat(listener).isNotNull();
+			ConfigurableApplicationContext source = context.getSourceApplicationContext();
+
+			// what Spring's test context cache does to a cached context it switches away from and back to
+			source.pause();
+			source.restart();
+
+			assertThat(context.getBean(VConnRuntime.class).isRunning()).isTrue();
+			assertThat(context.getBean(InterceptListenerLifecycle.class).getListener()).isSameAs(listener);
+			assertThat(listener.isRunning()).isTrue();
 			assertThat(RawHttp.refuses(listener.address().getPort())).isFalse();
 		});
 	}

@@ -16,10 +16,10 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The demo with the seed plugin's VIO handlers ({@code demo.intercept.style=vio}, the default):
- * origin sockets are connected natively and adopted with {@code fdCreate}; with
- * {@code demo.observations.log=true}, VConn's observations are logged as they stop.
+ * origin sockets are connected natively and adopted with {@code fdCreate}; the test profile sets
+ * {@code demo.observations.log=true}, so VConn's observations are logged as they stop.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "demo.observations.log=true")
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 @ActiveProfiles("test")
 class InterceptVioStyleTests extends AbstractInterceptDemoTests {
 
