@@ -36,9 +36,33 @@ enum Frame {
 	CONNECTION(7),
 
 	/** Successor to running instance: 1 if it serves the connection just sent, 0 if not (the sender keeps it). */
-	ADOPTED(8);
+	ADOPTED(8),
+
+	// ---- between a VConnSender and a VConnReceiver (codes from 20): HELLO both ways, then any
+	// number of SOCKET exchanges, each answered TAKEN or DECLINED; a VConn TAKEN is RELEASED ----
+
+	/**
+	 * Sender to receiver: a socket (one descriptor). Payload: its kind (0 listening socket, 1 live
+	 * VConn), the count of buffered bytes that follow in {@link #BUFFERED} messages (int), its name.
+	 */
+	SOCKET(20),
+
+	/** Sender to receiver: the next bytes the VConn just sent had read and not delivered. */
+	BUFFERED(21),
+
+	/** Receiver to sender: it owns the socket just sent (a VConn: once the sender says {@link #RELEASED}). */
+	TAKEN(22),
+
+	/** Receiver to sender: it closed its copy of the socket just sent; payload the reason's tag and a message. */
+	DECLINED(23),
+
+	/** Sender to receiver: it closed its copy of the VConn just taken, which is the receiver's alone now. */
+	RELEASED(24);
 
 	static final String PROTOCOL = "vconn-handoff/1";
+
+	/** The protocol a {@code VConnSender} and a {@code VConnReceiver} speak. */
+	static final String TRANSFER_PROTOCOL = "vconn-transfer/1";
 
 	private final byte code;
 

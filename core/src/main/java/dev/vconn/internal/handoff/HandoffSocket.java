@@ -315,6 +315,20 @@ final class HandoffSocket implements AutoCloseable {
 		return LibC.fcntl(fd, LibC.F_DUPFD_CLOEXEC, 0);
 	}
 
+	/**
+	 * The inode of the file at {@code path}: tells a socket file this process made from one another
+	 * process put there since.
+	 * @return the inode, or {@code null} if nothing is there
+	 */
+	static @Nullable Object inode(Path path) {
+		try {
+			return Files.getAttribute(path, "unix:ino");
+		}
+		catch (Exception ex) {
+			return null;
+		}
+	}
+
 	/** Removes the socket file at {@code path} if it is there. */
 	static void unlink(Path path) {
 		LibC.unlink(path.toAbsolutePath().toString());

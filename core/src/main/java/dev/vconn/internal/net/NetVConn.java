@@ -3,7 +3,10 @@ package dev.vconn.internal.net;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import dev.vconn.AdoptionSource;
@@ -27,6 +30,7 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Errors;
+import io.netty.channel.unix.UnixChannel;
 import io.netty.util.ReferenceCountUtil;
 import org.jspecify.annotations.Nullable;
 
@@ -37,9 +41,9 @@ import org.jspecify.annotations.Nullable;
  * at a time, so both directions are bounded whatever the peer does. While a tunnel splices this
  * VConn's input, {@link Splice} drives it.
  *
- * <p>Everything but the volatile fields is confined to the channel's event loop. Just over 500
+ * <p>Everything but the volatile fields is confined to the channel's event loop. Over 500
  * lines: the whole channel side (bounded reads, one batch in flight, close with flush or reset,
- * and what a splice needs of the channel) in one place.
+ * and what a splice or a handoff to another process needs of the channel) in one place.
  */
 public final class NetVConn extends AbstractVConn {
 
@@ -95,6 +99,9 @@ public final class NetVConn extends AbstractVConn {
 
 	/** Set while this VConn's input is spliced to another VConn by a tunnel. */
 	private @Nullable Splice splice;
+
+	/** Deregistered from its loop while its socket is offered to another process. */
+	private boolean detached;
 
 	NetVConn(RuntimeCore runtime, long id, Channel channel, EventLoop loop, int fd, @Nullable AdoptedFd adopted,
 			int channelFd, AdoptionSource source, @Nullable SocketAddress remote, @Nullable SocketAddress local,
@@ -323,6 +330,128 @@ public final class NetVConn extends AbstractVConn {
 		});
 	}
 
+	// ---- handing the socket to another process ----
+
+	/**
+	 * Stops this VConn's I/O so that its socket can go to another process: checks that nothing is
+	 * in progress, then deregisters the channel from its loop, so nothing more is read from the
+	 * socket here. Any thread; completes on the loop.
+	 * @return completed with the socket's descriptor (still this VConn's) and retained duplicates
+	 * of the bytes read and not yet delivered, which the caller releases; completed exceptionally
+	 * with a {@link NotDetachable} saying why the VConn cannot go, leaving it as it was
+	 */
+	public CompletableFuture<Detached> detach() {
+		CompletableFuture<Detached> result = new CompletableFuture<>();
+		try {
+			loop().execute(() -> detachNow(result));
+		}
+		catch (RejectedExecutionException ex) {
+			result.completeExceptionally(new IllegalStateException("the runtime has stopped"));
+		}
+		return result;
+	}
+
+	private void detachNow(CompletableFuture<Detached> result) {
+		if (!(this.channel instanceof UnixChannel)) {
+			result.completeExceptionally(new NotDetachable(true, "it runs on a NIO event loop (adopted from a "
+					+ "SocketChannel, or connected on the NIO transport), whose descriptor VConn cannot reach"));
+			return;
+		}
+		String busy = whyNotDetachable();
+		if (busy != null) {
+			result.completeExceptionally(new NotDetachable(false, busy));
+			return;
+		}
+		this.detached = true;
+		this.channel.deregister().addListener((future) -> {
+			if (!future.isSuccess()) {
+				this.detached = false;
+				result.completeExceptionally(new NotDetachable(false, "cannot deregister: " + future.cause()));
+				return;
+			}
+			List<ByteBuf> unread = new ArrayList<>();
+			ArrayDeque<ByteBuf> pending = this.pendingIn;
+			if (pending != null) {
+				pending.forEach((buf) -> unread.add(buf.retainedDuplicate()));
+			}
+			result.complete(new Detached(this.channelFd, unread));
+		});
+	}
+
+	private @Nullable String whyNotDetachable() {
+		if (isClosed()) {
+			return "it is closed";
+		}
+		if (state() != VConnState.OPEN) {
+			return "it is " + state();
+		}
+		if (this.failure != null) {
+			return "its connection failed: " + this.failure;
+		}
+		if (this.splice != null) {
+			return "a tunnel drives it";
+		}
+		if (this.detached) {
+			return "it is being sent already";
+		}
+		if (hasOperationInProgress()) {
+			return "a read or write VIO is in progress: wait for READ_COMPLETE and WRITE_COMPLETE, or end them "
+					+ "with read(cont, buffer, 0) and write(cont, reader, 0)";
+		}
+		io.netty.channel.ChannelOutboundBuffer outbound = this.channel.unsafe().outboundBuffer();
+		if (this.inflightBytes > 0 || (outbound != null && outbound.totalPendingWriteBytes() > 0)) {
+			return "bytes written are still on their way to the socket";
+		}
+		return null;
+	}
+
+	/**
+	 * The other process did not take the socket: registers the channel with its loop again and
+	 * goes on where it stopped. Any thread.
+	 */
+	public void reattach() {
+		execute(() -> loop().register(this.channel).addListener((future) -> {
+			this.detached = false;
+			this.readRequested = false;
+			if (!future.isSuccess()) {
+				recordFailure(future.cause());
+				return;
+			}
+			readPass();
+			writePass();
+		}));
+	}
+
+	/** Why a VConn cannot be detached now; it is left as it was. */
+	public static final class NotDetachable extends RuntimeException {
+
+		private static final long serialVersionUID = 1L;
+
+		/** Not serialized beyond the exception's name. */
+		private final boolean unsupported;
+
+		NotDetachable(boolean unsupported, String message) {
+			super(message);
+			this.unsupported = unsupported;
+		}
+
+		/** Whether it can never be (a NIO VConn), rather than not now. */
+		public boolean unsupported() {
+			return this.unsupported;
+		}
+
+	}
+
+	/** A VConn's socket taken off its loop: the descriptor to send, and the bytes it had read ahead. */
+	public record Detached(int fd, List<ByteBuf> unread) {
+
+		/** Releases the duplicates of the unread bytes. */
+		public void release() {
+			this.unread.forEach(ByteBuf::release);
+		}
+
+	}
+
 	// ---- read side ----
 
 	private ArrayDeque<ByteBuf> pendingIn() {
@@ -366,7 +495,7 @@ public final class NetVConn extends AbstractVConn {
 		if (this.eosReceived) {
 			return END_OF_STREAM;
 		}
-		if (!buffer.isHighWater() && !this.readRequested) {
+		if (!buffer.isHighWater() && !this.readRequested && !this.detached) {
 			this.readRequested = true;
 			this.channel.read();
 		}

@@ -99,16 +99,31 @@ public final class NetVConnFactory implements VConnFactory {
 
 	@Override
 	public Adoption adopt(int fd) {
-		AdoptionObserver attempt = this.runtime.listener().onAdoptionStarted(AdoptionSource.FD, null);
+		return adopt(fd, AdoptionSource.FD, List.of());
+	}
+
+	/**
+	 * Adopts a connected socket another process handed over, with {@link #adopt(int)}'s contract
+	 * and source {@link AdoptionSource#HANDOFF}; {@code unread} (bytes the sending process had read
+	 * from it and not delivered) comes first on its reads.
+	 * @param unread becomes this method's: released when the adoption fails
+	 */
+	public Adoption adoptHandedOver(int fd, List<ByteBuf> unread) {
+		return adopt(fd, AdoptionSource.HANDOFF, unread);
+	}
+
+	private Adoption adopt(int fd, AdoptionSource source, List<ByteBuf> unread) {
+		AdoptionObserver attempt = this.runtime.listener().onAdoptionStarted(source, null);
 		long start = System.nanoTime();
-		Adoption result = adoptFd(fd, start);
+		Adoption result = adoptFd(fd, source, unread, start);
 		if (!result.isSuccess()) {
-			this.runtime.adoptionFailed(AdoptionSource.FD, Objects.requireNonNull(result.failureReason()), start);
+			unread.forEach(ByteBuf::release);
+			this.runtime.adoptionFailed(source, Objects.requireNonNull(result.failureReason()), start);
 		}
 		return ended(attempt, result);
 	}
 
-	private Adoption adoptFd(int fd, long start) {
+	private Adoption adoptFd(int fd, AdoptionSource source, List<ByteBuf> unread, long start) {
 		if (fd < 0) {
 			return Adoption.failure(AdoptionFailureReason.INVALID_FD, "fd " + fd + " is negative");
 		}
@@ -147,7 +162,7 @@ public final class NetVConnFactory implements VConnFactory {
 				return Adoption.failure(AdoptionFailureReason.ALREADY_ADOPTED,
 						"fd " + fd + " was closed and reused by a VConn runtime while it was being checked");
 			}
-			Adoption result = registerFd(facts, adopted, start);
+			Adoption result = registerFd(facts, adopted, source, unread, start);
 			if (result.isSuccess()) {
 				reservation.commit();
 			}
@@ -156,7 +171,8 @@ public final class NetVConnFactory implements VConnFactory {
 	}
 
 	/** Every check passed and a slot is reserved: now, and only now, change the descriptor. */
-	private Adoption registerFd(FdProbe.Facts facts, AdoptedFd adopted, long start) {
+	private Adoption registerFd(FdProbe.Facts facts, AdoptedFd adopted, AdoptionSource source, List<ByteBuf> unread,
+			long start) {
 		int fd = facts.fd;
 		EventLoop loop = RuntimeCore.chooseLoop(this.runtime.group());
 		if (LibC.fcntl(fd, LibC.F_SETFL, facts.statusFlags | LibC.O_NONBLOCK) == -1) {
@@ -180,7 +196,7 @@ public final class NetVConnFactory implements VConnFactory {
 			return restored(facts, "Netty could not wrap fd " + fd + ": " + ex);
 		}
 		NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, loop, fd, adopted, duplicate,
-				AdoptionSource.FD, shared(facts.remote, channel.remoteAddress()),
+				source, shared(facts.remote, channel.remoteAddress()),
 				shared(facts.local, channel.localAddress()), this.runtime.writeHighWaterMark());
 		channel.pipeline().addLast(vconn.handler);
 		String failure = register(loop, channel);
@@ -189,6 +205,10 @@ public final class NetVConnFactory implements VConnFactory {
 				channel.unsafe().closeForcibly();
 			}
 			return restored(facts, "could not register fd " + fd + " with the event loop: " + failure);
+		}
+		if (!unread.isEmpty()) {
+			// queued before the VConn is returned, so ahead of any read its owner starts
+			loop.execute(() -> vconn.replay(unread));
 		}
 		this.runtime.started(vconn);
 		this.runtime.adopted(vconn, vconn.source(), start);

@@ -562,6 +562,18 @@ public abstract class AbstractVConn implements ManagedVConn {
 		}
 	}
 
+	/**
+	 * Whether a read or write VIO is live with bytes still to do.
+	 * @return whether an operation is in progress
+	 */
+	protected final boolean hasOperationInProgress() {
+		return inProgress(this.readVio) || inProgress(this.writeVio);
+	}
+
+	private static boolean inProgress(@Nullable NetVIO vio) {
+		return vio != null && vio.isActive() && vio.ntodo() > 0;
+	}
+
 	final @Nullable NetVIO readVio() {
 		return this.readVio;
 	}
