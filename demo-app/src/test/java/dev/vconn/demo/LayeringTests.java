@@ -8,7 +8,9 @@ import java.util.stream.Collectors;
 import dev.vconn.Continuation;
 import dev.vconn.Tunnel;
 import dev.vconn.VConnPair;
+import dev.vconn.VConnReceiver;
 import dev.vconn.VConnRuntime;
+import dev.vconn.VConnSender;
 import dev.vconn.intercept.InterceptListener;
 import dev.vconn.intercept.VConnHandoff;
 
@@ -86,7 +88,9 @@ class LayeringTests {
 	 * reach {@code internal.runtime}, {@code VConnPair} {@code internal.pair}, {@code Tunnel}
 	 * {@code internal.tunnel}, {@code InterceptListener} {@code internal.http} and
 	 * {@code internal.runtime}, {@code VConnHandoff} {@code internal.handoff}, {@code internal.http} and
-	 * {@code internal.net} (the listener's socket and connections it hands over or takes), while those packages implement the public types
+	 * {@code internal.net} (the listener's socket and connections it hands over or takes),
+	 * {@code VConnSender} and {@code VConnReceiver} {@code internal.handoff}, {@code internal.net} and
+	 * {@code internal.runtime} (the VConns they send and adopt), while those packages implement the public types
 	 * ({@code dev.vconn ⇄ internal.*}, {@code intercept ⇄ internal.http}).</li>
 	 * <li>{@code internal.runtime → internal.net}: {@code RuntimeCore} creates the
 	 * {@code NetVConnFactory}, takes its loop factory from {@code EpollRegistrations}, closes owned
@@ -99,7 +103,8 @@ class LayeringTests {
 		.should()
 		.beFreeOfCycles()
 		.ignoreDependency(belongToAnyOf(VConnRuntime.class, Continuation.class, VConnPair.class, Tunnel.class,
-				InterceptListener.class, VConnHandoff.class), resideInAPackage("dev.vconn.internal.."))
+				InterceptListener.class, VConnHandoff.class, VConnSender.class, VConnReceiver.class),
+				resideInAPackage("dev.vconn.internal.."))
 		.ignoreDependency(resideInAPackage("dev.vconn.internal.runtime"), resideInAPackage("dev.vconn.internal.net"));
 
 	/** Every package of {@code dev.vconn}, the root included, is a slice of its own. */
