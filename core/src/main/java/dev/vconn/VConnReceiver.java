@@ -51,6 +51,7 @@ public final class VConnReceiver implements AutoCloseable {
 	 * Where received sockets go. Called on the thread of the sender's exchange, one socket at a
 	 * time per sender.
 	 */
+	@FunctionalInterface
 	public interface Handler {
 
 		/**

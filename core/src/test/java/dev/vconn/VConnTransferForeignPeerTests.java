@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The receiver of a {@link VConnSender} is another process: {@code transfer_peer.py} (Debian's
  * {@code /usr/bin/python3}), once running as another uid (started with {@code setpriv}, so that
  * test must run as root), once killed with SIGKILL while it holds a VConn's socket it has not
- * answered for.
+ * answered for; and a second JVM that takes a VConn over and answers its peer.
  */
 @CountsProcessFds
 @Timeout(60)
@@ -133,6 +133,31 @@ class VConnTransferForeignPeerTests {
 		sender.close();
 		await().atMost(Duration.ofSeconds(10)).until(() -> openSockets() == socketsBefore);
 		vconn.close();
+	}
+
+	@Test
+	void aVConnSentToAnotherJvmContinuesThereWithEveryByte() throws Exception {
+		Path path = this.directory.resolve("vconns.sock");
+		startPeer(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+				System.getProperty("java.class.path"), TransferReceiverMain.class.getName(), path.toString());
+		NativeFds.TcpConnection connection = this.fds.connectedTcp();
+		VConn vconn = this.runtime.factory().fdCreate(connection.fd());
+		assertThat(vconn).isNotNull();
+		this.fds.release(connection.fd());
+		Connected.Tcp.write(connection.peer(), "0123456789".getBytes(StandardCharsets.US_ASCII));
+		NativeFds.awaitReadable(connection.fd(), 10, Duration.ofSeconds(10));
+		assertThat(VConnIo.read(vconn, 4).get(10, TimeUnit.SECONDS)).asString(StandardCharsets.US_ASCII).isEqualTo("0123");
+		awaitOutput("LISTENING");
+
+		try (VConnSender sender = VConnSender.builder(path).connect()) {
+			sender.send(vconn);
+		}
+
+		assertThat(vconn.isClosed()).isTrue();
+		Connected.Tcp.write(connection.peer(), "abcdef".getBytes(StandardCharsets.US_ASCII));
+		assertThat(VConnIo.readToEof(connection.peer())).asString(StandardCharsets.US_ASCII)
+			.isEqualTo("jvm2:456789abcdef");
+		assertThat(this.peer.waitFor(20, TimeUnit.SECONDS)).isTrue();
 	}
 
 	private Path peerScript() throws IOException {

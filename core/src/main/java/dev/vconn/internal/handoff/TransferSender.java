@@ -212,10 +212,11 @@ public final class TransferSender implements AutoCloseable {
 		catch (RuntimeException ex) {
 			undo.run();
 			if (!(ex instanceof NotTaken)) {
-				this.broken = true;
 				if (!(ex instanceof HandoffException handoff) || handoff.reason() != HandoffReason.REFUSED_BY_PEER) {
 					this.receiver.refuse(asHandoff(ex));
 				}
+				// a receiver that answers late finds the exchange closed, and closes its copy
+				close();
 			}
 			throw ex;
 		}
