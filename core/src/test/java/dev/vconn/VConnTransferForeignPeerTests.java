@@ -106,12 +106,7 @@ class VConnTransferForeignPeerTests {
 		Path path = this.directory.resolve("vconns.sock");
 		startPeer(PYTHON.toString(), peerScript().toString(), "receive", path.toString());
 		NativeFds.TcpConnection connection = this.fds.connectedTcp();
-		VConn vconn = this.runtime.factory().fdCreate(connection.fd());
-		assertThat(vconn).isNotNull();
-		this.fds.release(connection.fd());
-		Connected.Tcp.write(connection.peer(), "0123456789".getBytes(StandardCharsets.US_ASCII));
-		NativeFds.awaitReadable(connection.fd(), 10, Duration.ofSeconds(10));
-		assertThat(VConnIo.read(vconn, 4).get(10, TimeUnit.SECONDS)).asString(StandardCharsets.US_ASCII).isEqualTo("0123");
+		VConn vconn = readingAhead(connection);
 		awaitOutput("LISTENING");
 		long socketsBefore = openSockets();
 
@@ -141,12 +136,7 @@ class VConnTransferForeignPeerTests {
 		startPeer(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
 				System.getProperty("java.class.path"), TransferReceiverMain.class.getName(), path.toString());
 		NativeFds.TcpConnection connection = this.fds.connectedTcp();
-		VConn vconn = this.runtime.factory().fdCreate(connection.fd());
-		assertThat(vconn).isNotNull();
-		this.fds.release(connection.fd());
-		Connected.Tcp.write(connection.peer(), "0123456789".getBytes(StandardCharsets.US_ASCII));
-		NativeFds.awaitReadable(connection.fd(), 10, Duration.ofSeconds(10));
-		assertThat(VConnIo.read(vconn, 4).get(10, TimeUnit.SECONDS)).asString(StandardCharsets.US_ASCII).isEqualTo("0123");
+		VConn vconn = readingAhead(connection);
 		awaitOutput("LISTENING");
 
 		try (VConnSender sender = VConnSender.builder(path).connect()) {
@@ -158,6 +148,17 @@ class VConnTransferForeignPeerTests {
 		assertThat(VConnIo.readToEof(connection.peer())).asString(StandardCharsets.US_ASCII)
 			.isEqualTo("jvm2:456789abcdef");
 		assertThat(this.peer.waitFor(20, TimeUnit.SECONDS)).isTrue();
+	}
+
+	/** A VConn adopted from {@code connection} that has read 10 bytes from it and delivered 4. */
+	private VConn readingAhead(NativeFds.TcpConnection connection) throws Exception {
+		VConn vconn = this.runtime.factory().fdCreate(connection.fd());
+		assertThat(vconn).isNotNull();
+		this.fds.release(connection.fd());
+		Connected.Tcp.write(connection.peer(), "0123456789".getBytes(StandardCharsets.US_ASCII));
+		NativeFds.awaitReadable(connection.fd(), 10, Duration.ofSeconds(10));
+		assertThat(VConnIo.read(vconn, 4).get(10, TimeUnit.SECONDS)).asString(StandardCharsets.US_ASCII).isEqualTo("0123");
+		return vconn;
 	}
 
 	private Path peerScript() throws IOException {
