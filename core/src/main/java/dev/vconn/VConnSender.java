@@ -1,5 +1,8 @@
 package dev.vconn;
 
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
@@ -49,8 +52,8 @@ import dev.vconn.internal.net.NetVConn;
  * <p><b>Limits:</b> Linux on 64-bit x86 or ARM. Only VConns built on a descriptor can go: those of
  * {@link VConnFactory#fdCreate(int)}, {@link VConnFactory#adopt(int)}, and
  * {@link VConnFactory#connect} on the epoll transport; VConns driven by a NIO event loop (adopted
- * from a {@code SocketChannel}) and {@link VConnPair} ends throw {@code unsupported}. A JDK
- * {@code ServerSocketChannel} has no public descriptor: send listening sockets by number.
+ * from a {@code SocketChannel}) and {@link VConnPair} ends throw {@code unsupported}. Listening
+ * sockets go by number, or as a JDK {@code ServerSocketChannel} bound to a TCP address.
  *
  * @since 0.1.0
  */
@@ -116,6 +119,33 @@ public final class VConnSender implements AutoCloseable {
 	public void sendListener(int fd, String name) {
 		Objects.requireNonNull(name, "name");
 		translated(() -> this.sender.sendListener(fd, name));
+	}
+
+	/**
+	 * Hands a copy of a JDK server socket channel's listening socket over, like
+	 * {@link #sendListener(int, String)}. The JDK does not give its descriptor out: this finds the
+	 * one socket of this process listening at the channel's local address and sends a copy of it.
+	 * The channel stays the caller's, open, unchanged, and must stay open during the call.
+	 * @param channel a bound TCP server socket channel of this process
+	 * @param name a name the receiver's handler sees
+	 * @throws VConnTransferException if the receiver has not taken it, or the channel's socket
+	 * cannot be told apart ({@code unsupported}: not bound, a Unix domain channel, or another socket
+	 * of this process listening at the same address)
+	 */
+	public void sendListener(ServerSocketChannel channel, String name) {
+		Objects.requireNonNull(channel, "channel");
+		Objects.requireNonNull(name, "name");
+		SocketAddress address;
+		try {
+			address = channel.getLocalAddress();
+		}
+		catch (IOException ex) {
+			throw new VConnTransferException("the channel has no local address: " + ex, "unsupported", ex);
+		}
+		if (address == null) {
+			throw new VConnTransferException("the channel is not bound", "unsupported", null);
+		}
+		translated(() -> this.sender.sendListenerAt(address, name));
 	}
 
 	/**

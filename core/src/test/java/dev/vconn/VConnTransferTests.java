@@ -3,6 +3,7 @@ package dev.vconn;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -196,6 +197,29 @@ class VConnTransferTests {
 					VConnIo.write(vconn, ascii("served")).get(10, TimeUnit.SECONDS);
 					assertThat(VConnIo.readFully(client, 6)).isEqualTo(ascii("served"));
 					vconn.close();
+				}
+			}
+		}
+	}
+
+	@Test
+	void aServerSocketChannelsSocketIsCopiedToTheReceiverAndStaysTheSenders() throws Exception {
+		try (ServerSocketChannel channel = ServerSocketChannel.open()
+			.bind(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0))) {
+
+			this.sender.sendListener(channel, "jdk");
+
+			Integer copy = this.listeners.poll(10, TimeUnit.SECONDS);
+			assertThat(copy).isNotNull();
+			try (Socket first = new Socket(); Socket second = new Socket()) {
+				first.connect(channel.getLocalAddress(), 5000);
+				second.connect(channel.getLocalAddress(), 5000);
+				int accepted = LibC.accept4(copy, null, null, 0);
+				assertThat(accepted).isNotNegative();
+				this.fds.own(accepted);
+				assertThat(NativeFds.localInetAddress(accepted)).isEqualTo(channel.getLocalAddress());
+				try (SocketChannel stillServedHere = channel.accept()) {
+					assertThat(stillServedHere.getLocalAddress()).isEqualTo(channel.getLocalAddress());
 				}
 			}
 		}

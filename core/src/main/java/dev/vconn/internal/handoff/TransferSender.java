@@ -1,15 +1,18 @@
 package dev.vconn.internal.handoff;
 
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import dev.vconn.internal.net.LibC;
+import dev.vconn.internal.net.ListeningSockets;
 import dev.vconn.internal.net.NetVConn;
 import io.netty.buffer.ByteBuf;
 
@@ -109,8 +112,34 @@ public final class TransferSender implements AutoCloseable {
 		}
 		exchange(() -> {
 			this.receiver.send(Frame.SOCKET, socketMessage(false, 0, name), fd);
-			return awaitAnswer();
+			awaitAnswer();
+		}, () -> {
+			// a listening socket is only ever copied: nothing to undo
 		});
+	}
+
+	/**
+	 * Sends a copy of the socket of this process listening at {@code address} (a JDK
+	 * {@code ServerSocketChannel}'s, whose descriptor the JDK keeps to itself); the socket is left
+	 * as it is whatever happens.
+	 * @throws NotTaken if no single socket of this process listens there, or the receiver did not take it
+	 * @throws HandoffException if the exchange broke
+	 */
+	public void sendListenerAt(SocketAddress address, String name) {
+		requireUsable();
+		int copy;
+		try {
+			copy = ListeningSockets.duplicateOf(address);
+		}
+		catch (IllegalArgumentException ex) {
+			throw new NotTaken("unsupported", ex.getMessage());
+		}
+		try {
+			sendListener(copy, name);
+		}
+		finally {
+			LibC.close(copy);
+		}
 	}
 
 	/**
@@ -146,7 +175,7 @@ public final class TransferSender implements AutoCloseable {
 					buf.getBytes(buf.readerIndex(), bytes);
 					sendBuffered(bytes, 0, bytes.length);
 				}
-				return awaitAnswer();
+				awaitAnswer();
 			}, vconn::reattach);
 		}
 		finally {
@@ -164,20 +193,31 @@ public final class TransferSender implements AutoCloseable {
 	}
 
 	private NetVConn.Detached detach(NetVConn vconn) {
+		CompletableFuture<NetVConn.Detached> detaching = vconn.detach();
 		try {
-			return vconn.detach().get(this.timeoutMillis, TimeUnit.MILLISECONDS);
+			return detaching.get(this.timeoutMillis, TimeUnit.MILLISECONDS);
 		}
 		catch (ExecutionException ex) {
 			NetVConn.NotDetachable why = (NetVConn.NotDetachable) ex.getCause();
 			throw new NotTaken(why.unsupported() ? "unsupported" : "busy", "the VConn cannot be sent: " + why.getMessage());
 		}
 		catch (TimeoutException ex) {
+			undoLate(vconn, detaching);
 			throw new NotTaken("busy", "the VConn's event loop did not answer in time");
 		}
 		catch (InterruptedException ex) {
+			undoLate(vconn, detaching);
 			Thread.currentThread().interrupt();
 			throw new NotTaken("busy", "interrupted while detaching the VConn");
 		}
+	}
+
+	/** A detach given up on that still completes: the VConn goes on as if it never started. */
+	private static void undoLate(NetVConn vconn, CompletableFuture<NetVConn.Detached> detaching) {
+		detaching.thenAccept((detached) -> {
+			detached.release();
+			vconn.reattach();
+		});
 	}
 
 	private void sendBuffered(byte[] bytes, int offset, int length) {
@@ -188,26 +228,20 @@ public final class TransferSender implements AutoCloseable {
 		}
 	}
 
-	/** Whether the receiver took the socket just sent. */
-	private boolean awaitAnswer() {
+	/** Returns once the receiver took the socket just sent, throws {@link NotTaken} if it did not. */
+	private void awaitAnswer() {
 		byte[] answer = this.receiver.expect(0, Frame.TAKEN, Frame.DECLINED).frame();
 		if (Frame.of(answer) == Frame.DECLINED) {
 			String text = Frame.text(answer);
 			String reason = text.startsWith("adoption: ") ? "adoption" : "declined";
 			throw new NotTaken(reason, "the receiver did not take it: " + text);
 		}
-		return true;
-	}
-
-	private void exchange(java.util.function.BooleanSupplier step) {
-		exchange(step, () -> {
-		});
 	}
 
 	/** Runs one step; on any failure runs {@code undo}, and marks the exchange broken unless it was a decline. */
-	private void exchange(java.util.function.BooleanSupplier step, Runnable undo) {
+	private void exchange(Runnable step, Runnable undo) {
 		try {
-			step.getAsBoolean();
+			step.run();
 		}
 		catch (RuntimeException ex) {
 			undo.run();
