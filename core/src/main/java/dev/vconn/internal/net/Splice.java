@@ -71,21 +71,14 @@ public final class Splice {
 		this.pool = pool;
 	}
 
-	/**
-	 * Passes on what the source read before the splice, then starts moving. A source that read
-	 * nothing yet (the origin, when a connection-mode tunnel starts) is given a read instead of a
-	 * pipe: its first bytes are copied anyway, and a splice now would only find it empty.
-	 */
+	/** Passes on what the source read before the splice, then starts moving. */
 	void start(ArrayDeque<ByteBuf> pendingIn) {
-		if (pendingIn.isEmpty()) {
-			if (isOpen(this.source) && isOpen(this.target)) {
-				awaitData();
-			}
-			return;
-		}
 		ByteBuf buf;
 		while ((buf = pendingIn.pollFirst()) != null) {
 			copy(buf);
+		}
+		if (this.copying == 0) {
+			pump();
 		}
 	}
 
