@@ -12,8 +12,9 @@ Usage: benchmarks/e2e/run.sh [options]
                      about 11 by default (builds not counted)
   --rounds N         interleaved rounds (default 3; --quick 2)
   --duration S       seconds per wrk run (default 5; --quick 2)
-  --warmup S         most seconds of JIT warm-up per target before the first round: wrk until
-                     20,000 requests were served, then one 100 MiB transfer (default 20; --quick 4)
+  --warmup S         seconds of JIT warm-up per target before the first round: wrk for S seconds,
+                     then one 100 MiB transfer; without this option wrk stops earlier, once
+                     20,000 requests were served (at most 20 s; --quick 4)
   --seed N           seed of the per-round shuffle (default 9)
   --targets LIST     comma-separated subset of: direct,haproxy,haproxy-splice,nginx-stream,
                      scg,vertx,vconn-pass,vconn-conn,vconn-vio,vconn-tunnel (default all)
@@ -35,14 +36,14 @@ E2E="$ROOT/benchmarks/e2e"
 COMMAND="benchmarks/e2e/run.sh${*:+ $*}"
 ALL_TARGETS="direct,haproxy,haproxy-splice,nginx-stream,scg,vertx,vconn-pass,vconn-conn,vconn-vio,vconn-tunnel"
 
-QUICK=0 ROUNDS="" DURATION="" WARMUP="" SEED=9 TARGETS=$ALL_TARGETS SKIP_BUILD=0 KEEP=0 SHARED=0
+QUICK=0 ROUNDS="" DURATION="" WARMUP="" WARM_REQUESTS=20000 SEED=9 TARGETS=$ALL_TARGETS SKIP_BUILD=0 KEEP=0 SHARED=0
 OUT="$ROOT/docs/benchmarks.md"
 while [ $# -gt 0 ]; do
 	case "$1" in
 		--quick) QUICK=1 ;;
 		--rounds) ROUNDS=$2; shift ;;
 		--duration) DURATION=$2; shift ;;
-		--warmup) WARMUP=$2; shift ;;
+		--warmup) WARMUP=$2; WARM_REQUESTS=999999999; shift ;;
 		--seed) SEED=$2; shift ;;
 		--targets) TARGETS=$2; shift ;;
 		--skip-build) SKIP_BUILD=1 ;;
@@ -59,7 +60,6 @@ if [ "$QUICK" = 1 ]; then
 else
 	: "${ROUNDS:=3}" "${DURATION:=5}" "${WARMUP:=20}"
 fi
-WARM_REQUESTS=20000
 WRK_THREADS=1 WRK_CONNECTIONS=32
 IFS=, read -r -a TARGET_LIST <<<"$TARGETS"
 for t in "${TARGET_LIST[@]}"; do
