@@ -10,6 +10,7 @@ import dev.vconn.testing.HttpWire.Message;
 import dev.vconn.testing.OnEachTransport;
 import dev.vconn.testing.RawClient;
 import dev.vconn.testing.ScriptedIntercept;
+import dev.vconn.testing.TestOrigin;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -94,6 +95,29 @@ class ExchangeTimeoutTests extends TransactionTestSupport {
 	}
 
 	@Test
+	void responseSlowerThanTheHeaderTimeoutIsNotCutOffAndTheNextHeadGetsTheHeaderTimeoutAgain() throws Exception {
+		this.origin.behave((request, exchange) -> {
+			if (request.target().endsWith("/slow")) {
+				// an origin that takes longer than the client's header timeout to answer
+				awaitQuietly(new CountDownLatch(1), SHORT.multipliedBy(3));
+			}
+			return TestOrigin.STANDARD.serve(request, exchange);
+		});
+		InterceptListener proxy = proxy((builder) -> builder.idleTimeout(Duration.ofSeconds(30)).headerTimeout(SHORT));
+		try (RawClient client = client(proxy)) {
+			assertThat(client.exchange(HttpWire.get("/pt/cl/10/slow"), "GET").status()).isEqualTo(200);
+			assertThat(client.exchange(HttpWire.get("/pt/cl/10/next"), "GET").status()).isEqualTo(200);
+			long started = System.nanoTime();
+			client.send("GET /pt/cl/10/unfinished HTTP/1.1\r\n");
+			Message response = client.read("GET");
+			assertThat(response.status()).isEqualTo(408);
+			assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(SHORT)
+				.isLessThan(Duration.ofSeconds(20));
+		}
+		eventually().untilAsserted(() -> assertThat(this.listener.rejections()).containsExactly(408));
+	}
+
+	@Test
 	void idlePooledOriginConnectionsAreClosedAfterTheOriginIdleTimeout() throws Exception {
 		InterceptListener proxy = proxy((builder) -> builder.originIdleTimeout(SHORT));
 		try (RawClient client = client(proxy)) {
@@ -103,6 +127,15 @@ class ExchangeTimeoutTests extends TransactionTestSupport {
 			assertThat(client.exchange(HttpWire.get("/pt/cl/10/again"), "GET").status()).isEqualTo(200);
 		}
 		assertThat(this.origin.accepted()).isEqualTo(2);
+	}
+
+	private static void awaitQuietly(CountDownLatch latch, Duration atMost) {
+		try {
+			latch.await(atMost.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	private static void awaitQuietly(CountDownLatch latch) {

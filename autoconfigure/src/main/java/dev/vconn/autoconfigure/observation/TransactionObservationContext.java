@@ -4,6 +4,7 @@ import java.net.SocketAddress;
 
 import dev.vconn.intercept.Transaction;
 import dev.vconn.intercept.TransactionResult;
+import io.micrometer.common.KeyValues;
 import io.micrometer.observation.transport.Kind;
 import io.micrometer.observation.transport.ReceiverContext;
 import org.jspecify.annotations.Nullable;
@@ -28,6 +29,9 @@ public class TransactionObservationContext extends ReceiverContext<Transaction> 
 	private final @Nullable SocketAddress clientAddress;
 
 	private @Nullable TransactionResult result;
+
+	/** The client as high-cardinality key values, made once: the observation asks at its start and its stop. */
+	private @Nullable KeyValues peerKeyValues;
 
 	/**
 	 * Creates the context of a transaction that is starting.
@@ -62,6 +66,15 @@ public class TransactionObservationContext extends ReceiverContext<Transaction> 
 	 */
 	public @Nullable TransactionResult getResult() {
 		return this.result;
+	}
+
+	KeyValues peerKeyValues() {
+		KeyValues keyValues = this.peerKeyValues;
+		if (keyValues == null) {
+			keyValues = KeyValueFormat.peer(this.clientAddress);
+			this.peerKeyValues = keyValues;
+		}
+		return keyValues;
 	}
 
 	/**

@@ -22,6 +22,9 @@ import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptListener;
 import dev.vconn.intercept.Transaction;
 import dev.vconn.intercept.TransactionObserver;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
@@ -99,6 +102,44 @@ class ObservationInterceptObserverTests {
 				.doesNotHaveError());
 		// hooks run on the event thread, inside no observation: none was left current there
 		assertThat(currentInHook).hasSize(2).containsOnlyNulls();
+	}
+
+	@Test
+	void transactionsEndingAlikeOrNotEachCountInTheTimerOfTheirOwnTags() throws Exception {
+		SimpleMeterRegistry meters = new SimpleMeterRegistry();
+		ObservationRegistry timed = ObservationRegistry.create();
+		timed.observationConfig().observationHandler(new DefaultMeterObservationHandler(meters));
+		this.observer = new ObservationInterceptObserver(timed);
+		InterceptListener started = startListener(startOrigin());
+		// each combination twice, interleaved: key values made once per combination are reused
+		// only for transactions that ended the same way
+		List<String[]> sent = List.of(new String[] { "GET", "/hello", "200" }, new String[] { "POST", "/missing", "404" },
+				new String[] { "PROPFIND", "/hello", "200" }, new String[] { "DELETE", "/hello", "200" });
+		for (int round = 0; round < 2; round++) {
+			for (String[] request : sent) {
+				HttpResponse<String> response = send(started, request[0], request[1]);
+				assertThat(response.statusCode()).hasToString(request[2]);
+			}
+		}
+		await().atMost(Duration.ofSeconds(10))
+			.untilAsserted(() -> assertThat(meters.find("vconn.transaction").timers().stream().mapToLong(Timer::count).sum())
+				.isEqualTo(8));
+		assertThat(meters.find("vconn.transaction").timers()).hasSize(4).allSatisfy((timer) -> {
+			assertThat(timer.count()).isEqualTo(2);
+			assertThat(timer.getId().getTag("outcome")).isEqualTo("completed");
+			assertThat(timer.getId().getTag("path")).isEqualTo("pass_through");
+			assertThat(timer.getId().getTag("type")).isEqualTo("none");
+			assertThat(timer.getId().getTag("hook")).isEqualTo("none");
+			assertThat(timer.getId().getTag("error")).isEqualTo("none");
+		});
+		assertThat(meters.find("vconn.transaction").timers())
+			.extracting((timer) -> timer.getId().getTag("method") + " " + timer.getId().getTag("status"))
+			.containsExactlyInAnyOrder("GET 200", "POST 404", "other 200", "DELETE 200");
+		// the long task timer of transactions in flight is tagged as they start, and is empty again
+		assertThat(meters.get("vconn.transaction.active").longTaskTimers()).allSatisfy((active) -> {
+			assertThat(active.activeTasks()).isZero();
+			assertThat(active.getId().getTag("outcome")).isEqualTo("unknown");
+		});
 	}
 
 	@Test
@@ -224,6 +265,11 @@ class ObservationInterceptObserverTests {
 
 	private InetSocketAddress startOrigin() throws IOException {
 		HttpServer server = HttpServer.create(new InetSocketAddress(LOOPBACK, 0), 0);
+		server.createContext("/missing", (exchange) -> {
+			exchange.getRequestBody().readAllBytes();
+			exchange.sendResponseHeaders(404, -1);
+			exchange.close();
+		});
 		server.createContext("/", (exchange) -> {
 			byte[] body = "hello from the origin".getBytes(StandardCharsets.UTF_8);
 			exchange.getRequestBody().readAllBytes();
@@ -241,6 +287,14 @@ class ObservationInterceptObserverTests {
 		try (ServerSocket socket = new ServerSocket(0, 1, LOOPBACK)) {
 			return new InetSocketAddress(LOOPBACK, socket.getLocalPort());
 		}
+	}
+
+	private HttpResponse<String> send(InterceptListener started, String method, String path) throws Exception {
+		URI uri = URI.create("http://127.0.0.1:" + started.address().getPort() + path);
+		return this.client.send(HttpRequest.newBuilder(uri)
+			.timeout(Duration.ofSeconds(20))
+			.method(method, HttpRequest.BodyPublishers.noBody())
+			.build(), HttpResponse.BodyHandlers.ofString());
 	}
 
 	private HttpResponse<String> get(InterceptListener started, String path) throws Exception {

@@ -24,9 +24,10 @@ import org.jspecify.annotations.Nullable;
  * connections; server-intercepted ones to a continuation through an in-memory {@link PairCore};
  * a connection intercept takes the whole client connection as a VConn.
  *
- * <p>The client connection reads with auto-read off: one request at a time is processed, the next
- * head is read only once the current response is relayed, and request bodies are read only while
- * the next hop takes them, so a connection holds a bounded amount of memory whatever the peers do.
+ * <p>The client connection reads with auto-read off: one request at a time is processed, what the
+ * client sends beyond the request being served is read ahead by at most a head's size, and the rest
+ * of a request body only while the next hop takes it, so a connection holds a bounded amount of
+ * memory whatever the peers do.
  *
  * <p>The pieces: {@link ClientConnection} runs the request loop of one client connection,
  * {@link PassThroughExchange} and {@link ServerInterceptExchange} carry one transaction each to its
