@@ -25,7 +25,7 @@ import org.jspecify.annotations.Nullable;
  * however often the mutex was found busy, one retry is pending at a time, and the retry runs the
  * whole work again, which decides afresh what there is to do. Confined to the loop.
  */
-public final class ContinuationDelivery {
+public final class ContinuationDelivery implements Runnable {
 
 	/** The wait before the second retry, doubled for each further one. */
 	private static final long FIRST_BACKOFF_NANOS = TimeUnit.MICROSECONDS.toNanos(25);
@@ -35,12 +35,12 @@ public final class ContinuationDelivery {
 
 	private final EventLoop loop;
 
-	private final Runnable retryTask;
+	private final Runnable retry;
 
 	private boolean retryScheduled;
 
-	/** Retries since the work last ran. */
-	private int busyRetries;
+	/** Retries since the work last ran, up to {@link Byte#MAX_VALUE} (a byte: two per VConn, and VConns are many). */
+	private byte busyRetries;
 
 	/**
 	 * @param loop the loop the work runs on
@@ -48,10 +48,14 @@ public final class ContinuationDelivery {
 	 */
 	public ContinuationDelivery(EventLoop loop, Runnable retry) {
 		this.loop = loop;
-		this.retryTask = () -> {
-			this.retryScheduled = false;
-			retry.run();
-		};
+		this.retry = retry;
+	}
+
+	/** The retry task, scheduled by {@link #runLocked} (this object rather than a lambda: one object less per VConn). */
+	@Override
+	public void run() {
+		this.retryScheduled = false;
+		this.retry.run();
 	}
 
 	/**
@@ -81,13 +85,16 @@ public final class ContinuationDelivery {
 			return;
 		}
 		this.retryScheduled = true;
-		int retries = this.busyRetries++;
+		int retries = this.busyRetries;
+		if (retries < Byte.MAX_VALUE) {
+			this.busyRetries++;
+		}
 		if (retries == 0) {
-			this.loop.execute(this.retryTask);
+			this.loop.execute(this);
 			return;
 		}
 		long backoff = FIRST_BACKOFF_NANOS << Math.min(retries - 1, 10);
-		this.loop.schedule(this.retryTask, Math.min(backoff, MAX_BACKOFF_NANOS), TimeUnit.NANOSECONDS);
+		this.loop.schedule(this, Math.min(backoff, MAX_BACKOFF_NANOS), TimeUnit.NANOSECONDS);
 	}
 
 	/**
