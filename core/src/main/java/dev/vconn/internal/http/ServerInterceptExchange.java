@@ -1,6 +1,7 @@
 package dev.vconn.internal.http;
 
 import dev.vconn.internal.vconn.ContinuationDelivery;
+import java.util.ArrayDeque;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -34,6 +35,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.FastThreadLocal;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -44,6 +46,20 @@ import org.jspecify.annotations.Nullable;
 final class ServerInterceptExchange implements Exchange, Continuation {
 
 	private static final System.Logger logger = System.getLogger(ServerInterceptExchange.class.getName());
+
+	/** Most idle codec channels an event loop keeps for its next exchanges. */
+	private static final int MAX_IDLE_CODECS = 16;
+
+	/**
+	 * Each event loop's idle codec channels: making an {@link EmbeddedChannel} and closing it again
+	 * cost more than parsing a small response, so exchanges reuse them, with a fresh codec each.
+	 */
+	private static final FastThreadLocal<ArrayDeque<EmbeddedChannel>> IDLE_CODECS = new FastThreadLocal<>() {
+		@Override
+		protected ArrayDeque<EmbeddedChannel> initialValue() {
+			return new ArrayDeque<>();
+		}
+	};
 
 	private final Lock mutex = new ReentrantLock();
 
@@ -97,9 +113,44 @@ final class ServerInterceptExchange implements Exchange, Continuation {
 		this.pair = pair;
 		this.active = pair.active();
 		this.request = request;
-		this.codec = new EmbeddedChannel(client.server.codecs.nextHopCodec());
+		this.codec = codecChannel(client.server.codecs);
 		this.timer = new ResponseTimer(client.ctx.channel().eventLoop(), this.client.server.limits.originTimeout(),
 				this::timedOut);
+	}
+
+	/** A codec channel with a fresh codec: an idle one of this loop, or a new one. On the loop. */
+	private static EmbeddedChannel codecChannel(HttpCodecs codecs) {
+		EmbeddedChannel channel = IDLE_CODECS.get().pollFirst();
+		if (channel == null) {
+			channel = new EmbeddedChannel();
+		}
+		channel.pipeline().addLast(codecs.nextHopCodec());
+		return channel;
+	}
+
+	/**
+	 * Drops the codec and whatever it held, and keeps the channel for the loop's next exchange
+	 * unless it was closed (a response delimited by close ends it) or failed. On the loop.
+	 */
+	private void releaseCodec() {
+		EmbeddedChannel channel = this.codec;
+		ArrayDeque<EmbeddedChannel> idle = IDLE_CODECS.get();
+		if (!channel.isOpen() || idle.size() >= MAX_IDLE_CODECS
+				|| !this.client.ctx.channel().eventLoop().inEventLoop()) {
+			channel.finishAndReleaseAll();
+			return;
+		}
+		try {
+			channel.pipeline().removeFirst(); // bytes the decoder still held land in the inbound queue
+			channel.releaseInbound();
+			channel.releaseOutbound();
+			channel.checkException();
+		}
+		catch (RuntimeException ex) {
+			channel.finishAndReleaseAll();
+			return;
+		}
+		idle.addFirst(channel);
 	}
 
 	/** The intercept did not start its response in time: 504, and its VConn is aborted for it. */
@@ -360,7 +411,7 @@ final class ServerInterceptExchange implements Exchange, Continuation {
 	private void cleanUp() {
 		this.done = true;
 		this.timer.stop();
-		this.codec.finishAndReleaseAll();
+		releaseCodec();
 		this.toIntercept.close();
 		this.fromIntercept.close();
 	}

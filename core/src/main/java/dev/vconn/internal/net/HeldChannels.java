@@ -22,9 +22,8 @@ import io.netty.channel.unix.UnixChannel;
  * descriptors inside the JDK, out of reach of {@code adopt(int)}, and are made as they are.
  *
  * <p>A channel gives its number back when its close future completes, which Netty does on the
- * loop right after {@code close(2)}. A VConn closing its own channel marks the number as closing
- * first ({@link #closing}), so an adoption of a number reused at that moment waits instead of
- * failing.
+ * loop right after {@code close(2)}; from the moment Netty marks the channel's descriptor closed,
+ * an adoption of a number reused meanwhile waits for that instead of failing ({@link HeldFds}).
  */
 public final class HeldChannels {
 
@@ -109,18 +108,8 @@ public final class HeldChannels {
 		return hold(unix ? new EpollDomainSocketChannel(duplicate) : new EpollSocketChannel(duplicate));
 	}
 
-	/**
-	 * Marks the descriptor of a channel about to be closed by its owner on the loop.
-	 * @param fd the channel's descriptor, or -1 (nothing to mark)
-	 */
-	static void closing(int fd) {
-		if (fd >= 0) {
-			HeldFds.closing(fd);
-		}
-	}
-
 	private static <C extends UnixChannel> C hold(C channel) {
-		HeldFds.Hold hold = HeldFds.take(channel.fd().intValue());
+		HeldFds.Hold hold = HeldFds.take(channel.fd());
 		((Channel) channel).closeFuture().addListener((ChannelFutureListener) (future) -> hold.release());
 		return channel;
 	}

@@ -679,7 +679,6 @@ public final class NetVConn extends AbstractVConn {
 		if (current != null && this.channel.isOpen()) {
 			current.closing();
 		}
-		HeldChannels.closing(this.channelFd);
 		this.channel.close().addListener((f) -> released());
 	}
 

@@ -14,20 +14,33 @@ import org.jspecify.annotations.Nullable;
  * shortly after, never waited for. Used by every VConn pass, the timeouts and the one-off
  * deliveries of the listeners and {@code connect} ({@link #deliver}).
  *
+ * <p>A mutex is busy when another thread runs the same continuation: another loop delivering an
+ * event of a second VConn the continuation drives, or the thread that starts its VIOs. That takes
+ * microseconds, so the first retry runs as soon as the loop has run what else it has, and later
+ * ones back off from {@link #FIRST_BACKOFF_NANOS} to {@link #MAX_BACKOFF_NANOS}: a fixed
+ * millisecond would stall every such hand-over (a shuffle between VConns on two loops waited a
+ * millisecond per buffer).
+ *
  * <p>An instance belongs to one piece of retried work (a VConn's read pass, say). Retries coalesce:
  * however often the mutex was found busy, one retry is pending at a time, and the retry runs the
  * whole work again, which decides afresh what there is to do. Confined to the loop.
  */
-public final class ContinuationDelivery {
+public final class ContinuationDelivery implements Runnable {
 
-	/** How soon busy work is tried again (PluginVC waits 10 ms; a JVM lock is released sooner). */
-	private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+	/** The wait before the second retry, doubled for each further one. */
+	private static final long FIRST_BACKOFF_NANOS = TimeUnit.MICROSECONDS.toNanos(25);
+
+	/** The longest wait between retries (PluginVC waits 10 ms; a JVM lock is released sooner). */
+	private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
 	private final EventLoop loop;
 
 	private final Runnable retry;
 
 	private boolean retryScheduled;
+
+	/** Retries since the work last ran, up to {@link Byte#MAX_VALUE} (a byte: two per VConn, and VConns are many). */
+	private byte busyRetries;
 
 	/**
 	 * @param loop the loop the work runs on
@@ -36,6 +49,13 @@ public final class ContinuationDelivery {
 	public ContinuationDelivery(EventLoop loop, Runnable retry) {
 		this.loop = loop;
 		this.retry = retry;
+	}
+
+	/** The retry task, scheduled by {@link #runLocked} (this object rather than a lambda: one object less per VConn). */
+	@Override
+	public void run() {
+		this.retryScheduled = false;
+		this.retry.run();
 	}
 
 	/**
@@ -47,15 +67,10 @@ public final class ContinuationDelivery {
 	 */
 	public boolean runLocked(Lock mutex, Runnable work) {
 		if (!mutex.tryLock()) {
-			if (!this.retryScheduled) {
-				this.retryScheduled = true;
-				this.loop.schedule(() -> {
-					this.retryScheduled = false;
-					this.retry.run();
-				}, RETRY_NANOS, TimeUnit.NANOSECONDS);
-			}
+			scheduleRetry();
 			return false;
 		}
+		this.busyRetries = 0;
 		try {
 			work.run();
 		}
@@ -63,6 +78,23 @@ public final class ContinuationDelivery {
 			mutex.unlock();
 		}
 		return true;
+	}
+
+	private void scheduleRetry() {
+		if (this.retryScheduled) {
+			return;
+		}
+		this.retryScheduled = true;
+		int retries = this.busyRetries;
+		if (retries < Byte.MAX_VALUE) {
+			this.busyRetries++;
+		}
+		if (retries == 0) {
+			this.loop.execute(this);
+			return;
+		}
+		long backoff = FIRST_BACKOFF_NANOS << Math.min(retries - 1, 10);
+		this.loop.schedule(this, Math.min(backoff, MAX_BACKOFF_NANOS), TimeUnit.NANOSECONDS);
 	}
 
 	/**

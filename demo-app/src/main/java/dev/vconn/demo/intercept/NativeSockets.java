@@ -35,6 +35,10 @@ final class NativeSockets {
 	/** On Linux it also bounds a blocking {@code connect}. */
 	private static final int SO_SNDTIMEO = 21;
 
+	private static final int EINTR = 4;
+
+	private static final int EISCONN = 106;
+
 	private NativeSockets() {
 	}
 
@@ -60,12 +64,34 @@ final class NativeSockets {
 		try {
 			byte[] timeval = timeval(timeout);
 			libc.setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, timeval, timeval.length);
-			libc.connect(fd, sockaddr, sockaddr.length);
+			connect(libc, fd, sockaddr, System.nanoTime() + timeout.toNanos());
 			return fd;
 		}
 		catch (LastErrorException ex) {
 			close(fd);
 			throw new IOException("connect() to " + address + " failed: " + ex.getMessage(), ex);
+		}
+	}
+
+	/**
+	 * {@code connect(2)}, repeated when a signal interrupts it (a profiler's, or the JVM's own): with
+	 * a send timeout set the kernel never restarts it, but the connection goes on being made, and
+	 * the repeated call waits for it ({@code EISCONN} if it was made meanwhile).
+	 */
+	private static void connect(LibC libc, int fd, byte[] sockaddr, long deadline) {
+		while (true) {
+			try {
+				libc.connect(fd, sockaddr, sockaddr.length);
+				return;
+			}
+			catch (LastErrorException ex) {
+				if (ex.getErrorCode() == EISCONN) {
+					return;
+				}
+				if (ex.getErrorCode() != EINTR || System.nanoTime() - deadline > 0) {
+					throw ex;
+				}
+			}
 		}
 	}
 
