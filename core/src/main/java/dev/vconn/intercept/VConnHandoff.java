@@ -275,11 +275,11 @@ public final class VConnHandoff implements AutoCloseable {
 							}
 
 							@Override
-							public void serveConnection(int fd) {
+							public void serveConnection(int fd, byte[] unserved) {
 								if (!(started[0].server() instanceof TransactionServer server)) {
 									throw new IllegalStateException("a connection-mode listener takes no connections over");
 								}
-								server.serveHandedOver(fd);
+								server.serveHandedOver(fd, unserved);
 							}
 						}, events());
 				return found ? started[0] : null;
@@ -363,7 +363,7 @@ public final class VConnHandoff implements AutoCloseable {
 		@Override
 		public void handOffConnections(Consumer<HandoffOffer.LiveConnection> sink) {
 			if (this.listener.server() instanceof TransactionServer server) {
-				server.handOffConnections(sink::accept);
+				server.handOffConnections(sink);
 			}
 		}
 

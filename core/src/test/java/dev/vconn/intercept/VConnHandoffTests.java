@@ -109,10 +109,11 @@ class VConnHandoffTests {
 	}
 
 	@Test
-	void aConnectionBusyWithAResponseAndAPipelinedRequestIsHandedOverOnceBothAreAnswered() throws Exception {
+	void aConnectionBusyWithAResponseGoesOverWithItsPipelinedRequestWhichTheSuccessorAnswers() throws Exception {
 		Path path = this.directory.resolve("handoff.sock");
 		VConnRuntime runtimeA = runtime();
-		InterceptListener listenerA = listener(runtimeA).start();
+		List<String> servedByA = new CopyOnWriteArrayList<>();
+		InterceptListener listenerA = listener(runtimeA).addObserver(targets(servedByA)).start();
 		CountDownLatch handedOver = new CountDownLatch(1);
 		this.closeables.add(VConnHandoff.builder(path).observer(this.observer).offer(listenerA, handedOver::countDown));
 		String big = "/big/cl/16000000";
@@ -123,12 +124,19 @@ class VConnHandoffTests {
 			client.setSoTimeout(20_000);
 			OutputStream out = client.getOutputStream();
 			InputStream in = client.getInputStream();
-			// the large response, and a second request already sent behind it (pipelined)
-			out.write(RawHttp.ascii("GET " + big + " HTTP/1.1\r\nHost: t\r\n\r\nGET /pipelined HTTP/1.1\r\nHost: t\r\n\r\n"));
+			// the large response, and two requests already sent behind it (pipelined), the second with a
+			// body, and the start of a third whose head is not complete yet: all in A's first read
+			String body = "x".repeat(300);
+			out.write(RawHttp.ascii("GET " + big + " HTTP/1.1\r\nHost: t\r\n\r\n"
+					+ "GET /echo/pipelined HTTP/1.1\r\nHost: t\r\n\r\n"
+					+ "POST /echo/posted HTTP/1.1\r\nHost: t\r\nContent-Length: " + body.length() + "\r\n\r\n" + body
+					+ "GET /echo/split HTTP/1.1\r\nHo"));
 			out.flush();
 			await().atMost(Duration.ofSeconds(10)).until(() -> this.origin.requests().size() == 1);
 
-			InterceptListener listenerB = VConnHandoff.builder(path).observer(this.observer).takeOver(listener(runtime()));
+			List<String> servedByB = new CopyOnWriteArrayList<>();
+			InterceptListener listenerB = VConnHandoff.builder(path).observer(this.observer)
+				.takeOver(listener(runtime()).addObserver(targets(servedByB)));
 			assertThat(listenerB).isNotNull();
 			this.closeables.add(listenerB);
 			assertThat(handedOver.getCount()).as("A keeps the busy connection until it is idle").isEqualTo(1);
@@ -137,9 +145,22 @@ class VConnHandoffTests {
 			assertThat(first.complete()).isTrue();
 			assertThat(first.headers()).containsEntry("x-target", big);
 			assertThat(first.body()).isEqualTo(dev.vconn.testing.HttpWire.body(big, 16_000_000));
-			RawHttp.Response pipelined = RawHttp.read(in);
-			assertThat(pipelined.headers()).containsEntry("x-target", "/pipelined").doesNotContainEntry("connection", "close");
+			// the rest of the third head comes only now, after A let the connection go
 			assertThat(handedOver.await(20, TimeUnit.SECONDS)).isTrue();
+			out.write(RawHttp.ascii("st: t\r\n\r\n"));
+			out.flush();
+			RawHttp.Response pipelined = RawHttp.read(in);
+			assertThat(pipelined.headers()).containsEntry("x-target", "/echo/pipelined").doesNotContainEntry("connection", "close");
+			RawHttp.Response posted = RawHttp.read(in);
+			assertThat(posted.headers()).containsEntry("x-target", "/echo/posted");
+			assertThat(posted.headers()).containsEntry("x-request-body-length", Integer.toString(body.length()));
+			assertThat(this.origin.requests()).filteredOn((received) -> received.target().equals("/echo/posted"))
+				.singleElement()
+				.satisfies((received) -> assertThat(received.body()).isEqualTo(RawHttp.ascii(body)));
+			RawHttp.Response split = RawHttp.read(in);
+			assertThat(split.headers()).containsEntry("x-target", "/echo/split");
+			assertThat(servedByA).containsExactly("GET " + big);
+			assertThat(servedByB).containsExactly("GET /echo/pipelined", "POST /echo/posted", "GET /echo/split");
 			assertThat(this.counted).contains("OUT CONNECTION SUCCESS none", "IN CONNECTION SUCCESS none");
 
 			// A is gone: the same connection goes on with B
@@ -150,7 +171,19 @@ class VConnHandoffTests {
 			RawHttp.Response after = RawHttp.read(in);
 			assertThat(after.status()).isEqualTo(200);
 			assertThat(after.headers()).containsEntry("x-target", "/after");
+			assertThat(servedByB).endsWith("GET /after");
 		}
+	}
+
+	/** An observer that records the method and target of each transaction its listener starts. */
+	private static InterceptObserver targets(List<String> served) {
+		return new InterceptObserver() {
+			@Override
+			public TransactionObserver onTransactionStarted(Transaction txn) {
+				served.add(txn.method() + " " + txn.target());
+				return TransactionObserver.noop();
+			}
+		};
 	}
 
 	@Test
