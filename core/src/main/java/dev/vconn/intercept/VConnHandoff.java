@@ -13,6 +13,7 @@ import dev.vconn.internal.handoff.HandoffException;
 import dev.vconn.internal.handoff.HandoffOffer;
 import dev.vconn.internal.handoff.HandoffReason;
 import dev.vconn.internal.handoff.HandoffReceiver;
+import dev.vconn.internal.http.InterceptServer;
 import dev.vconn.internal.http.TransactionServer;
 import dev.vconn.internal.net.ActivationEnvironment;
 import io.netty.channel.Channel;
@@ -281,6 +282,14 @@ public final class VConnHandoff implements AutoCloseable {
 								}
 								server.serveHandedOver(fd, unserved);
 							}
+
+							@Override
+							public void serveTunnel(int clientFd, int originFd, byte[] toClient, byte[] toOrigin) {
+								if (!(started[0].server() instanceof InterceptServer server)) {
+									throw new IllegalStateException("a per-transaction listener takes no tunnels over");
+								}
+								server.serveHandedOverTunnel(clientFd, originFd, toClient, toOrigin);
+							}
 						}, events());
 				return found ? started[0] : null;
 			}
@@ -365,11 +374,17 @@ public final class VConnHandoff implements AutoCloseable {
 			if (this.listener.server() instanceof TransactionServer server) {
 				server.handOffConnections(sink);
 			}
+			else if (this.listener.server() instanceof InterceptServer server) {
+				server.handOffTunnels(sink);
+			}
 		}
 
 		@Override
 		public int remainingConnections() {
-			return (this.listener.server() instanceof TransactionServer server) ? server.clientCount() : 0;
+			if (this.listener.server() instanceof TransactionServer server) {
+				return server.clientCount();
+			}
+			return (this.listener.server() instanceof InterceptServer server) ? server.tunnelCount() : 0;
 		}
 
 		@Override
