@@ -37,12 +37,24 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Live connections:</b> once B serves, each client connection of A's per-transaction
  * listener is handed over as soon as it has no transaction in flight (idle keep-alive connections
- * at once, busy ones when their response is complete), with no byte lost: A stops reading it
- * first, so what the client sends next is read by B, and a request A has already read (pipelined
- * behind the one in flight) is answered by A before the connection goes. A connection is served by exactly one of the
- * two at any moment: A closes its copy only once B says it serves it, and serves it again if B
- * does not. Connections still busy after {@link Builder#drain} stay with A and end with it, as do
- * the connections of a connection-mode listener and the tunnels of connection intercepts.
+ * at once, busy ones when their response has reached the kernel), with no byte lost: A stops
+ * reading it, and requests A had already read and not served (pipelined behind the one in flight)
+ * go with it, whole, and B serves them first, before anything it reads from the socket. A request
+ * whose body A is still reading is answered by A, and the connection goes after it. A connection
+ * is served by exactly one of the two at any moment: A closes its copy only once B says it serves
+ * it, and serves it again, with everything it had read, if B does not.
+ *
+ * <p><b>Tunnels:</b> each tunnel of A's connection-mode listener (client to origin) is handed
+ * over with both its sockets: A stops reading both sides, lets the bytes it already wrote to each
+ * socket reach the kernel, and sends the bytes it read and did not deliver yet (in its buffers and,
+ * when splicing, its pipes) with the two descriptors; B writes those first, then moves bytes both
+ * ways. A long-lived stream goes on without a byte lost, duplicated or reordered. If B refuses or
+ * dies, A moves the tunnel's bytes again, those in flight first. A peer that does not read keeps
+ * A's last bytes out of the kernel and the tunnel paused: tunnels still paused, or half-closed,
+ * when {@link Builder#drain} ends stay with A and end with it, as do connections still busy then,
+ * and connections A is still reading the first request head of. A's copy of a handed-over tunnel
+ * ends as {@link dev.vconn.TunnelResult.End#HANDED_OVER}. Connections handed to a connection
+ * intercept are not handed over.
  *
  * <p><b>Threads:</b> {@link Builder#takeOver} blocks the caller for the exchange (bounded by the
  * timeout per step). The offering side runs on a daemon thread named {@code vconn-handoff}, which
@@ -224,8 +236,8 @@ public final class VConnHandoff implements AutoCloseable {
 
 		/**
 		 * Bounds how long the offering side waits for its live connections to finish their
-		 * transaction in flight and be handed over; those still busy then stay with it and end
-		 * when it shuts down.
+		 * transaction in flight, and its tunnels to pause, and be handed over; those not handed
+		 * over by then stay with it and end when it shuts down.
 		 * @param drain positive; 30 seconds by default (use the shutdown timeout)
 		 * @return this builder
 		 */

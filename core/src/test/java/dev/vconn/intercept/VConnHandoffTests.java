@@ -230,6 +230,37 @@ class VConnHandoffTests {
 		assertThat(this.counted).allMatch((line) -> line.contains("SUCCESS"));
 	}
 
+	@Test
+	void aTunnelTheSuccessorCannotServeGoesOnInTheRunningInstanceWithEveryByteInOrder() throws Exception {
+		Path path = this.directory.resolve("handoff.sock");
+		VConnRuntime runtimeA = runtime();
+		try (dev.vconn.testing.TestOrigin echo = new dev.vconn.testing.TestOrigin(new dev.vconn.testing.StreamingRoutes())) {
+			InterceptListener listenerA = tunnels(runtimeA, echo, true).start();
+			this.closeables.add(listenerA);
+			CountDownLatch handedOver = new CountDownLatch(1);
+			this.closeables.add(VConnHandoff.builder(path).observer(this.observer).drain(Duration.ofSeconds(2))
+				.offer(listenerA, handedOver::countDown));
+			try (Socket client = new Socket(); EchoStream stream = new EchoStream(client, listenerA.address())) {
+				stream.awaitEchoed(1 << 20);
+				// room for one connection: a tunnel needs two, so the successor refuses it
+				VConnRuntime small = VConnRuntime.builder().transport(Transport.EPOLL).eventThreads(1).maxConnections(1)
+					.shutdownTimeout(Duration.ofSeconds(5)).build();
+				this.runtimes.add(small);
+				InterceptListener listenerB = VConnHandoff.builder(path).observer(this.observer)
+					.takeOver(tunnels(small, echo, true));
+				assertThat(listenerB).isNotNull();
+				this.closeables.add(listenerB);
+				await().atMost(Duration.ofSeconds(10))
+					.until(() -> this.counted.containsAll(List.of("OUT TUNNEL FAILED adoption", "IN TUNNEL FAILED adoption")));
+				// the running instance still carries the stream, the bytes it held first
+				long echoed = stream.echoed();
+				stream.awaitEchoed(echoed + (4 << 20));
+				assertThat(handedOver.await(10, TimeUnit.SECONDS)).as("the listener is handed over all the same").isTrue();
+				stream.finish();
+			}
+		}
+	}
+
 	private InterceptListener.Builder tunnels(VConnRuntime runtime, dev.vconn.testing.TestOrigin echo, boolean splice) {
 		return InterceptListener.builder(runtime, new InterceptHookRegistry())
 			.perTransaction(false)

@@ -107,31 +107,23 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 	/** A takeover holds the connection: nothing read is processed, nothing more is asked for. */
 	private boolean handingOff;
 
-	/** Requests another instance read from this connection and did not serve: served before anything read here. */
-	private @Nullable ByteBuf handedOverRequests;
-
 	/** {@link #relay} wrote response bytes that are not flushed yet. */
 	private boolean unflushed;
 
-	ClientConnection(TransactionServer server, @Nullable ByteBuf handedOverRequests) {
+	ClientConnection(TransactionServer server) {
 		this.server = server;
 		this.decoder = server.codecs.requestDecoder();
-		this.handedOverRequests = handedOverRequests;
 	}
 
 	@Override
 	public void channelActive(ChannelHandlerContext ctx) {
 		this.ctx = ctx;
-		ByteBuf handedOver = this.handedOverRequests;
-		this.handedOverRequests = null;
-		if (!this.server.running || !this.server.runtime.reserveSlot()) {
-			ReferenceCountUtil.release(handedOver);
-			if (this.server.running) {
-				reject(503);
-			}
-			else {
-				ctx.close();
-			}
+		if (!this.server.running) {
+			ctx.close();
+			return;
+		}
+		if (!this.server.runtime.reserveSlot()) {
+			reject(503);
 			return;
 		}
 		this.slotReserved = true;
@@ -139,14 +131,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 		this.capture.onRead = this::bytesArrived;
 		this.readWhileHeld = ctx.channel() instanceof NioSocketChannel;
 		armHeaderTimeout();
-		if (handedOver != null) {
-			// as if read from the socket, which is read only once they are served
-			ctx.pipeline().fireChannelRead(handedOver);
-			ctx.pipeline().fireChannelReadComplete();
-		}
-		else {
-			requestRead();
-		}
+		requestRead();
 	}
 
 	@Override

@@ -101,7 +101,10 @@ public final class TransactionServer implements ListenerServer {
 	}
 
 	private void serveOn(Channel channel, @Nullable ByteBuf handedOverRequests) {
-		ClientConnection connection = new ClientConnection(this, handedOverRequests);
+		ClientConnection connection = new ClientConnection(this);
+		if (handedOverRequests != null) {
+			channel.pipeline().addLast(new HandedOverRequests(handedOverRequests));
+		}
 		channel.pipeline()
 			.addLast(connection.capture)
 			.addLast(connection.decoder)
@@ -152,6 +155,39 @@ public final class TransactionServer implements ListenerServer {
 				}
 			});
 		}
+	}
+
+	/**
+	 * First in a handed-over connection's pipeline: once the connection is active, passes the
+	 * requests the other process read and did not serve on as if just read from the socket. They
+	 * reach the decoder before anything the socket delivers, which comes in a later event loop pass.
+	 */
+	private static final class HandedOverRequests extends io.netty.channel.ChannelInboundHandlerAdapter {
+
+		private @Nullable ByteBuf requests;
+
+		HandedOverRequests(ByteBuf requests) {
+			this.requests = requests;
+		}
+
+		@Override
+		public void channelActive(io.netty.channel.ChannelHandlerContext ctx) {
+			ByteBuf handedOver = this.requests;
+			this.requests = null;
+			ctx.fireChannelActive();
+			ctx.fireChannelRead(handedOver);
+			ctx.fireChannelReadComplete();
+			ctx.pipeline().remove(this);
+		}
+
+		@Override
+		public void handlerRemoved(io.netty.channel.ChannelHandlerContext ctx) {
+			if (this.requests != null) {
+				this.requests.release(); // the connection never became active: nothing reads them
+				this.requests = null;
+			}
+		}
+
 	}
 
 	/** The client connections this listener still serves. */

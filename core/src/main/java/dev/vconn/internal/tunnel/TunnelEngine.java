@@ -151,14 +151,19 @@ public final class TunnelEngine implements Continuation, Splice.Observer {
 			((NetVConn) this.b).startSplice((NetVConn) this.a, this);
 		}
 		else {
-			this.mutex.lock();
-			try {
-				this.aToB.start(this);
-				this.bToA.start(this);
-			}
-			finally {
-				this.mutex.unlock();
-			}
+			startDirections();
+		}
+	}
+
+	/** Starts (or, after a pause, restarts) the VIOs of both directions of the copy path. */
+	private void startDirections() {
+		this.mutex.lock();
+		try {
+			this.aToB.start(this);
+			this.bToA.start(this);
+		}
+		finally {
+			this.mutex.unlock();
 		}
 	}
 
@@ -220,14 +225,7 @@ public final class TunnelEngine implements Continuation, Splice.Observer {
 		if (this.runtime != null) {
 			this.runtime.listener().onTunnelStarted(this.a, this.b);
 		}
-		this.mutex.lock();
-		try {
-			this.aToB.start(this);
-			this.bToA.start(this);
-		}
-		finally {
-			this.mutex.unlock();
-		}
+		startDirections();
 		whenReleased(this.a, Side.A);
 		whenReleased(this.b, Side.B);
 	}
