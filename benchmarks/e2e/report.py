@@ -273,7 +273,9 @@ def main():
            "100 MiB file, alone and 4 at once (MiB/s = bytes over wall time).",
            f"- {meta.get('rounds')} interleaved rounds; the order of targets is shuffled in each round "
            f"(seed {meta.get('seed')}), so noise hits all alike. Every target runs for the whole "
-           f"measurement and was warmed up before the first round (JIT): wrk until 20,000 requests were served or {meta.get('warmup')} s passed, then one 100 MiB transfer.",
+           f"measurement and was warmed up before the first round: each JVM target (VConn, Spring Cloud Gateway, Vert.x) "
+           f"under load for {meta.get('warmup')} s, half keep-alive, a quarter new connections, a quarter 64 KiB, so that the JIT "
+           "has compiled every path; each native target for 2 s; then one 100 MiB transfer.",
            "- Proxy CPU: user + system time of the proxy's processes (from `/proc/<pid>/stat`, "
            "children included) over the run, per request or per GiB moved; the origin's and wrk's "
            "CPU is not counted. RSS: `VmRSS`, the largest seen after a run.",

@@ -284,7 +284,8 @@ class AdoptionFailureTests {
 	@EnumSource(Blocking.class)
 	void adoptWhenFdIsListeningSocketFailsWithNotConnected(Blocking mode) {
 		int fd = mode.apply(this.fds.listeningTcp());
-		this.checks.assertFdAdoptionFails(fd, AdoptionFailureReason.NOT_CONNECTED);
+		Adoption adoption = this.checks.assertFdAdoptionFails(fd, AdoptionFailureReason.NOT_CONNECTED);
+		assertThat(adoption.message()).isEqualTo("fd " + fd + " is a listening socket");
 		assertThat(NativeFds.intOption(fd, NativeFds.SOL_SOCKET, NativeFds.SO_ACCEPTCONN)).as("still listening")
 			.isEqualTo(1);
 	}
@@ -293,7 +294,8 @@ class AdoptionFailureTests {
 	@EnumSource(Blocking.class)
 	void adoptWhenFdIsUnconnectedTcpSocketFailsWithNotConnected(Blocking mode) {
 		int fd = mode.apply(this.fds.unconnectedTcp());
-		this.checks.assertFdAdoptionFails(fd, AdoptionFailureReason.NOT_CONNECTED);
+		Adoption adoption = this.checks.assertFdAdoptionFails(fd, AdoptionFailureReason.NOT_CONNECTED);
+		assertThat(adoption.message()).isEqualTo("fd " + fd + " is not connected");
 	}
 
 	@ParameterizedTest

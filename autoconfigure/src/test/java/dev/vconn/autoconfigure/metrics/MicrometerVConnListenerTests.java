@@ -66,8 +66,9 @@ class MicrometerVConnListenerTests {
 		MeterRegistry registry = new SimpleMeterRegistry();
 		VConnStatistics statistics = new VConnStatistics();
 		VConnRuntime runtime = VConnRuntime.builder().eventThreads(1).build();
+		VConnPair pair = VConnPair.create(runtime);
 		try {
-			VConn end = VConnPair.create(runtime).active();
+			VConn end = pair.active();
 			new MicrometerVConnListener(statistics, () -> 0).bindTo(registry);
 			for (CloseKind kind : CloseKind.values()) {
 				if (kind.isAbort()) {
@@ -77,6 +78,9 @@ class MicrometerVConnListenerTests {
 			}
 		}
 		finally {
+			// both ends closed first: a graceful close would wait its whole timeout for them
+			pair.active().close();
+			pair.passive().close();
 			runtime.close();
 		}
 		// a peer reset is counted in core, over real sockets (VConnStatisticsRuntimeTests); here, its meters

@@ -16,7 +16,14 @@ import org.jspecify.annotations.Nullable;
  * Checks, without changing anything, whether a raw descriptor can be adopted, and records what
  * adoption must restore if it fails after all. Reads only: {@code F_GETFL}, {@code getsockopt}
  * (never {@code SO_ERROR}, which would clear a pending error), a zero-timeout {@code poll},
- * {@code getpeername}, {@code getsockname}.
+ * {@code getpeername}, and for AF_UNIX {@code getsockname}.
+ *
+ * <p>A good TCP socket costs five calls ({@code F_GETFL}, {@code SO_TYPE}, {@code getpeername},
+ * {@code poll}, {@code TCP_NODELAY}), in an order that keeps the reasons' precedence (not open,
+ * not a socket, not a stream, unsupported family, pending error, not connected): the family comes
+ * with the peer's address, and the calls that only tell failures apart ({@code SO_DOMAIN},
+ * {@code SO_ACCEPTCONN}) run when {@code getpeername} fails, which a reset connection's does too.
+ * TCP addresses are not decoded here: the Netty channel reads its own, which the VConn shares.
  */
 final class FdProbe {
 
@@ -37,18 +44,44 @@ final class FdProbe {
 		/** TCP_NODELAY before adoption, or -1 where it does not apply (AF_UNIX). */
 		final int tcpNoDelay;
 
-		final @Nullable SocketAddress remote;
+		/** The peer's address as {@code getpeername} returned it, decoded only if the channel has none. */
+		private final byte[] peer;
 
-		final @Nullable SocketAddress local;
+		private final int peerLength;
 
-		Facts(int fd, int family, int statusFlags, int tcpNoDelay, @Nullable SocketAddress remote,
-				@Nullable SocketAddress local) {
+		Facts(int fd, int family, int statusFlags, int tcpNoDelay, byte[] peer, int peerLength) {
 			this.fd = fd;
 			this.family = family;
 			this.statusFlags = statusFlags;
 			this.tcpNoDelay = tcpNoDelay;
-			this.remote = remote;
-			this.local = local;
+			this.peer = peer;
+			this.peerLength = peerLength;
+		}
+
+		/**
+		 * The peer's address for the VConn.
+		 * @param channels the address the Netty channel read, or null
+		 * @return the channel's for TCP when it has one (one copy per VConn), else the probed one
+		 */
+		@Nullable SocketAddress remote(@Nullable SocketAddress channels) {
+			if (channels != null && this.family != LibC.AF_UNIX) {
+				return channels;
+			}
+			return decode(this.peer, this.peerLength);
+		}
+
+		/**
+		 * The local address for the VConn.
+		 * @param channels the address the Netty channel read, or null
+		 * @return the channel's for TCP when it has one, else read with {@code getsockname}
+		 */
+		@Nullable SocketAddress local(@Nullable SocketAddress channels) {
+			if (channels != null && this.family != LibC.AF_UNIX) {
+				return channels;
+			}
+			byte[] address = new byte[SOCKADDR_CAPACITY];
+			int[] length = { address.length };
+			return (LibC.getsockname(this.fd, address, length) == -1) ? null : decode(address, length[0]);
 		}
 
 	}
@@ -81,14 +114,47 @@ final class FdProbe {
 			throw new Rejected(AdoptionFailureReason.NOT_A_STREAM_SOCKET,
 					"fd " + fd + " is a socket of type " + type + ", not a stream socket");
 		}
-		int family = intOption(fd, LibC.SOL_SOCKET, LibC.SO_DOMAIN, "SO_DOMAIN");
+		byte[] peer = new byte[SOCKADDR_CAPACITY];
+		int[] length = { peer.length };
+		if (LibC.getpeername(fd, peer, length) == -1) {
+			throw notConnected(fd, LibC.errno());
+		}
+		int family = (length[0] >= 2) ? (peer[0] & 0xff) | ((peer[1] & 0xff) << 8) : -1;
+		checkFamily(fd, family);
+		checkNoPendingError(fd);
+		int noDelay = (family == LibC.AF_UNIX) ? -1 : intOption(fd, LibC.IPPROTO_TCP, LibC.TCP_NODELAY, "TCP_NODELAY");
+		return new Facts(fd, family, flags, noDelay, peer, length[0]);
+	}
+
+	/**
+	 * Why a stream socket has no peer: an unsupported family, a pending error (a reset connection
+	 * has no peer either), a listening socket, or simply not connected.
+	 */
+	private static Rejected notConnected(int fd, int errno) {
+		if (errno != LibC.ENOTCONN) {
+			return new Rejected(AdoptionFailureReason.INTERNAL, "getpeername failed on fd " + fd + ": errno " + errno);
+		}
+		try {
+			checkFamily(fd, intOption(fd, LibC.SOL_SOCKET, LibC.SO_DOMAIN, "SO_DOMAIN"));
+			checkNoPendingError(fd);
+			if (intOption(fd, LibC.SOL_SOCKET, LibC.SO_ACCEPTCONN, "SO_ACCEPTCONN") != 0) {
+				return new Rejected(AdoptionFailureReason.NOT_CONNECTED, "fd " + fd + " is a listening socket");
+			}
+		}
+		catch (Rejected rejected) {
+			return rejected;
+		}
+		return new Rejected(AdoptionFailureReason.NOT_CONNECTED, "fd " + fd + " is not connected");
+	}
+
+	private static void checkFamily(int fd, int family) throws Rejected {
 		if (family != LibC.AF_INET && family != LibC.AF_INET6 && family != LibC.AF_UNIX) {
 			throw new Rejected(AdoptionFailureReason.NOT_A_STREAM_SOCKET, "fd " + fd + " is a stream socket of family "
 					+ family + "; only AF_INET, AF_INET6 and AF_UNIX are supported");
 		}
-		if (intOption(fd, LibC.SOL_SOCKET, LibC.SO_ACCEPTCONN, "SO_ACCEPTCONN") != 0) {
-			throw new Rejected(AdoptionFailureReason.NOT_CONNECTED, "fd " + fd + " is a listening socket");
-		}
+	}
+
+	private static void checkNoPendingError(int fd) throws Rejected {
 		int revents = pollNow(fd);
 		if ((revents & LibC.POLLNVAL) != 0) {
 			throw new Rejected(AdoptionFailureReason.BAD_FD, "fd " + fd + " is not open");
@@ -97,24 +163,6 @@ final class FdProbe {
 			throw new Rejected(AdoptionFailureReason.SOCKET_ERROR,
 					"fd " + fd + " has a pending socket error (left unread for the caller)");
 		}
-		byte[] address = new byte[SOCKADDR_CAPACITY];
-		int[] length = { address.length };
-		if (LibC.getpeername(fd, address, length) == -1) {
-			int errno = LibC.errno();
-			if (errno == LibC.ENOTCONN) {
-				throw new Rejected(AdoptionFailureReason.NOT_CONNECTED, "fd " + fd + " is not connected");
-			}
-			throw new Rejected(AdoptionFailureReason.INTERNAL, "getpeername failed on fd " + fd + ": errno " + errno);
-		}
-		@Nullable SocketAddress remote = decode(address, length[0]);
-		length[0] = address.length;
-		if (LibC.getsockname(fd, address, length) == -1) {
-			throw new Rejected(AdoptionFailureReason.INTERNAL,
-					"getsockname failed on fd " + fd + ": errno " + LibC.errno());
-		}
-		@Nullable SocketAddress local = decode(address, length[0]);
-		int noDelay = (family == LibC.AF_UNIX) ? -1 : intOption(fd, LibC.IPPROTO_TCP, LibC.TCP_NODELAY, "TCP_NODELAY");
-		return new Facts(fd, family, flags, noDelay, remote, local);
 	}
 
 	/** Puts back the status flags and TCP_NODELAY recorded by {@link #inspect}; true if both held. */

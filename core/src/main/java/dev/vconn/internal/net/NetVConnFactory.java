@@ -159,7 +159,8 @@ public final class NetVConnFactory implements VConnFactory {
 	private Adoption registerFd(FdProbe.Facts facts, AdoptedFd adopted, long start) {
 		int fd = facts.fd;
 		EventLoop loop = RuntimeCore.chooseLoop(this.runtime.group());
-		if (LibC.fcntl(fd, LibC.F_SETFL, facts.statusFlags | LibC.O_NONBLOCK) == -1) {
+		if ((facts.statusFlags & LibC.O_NONBLOCK) == 0
+				&& LibC.fcntl(fd, LibC.F_SETFL, facts.statusFlags | LibC.O_NONBLOCK) == -1) {
 			return Adoption.failure(AdoptionFailureReason.INTERNAL,
 					"could not make fd " + fd + " non-blocking: errno " + LibC.errno());
 		}
@@ -180,8 +181,8 @@ public final class NetVConnFactory implements VConnFactory {
 			return restored(facts, "Netty could not wrap fd " + fd + ": " + ex);
 		}
 		NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, loop, fd, adopted, duplicate,
-				AdoptionSource.FD, shared(facts.remote, channel.remoteAddress()),
-				shared(facts.local, channel.localAddress()), this.runtime.writeHighWaterMark());
+				AdoptionSource.FD, facts.remote(channel.remoteAddress()), facts.local(channel.localAddress()),
+				this.runtime.writeHighWaterMark());
 		channel.pipeline().addLast(vconn.handler);
 		String failure = register(loop, channel);
 		if (failure != null) {
@@ -193,14 +194,6 @@ public final class NetVConnFactory implements VConnFactory {
 		this.runtime.started(vconn);
 		this.runtime.adopted(vconn, vconn.source(), start);
 		return Adoption.success(vconn);
-	}
-
-	/**
-	 * The address the channel holds when it is the one probed, so that an idle VConn keeps one copy
-	 * of each address rather than two.
-	 */
-	private static @Nullable SocketAddress shared(@Nullable SocketAddress probed, @Nullable SocketAddress channel) {
-		return (channel != null && channel.equals(probed)) ? channel : probed;
 	}
 
 	/**

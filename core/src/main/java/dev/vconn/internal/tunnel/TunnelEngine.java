@@ -82,7 +82,12 @@ public final class TunnelEngine implements Continuation, Splice.Observer {
 		if (splice && a instanceof NetVConn && b instanceof NetVConn
 				&& ((NetVConn) a).loop() == ((NetVConn) b).loop()) {
 			// whether splicing is possible is decided on the loop, where the VConns' state lives
-			((NetVConn) a).loop().execute(engine::beginOnLoop);
+			if (((NetVConn) a).loop().inEventLoop()) {
+				engine.beginOnLoop();
+			}
+			else {
+				((NetVConn) a).loop().execute(engine::beginOnLoop);
+			}
 		}
 		else {
 			engine.begin();
@@ -280,11 +285,15 @@ public final class TunnelEngine implements Continuation, Splice.Observer {
 			return;
 		}
 		direction.done = true;
-		direction.dst.shutdown(false, true);
 		if (this.aToB.done && this.bToA.done) {
+			// both ends have sent everything: the closes send the last FIN, a shutdown first would only
+			// cost a system call (and Netty an exception) per connection
 			this.end = End.EOS;
 			this.a.close();
 			this.b.close();
+		}
+		else {
+			direction.dst.shutdown(false, true);
 		}
 	}
 
