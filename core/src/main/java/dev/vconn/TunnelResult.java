@@ -34,7 +34,13 @@ public final class TunnelResult {
 		TIMEOUT,
 
 		/** A side was closed or aborted from outside the tunnel (for example by runtime shutdown). */
-		ABORTED
+		ABORTED,
+
+		/**
+		 * The tunnel went on in another process, which took both sockets and the bytes in flight
+		 * over (a takeover, {@code VConnHandoff}); this process closed its copies.
+		 */
+		HANDED_OVER
 
 	}
 

@@ -13,6 +13,7 @@ import dev.vconn.internal.handoff.HandoffException;
 import dev.vconn.internal.handoff.HandoffOffer;
 import dev.vconn.internal.handoff.HandoffReason;
 import dev.vconn.internal.handoff.HandoffReceiver;
+import dev.vconn.internal.http.InterceptServer;
 import dev.vconn.internal.http.TransactionServer;
 import dev.vconn.internal.net.ActivationEnvironment;
 import io.netty.channel.Channel;
@@ -36,12 +37,24 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Live connections:</b> once B serves, each client connection of A's per-transaction
  * listener is handed over as soon as it has no transaction in flight (idle keep-alive connections
- * at once, busy ones when their response is complete), with no byte lost: A stops reading it
- * first, so what the client sends next is read by B, and a request A has already read (pipelined
- * behind the one in flight) is answered by A before the connection goes. A connection is served by exactly one of the
- * two at any moment: A closes its copy only once B says it serves it, and serves it again if B
- * does not. Connections still busy after {@link Builder#drain} stay with A and end with it, as do
- * the connections of a connection-mode listener and the tunnels of connection intercepts.
+ * at once, busy ones when their response has reached the kernel), with no byte lost: A stops
+ * reading it, and requests A had already read and not served (pipelined behind the one in flight)
+ * go with it, whole, and B serves them first, before anything it reads from the socket. A request
+ * whose body A is still reading is answered by A, and the connection goes after it. A connection
+ * is served by exactly one of the two at any moment: A closes its copy only once B says it serves
+ * it, and serves it again, with everything it had read, if B does not.
+ *
+ * <p><b>Tunnels:</b> each tunnel of A's connection-mode listener (client to origin) is handed
+ * over with both its sockets: A stops reading both sides, lets the bytes it already wrote to each
+ * socket reach the kernel, and sends the bytes it read and did not deliver yet (in its buffers and,
+ * when splicing, its pipes) with the two descriptors; B writes those first, then moves bytes both
+ * ways. A long-lived stream goes on without a byte lost, duplicated or reordered. If B refuses or
+ * dies, A moves the tunnel's bytes again, those in flight first. A peer that does not read keeps
+ * A's last bytes out of the kernel and the tunnel paused: tunnels still paused, or half-closed,
+ * when {@link Builder#drain} ends stay with A and end with it, as do connections still busy then,
+ * and connections A is still reading the first request head of. A's copy of a handed-over tunnel
+ * ends as {@link dev.vconn.TunnelResult.End#HANDED_OVER}. Connections handed to a connection
+ * intercept are not handed over.
  *
  * <p><b>Threads:</b> {@link Builder#takeOver} blocks the caller for the exchange (bounded by the
  * timeout per step). The offering side runs on a daemon thread named {@code vconn-handoff}, which
@@ -223,8 +236,8 @@ public final class VConnHandoff implements AutoCloseable {
 
 		/**
 		 * Bounds how long the offering side waits for its live connections to finish their
-		 * transaction in flight and be handed over; those still busy then stay with it and end
-		 * when it shuts down.
+		 * transaction in flight, and its tunnels to pause, and be handed over; those not handed
+		 * over by then stay with it and end when it shuts down.
 		 * @param drain positive; 30 seconds by default (use the shutdown timeout)
 		 * @return this builder
 		 */
@@ -275,11 +288,19 @@ public final class VConnHandoff implements AutoCloseable {
 							}
 
 							@Override
-							public void serveConnection(int fd) {
+							public void serveConnection(int fd, byte[] unserved) {
 								if (!(started[0].server() instanceof TransactionServer server)) {
 									throw new IllegalStateException("a connection-mode listener takes no connections over");
 								}
-								server.serveHandedOver(fd);
+								server.serveHandedOver(fd, unserved);
+							}
+
+							@Override
+							public void serveTunnel(int clientFd, int originFd, byte[] toClient, byte[] toOrigin) {
+								if (!(started[0].server() instanceof InterceptServer server)) {
+									throw new IllegalStateException("a per-transaction listener takes no tunnels over");
+								}
+								server.serveHandedOverTunnel(clientFd, originFd, toClient, toOrigin);
 							}
 						}, events());
 				return found ? started[0] : null;
@@ -363,13 +384,19 @@ public final class VConnHandoff implements AutoCloseable {
 		@Override
 		public void handOffConnections(Consumer<HandoffOffer.LiveConnection> sink) {
 			if (this.listener.server() instanceof TransactionServer server) {
-				server.handOffConnections(sink::accept);
+				server.handOffConnections(sink);
+			}
+			else if (this.listener.server() instanceof InterceptServer server) {
+				server.handOffTunnels(sink);
 			}
 		}
 
 		@Override
 		public int remainingConnections() {
-			return (this.listener.server() instanceof TransactionServer server) ? server.clientCount() : 0;
+			if (this.listener.server() instanceof TransactionServer server) {
+				return server.clientCount();
+			}
+			return (this.listener.server() instanceof InterceptServer server) ? server.tunnelCount() : 0;
 		}
 
 		@Override

@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.vconn.Transport;
+import dev.vconn.TunnelResult;
+import dev.vconn.VConnListener;
 import dev.vconn.VConnRuntime;
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.AfterEach;
@@ -24,6 +26,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -109,10 +113,11 @@ class VConnHandoffTests {
 	}
 
 	@Test
-	void aConnectionBusyWithAResponseAndAPipelinedRequestIsHandedOverOnceBothAreAnswered() throws Exception {
+	void aConnectionBusyWithAResponseGoesOverWithItsPipelinedRequestWhichTheSuccessorAnswers() throws Exception {
 		Path path = this.directory.resolve("handoff.sock");
 		VConnRuntime runtimeA = runtime();
-		InterceptListener listenerA = listener(runtimeA).start();
+		List<String> servedByA = new CopyOnWriteArrayList<>();
+		InterceptListener listenerA = listener(runtimeA).addObserver(targets(servedByA)).start();
 		CountDownLatch handedOver = new CountDownLatch(1);
 		this.closeables.add(VConnHandoff.builder(path).observer(this.observer).offer(listenerA, handedOver::countDown));
 		String big = "/big/cl/16000000";
@@ -123,12 +128,19 @@ class VConnHandoffTests {
 			client.setSoTimeout(20_000);
 			OutputStream out = client.getOutputStream();
 			InputStream in = client.getInputStream();
-			// the large response, and a second request already sent behind it (pipelined)
-			out.write(RawHttp.ascii("GET " + big + " HTTP/1.1\r\nHost: t\r\n\r\nGET /pipelined HTTP/1.1\r\nHost: t\r\n\r\n"));
+			// the large response, and two requests already sent behind it (pipelined), the second with a
+			// body, and the start of a third whose head is not complete yet: all in A's first read
+			String body = "x".repeat(300);
+			out.write(RawHttp.ascii("GET " + big + " HTTP/1.1\r\nHost: t\r\n\r\n"
+					+ "GET /echo/pipelined HTTP/1.1\r\nHost: t\r\n\r\n"
+					+ "POST /echo/posted HTTP/1.1\r\nHost: t\r\nContent-Length: " + body.length() + "\r\n\r\n" + body
+					+ "GET /echo/split HTTP/1.1\r\nHo"));
 			out.flush();
 			await().atMost(Duration.ofSeconds(10)).until(() -> this.origin.requests().size() == 1);
 
-			InterceptListener listenerB = VConnHandoff.builder(path).observer(this.observer).takeOver(listener(runtime()));
+			List<String> servedByB = new CopyOnWriteArrayList<>();
+			InterceptListener listenerB = VConnHandoff.builder(path).observer(this.observer)
+				.takeOver(listener(runtime()).addObserver(targets(servedByB)));
 			assertThat(listenerB).isNotNull();
 			this.closeables.add(listenerB);
 			assertThat(handedOver.getCount()).as("A keeps the busy connection until it is idle").isEqualTo(1);
@@ -137,9 +149,22 @@ class VConnHandoffTests {
 			assertThat(first.complete()).isTrue();
 			assertThat(first.headers()).containsEntry("x-target", big);
 			assertThat(first.body()).isEqualTo(dev.vconn.testing.HttpWire.body(big, 16_000_000));
-			RawHttp.Response pipelined = RawHttp.read(in);
-			assertThat(pipelined.headers()).containsEntry("x-target", "/pipelined").doesNotContainEntry("connection", "close");
+			// the rest of the third head comes only now, after A let the connection go
 			assertThat(handedOver.await(20, TimeUnit.SECONDS)).isTrue();
+			out.write(RawHttp.ascii("st: t\r\n\r\n"));
+			out.flush();
+			RawHttp.Response pipelined = RawHttp.read(in);
+			assertThat(pipelined.headers()).containsEntry("x-target", "/echo/pipelined").doesNotContainEntry("connection", "close");
+			RawHttp.Response posted = RawHttp.read(in);
+			assertThat(posted.headers()).containsEntry("x-target", "/echo/posted");
+			assertThat(posted.headers()).containsEntry("x-request-body-length", Integer.toString(body.length()));
+			assertThat(this.origin.requests()).filteredOn((received) -> received.target().equals("/echo/posted"))
+				.singleElement()
+				.satisfies((received) -> assertThat(received.body()).isEqualTo(RawHttp.ascii(body)));
+			RawHttp.Response split = RawHttp.read(in);
+			assertThat(split.headers()).containsEntry("x-target", "/echo/split");
+			assertThat(servedByA).containsExactly("GET " + big);
+			assertThat(servedByB).containsExactly("GET /echo/pipelined", "POST /echo/posted", "GET /echo/split");
 			assertThat(this.counted).contains("OUT CONNECTION SUCCESS none", "IN CONNECTION SUCCESS none");
 
 			// A is gone: the same connection goes on with B
@@ -150,7 +175,212 @@ class VConnHandoffTests {
 			RawHttp.Response after = RawHttp.read(in);
 			assertThat(after.status()).isEqualTo(200);
 			assertThat(after.headers()).containsEntry("x-target", "/after");
+			assertThat(servedByB).endsWith("GET /after");
 		}
+	}
+
+	/** An observer that records the method and target of each transaction its listener starts. */
+	private static InterceptObserver targets(List<String> served) {
+		return new InterceptObserver() {
+			@Override
+			public TransactionObserver onTransactionStarted(Transaction txn) {
+				served.add(txn.method() + " " + txn.target());
+				return TransactionObserver.noop();
+			}
+		};
+	}
+
+	@ParameterizedTest(name = "splice={0}")
+	@ValueSource(booleans = { true, false })
+	void aTunnelStreamingBothWaysGoesOverWithEveryByteInOrder(boolean splice) throws Exception {
+		Path path = this.directory.resolve("handoff.sock");
+		List<TunnelResult> endedInA = new CopyOnWriteArrayList<>();
+		VConnRuntime runtimeA = VConnRuntime.builder().transport(Transport.EPOLL).eventThreads(1)
+			.shutdownTimeout(Duration.ofSeconds(5)).addListener(new VConnListener() {
+				@Override
+				public void onTunnelEnded(TunnelResult result) {
+					endedInA.add(result);
+				}
+			}).build();
+		this.runtimes.add(runtimeA);
+		try (dev.vconn.testing.TestOrigin echo = new dev.vconn.testing.TestOrigin(new dev.vconn.testing.StreamingRoutes())) {
+			InterceptListener listenerA = tunnels(runtimeA, echo, splice).start();
+			CountDownLatch handedOver = new CountDownLatch(1);
+			this.closeables.add(VConnHandoff.builder(path).observer(this.observer).offer(listenerA, handedOver::countDown));
+			try (Socket client = new Socket(); EchoStream stream = new EchoStream(client, listenerA.address())) {
+				stream.awaitEchoed(1 << 20);
+
+				InterceptListener listenerB = VConnHandoff.builder(path).observer(this.observer)
+					.takeOver(tunnels(runtime(), echo, splice));
+				assertThat(listenerB).isNotNull();
+				this.closeables.add(listenerB);
+				assertThat(handedOver.await(20, TimeUnit.SECONDS)).isTrue();
+				assertThat(this.counted).contains("OUT TUNNEL SUCCESS none", "IN TUNNEL SUCCESS none");
+				await().atMost(Duration.ofSeconds(10)).until(() -> endedInA.size() == 1);
+				assertThat(endedInA.get(0).end()).isEqualTo(TunnelResult.End.HANDED_OVER);
+
+				// A is gone: the stream goes on through B alone
+				listenerA.close();
+				runtimeA.close(Duration.ofSeconds(5));
+				long echoed = stream.echoed();
+				stream.awaitEchoed(echoed + (4 << 20));
+				stream.finish();
+			}
+		}
+		assertThat(this.counted).allMatch((line) -> line.contains("SUCCESS"));
+	}
+
+	@Test
+	void aTunnelTheSuccessorCannotServeGoesOnInTheRunningInstanceWithEveryByteInOrder() throws Exception {
+		Path path = this.directory.resolve("handoff.sock");
+		VConnRuntime runtimeA = runtime();
+		try (dev.vconn.testing.TestOrigin echo = new dev.vconn.testing.TestOrigin(new dev.vconn.testing.StreamingRoutes())) {
+			InterceptListener listenerA = tunnels(runtimeA, echo, true).start();
+			this.closeables.add(listenerA);
+			CountDownLatch handedOver = new CountDownLatch(1);
+			this.closeables.add(VConnHandoff.builder(path).observer(this.observer).drain(Duration.ofSeconds(2))
+				.offer(listenerA, handedOver::countDown));
+			try (Socket client = new Socket(); EchoStream stream = new EchoStream(client, listenerA.address())) {
+				stream.awaitEchoed(1 << 20);
+				// room for one connection: a tunnel needs two, so the successor refuses it
+				VConnRuntime small = VConnRuntime.builder().transport(Transport.EPOLL).eventThreads(1).maxConnections(1)
+					.shutdownTimeout(Duration.ofSeconds(5)).build();
+				this.runtimes.add(small);
+				InterceptListener listenerB = VConnHandoff.builder(path).observer(this.observer)
+					.takeOver(tunnels(small, echo, true));
+				assertThat(listenerB).isNotNull();
+				this.closeables.add(listenerB);
+				await().atMost(Duration.ofSeconds(10))
+					.until(() -> this.counted.containsAll(List.of("OUT TUNNEL FAILED adoption", "IN TUNNEL FAILED adoption")));
+				// the running instance still carries the stream, the bytes it held first
+				long echoed = stream.echoed();
+				stream.awaitEchoed(echoed + (4 << 20));
+				assertThat(handedOver.await(10, TimeUnit.SECONDS)).as("the listener is handed over all the same").isTrue();
+				stream.finish();
+			}
+		}
+	}
+
+	private InterceptListener.Builder tunnels(VConnRuntime runtime, dev.vconn.testing.TestOrigin echo, boolean splice) {
+		return InterceptListener.builder(runtime, new InterceptHookRegistry())
+			.perTransaction(false)
+			.splice(splice)
+			.port(0)
+			.origin(echo.address());
+	}
+
+	/**
+	 * A client streaming a pseudo-random payload through a tunnel to the origin's {@code /stream},
+	 * which sends every byte back: a writer thread sends until told to finish, a reader thread checks
+	 * each echoed byte against the payload as it comes, so a byte lost, duplicated or reordered in
+	 * either direction fails the test.
+	 */
+	static final class EchoStream implements AutoCloseable {
+
+		private static final long SEED = 42;
+
+		private static final int CHUNK = 16 * 1024;
+
+		private final Socket socket;
+
+		private final AtomicBoolean finishing = new AtomicBoolean();
+
+		private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+
+		private final java.util.concurrent.atomic.AtomicLong echoed = new java.util.concurrent.atomic.AtomicLong();
+
+		private final java.util.concurrent.CompletableFuture<Long> writer = new java.util.concurrent.CompletableFuture<>();
+
+		private final java.util.concurrent.CompletableFuture<Long> reader = new java.util.concurrent.CompletableFuture<>();
+
+		EchoStream(Socket socket, InetSocketAddress address) throws IOException {
+			this.socket = socket;
+			socket.connect(address, 5000);
+			socket.setSoTimeout(20_000);
+			socket.getOutputStream().write(RawHttp.ascii("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n"));
+			byte[] head = dev.vconn.testing.StreamingRoutes.readHead(socket.getInputStream());
+			assertThat(head).isNotNull();
+			assertThat(new String(head, java.nio.charset.StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 200 ");
+			Thread write = new Thread(this::write, "echo-writer");
+			Thread read = new Thread(this::read, "echo-reader");
+			write.setDaemon(true);
+			read.setDaemon(true);
+			write.start();
+			read.start();
+		}
+
+		private void write() {
+			java.util.SplittableRandom random = new java.util.SplittableRandom(SEED);
+			byte[] chunk = new byte[CHUNK];
+			try {
+				OutputStream out = this.socket.getOutputStream();
+				while (!this.finishing.get()) {
+					dev.vconn.testing.Payload.fill(random, chunk, chunk.length);
+					out.write(chunk);
+					this.sent.addAndGet(chunk.length);
+				}
+				this.socket.shutdownOutput();
+				this.writer.complete(this.sent.get());
+			}
+			catch (IOException ex) {
+				this.writer.completeExceptionally(ex);
+			}
+		}
+
+		private void read() {
+			// the payload as the writer makes it, chunk by chunk, compared with what comes back
+			java.util.SplittableRandom random = new java.util.SplittableRandom(SEED);
+			byte[] expected = new byte[CHUNK];
+			int at = CHUNK;
+			byte[] got = new byte[64 * 1024];
+			try {
+				InputStream in = this.socket.getInputStream();
+				for (int n = in.read(got); n >= 0; n = in.read(got)) {
+					for (int i = 0; i < n;) {
+						if (at == CHUNK) {
+							dev.vconn.testing.Payload.fill(random, expected, CHUNK);
+							at = 0;
+						}
+						int length = Math.min(n - i, CHUNK - at);
+						if (!java.util.Arrays.equals(expected, at, at + length, got, i, i + length)) {
+							throw new IOException("a wrong byte after " + (this.echoed.get() + i) + " bytes echoed correctly");
+						}
+						at += length;
+						i += length;
+					}
+					this.echoed.addAndGet(n);
+				}
+				this.reader.complete(this.echoed.get());
+			}
+			catch (IOException ex) {
+				this.reader.completeExceptionally(ex);
+			}
+		}
+
+		long echoed() {
+			return this.echoed.get();
+		}
+
+		void awaitEchoed(long bytes) {
+			await().atMost(Duration.ofSeconds(30))
+				.until(() -> this.echoed.get() >= bytes || this.reader.isDone() || this.writer.isDone());
+			assertThat(this.reader).isNotDone();
+			assertThat(this.writer).isNotDone();
+		}
+
+		/** Stops sending, and checks that every byte sent came back, in order, before the end of stream. */
+		void finish() {
+			this.finishing.set(true);
+			assertThat(this.writer).succeedsWithin(Duration.ofSeconds(20));
+			assertThat(this.reader).succeedsWithin(Duration.ofSeconds(20)).isEqualTo(this.writer.join());
+		}
+
+		@Override
+		public void close() throws IOException {
+			this.finishing.set(true);
+			this.socket.close();
+		}
+
 	}
 
 	@Test

@@ -42,7 +42,7 @@ def offer(path):
 def receive(path):
     running = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     running.connect(path)
-    running.send(b"\x01vconn-handoff/1")
+    running.send(b"\x01vconn-handoff/2")
     message, fds, _, _ = socket.recv_fds(running, 65536, 4)
     print("RECEIVED", message[:1].hex(), len(fds), flush=True)
     while True:

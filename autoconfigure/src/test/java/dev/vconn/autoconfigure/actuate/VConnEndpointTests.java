@@ -144,7 +144,7 @@ class VConnEndpointTests {
 				.hasSize(6);
 			assertThat(descriptor.tunnels().active()).isEqualTo(1);
 			assertThat(descriptor.tunnels().total()).isEqualTo(2);
-			assertThat(descriptor.tunnels().byEnd()).containsEntry("eos", 1L).containsEntry("aborted", 0L).hasSize(4);
+			assertThat(descriptor.tunnels().byEnd()).containsEntry("eos", 1L).containsEntry("aborted", 0L).hasSize(5);
 			assertThat(descriptor.tunnels().spliced()).isEqualTo(1);
 			listener.close();
 			assertThat(withListener.runtime().listener().running()).isFalse();

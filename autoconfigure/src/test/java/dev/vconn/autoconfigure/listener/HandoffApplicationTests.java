@@ -113,9 +113,228 @@ class HandoffApplicationTests {
 		assertThat((Double) JsonPath.read(listener, "$.measurements[0].value")).isEqualTo(1.0);
 	}
 
-	private Process start(Path log, int listenerPort, int serverPort, Path handoff) throws IOException {
+	@Test
+	void aConnectionModeTunnelStreaming100MiBBothWaysGoesOverToTheNewInstanceIntact() throws Exception {
+		int listenerPort = freePort();
+		Path handoff = this.directory.resolve("handoff.sock");
+		try (StreamingOrigin origin = new StreamingOrigin()) {
+			// the origin is the test's, not the application's web server
+			String[] tunnels = { "--vconn.listener.per-transaction=false",
+					"--vconn.listener.origin=127.0.0.1:" + origin.port() };
+			Path logA = this.directory.resolve("a.log");
+			Process a = start(logA, listenerPort, freePort(), handoff, tunnels);
+			await().atMost(Duration.ofSeconds(120)).failFast(() -> !a.isAlive())
+				.until(() -> read(logA).contains("VConn handoff socket serves successors at " + handoff));
+			try (Socket client = new Socket()) {
+				client.connect(new InetSocketAddress("127.0.0.1", listenerPort), 5000);
+				client.setSoTimeout(60_000);
+				client.getOutputStream().write("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+				InputStream in = new BufferedInputStream(client.getInputStream());
+				assertThat(Clients.line(in)).isEqualTo("HTTP/1.1 200 OK");
+				assertThat(Clients.line(in)).isEmpty();
+				Stream up = Stream.start("client-writer", CLIENT_SEED, client.getOutputStream(), client::shutdownOutput);
+				Received down = Received.start("client-reader", in);
+				down.awaitAtLeast(Stream.BEFORE_SWITCH);
+				origin.received().awaitAtLeast(Stream.BEFORE_SWITCH);
+
+				Path logB = this.directory.resolve("b.log");
+				Process b = start(logB, listenerPort, freePort(), handoff, tunnels);
+				assertThat(a.waitFor(60, TimeUnit.SECONDS)).as("A exits by itself\n%s", read(logA)).isTrue();
+				assertThat(read(logA)).contains("VConn handed its intercept listener over to a successor");
+				assertThat(b.isAlive()).as(read(logB)).isTrue();
+				// only B carries the tunnel now: the rest of the 100 MiB goes through it
+				Stream.switched.set(true);
+				assertThat(up.done()).succeedsWithin(Duration.ofSeconds(60));
+				assertThat(down.digest()).succeedsWithin(Duration.ofSeconds(60))
+					.isEqualTo(Stream.expectedDigest(ORIGIN_SEED));
+				assertThat(origin.received().digest()).succeedsWithin(Duration.ofSeconds(60))
+					.isEqualTo(Stream.expectedDigest(CLIENT_SEED));
+				assertThat(read(logB)).contains("VConn took over 1 live connection(s) and tunnel(s)");
+			}
+		}
+	}
+
+	private static final long CLIENT_SEED = 1;
+
+	private static final long ORIGIN_SEED = 2;
+
+	/**
+	 * One direction of the tunnel's stream: {@link #TOTAL} pseudo-random bytes, sent at full speed
+	 * up to {@link #BEFORE_SWITCH}, then paced (a long-lived stream, still moving while the instances
+	 * switch) until {@link #switched}, then at full speed again to the end, then the end of stream.
+	 */
+	private static final class Stream {
+
+		static final long TOTAL = 100L << 20;
+
+		static final long BEFORE_SWITCH = 16L << 20;
+
+		/** The most sent while the switch is under way; the rest waits for it. */
+		static final long DURING_SWITCH = 64L << 20;
+
+		static final int CHUNK = 64 * 1024;
+
+		static final java.util.concurrent.atomic.AtomicBoolean switched = new java.util.concurrent.atomic.AtomicBoolean();
+
+		private final java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+
+		static Stream start(String name, long seed, OutputStream out, Closer end) {
+			Stream stream = new Stream();
+			Thread thread = new Thread(() -> {
+				try {
+					java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+					byte[] chunk = new byte[CHUNK];
+					for (long sent = 0; sent < TOTAL;) {
+						boolean paced = sent >= BEFORE_SWITCH && !switched.get();
+						if (paced) {
+							// a pace of about 2 MiB/s while the instances switch, not a wait for anything
+							java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+							if (sent >= DURING_SWITCH) {
+								continue;
+							}
+						}
+						int n = (int) Math.min(paced ? 4096 : CHUNK, TOTAL - sent);
+						dev.vconn.testing.Payload.fill(random, chunk, n);
+						out.write(chunk, 0, n);
+						sent += n;
+					}
+					out.flush();
+					end.close();
+					stream.done.complete(null);
+				}
+				catch (IOException ex) {
+					stream.done.completeExceptionally(ex);
+				}
+			}, name);
+			thread.setDaemon(true);
+			thread.start();
+			return stream;
+		}
+
+		java.util.concurrent.CompletableFuture<Void> done() {
+			return this.done;
+		}
+
+		/** The SHA-256 of the stream of {@code seed}, made in the writer's chunks. */
+		static String expectedDigest(long seed) throws Exception {
+			java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+			java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+			byte[] chunk = new byte[CHUNK];
+			// the writer fills whole chunks from the stream, except 4 KiB ones while paced: both draw 8 bytes at a time
+			for (long made = 0; made < TOTAL; made += CHUNK) {
+				dev.vconn.testing.Payload.fill(random, chunk, CHUNK);
+				digest.update(chunk);
+			}
+			return java.util.HexFormat.of().formatHex(digest.digest());
+		}
+
+	}
+
+	@FunctionalInterface
+	private interface Closer {
+
+		void close() throws IOException;
+
+	}
+
+	/** Reads a stream to its end, with its SHA-256 and how much came so far. */
+	private static final class Received {
+
+		private final java.util.concurrent.atomic.AtomicLong count = new java.util.concurrent.atomic.AtomicLong();
+
+		private final java.util.concurrent.CompletableFuture<String> digest = new java.util.concurrent.CompletableFuture<>();
+
+		static Received start(String name, InputStream in) {
+			Received received = new Received();
+			Thread thread = new Thread(() -> {
+				try {
+					java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+					byte[] buf = new byte[64 * 1024];
+					for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+						digest.update(buf, 0, n);
+						received.count.addAndGet(n);
+					}
+					received.digest.complete(java.util.HexFormat.of().formatHex(digest.digest()));
+				}
+				catch (Exception ex) {
+					received.digest.completeExceptionally(ex);
+				}
+			}, name);
+			thread.setDaemon(true);
+			thread.start();
+			return received;
+		}
+
+		void awaitAtLeast(long bytes) {
+			await().atMost(Duration.ofSeconds(60)).until(() -> this.count.get() >= bytes || this.digest.isDone());
+			assertThat(this.digest).isNotDone();
+		}
+
+		java.util.concurrent.CompletableFuture<String> digest() {
+			return this.digest;
+		}
+
+	}
+
+	/**
+	 * An origin on loopback for one tunnel: after the request head it answers 200 with a body that
+	 * lasts until the connection closes, streams its own 100 MiB and hashes what the client sends.
+	 */
+	private static final class StreamingOrigin implements AutoCloseable {
+
+		private final ServerSocket server = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+
+		private final java.util.concurrent.CompletableFuture<Received> received = new java.util.concurrent.CompletableFuture<>();
+
+		private volatile Socket socket;
+
+		StreamingOrigin() throws IOException {
+			Thread thread = new Thread(this::serve, "streaming-origin");
+			thread.setDaemon(true);
+			thread.start();
+		}
+
+		int port() {
+			return this.server.getLocalPort();
+		}
+
+		private void serve() {
+			try {
+				Socket accepted = this.server.accept();
+				this.socket = accepted;
+				InputStream in = new BufferedInputStream(accepted.getInputStream());
+				for (String line = Clients.line(in); line != null && !line.isEmpty(); line = Clients.line(in)) {
+					// the request head: nothing in it matters here
+				}
+				OutputStream out = accepted.getOutputStream();
+				out.write("HTTP/1.1 200 OK\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+				this.received.complete(Received.start("origin-reader", in));
+				Stream.start("origin-writer", ORIGIN_SEED, out, accepted::shutdownOutput);
+			}
+			catch (IOException ex) {
+				this.received.completeExceptionally(ex);
+			}
+		}
+
+		Received received() {
+			return this.received.join();
+		}
+
+		@Override
+		public void close() throws IOException {
+			Stream.switched.set(false);
+			if (this.socket != null) {
+				this.socket.close();
+			}
+			this.server.close();
+		}
+
+	}
+
+	private Process start(Path log, int listenerPort, int serverPort, Path handoff, String... extra) throws IOException {
 		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-				"-cp", System.getProperty("java.class.path"), SocketActivationApplicationTests.Main.class.getName(),
+				// start-up on a small machine is mostly compiling: the quick compiler alone starts sooner
+				"-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), SocketActivationApplicationTests.Main.class.getName(),
 				"--vconn.listener.enabled=true", "--vconn.event-threads=1", "--vconn.listener.port=" + listenerPort,
 				"--server.port=" + serverPort, "--vconn.handoff.enabled=true", "--vconn.handoff.path=" + handoff,
 				"--vconn.shutdown.timeout=10s", "--management.endpoints.web.exposure.include=vconn,metrics",
@@ -123,6 +342,7 @@ class HandoffApplicationTests {
 				// after 100 requests on a connection by default
 				"--server.tomcat.max-keep-alive-requests=-1",
 				"--spring.main.banner-mode=off"));
+		command.addAll(List.of(extra));
 		Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
 		this.processes.add(process);
 		return process;
@@ -259,7 +479,7 @@ class HandoffApplicationTests {
 			return null;
 		}
 
-		private static String line(InputStream in) throws IOException {
+		static String line(InputStream in) throws IOException {
 			StringBuilder line = new StringBuilder();
 			for (int b = in.read(); b != '\n'; b = in.read()) {
 				if (b < 0) {

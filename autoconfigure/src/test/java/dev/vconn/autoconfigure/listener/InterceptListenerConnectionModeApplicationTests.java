@@ -161,7 +161,7 @@ class InterceptListenerConnectionModeApplicationTests {
 		assertThat(read(body, "$.tunnels.active")).isEqualTo(0);
 		assertThat(read(body, "$.tunnels.total")).isEqualTo(2);
 		assertThat(JsonPath.<Map<String, Integer>>read(body, "$.tunnels.byEnd")).containsOnlyKeys("eos", "reset",
-				"timeout", "aborted");
+				"timeout", "aborted", "handed_over");
 		assertThat(JsonPath.<Integer>read(body, "$.tunnels.byEnd.eos") + JsonPath.<Integer>read(body,
 				"$.tunnels.byEnd.reset")).isEqualTo(2);
 		assertThat(JsonPath.<Map<String, Integer>>read(body, "$.adoptions.bySource")).containsEntry("intercept", 3)

@@ -39,12 +39,13 @@ public final class HandoffOffer implements AutoCloseable {
 		void resumeAccepting();
 
 		/**
-		 * Starts handing the live client connections over: each goes to {@code sink}, on any
-		 * thread, as soon as it has no transaction in flight.
+		 * Starts handing the live client connections and tunnels over: each goes to {@code sink}, on
+		 * any thread, as soon as it can be sent (a connection with no transaction in flight, a tunnel
+		 * once it stopped moving bytes).
 		 */
 		void handOffConnections(Consumer<LiveConnection> sink);
 
-		/** How many client connections are still served here. */
+		/** How many client connections and tunnels are still served here. */
 		int remainingConnections();
 
 		/** The successor serves: shut down. Called once, on the handoff thread. */
@@ -52,16 +53,31 @@ public final class HandoffOffer implements AutoCloseable {
 
 	}
 
-	/** A client connection that stopped reading so that it can be sent; then exactly one method is called. */
+	/**
+	 * A client connection or a tunnel that stopped reading so that it can be sent; then exactly one
+	 * of {@link #handedOff()} and {@link #resume()} is called.
+	 */
 	public interface LiveConnection {
 
-		/** Its descriptor, still the source's. */
-		int fd();
+		/** Whether it is a connection-mode tunnel (two sockets) rather than a client connection. */
+		boolean isTunnel();
 
-		/** The successor serves it: close this copy without a word to the client. */
+		/**
+		 * Its descriptors, still the source's: a client connection's, or a tunnel's client then origin
+		 * socket.
+		 */
+		int[] fds();
+
+		/**
+		 * The bytes read and not yet delivered, one run per descriptor: a connection's requests read
+		 * and not yet served; a tunnel's bytes owed to the client, then to the origin.
+		 */
+		byte[][] pending();
+
+		/** The successor serves it: close this copy without a word to the peers. */
 		void handedOff();
 
-		/** The successor did not take it: serve it here again. */
+		/** The successor did not take it: serve it here again, the pending bytes first. */
 		void resume();
 
 	}
@@ -155,7 +171,7 @@ public final class HandoffOffer implements AutoCloseable {
 		boolean paused = false;
 		try {
 			successor.checkUid(this.allowedUids);
-			byte[] hello = successor.expect(0, Frame.HELLO).frame();
+			byte[] hello = successor.expect(Frame.HELLO).frame();
 			if (!Frame.PROTOCOL.equals(Frame.text(hello))) {
 				throw new HandoffException(HandoffReason.MALFORMED, "the successor speaks " + Frame.text(hello)
 						+ ", not " + Frame.PROTOCOL);
@@ -165,7 +181,7 @@ public final class HandoffOffer implements AutoCloseable {
 				successor.send(Frame.LISTENER, Frame.LISTENER.encode("vconn-listener"), fd);
 			}
 			successor.send(Frame.LISTENERS_END, Frame.LISTENERS_END.encode(fds.length));
-			successor.expect(0, Frame.SERVING);
+			successor.expect(Frame.SERVING);
 			this.source.pauseAccepting();
 			paused = true;
 			handOverConnections(successor);
@@ -190,8 +206,8 @@ public final class HandoffOffer implements AutoCloseable {
 	}
 
 	/**
-	 * Sends each live connection as it becomes idle, until none is left or the drain time is up;
-	 * whatever is not sent by then is served here again.
+	 * Sends each live connection as it becomes idle and each tunnel as it stops, until none is left
+	 * or the drain time is up; whatever is not sent by then is served here again.
 	 */
 	private void handOverConnections(HandoffPeer successor) {
 		BlockingQueue<LiveConnection> ready = new LinkedBlockingQueue<>();
@@ -230,23 +246,40 @@ public final class HandoffOffer implements AutoCloseable {
 	}
 
 	private void send(HandoffPeer successor, LiveConnection connection) {
+		String kind = connection.isTunnel() ? "tunnel" : "connection";
+		Frame frame = connection.isTunnel() ? Frame.TUNNEL : Frame.CONNECTION;
+		byte[][] pending = connection.pending();
+		int[] lengths = new int[pending.length];
+		long total = 0;
+		for (int i = 0; i < pending.length; i++) {
+			lengths[i] = pending[i].length;
+			total += lengths[i];
+		}
+		if (total > Frame.MAX_PENDING) {
+			logger.log(System.Logger.Level.WARNING, "VConn keeps a {0} with {1} bytes in flight, more than a takeover "
+					+ "carries", kind, total);
+			connection.resume();
+			this.events.counted(false, kind, "failed", HandoffReason.ADOPTION);
+			return;
+		}
 		boolean adopted;
 		try {
-			successor.send(Frame.CONNECTION, Frame.CONNECTION.encode(), connection.fd());
-			adopted = Frame.integer(successor.expect(0, Frame.ADOPTED).frame()) == 1;
+			successor.send(frame, frame.encode(lengths), connection.fds());
+			successor.sendBytes(pending);
+			adopted = Frame.integer(successor.expect(Frame.ADOPTED).frame()) == 1;
 		}
 		catch (HandoffException ex) {
 			connection.resume();
-			this.events.counted(false, "connection", "failed", ex.reason());
+			this.events.counted(false, kind, "failed", ex.reason());
 			throw ex;
 		}
 		if (adopted) {
 			connection.handedOff();
-			this.events.counted(false, "connection", "success", HandoffReason.NONE);
+			this.events.counted(false, kind, "success", HandoffReason.NONE);
 		}
 		else {
 			connection.resume();
-			this.events.counted(false, "connection", "failed", HandoffReason.ADOPTION);
+			this.events.counted(false, kind, "failed", HandoffReason.ADOPTION);
 		}
 	}
 

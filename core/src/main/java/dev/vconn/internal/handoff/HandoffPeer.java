@@ -54,11 +54,49 @@ final class HandoffPeer implements AutoCloseable {
 	}
 
 	/**
-	 * Receives the next message, which must be {@code expected} with {@code fds} descriptors. A
-	 * {@link Frame#REFUSED} from the peer is thrown as {@link HandoffReason#REFUSED_BY_PEER}.
+	 * Sends runs of bytes announced by the message just sent, as {@link Frame#BYTES} messages of at
+	 * most {@link Frame#MAX_BYTES}, one run after the other.
+	 */
+	void sendBytes(byte[]... runs) {
+		for (byte[] run : runs) {
+			for (int offset = 0; offset < run.length; offset += Frame.MAX_BYTES) {
+				this.socket.send(Frame.BYTES.encode(run, offset, Math.min(Frame.MAX_BYTES, run.length - offset)));
+			}
+		}
+	}
+
+	/**
+	 * Receives {@code length} bytes announced by the message just received, as {@link Frame#BYTES}
+	 * messages.
+	 * @throws HandoffException with {@link HandoffReason#MALFORMED} for a negative or too large
+	 * length, or a message that is not the bytes announced
+	 */
+	byte[] receiveBytes(int length) {
+		if (length < 0 || length > Frame.MAX_PENDING) {
+			throw new HandoffException(HandoffReason.MALFORMED, "the " + this.name + " announced " + length
+					+ " bytes in flight, at most " + Frame.MAX_PENDING + " are allowed");
+		}
+		byte[] bytes = new byte[length];
+		for (int at = 0; at < length;) {
+			byte[] message = expect(Frame.BYTES).frame();
+			int n = message.length - 1;
+			if (n == 0 || n > length - at) {
+				throw new HandoffException(HandoffReason.MALFORMED, "the " + this.name + " sent " + n + " bytes where "
+						+ (length - at) + " were still announced");
+			}
+			System.arraycopy(message, 1, bytes, at, n);
+			at += n;
+		}
+		return bytes;
+	}
+
+	/**
+	 * Receives the next message, which must be one of {@code expected}, with the descriptors its
+	 * type carries. A {@link Frame#REFUSED} from the peer is thrown as
+	 * {@link HandoffReason#REFUSED_BY_PEER}.
 	 * @return the message, whose descriptors are now the caller's
 	 */
-	HandoffSocket.Received expect(int fds, Frame... expected) {
+	HandoffSocket.Received expect(Frame... expected) {
 		HandoffSocket.Received received = this.socket.receive();
 		if (received == null) {
 			throw new HandoffException(HandoffReason.INTERRUPTED, "the " + this.name + " closed the handoff socket");
@@ -69,7 +107,7 @@ final class HandoffPeer implements AutoCloseable {
 				throw new HandoffException(HandoffReason.REFUSED_BY_PEER,
 						"the " + this.name + " refused: " + Frame.text(received.frame()));
 			}
-			if (!Set.of(expected).contains(frame) || received.fds().length != ((frame == expected[0]) ? fds : 0)) {
+			if (!Set.of(expected).contains(frame) || received.fds().length != frame.descriptors()) {
 				throw new HandoffException(HandoffReason.MALFORMED, "the " + this.name + " sent " + frame + " with "
 						+ received.fds().length + " descriptors where " + Set.of(expected) + " was expected");
 			}

@@ -30,11 +30,26 @@ public final class HandoffReceiver {
 		void serve(int[] fds);
 
 		/**
-		 * Serves a received client connection; on return it is the target's, on a throw it stays
-		 * the caller's, which closes it.
+		 * Serves a received client connection, its unserved request bytes before anything it reads
+		 * from the socket; on return it is the target's, on a throw it stays the caller's, which
+		 * closes it.
 		 * @param fd the received descriptor, close-on-exec
+		 * @param unserved requests the running instance read and did not serve, possibly empty
 		 */
-		void serveConnection(int fd);
+		void serveConnection(int fd, byte[] unserved);
+
+		/**
+		 * Serves a received connection-mode tunnel: writes the bytes owed to each side first, then
+		 * moves bytes both ways. On return both descriptors are the target's, on a throw they stay
+		 * the caller's, which closes them.
+		 * @param clientFd the client's socket, close-on-exec
+		 * @param originFd the origin's socket, close-on-exec
+		 * @param toClient bytes read from the origin and not yet delivered to the client
+		 * @param toOrigin bytes read from the client and not yet delivered to the origin
+		 */
+		default void serveTunnel(int clientFd, int originFd, byte[] toClient, byte[] toOrigin) {
+			throw new IllegalStateException("this listener takes no tunnels over");
+		}
 
 	}
 
@@ -98,26 +113,44 @@ public final class HandoffReceiver {
 			running.timeout(CONNECTIONS_TIMEOUT_MILLIS);
 			int served = 0;
 			while (true) {
-				HandoffSocket.Received received = running.expect(1, Frame.CONNECTION, Frame.DONE);
-				if (Frame.of(received.frame()) == Frame.DONE) {
-					logger.log(System.Logger.Level.INFO, "VConn took over {0} live connection(s); the running instance "
-							+ "is done", served);
+				HandoffSocket.Received received = running.expect(Frame.CONNECTION, Frame.TUNNEL, Frame.DONE);
+				Frame frame = Frame.of(received.frame());
+				if (frame == Frame.DONE) {
+					logger.log(System.Logger.Level.INFO, "VConn took over {0} live connection(s) and tunnel(s); the "
+							+ "running instance is done", served);
 					return;
 				}
-				int fd = received.fds()[0];
-				boolean adopted;
+				int[] fds = received.fds();
+				String kind = (frame == Frame.TUNNEL) ? "tunnel" : "connection";
+				byte[][] pending = new byte[fds.length][];
 				try {
-					target.serveConnection(fd);
-					adopted = true;
-					served++;
-					events.counted(true, "connection", "success", HandoffReason.NONE);
+					int[] lengths = Frame.integers(received.frame(), fds.length);
+					for (int i = 0; i < fds.length; i++) {
+						pending[i] = running.receiveBytes(lengths[i]);
+					}
 				}
 				catch (RuntimeException ex) {
-					HandoffSocket.closeAll(fd);
+					HandoffSocket.closeAll(fds);
+					throw ex;
+				}
+				boolean adopted;
+				try {
+					if (frame == Frame.TUNNEL) {
+						target.serveTunnel(fds[0], fds[1], pending[0], pending[1]);
+					}
+					else {
+						target.serveConnection(fds[0], pending[0]);
+					}
+					adopted = true;
+					served++;
+					events.counted(true, kind, "success", HandoffReason.NONE);
+				}
+				catch (RuntimeException ex) {
+					HandoffSocket.closeAll(fds);
 					adopted = false;
-					logger.log(System.Logger.Level.WARNING, "VConn cannot serve a handed-over connection; the running "
+					logger.log(System.Logger.Level.WARNING, "VConn cannot serve a handed-over " + kind + "; the running "
 							+ "instance keeps it: " + ex.getMessage());
-					events.counted(true, "connection", "failed", HandoffReason.ADOPTION);
+					events.counted(true, kind, "failed", HandoffReason.ADOPTION);
 				}
 				running.send(Frame.ADOPTED, Frame.ADOPTED.encode(adopted ? 1 : 0));
 			}
@@ -133,7 +166,7 @@ public final class HandoffReceiver {
 		int[] fds = new int[0];
 		try {
 			while (true) {
-				HandoffSocket.Received received = running.expect(1, Frame.LISTENER, Frame.LISTENERS_END);
+				HandoffSocket.Received received = running.expect(Frame.LISTENER, Frame.LISTENERS_END);
 				if (Frame.of(received.frame()) == Frame.LISTENERS_END) {
 					int count = Frame.integer(received.frame());
 					if (count != fds.length || count == 0) {

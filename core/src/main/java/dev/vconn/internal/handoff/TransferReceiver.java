@@ -103,7 +103,7 @@ public final class TransferReceiver implements AutoCloseable {
 		try (HandoffPeer sender = new HandoffPeer(socket, "sender", this.timeoutMillis)) {
 			try {
 				sender.checkUid(this.allowedUids);
-				String protocol = Frame.text(sender.expect(0, Frame.HELLO).frame());
+				String protocol = Frame.text(sender.expect(Frame.HELLO).frame());
 				if (!Frame.TRANSFER_PROTOCOL.equals(protocol)) {
 					throw new HandoffException(HandoffReason.MALFORMED, "the sender speaks " + protocol + ", not "
 							+ Frame.TRANSFER_PROTOCOL);
@@ -118,7 +118,7 @@ public final class TransferReceiver implements AutoCloseable {
 				HandoffSocket.Received item;
 				try {
 					sender.timeout(0); // a sender may wait as long as it likes between two sockets
-					item = sender.expect(1, Frame.SOCKET);
+					item = sender.expect(Frame.SOCKET);
 					sender.timeout(this.timeoutMillis);
 				}
 				catch (HandoffException ex) {
@@ -204,7 +204,7 @@ public final class TransferReceiver implements AutoCloseable {
 		try {
 			int received = 0;
 			while (received < count) {
-				byte[] chunk = sender.expect(0, Frame.BUFFERED).frame();
+				byte[] chunk = sender.expect(Frame.BUFFERED).frame();
 				int n = chunk.length - 1;
 				if (n == 0 || received + n > count) {
 					throw new HandoffException(HandoffReason.MALFORMED, n + " more buffered bytes after " + received
@@ -250,7 +250,7 @@ public final class TransferReceiver implements AutoCloseable {
 		}
 		try {
 			sender.send(Frame.TAKEN, Frame.TAKEN.encode());
-			sender.expect(0, Frame.RELEASED);
+			sender.expect(Frame.RELEASED);
 		}
 		catch (HandoffException ex) {
 			// the sender gave up or went away before it let go: its copy is the one that serves

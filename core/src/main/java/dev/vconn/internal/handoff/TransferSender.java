@@ -83,7 +83,7 @@ public final class TransferSender implements AutoCloseable {
 		try {
 			receiver.checkUid(allowedUids);
 			receiver.send(Frame.HELLO, Frame.HELLO.encode(Frame.TRANSFER_PROTOCOL));
-			String protocol = Frame.text(receiver.expect(0, Frame.HELLO).frame());
+			String protocol = Frame.text(receiver.expect(Frame.HELLO).frame());
 			if (!Frame.TRANSFER_PROTOCOL.equals(protocol)) {
 				throw new HandoffException(HandoffReason.MALFORMED, "the receiver speaks " + protocol + ", not "
 						+ Frame.TRANSFER_PROTOCOL);
@@ -230,7 +230,7 @@ public final class TransferSender implements AutoCloseable {
 
 	/** Returns once the receiver took the socket just sent, throws {@link NotTaken} if it did not. */
 	private void awaitAnswer() {
-		byte[] answer = this.receiver.expect(0, Frame.TAKEN, Frame.DECLINED).frame();
+		byte[] answer = this.receiver.expect(Frame.TAKEN, Frame.DECLINED).frame();
 		if (Frame.of(answer) == Frame.DECLINED) {
 			String text = Frame.text(answer);
 			String reason = text.startsWith("adoption: ") ? "adoption" : "declined";

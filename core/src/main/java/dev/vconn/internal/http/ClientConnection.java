@@ -110,7 +110,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 	private boolean inputShutdown;
 
 	/** Where this connection goes once no transaction is in flight, during a takeover; else null. */
-	private @Nullable Consumer<? super HandedOffConnection> handOff;
+	private @Nullable HandedOffConnection handOff;
+
+	/** A takeover holds the connection: nothing read is processed, nothing more is asked for. */
+	private boolean handingOff;
 
 	/** {@link #relay} wrote response bytes that are not flushed yet. */
 	private boolean unflushed;
@@ -212,58 +215,60 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
 	/**
 	 * During a takeover: hands the connection to {@code sink} as soon as no transaction is in flight
-	 * and no byte read from the client waits unserved (now, or when the current response is
-	 * complete). Until then the connection is served as usual.
+	 * (now, or when the current response is complete), with the requests read and not yet served;
+	 * see {@link HandedOffConnection}. Until then the connection is served as usual.
 	 */
 	void handOffWhenIdle(Consumer<? super HandedOffConnection> sink) {
-		this.handOff = sink;
-		handOffIfIdle();
+		if (this.ctx != null) {
+			this.handOff = new HandedOffConnection(this.ctx.channel(), this, sink);
+			handOffIfIdle();
+		}
 	}
 
-	private boolean handOffIfIdle() {
-		Consumer<? super HandedOffConnection> sink = this.handOff;
-		if (sink == null || this.closing || this.inputShutdown || this.exchange != null || !this.inbound.isEmpty()
-				|| this.decoder.holdsBytes() || this.ctx == null) {
-			return false;
-		}
-		Channel channel = this.ctx.channel();
-		io.netty.channel.ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
-		if (pending != null && pending.totalPendingWriteBytes() > 0) {
-			// the end of the last response is still on its way to the kernel: hand over once it is there
-			channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener((future) -> {
-				if (future.isSuccess()) {
-					handOffIfIdle();
-				}
-			});
+	/** Starts handing the connection over if it is idle; returns whether the takeover now holds it. */
+	boolean handOffIfIdle() {
+		HandedOffConnection pending = this.handOff;
+		if (pending == null || !idleForHandOff() || !pending.start(this.inbound)) {
 			return false;
 		}
 		this.handOff = null;
-		this.closing = true; // reads nothing more: what the client sends next is the successor's
+		this.handingOff = true; // what arrives meanwhile is kept, and served by whoever ends up with it
 		cancelTimeout();
-		this.readRequested = false;
-		channel.deregister().addListener((future) -> sink.accept(new HandedOffConnection(channel, this)));
 		return true;
 	}
 
-	/** The successor serves the connection: let go of this copy without a word to the client. */
+	boolean idleForHandOff() {
+		return !this.closing && !this.inputShutdown && this.exchange == null && this.ctx != null;
+	}
+
+	/**
+	 * The successor serves the connection: let go of this copy without a word to the client. The
+	 * channel is deregistered, so its close reaches no handler: what they hold is released here.
+	 */
 	void handedOff() {
+		this.closing = true;
 		this.capture.release();
+		releaseInbound();
 		releaseSlot();
 		this.server.clients.remove(this.ctx.channel());
+		if (this.ctx.pipeline().context(this.decoder) != null) {
+			this.ctx.pipeline().remove(this.decoder); // the bytes it held reach this handler, closing, which drops them
+		}
 		this.ctx.channel().close();
 	}
 
-	/** The successor did not take the connection: serve it again, registered with its loop. */
+	/** The successor did not take the connection: serve it again, registered with its loop, unserved requests first. */
 	void resumeAfterHandOff() {
-		this.closing = false;
+		this.handingOff = false;
+		this.readRequested = false;
 		armIdleTimeout();
-		requestRead();
+		process();
 	}
 
 	// ---- the request loop ----
 
 	void process() {
-		if (this.closing) {
+		if (this.closing || this.handingOff) {
 			return;
 		}
 		while (this.exchange == null && !this.closing) {
@@ -332,7 +337,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 	 * {@code epoll_ctl} per request.
 	 */
 	void maybeRead() {
-		if (this.closing || this.readRequested || this.ctx == null) {
+		if (this.closing || this.handingOff || this.readRequested || this.ctx == null) {
 			return;
 		}
 		Exchange current = this.exchange;

@@ -7,6 +7,15 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import dev.vconn.AdoptionSource;
+import dev.vconn.internal.handoff.HandoffOffer;
+import dev.vconn.internal.net.HeldChannels;
+import dev.vconn.internal.net.LibC;
+import dev.vconn.internal.tunnel.TunnelEngine;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoop;
 
 import dev.vconn.Continuation;
 import dev.vconn.Tunnel;
@@ -61,6 +70,12 @@ public final class InterceptServer implements ListenerServer {
 	private final boolean splice;
 
 	private final Set<Channel> reading = ConcurrentHashMap.newKeySet();
+
+	/** The tunnels to the origin running now, for a takeover. */
+	private final Set<LiveTunnel> tunnels = ConcurrentHashMap.newKeySet();
+
+	/** Where tunnels go during a takeover, those that start meanwhile included; else null. */
+	private volatile @Nullable Consumer<? super HandoffOffer.LiveConnection> handOff;
 
 	private volatile boolean running;
 
@@ -131,6 +146,113 @@ public final class InterceptServer implements ListenerServer {
 	@Override
 	public @Nullable InetSocketAddress origin() {
 		return this.origin;
+	}
+
+	// ---- tunnels, and their takeover ----
+
+	/** Starts the tunnel between a client and its origin, guarded, and lists it for a takeover. On their loop. */
+	private void startTunnel(NetVConn client, NetVConn originVConn, boolean originAnswered) {
+		TunnelGuard guard = TunnelGuard.install(this.observer, client, originVConn, this.codecs.limits(), originAnswered);
+		TunnelEngine engine = TunnelEngine.started(client, originVConn, Tunnel.DEFAULT_BUFFER_SIZE, this.splice);
+		LiveTunnel tunnel = new LiveTunnel(client, originVConn, engine);
+		this.tunnels.add(tunnel);
+		engine.result().whenComplete((result, failure) -> this.tunnels.remove(tunnel));
+		guard.endsWith(engine.result());
+		Consumer<? super HandoffOffer.LiveConnection> sink = this.handOff;
+		if (sink != null) {
+			tunnel.handOff(sink);
+		}
+	}
+
+	/**
+	 * Hands each tunnel to {@code sink} once it has stopped and the bytes it wrote reached the kernel
+	 * (see {@link HandedOffTunnel}), and so the tunnels that start from now on. For a takeover, once a
+	 * successor accepts on the listening socket.
+	 * @param sink told of each tunnel, on its event loop
+	 */
+	public void handOffTunnels(Consumer<? super HandoffOffer.LiveConnection> sink) {
+		this.handOff = sink;
+		for (LiveTunnel tunnel : this.tunnels) {
+			tunnel.handOff(sink);
+		}
+	}
+
+	/** The tunnels still served here, and the connections whose head is still read (tunnels to be). */
+	public int tunnelCount() {
+		return this.tunnels.size() + this.reading.size();
+	}
+
+	/**
+	 * Serves a tunnel another process handed over: writes the bytes owed to each side first, then
+	 * moves bytes both ways, on one event loop (spliced where the listener splices). Blocks until both
+	 * sockets are registered.
+	 * @param clientFd the client's socket; the listener's on return, still the caller's on a throw
+	 * @param originFd the origin's socket, likewise
+	 * @param toClient bytes read from the origin and not yet delivered to the client
+	 * @param toOrigin bytes read from the client and not yet delivered to the origin
+	 * @throws IllegalArgumentException if either is not a connected TCP socket
+	 * @throws IllegalStateException if the listener no longer runs or the sockets cannot be served
+	 */
+	@SuppressWarnings("unchecked")
+	public void serveHandedOverTunnel(int clientFd, int originFd, byte[] toClient, byte[] toOrigin) {
+		if (!this.running) {
+			throw new IllegalStateException("the listener is stopped");
+		}
+		long start = System.nanoTime();
+		// duplicates: whatever fails here closes only them, and the received descriptors stay the caller's
+		Channel[] channels = HeldChannels.handedOverConnections(clientFd, originFd);
+		EventLoop loop = RuntimeCore.chooseLoop(this.runtime.group());
+		try {
+			for (Channel channel : channels) {
+				// the options of the listener's own connections: above all, no read before the VConn asks
+				this.listenerSocket.bootstrap(this.runtime).config().childOptions().forEach((option, value) ->
+						channel.config().setOption((io.netty.channel.ChannelOption<Object>) option, value));
+				io.netty.channel.ChannelFuture registered = loop.register(channel).awaitUninterruptibly();
+				if (!registered.isSuccess()) {
+					throw new IllegalStateException("cannot register a handed-over tunnel: " + registered.cause(),
+							registered.cause());
+				}
+			}
+			loop.submit(() -> {
+				if (!this.runtime.reserveSlot()) {
+					throw new IllegalStateException("the limit of connections is reached");
+				}
+				if (!this.runtime.reserveSlot()) {
+					this.runtime.releaseSlot();
+					throw new IllegalStateException("the limit of connections is reached");
+				}
+				NetVConnFactory factory = NetVConnFactory.of(this.runtime);
+				// what one side sent and the other did not get yet is written first, as if read just now
+				NetVConn client = factory.adoptRegistered(channels[0], List.of(Unpooled.wrappedBuffer(toOrigin)), start,
+						AdoptionSource.HANDOFF);
+				NetVConn originVConn = factory.adoptRegistered(channels[1], List.of(Unpooled.wrappedBuffer(toClient)),
+						start, AdoptionSource.HANDOFF);
+				startTunnel(client, originVConn, true);
+				return null;
+			}).syncUninterruptibly();
+		}
+		catch (RuntimeException ex) {
+			for (Channel channel : channels) {
+				if (channel.isRegistered()) {
+					channel.close();
+				}
+				else {
+					channel.unsafe().closeForcibly();
+				}
+			}
+			throw ex;
+		}
+		LibC.close(clientFd);
+		LibC.close(originFd);
+	}
+
+	/** A tunnel between a client and the origin, as a takeover sees it. */
+	private record LiveTunnel(NetVConn client, NetVConn origin, TunnelEngine engine) {
+
+		void handOff(Consumer<? super HandoffOffer.LiveConnection> sink) {
+			new HandedOffTunnel(this.client, this.origin, this.engine, sink).start();
+		}
+
 	}
 
 	// ---- per connection ----
@@ -332,9 +454,7 @@ public final class InterceptServer implements ListenerServer {
 				// the rest of the connection is bytes: the listener never sees a response status
 				InterceptServer.this.observer.onTransactionCompleted(TransactionPath.PASS_THROUGH, 0);
 				endTransaction(TransactionOutcome.COMPLETED, 0);
-				TunnelGuard guard = TunnelGuard.install(InterceptServer.this.observer, client, (NetVConn) originVConn,
-						InterceptServer.this.codecs.limits());
-				guard.endsWith(Tunnel.between(client, originVConn).splice(InterceptServer.this.splice).start());
+				startTunnel(client, (NetVConn) originVConn, false);
 			});
 		}
 

@@ -36,9 +36,20 @@ final class RequestHeadDecoder extends HttpRequestDecoder {
 		this.limits = limits;
 	}
 
-	/** Whether bytes read from the client wait here for the rest of a head or body. */
-	boolean holdsBytes() {
-		return actualReadableBytes() > 0;
+	/**
+	 * Whether no request is half decoded: the bytes held here, if any, are the start of the next
+	 * head, and no head was refused.
+	 */
+	boolean betweenRequests() {
+		return this.atHead && !this.refused;
+	}
+
+	/** A copy of the bytes held here, read from the client and not yet decoded; they stay here too. */
+	byte[] copyHeldBytes() {
+		ByteBuf held = internalBuffer();
+		byte[] copy = new byte[held.readableBytes()];
+		held.getBytes(held.readerIndex(), copy);
+		return copy;
 	}
 
 	@Override

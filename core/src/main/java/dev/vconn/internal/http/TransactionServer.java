@@ -13,6 +13,8 @@ import dev.vconn.intercept.InterceptObserver;
 import dev.vconn.internal.pair.PairCore;
 import dev.vconn.internal.runtime.RuntimeCore;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.HttpResponseEncoder;
@@ -87,7 +89,7 @@ public final class TransactionServer implements ListenerServer {
 			.childHandler(new ChannelInitializer<Channel>() {
 				@Override
 				protected void initChannel(Channel channel) {
-					serveOn(channel);
+					serveOn(channel, null);
 				}
 			});
 		Channel channel = this.listenerSocket.open(bootstrap);
@@ -99,8 +101,11 @@ public final class TransactionServer implements ListenerServer {
 		return bound;
 	}
 
-	private void serveOn(Channel channel) {
+	private void serveOn(Channel channel, @Nullable ByteBuf handedOverRequests) {
 		ClientConnection connection = new ClientConnection(this);
+		if (handedOverRequests != null) {
+			channel.pipeline().addLast(new HandedOverRequests(handedOverRequests));
+		}
 		channel.pipeline()
 			.addLast(connection.capture)
 			.addLast(connection.decoder)
@@ -110,13 +115,16 @@ public final class TransactionServer implements ListenerServer {
 
 	/**
 	 * Serves a client connection another process handed over between two transactions, as if this
-	 * listener had accepted it. Blocks until it is registered with an event loop.
+	 * listener had accepted it, {@code unserved} first. Blocks until it is registered with an event
+	 * loop.
 	 * @param fd the received descriptor; the listener's on success, still the caller's on a throw
+	 * @param unserved requests the other process read from the connection and did not serve; they are
+	 * served before anything read from the socket, as if read from it
 	 * @throws IllegalArgumentException if it is not a connected TCP socket
 	 * @throws IllegalStateException if the listener no longer runs
 	 */
 	@SuppressWarnings("unchecked")
-	public void serveHandedOver(int fd) {
+	public void serveHandedOver(int fd, byte[] unserved) {
 		if (!this.running) {
 			throw new IllegalStateException("the listener is stopped");
 		}
@@ -124,7 +132,7 @@ public final class TransactionServer implements ListenerServer {
 		ServerBootstrap bootstrap = this.listenerSocket.bootstrap(this.runtime);
 		bootstrap.config().childOptions().forEach((option, value) -> channel.config().setOption(
 				(io.netty.channel.ChannelOption<Object>) option, value));
-		serveOn(channel);
+		serveOn(channel, (unserved.length > 0) ? Unpooled.wrappedBuffer(unserved) : null);
 		io.netty.channel.ChannelFuture registered = RuntimeCore.chooseLoop(this.runtime.group()).register(channel)
 			.awaitUninterruptibly();
 		if (!registered.isSuccess()) {
@@ -139,7 +147,7 @@ public final class TransactionServer implements ListenerServer {
 	 * accepts on the listening socket.
 	 * @param sink told of each connection, on its event loop
 	 */
-	public void handOffConnections(java.util.function.Consumer<? super HandedOffConnection> sink) {
+	public void handOffConnections(java.util.function.Consumer<? super dev.vconn.internal.handoff.HandoffOffer.LiveConnection> sink) {
 		for (Channel client : this.clients) {
 			client.eventLoop().execute(() -> {
 				ClientConnection connection = client.pipeline().get(ClientConnection.class);
@@ -148,6 +156,39 @@ public final class TransactionServer implements ListenerServer {
 				}
 			});
 		}
+	}
+
+	/**
+	 * First in a handed-over connection's pipeline: once the connection is active, passes the
+	 * requests the other process read and did not serve on as if just read from the socket. They
+	 * reach the decoder before anything the socket delivers, which comes in a later event loop pass.
+	 */
+	private static final class HandedOverRequests extends io.netty.channel.ChannelInboundHandlerAdapter {
+
+		private @Nullable ByteBuf requests;
+
+		HandedOverRequests(ByteBuf requests) {
+			this.requests = requests;
+		}
+
+		@Override
+		public void channelActive(io.netty.channel.ChannelHandlerContext ctx) {
+			ByteBuf handedOver = this.requests;
+			this.requests = null;
+			ctx.fireChannelActive();
+			ctx.fireChannelRead(handedOver);
+			ctx.fireChannelReadComplete();
+			ctx.pipeline().remove(this);
+		}
+
+		@Override
+		public void handlerRemoved(io.netty.channel.ChannelHandlerContext ctx) {
+			if (this.requests != null) {
+				this.requests.release(); // the connection never became active: nothing reads them
+				this.requests = null;
+			}
+		}
+
 	}
 
 	/** The client connections this listener still serves. */

@@ -59,11 +59,21 @@ final class TunnelGuard {
 		this.limits = limits;
 	}
 
-	/** Guards a tunnel about to start between {@code client} and {@code origin}; on their loop. */
-	static TunnelGuard install(InterceptObserver observer, NetVConn client, NetVConn origin, HttpLimits limits) {
+	/**
+	 * Guards a tunnel about to start between {@code client} and {@code origin}; on their loop.
+	 * @param originAnswered whether the origin has answered already (a tunnel handed over by another
+	 * process): only the idle timeout applies
+	 */
+	static TunnelGuard install(InterceptObserver observer, NetVConn client, NetVConn origin, HttpLimits limits,
+			boolean originAnswered) {
 		TunnelGuard guard = new TunnelGuard(observer, client, origin, limits);
 		client.channel().pipeline().addFirst(guard.gate);
 		origin.channel().pipeline().addFirst(guard.watch);
+		if (originAnswered) {
+			guard.watch.sawData = true;
+			guard.answered();
+			return guard;
+		}
 		guard.lastMoved = moved(client);
 		guard.clientQuietSince = System.nanoTime();
 		guard.schedule(guard.originCheckPeriod(), guard::checkOrigin);

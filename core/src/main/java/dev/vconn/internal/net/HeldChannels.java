@@ -103,6 +103,42 @@ public final class HeldChannels {
 		return hold(new EpollSocketChannel(fd));
 	}
 
+	/**
+	 * Wraps close-on-exec duplicates of connections another process handed over together (a
+	 * tunnel's two sockets), after the checks of {@link #handedOverConnection}. The descriptors
+	 * stay the caller's, whatever happens; the channels own the duplicates.
+	 * @param fds the received descriptors
+	 * @return the unregistered channels, in the order of {@code fds}
+	 * @throws IllegalArgumentException naming what is wrong with a descriptor
+	 */
+	public static Channel[] handedOverConnections(int... fds) {
+		Channel[] channels = new Channel[fds.length];
+		try {
+			for (int i = 0; i < fds.length; i++) {
+				int duplicate = LibC.fcntl(fds[i], LibC.F_DUPFD_CLOEXEC, 0);
+				if (duplicate < 0) {
+					throw new IllegalArgumentException("fd " + fds[i] + " cannot be duplicated: errno " + LibC.errno());
+				}
+				try {
+					channels[i] = handedOverConnection(duplicate);
+				}
+				catch (RuntimeException ex) {
+					LibC.close(duplicate);
+					throw ex;
+				}
+			}
+			return channels;
+		}
+		catch (RuntimeException ex) {
+			for (Channel channel : channels) {
+				if (channel != null) {
+					channel.unsafe().closeForcibly();
+				}
+			}
+			throw ex;
+		}
+	}
+
 	/** Wraps a duplicate an adoption made; the channel owns and holds it from then on. */
 	static Channel wrap(int duplicate, boolean unix) {
 		return hold(unix ? new EpollDomainSocketChannel(duplicate) : new EpollSocketChannel(duplicate));

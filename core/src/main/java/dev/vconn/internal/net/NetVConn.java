@@ -103,6 +103,9 @@ public final class NetVConn extends AbstractVConn {
 	/** Deregistered from its loop while its socket is offered to another process. */
 	private boolean detached;
 
+	/** Bytes earlier splices of this VConn's input passed on (a tunnel paused for a takeover). */
+	private long splicedBefore;
+
 	NetVConn(RuntimeCore runtime, long id, Channel channel, EventLoop loop, int fd, @Nullable AdoptedFd adopted,
 			int channelFd, AdoptionSource source, @Nullable SocketAddress remote, @Nullable SocketAddress local,
 			int maxBatch) {
@@ -305,7 +308,58 @@ public final class NetVConn extends AbstractVConn {
 	/** Bytes passed from this VConn's input to its splice target, copied or spliced. On the loop. */
 	public long splicedIn() {
 		Splice current = this.splice;
-		return (current != null) ? current.delivered() : 0;
+		return this.splicedBefore + ((current != null) ? current.delivered() : 0);
+	}
+
+	/**
+	 * Stops splicing this VConn's input, for a takeover: what the pipe holds goes back in front of
+	 * the bytes read and not delivered, and what the source sends from now on is kept there too.
+	 * Bytes already handed to the target's channel still go out. On the loop.
+	 */
+	public void stopSplice() {
+		Splice current = this.splice;
+		if (current != null) {
+			this.splice = null;
+			this.splicedBefore += current.delivered();
+			ByteBuf piped = current.stop();
+			if (piped.isReadable()) {
+				pendingIn().addFirst(piped);
+			}
+			else {
+				piped.release();
+			}
+		}
+	}
+
+	/** Takes the bytes read from the socket and not yet delivered, for a takeover. On the loop. */
+	public List<ByteBuf> takePendingIn() {
+		List<ByteBuf> taken = new java.util.ArrayList<>();
+		ArrayDeque<ByteBuf> pending = this.pendingIn;
+		for (ByteBuf buf = (pending != null) ? pending.pollFirst() : null; buf != null; buf = pending.pollFirst()) {
+			taken.add(buf);
+		}
+		return taken;
+	}
+
+	/**
+	 * Puts bytes this VConn read before (and counted) back in front of the bytes not yet delivered,
+	 * after a takeover that did not happen. On the loop.
+	 */
+	public void restorePendingIn(List<ByteBuf> bytes) {
+		for (int i = bytes.size() - 1; i >= 0; i--) {
+			ByteBuf buf = bytes.get(i);
+			if (buf.isReadable()) {
+				pendingIn().addFirst(buf);
+			}
+			else {
+				buf.release();
+			}
+		}
+	}
+
+	/** Whether the input ended or failed: a takeover leaves such a VConn where it is. On the loop. */
+	public boolean inputEndedOrFailed() {
+		return this.eosReceived || this.failure != null;
 	}
 
 	/** Counts bytes a splice moved through this VConn's socket. On the loop. */

@@ -493,9 +493,18 @@ public final class NetVConnFactory implements VConnFactory {
 	 * first on its reads. On the channel's loop.
 	 */
 	public NetVConn adoptAccepted(Channel channel, List<ByteBuf> replay, long start) {
+		return adoptRegistered(channel, replay, start, AdoptionSource.INTERCEPT);
+	}
+
+	/**
+	 * Makes a VConn of a registered channel with a reserved slot, as {@link #adoptAccepted}: a
+	 * connection the listener accepted ({@link AdoptionSource#INTERCEPT}) or one another process
+	 * handed over ({@link AdoptionSource#HANDOFF}). On the channel's loop.
+	 */
+	public NetVConn adoptRegistered(Channel channel, List<ByteBuf> replay, long start, AdoptionSource source) {
 		int fd = (channel instanceof UnixChannel) ? ((UnixChannel) channel).fd().intValue() : -1;
 		NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, channel.eventLoop(), fd, null, fd,
-				AdoptionSource.INTERCEPT, channel.remoteAddress(), channel.localAddress(),
+				source, channel.remoteAddress(), channel.localAddress(),
 				this.runtime.writeHighWaterMark());
 		vconn.replay(replay);
 		channel.pipeline().addLast(vconn.handler);

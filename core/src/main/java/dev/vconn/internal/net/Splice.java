@@ -171,18 +171,35 @@ public final class Splice {
 
 	/** The target cannot take more now: hand what the pipe holds to Netty, which writes it when it can. */
 	private void copyPipeOut() {
+		copy(takePipe());
+	}
+
+	/** What the pipe holds, read out into the JVM; the pipe goes back. */
+	private ByteBuf takePipe() {
 		ByteBuf out = Unpooled.buffer((int) this.inPipe);
-		byte[] chunk = new byte[(int) this.inPipe];
-		while (this.inPipe > 0) {
-			long n = LibC.read(this.pipe.readFd, chunk, this.inPipe);
-			if (n <= 0) {
-				break; // cannot happen: the pipe holds these bytes
+		if (this.inPipe > 0) {
+			byte[] chunk = new byte[(int) this.inPipe];
+			while (this.inPipe > 0) {
+				long n = LibC.read(this.pipe.readFd, chunk, this.inPipe);
+				if (n <= 0) {
+					break; // cannot happen: the pipe holds these bytes
+				}
+				out.writeBytes(chunk, 0, (int) n);
+				this.inPipe -= n;
 			}
-			out.writeBytes(chunk, 0, (int) n);
-			this.inPipe -= n;
 		}
 		givePipeBack();
-		copy(out);
+		return out;
+	}
+
+	/**
+	 * Stops moving bytes, for a takeover: copies already handed to the target's channel go on,
+	 * nothing more is spliced or read here.
+	 * @return what the pipe held, read from the source and not yet passed on (possibly empty)
+	 */
+	ByteBuf stop() {
+		this.ended = true;
+		return takePipe();
 	}
 
 	/** The source has nothing for now: give the loop a read, whose chunk resumes the direction. */

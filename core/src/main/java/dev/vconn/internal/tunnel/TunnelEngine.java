@@ -4,7 +4,11 @@ import dev.vconn.internal.net.NetVConn;
 import dev.vconn.internal.net.Splice;
 import dev.vconn.internal.runtime.RuntimeCore;
 import dev.vconn.internal.vconn.ManagedVConn;
+import dev.vconn.internal.vconn.NetVIO;
+import io.netty.buffer.ByteBuf;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Lock;
@@ -54,6 +58,9 @@ public final class TunnelEngine implements Continuation, Splice.Observer {
 
 	private volatile boolean spliced;
 
+	/** Paused for a takeover: no VIO or splice moves bytes. On the loop. */
+	private boolean paused;
+
 	private TunnelEngine(VConn a, VConn b, int bufferSize) {
 		this.a = a;
 		this.b = b;
@@ -63,6 +70,14 @@ public final class TunnelEngine implements Continuation, Splice.Observer {
 	}
 
 	public static CompletableFuture<TunnelResult> start(VConn a, VConn b, int bufferSize, boolean splice) {
+		return started(a, b, bufferSize, splice).result;
+	}
+
+	/**
+	 * Starts a tunnel, as {@link #start}, and returns the engine, for a takeover to pause it.
+	 * @return the running engine
+	 */
+	public static TunnelEngine started(VConn a, VConn b, int bufferSize, boolean splice) {
 		TunnelEngine engine = new TunnelEngine(a, b, bufferSize);
 		if (splice && a instanceof NetVConn && b instanceof NetVConn
 				&& ((NetVConn) a).loop() == ((NetVConn) b).loop()) {
@@ -77,7 +92,95 @@ public final class TunnelEngine implements Continuation, Splice.Observer {
 		else {
 			engine.begin();
 		}
-		return engine.result;
+		return engine;
+	}
+
+	/**
+	 * The result, completed once both sides are released.
+	 * @return the future {@link #start} returns
+	 */
+	public CompletableFuture<TunnelResult> result() {
+		return this.result;
+	}
+
+	// ---- a takeover: pause, then either hand over or resume (on the loop both VConns share) ----
+
+	/**
+	 * Stops moving bytes, for a takeover: the read and write VIOs, or the splices, stop; bytes
+	 * already handed to a channel still go out, and what a side sends from now on stays in its
+	 * VConn. On the loop.
+	 * @return false if the tunnel is ending (a side finished or failed): it is left as it is
+	 */
+	public boolean pause() {
+		if (this.paused || this.end != null || this.aToB.srcEnded || this.bToA.srcEnded) {
+			return false;
+		}
+		this.paused = true;
+		if (this.spliced) {
+			((NetVConn) this.a).stopSplice();
+			((NetVConn) this.b).stopSplice();
+		}
+		else {
+			this.aToB.stop();
+			this.bToA.stop();
+		}
+		return true;
+	}
+
+	/**
+	 * Takes the bytes read and not yet delivered toward {@code b} (from {@code a}), or toward
+	 * {@code a}, out of the paused tunnel, in order. On the loop, once nothing more can be read.
+	 * @param towardB which direction
+	 * @return the bytes, the caller's to release
+	 */
+	public List<ByteBuf> takePending(boolean towardB) {
+		Direction direction = towardB ? this.aToB : this.bToA;
+		List<ByteBuf> bytes = new ArrayList<>();
+		while (direction.reader.avail() > 0) {
+			bytes.add(direction.reader.readRetained(Integer.MAX_VALUE));
+		}
+		bytes.addAll(((NetVConn) direction.src).takePendingIn());
+		return bytes;
+	}
+
+	/**
+	 * Moves bytes again after {@link #pause()}: {@code towardB} and {@code towardA} (what
+	 * {@link #takePending} returned) first. On the loop.
+	 */
+	public void resume(List<ByteBuf> towardB, List<ByteBuf> towardA) {
+		this.paused = false;
+		((NetVConn) this.a).restorePendingIn(towardB);
+		((NetVConn) this.b).restorePendingIn(towardA);
+		if (this.spliced) {
+			((NetVConn) this.a).startSplice((NetVConn) this.b, this);
+			((NetVConn) this.b).startSplice((NetVConn) this.a, this);
+		}
+		else {
+			startDirections();
+		}
+	}
+
+	/** Starts (or, after a pause, restarts) the VIOs of both directions of the copy path. */
+	private void startDirections() {
+		this.mutex.lock();
+		try {
+			this.aToB.start(this);
+			this.bToA.start(this);
+		}
+		finally {
+			this.mutex.unlock();
+		}
+	}
+
+	/**
+	 * The paused tunnel goes on in another process: both VConns close without a word to their
+	 * peers (the other process holds the sockets), and the tunnel ends as
+	 * {@link End#HANDED_OVER}. On the loop.
+	 */
+	public void handedOver() {
+		this.end = End.HANDED_OVER;
+		this.a.close();
+		this.b.close();
 	}
 
 	private void beginOnLoop() {
@@ -127,14 +230,7 @@ public final class TunnelEngine implements Continuation, Splice.Observer {
 		if (this.runtime != null) {
 			this.runtime.listener().onTunnelStarted(this.a, this.b);
 		}
-		this.mutex.lock();
-		try {
-			this.aToB.start(this);
-			this.bToA.start(this);
-		}
-		finally {
-			this.mutex.unlock();
-		}
+		startDirections();
 		whenReleased(this.a, Side.A);
 		whenReleased(this.b, Side.B);
 	}
@@ -302,11 +398,23 @@ public final class TunnelEngine implements Continuation, Splice.Observer {
 			this.reader = this.buffer.allocReader();
 		}
 
+		/** What write VIOs stopped by a takeover's pause delivered. */
+		long deliveredBefore;
+
 		long delivered() {
 			if (this.writeVio != null) {
-				return this.writeVio.ndone();
+				return this.deliveredBefore + this.writeVio.ndone();
 			}
 			return Math.max(0, this.splicedBytes);
+		}
+
+		/** Stops both VIOs for a pause: nothing more is read; a write batch in flight still goes out. */
+		void stop() {
+			for (VIO vio : new VIO[] { this.readVio, this.writeVio }) {
+				if (vio instanceof NetVIO) {
+					((NetVIO) vio).deactivate();
+				}
+			}
 		}
 
 		boolean owns(VIO vio) {
@@ -314,6 +422,9 @@ public final class TunnelEngine implements Continuation, Splice.Observer {
 		}
 
 		void start(Continuation cont) {
+			if (this.writeVio != null) {
+				this.deliveredBefore += this.writeVio.ndone(); // a resume after a pause: the stopped VIO's share
+			}
 			this.readVio = this.src.read(cont, this.buffer, Long.MAX_VALUE);
 			this.writeVio = this.dst.write(cont, this.reader, Long.MAX_VALUE);
 		}

@@ -99,6 +99,26 @@ class HandoffProtocolTests {
 	}
 
 	@Test
+	void bytesInFlightLargerThanAMessageTravelInOrderAndAnAnnouncementOverTheLimitIsMalformed() throws Exception {
+		Path path = this.directory.resolve("bytes.sock");
+		byte[] large = new byte[3 * Frame.MAX_BYTES + 17];
+		new java.util.Random(11).nextBytes(large);
+		byte[] small = "after".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+		try (HandoffSocket server = HandoffSocket.listen(path); HandoffSocket client = HandoffSocket.connect(path);
+				HandoffSocket accepted = server.accept(5000)) {
+			HandoffPeer sender = new HandoffPeer(client, "running instance", TIMEOUT.toMillis());
+			HandoffPeer receiver = new HandoffPeer(accepted, "successor", TIMEOUT.toMillis());
+			sender.sendBytes(large, new byte[0], small);
+			assertThat(receiver.receiveBytes(large.length)).isEqualTo(large);
+			assertThat(receiver.receiveBytes(0)).isEmpty();
+			assertThat(receiver.receiveBytes(small.length)).isEqualTo(small);
+			assertThatExceptionOfType(HandoffException.class).isThrownBy(() -> receiver.receiveBytes(Frame.MAX_PENDING + 1))
+				.satisfies((ex) -> assertThat(ex.reason()).isEqualTo(HandoffReason.MALFORMED));
+		}
+		Files.delete(path);
+	}
+
+	@Test
 	void noRunningInstanceMeansNothingToTakeOver() throws Exception {
 		Path path = this.directory.resolve("nobody.sock");
 		assertThat(HandoffReceiver.takeOver(path, Set.of(), TIMEOUT, target((fds) -> {
@@ -254,7 +274,7 @@ class HandoffProtocolTests {
 			}
 
 			@Override
-			public void serveConnection(int fd) {
+			public void serveConnection(int fd, byte[] unserved) {
 				throw new AssertionError("no connection expected");
 			}
 		};
