@@ -1,5 +1,10 @@
 package dev.vconn.internal.net;
 
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
 import dev.vconn.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
@@ -14,6 +19,7 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.UnixChannel;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Makes the channels of every VConn runtime, each holding its descriptor in {@link HeldFds} from
@@ -28,6 +34,9 @@ import io.netty.channel.unix.UnixChannel;
 public final class HeldChannels {
 
 	private static final ChannelHandler ACCEPTED = new AcceptedConnections();
+
+	/** The local addresses of the runtimes' bound epoll listening channels. */
+	private static final Set<InetSocketAddress> LISTENING = ConcurrentHashMap.newKeySet();
 
 	private HeldChannels() {
 	}
@@ -150,9 +159,56 @@ public final class HeldChannels {
 		return channel;
 	}
 
-	/** Holds each connection a listening channel accepts, before it is registered anywhere. */
+	/**
+	 * Whether {@code local} is the local address of a connection one of the runtimes' listening
+	 * channels accepted: the same port as a listening address, and the same IP unless that listener
+	 * is bound to the wildcard address.
+	 * <p>An accepted connection is held only once the listener's pipeline sees it, a moment after
+	 * the kernel gave it its number; an adoption racing with that moment checks this instead.
+	 */
+	static boolean isListenersConnection(@Nullable SocketAddress local) {
+		if (LISTENING.isEmpty() || !(local instanceof InetSocketAddress)) {
+			return false;
+		}
+		InetSocketAddress address = (InetSocketAddress) local;
+		for (InetSocketAddress listening : LISTENING) {
+			if (listening.getPort() == address.getPort()
+					&& (listening.getAddress().isAnyLocalAddress() || listening.getAddress().equals(address.getAddress()))) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/** Whether any runtime listening channel is bound: only then can an adoption race with an accept. */
+	static boolean hasListeners() {
+		return !LISTENING.isEmpty();
+	}
+
+	/**
+	 * Holds each connection a listening channel accepts, before it is registered anywhere, and
+	 * records where the listening channel listens while it is bound.
+	 */
 	@ChannelHandler.Sharable
 	private static final class AcceptedConnections extends ChannelInboundHandlerAdapter {
+
+		@Override
+		public void channelActive(ChannelHandlerContext ctx) {
+			SocketAddress local = ctx.channel().localAddress();
+			if (local instanceof InetSocketAddress) {
+				LISTENING.add((InetSocketAddress) local);
+			}
+			ctx.fireChannelActive();
+		}
+
+		@Override
+		public void channelInactive(ChannelHandlerContext ctx) {
+			SocketAddress local = ctx.channel().localAddress();
+			if (local != null) {
+				LISTENING.remove(local);
+			}
+			ctx.fireChannelInactive();
+		}
 
 		@Override
 		public void channelRead(ChannelHandlerContext ctx, Object msg) {

@@ -162,6 +162,14 @@ public final class NetVConnFactory implements VConnFactory {
 				return Adoption.failure(AdoptionFailureReason.ALREADY_ADOPTED,
 						"fd " + fd + " was closed and reused by a VConn runtime while it was being checked");
 			}
+			if (source == AdoptionSource.FD && facts.family != LibC.AF_UNIX && HeldChannels.hasListeners()
+					&& HeldChannels.isListenersConnection(facts.local(null))) {
+				// a runtime's listener accepted it a moment ago: the number is taken only once the
+				// listener's pipeline sees the connection (a descriptor received from another
+				// process cannot be one of these)
+				return Adoption.failure(AdoptionFailureReason.ALREADY_ADOPTED,
+						"fd " + fd + " is a connection a VConn runtime's listener accepted");
+			}
 			Adoption result = registerFd(facts, adopted, source, unread, start);
 			if (result.isSuccess()) {
 				reservation.commit();
