@@ -244,8 +244,8 @@ def main():
             _, n, which, value = line.split()
             loads.append((int(n), which, float(value)))
     nproc = int(meta.get("nproc", "1"))
-    idle_load = next((v for n, w, v in loads if n == 1 and w == "load_before"), 0.0)
-    shared = meta.get("shared") == "1" or idle_load > 0.5
+    busy_before = float(meta.get("busy_before", "0"))
+    shared = meta.get("shared") == "1" or busy_before > 20
 
     chart_name = args.chart.rsplit("/", 1)[-1]
     md = ["# Benchmarks", "",
@@ -257,7 +257,7 @@ def main():
                "end. Its figures are indicative only; a full run replaces them.", ""]
     if shared:
         md += [f"> **Shared machine**: other builds and tests ran on this {nproc}-core machine during the run "
-               f"(1-minute load average before the first round: {idle_load:.2f}; per round below), so "
+               f"(cores {busy_before:.0f}% busy in the 3 s before the harness started anything; load per round below), so "
                "figures are noisy and ratios between targets measured in the same round are more "
                "trustworthy than absolute values.", ""]
     md += ["## How it was measured", "",
@@ -303,6 +303,7 @@ def main():
         if rss:
             md.append(f"| {LABEL[target]} | {fmt(max(rss) / 1024)} |")
     md += ["", "## Load during the run", "",
+           f"Before the harness started anything, the cores were {busy_before:.0f}% busy (3 s sample). "
            "1-minute load average before and after each round (the harness itself keeps about "
            f"2 cores busy while it measures; {nproc} cores):", "",
            "| round | before | after |", "|---|---:|---:|"]

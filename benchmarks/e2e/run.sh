@@ -23,7 +23,7 @@ Usage: benchmarks/e2e/run.sh [options]
   --out FILE         Markdown report (default docs/benchmarks.md; the chart goes beside it as .svg)
   --keep             keep the work directory (configs, logs, raw results)
   --shared           say in the report that other work ran on the machine (also said when the
-                     load average before the first round is above 0.5)
+                     cores were more than 20% busy in the 3 s before the harness started anything)
 
 Installs haproxy, nginx (with its stream module), wrk and curl with apt-get when missing
 (Debian; needs root or sudo). Builds the demo jar with the Maven wrapper (package, never install)
@@ -330,6 +330,16 @@ rss_kib() {
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
+# busy_percent S: how busy all cores were over the next S seconds, in percent (from /proc/stat)
+busy_percent() {
+	local a b
+	a=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $5 + $6}' /proc/stat)
+	sleep "$1"
+	b=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $5 + $6}' /proc/stat)
+	awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); busy = y[1] - x[1]; idle = y[2] - x[2];
+		printf "%.0f", (busy + idle > 0) ? 100 * busy / (busy + idle) : 0 }'
+}
+
 cat >"$WORK/summary.lua" <<'EOF'
 done = function(summary, latency, requests)
 	local e = summary.errors
@@ -437,8 +447,11 @@ measure() {
 mkdir -p "$(dirname "$OUT")"
 install_tools
 build
+# Whether other work runs: measured before the harness starts anything (its own load keeps the
+# load average high from the warm-up on, so that cannot tell)
+BUSY_BEFORE=$(busy_percent 3)
 T_START=$(date +%s)
-log "work directory $WORK"
+log "work directory $WORK; cores ${BUSY_BEFORE}% busy before the start"
 start_origin
 for t in "${TARGET_LIST[@]}"; do start_target "$t"; done
 await_ready direct
@@ -464,6 +477,7 @@ done
 	echo "warmup=$WARMUP"
 	echo "quick=$QUICK"
 	echo "shared=$SHARED"
+	echo "busy_before=$BUSY_BEFORE"
 	echo "targets=$TARGETS"
 } >"$WORK/meta.env"
 

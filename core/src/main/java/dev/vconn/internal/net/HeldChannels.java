@@ -2,7 +2,7 @@ package dev.vconn.internal.net;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.vconn.Transport;
@@ -35,8 +35,11 @@ public final class HeldChannels {
 
 	private static final ChannelHandler ACCEPTED = new AcceptedConnections();
 
-	/** The local addresses of the runtimes' bound epoll listening channels. */
-	private static final Set<InetSocketAddress> LISTENING = ConcurrentHashMap.newKeySet();
+	/**
+	 * The local addresses of the runtimes' bound epoll listening channels, each with how many
+	 * channels listen there (two runtimes of one process can share a socket handed over).
+	 */
+	private static final Map<InetSocketAddress, Integer> LISTENING = new ConcurrentHashMap<>();
 
 	private HeldChannels() {
 	}
@@ -171,7 +174,7 @@ public final class HeldChannels {
 			return false;
 		}
 		InetSocketAddress address = (InetSocketAddress) local;
-		for (InetSocketAddress listening : LISTENING) {
+		for (InetSocketAddress listening : LISTENING.keySet()) {
 			if (listening.getPort() == address.getPort()
 					&& (listening.getAddress().isAnyLocalAddress() || listening.getAddress().equals(address.getAddress()))) {
 				return true;
@@ -196,7 +199,7 @@ public final class HeldChannels {
 		public void channelActive(ChannelHandlerContext ctx) {
 			SocketAddress local = ctx.channel().localAddress();
 			if (local instanceof InetSocketAddress) {
-				LISTENING.add((InetSocketAddress) local);
+				LISTENING.merge((InetSocketAddress) local, 1, Integer::sum);
 			}
 			ctx.fireChannelActive();
 		}
@@ -204,8 +207,8 @@ public final class HeldChannels {
 		@Override
 		public void channelInactive(ChannelHandlerContext ctx) {
 			SocketAddress local = ctx.channel().localAddress();
-			if (local != null) {
-				LISTENING.remove(local);
+			if (local instanceof InetSocketAddress) {
+				LISTENING.computeIfPresent((InetSocketAddress) local, (address, count) -> (count > 1) ? count - 1 : null);
 			}
 			ctx.fireChannelInactive();
 		}
