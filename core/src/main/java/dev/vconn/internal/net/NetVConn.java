@@ -2,6 +2,7 @@ package dev.vconn.internal.net;
 
 import java.io.IOException;
 import java.net.SocketAddress;
+import java.nio.channels.NotYetConnectedException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +31,7 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Errors;
+import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
 import io.netty.util.ReferenceCountUtil;
 import org.jspecify.annotations.Nullable;
@@ -655,6 +657,19 @@ public final class NetVConn extends AbstractVConn {
 		}
 		if (this.inflightBytes > 0) {
 			this.shutdownOutputAfterFlush = true;
+			return;
+		}
+		io.netty.channel.ChannelOutboundBuffer queued = this.channel.unsafe().outboundBuffer();
+		if (this.channel instanceof UnixChannel && ((UnixChannel) this.channel).fd() instanceof Socket
+				&& (queued == null || queued.isEmpty())) {
+			// Nothing queued for Netty to fail: the socket's own shutdown sends the FIN and marks the
+			// output shut for Netty too, without the exception Netty makes per call for queued writes.
+			try {
+				((Socket) ((UnixChannel) this.channel).fd()).shutdown(false, true);
+			}
+			catch (IOException | NotYetConnectedException ex) {
+				// the connection is gone already: Netty reports that on its next read or write
+			}
 			return;
 		}
 		((DuplexChannel) this.channel).shutdownOutput();
