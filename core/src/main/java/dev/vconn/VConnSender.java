@@ -43,6 +43,9 @@ import dev.vconn.internal.net.NetVConn;
  * completed, or was ended with {@code read(cont, buffer, 0)} / {@code write(cont, reader, 0)}), no
  * bytes written still on their way to the socket; otherwise the send throws {@code busy} at once
  * and changes nothing. Timeouts set on the VConn are not carried over: the receiver sets its own.
+ * While the VConn is being sent its timeouts do not fire (the receiver may already hold the
+ * socket): one that expires meanwhile fires when the send fails and the VConn goes on here, and
+ * is dropped with the VConn when the receiver took it.
  *
  * <p><b>Threads:</b> every method blocks the calling thread for the exchange, at most the timeout
  * per step; never call them on an event thread (sending a VConn from its own event thread throws

@@ -566,6 +566,16 @@ public abstract class AbstractVConn implements ManagedVConn {
 	 * Whether a read or write VIO is live with bytes still to do.
 	 * @return whether an operation is in progress
 	 */
+	/** On the loop: the VConn is being sent to another process; its timeouts wait until {@link #resumeTimeouts}. */
+	protected final void holdTimeouts() {
+		this.timeouts.hold();
+	}
+
+	/** On the loop: the VConn stays in this process; a timeout that expired while it was held fires now. */
+	protected final void resumeTimeouts() {
+		this.timeouts.resume();
+	}
+
 	protected final boolean hasOperationInProgress() {
 		return inProgress(this.readVio) || inProgress(this.writeVio);
 	}
