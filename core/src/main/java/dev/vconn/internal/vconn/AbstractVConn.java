@@ -16,6 +16,7 @@ import dev.vconn.IOBufferReader;
 import dev.vconn.VConnEvent;
 import dev.vconn.VConnState;
 import dev.vconn.VIO;
+import dev.vconn.internal.Durations;
 import dev.vconn.internal.runtime.RuntimeCore;
 import io.netty.channel.EventLoop;
 import org.jspecify.annotations.Nullable;
@@ -751,11 +752,7 @@ public abstract class AbstractVConn implements ManagedVConn {
 	}
 
 	private static long requireTimeout(Duration timeout) {
-		Objects.requireNonNull(timeout, "timeout");
-		if (timeout.isNegative()) {
-			throw new IllegalArgumentException("timeout must not be negative, was " + timeout);
-		}
-		return timeout.toNanos();
+		return Durations.requireNotNegative(timeout, "timeout").toNanos();
 	}
 
 }
