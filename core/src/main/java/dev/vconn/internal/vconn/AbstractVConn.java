@@ -568,12 +568,12 @@ public abstract class AbstractVConn implements ManagedVConn {
 	 * @return whether an operation is in progress
 	 */
 	/** On the loop: the VConn is being sent to another process; its timeouts wait until {@link #resumeTimeouts}. */
-	protected final void holdTimeouts() {
+	public final void holdTimeouts() {
 		this.timeouts.hold();
 	}
 
 	/** On the loop: the VConn stays in this process; a timeout that expired while it was held fires now. */
-	protected final void resumeTimeouts() {
+	public final void resumeTimeouts() {
 		this.timeouts.resume();
 	}
 
