@@ -1,10 +1,12 @@
 package dev.vconn.autoconfigure.observation;
 
 import java.net.SocketAddress;
+import java.util.Objects;
 
 import dev.vconn.AdoptionFailureReason;
 import dev.vconn.AdoptionSource;
 import dev.vconn.VConn;
+import io.micrometer.common.KeyValues;
 import io.micrometer.observation.Observation;
 import org.jspecify.annotations.Nullable;
 
@@ -26,6 +28,11 @@ public class AdoptionObservationContext extends Observation.Context {
 	private @Nullable VConn vconn;
 
 	private @Nullable AdoptionFailureReason failureReason;
+
+	/** The peer's key values, kept for the observation's stop, and the address they were made of. */
+	private @Nullable KeyValues peerKeyValues;
+
+	private @Nullable SocketAddress peerKeyValuesOf;
 
 	/**
 	 * Creates the context of an attempt that is starting.
@@ -85,6 +92,18 @@ public class AdoptionObservationContext extends Observation.Context {
 	 */
 	public void setFailureReason(AdoptionFailureReason failureReason) {
 		this.failureReason = failureReason;
+	}
+
+	/** The peer as high-cardinality key values, made again only if the peer changed since the last call. */
+	KeyValues peerKeyValues() {
+		SocketAddress peer = getRemoteAddress();
+		KeyValues keyValues = this.peerKeyValues;
+		if (keyValues == null || !Objects.equals(peer, this.peerKeyValuesOf)) {
+			keyValues = KeyValueFormat.peer(peer);
+			this.peerKeyValues = keyValues;
+			this.peerKeyValuesOf = peer;
+		}
+		return keyValues;
 	}
 
 }

@@ -4,6 +4,7 @@ package dev.vconn.autoconfigure.observation;
 import dev.vconn.AdoptionFailureReason;
 import dev.vconn.AdoptionSource;
 import io.micrometer.common.KeyValues;
+import org.jspecify.annotations.Nullable;
 
 import dev.vconn.autoconfigure.observation.VConnObservationDocumentation.AdoptionLowCardinalityKeys;
 
@@ -13,12 +14,22 @@ import dev.vconn.autoconfigure.observation.VConnObservationDocumentation.Adoptio
  * {@code outcome}, {@code reason} and {@code source} (the values of the {@code vconn.adoptions}
  * meter's tags), and the peer's address and port as high-cardinality keys. Extend it to change a part.
  *
+ * <p>The low-cardinality key values are made once per source, outcome and reason and reused, and
+ * the peer's once per attempt (for its start and its end, unless the VConn reports another peer).
+ *
  * @since 0.1.0
  */
 public class DefaultAdoptionObservationConvention implements AdoptionObservationConvention {
 
 	/** The shared instance. */
 	public static final DefaultAdoptionObservationConvention INSTANCE = new DefaultAdoptionObservationConvention();
+
+	/** Every adoption and connect is observed: the key values are made once, per source, outcome and reason. */
+	private static final KeyValues[] STARTS = perSource("unknown", null);
+
+	private static final KeyValues[] SUCCESSES = perSource("success", null);
+
+	private static final KeyValues[][] FAILURES = failures();
 
 	/** Creates the convention; subclasses change what they override. */
 	public DefaultAdoptionObservationConvention() {
@@ -38,15 +49,39 @@ public class DefaultAdoptionObservationConvention implements AdoptionObservation
 	@Override
 	public KeyValues getLowCardinalityKeyValues(AdoptionObservationContext context) {
 		AdoptionFailureReason reason = context.getFailureReason();
-		String outcome = (reason != null) ? "failure" : (context.getVConn() != null) ? "success" : "unknown";
-		return KeyValues.of(AdoptionLowCardinalityKeys.OUTCOME.withValue(outcome),
-				AdoptionLowCardinalityKeys.REASON.withValue(KeyValueFormat.lowerCase(reason)),
-				AdoptionLowCardinalityKeys.SOURCE.withValue(KeyValueFormat.lowerCase(context.getSource())));
+		int source = context.getSource().ordinal();
+		if (reason != null) {
+			return FAILURES[source][reason.ordinal()];
+		}
+		return (context.getVConn() != null) ? SUCCESSES[source] : STARTS[source];
 	}
 
 	@Override
 	public KeyValues getHighCardinalityKeyValues(AdoptionObservationContext context) {
-		return KeyValueFormat.peer(context.getRemoteAddress());
+		return context.peerKeyValues();
+	}
+
+	private static KeyValues[] perSource(String outcome, @Nullable AdoptionFailureReason reason) {
+		AdoptionSource[] sources = AdoptionSource.values();
+		KeyValues[] keyValues = new KeyValues[sources.length];
+		for (AdoptionSource source : sources) {
+			keyValues[source.ordinal()] = KeyValues.of(AdoptionLowCardinalityKeys.OUTCOME.withValue(outcome),
+					AdoptionLowCardinalityKeys.REASON.withValue(KeyValueFormat.lowerCase(reason)),
+					AdoptionLowCardinalityKeys.SOURCE.withValue(KeyValueFormat.lowerCase(source)));
+		}
+		return keyValues;
+	}
+
+	private static KeyValues[][] failures() {
+		AdoptionFailureReason[] reasons = AdoptionFailureReason.values();
+		KeyValues[][] keyValues = new KeyValues[AdoptionSource.values().length][reasons.length];
+		for (AdoptionFailureReason reason : reasons) {
+			KeyValues[] bySource = perSource("failure", reason);
+			for (int source = 0; source < bySource.length; source++) {
+				keyValues[source][reason.ordinal()] = bySource[source];
+			}
+		}
+		return keyValues;
 	}
 
 }

@@ -11,6 +11,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.util.ReferenceCountUtil;
@@ -82,7 +83,15 @@ final class TunnelGuard {
 
 	/** Stops the timers when the tunnel ends. */
 	void endsWith(CompletableFuture<TunnelResult> done) {
-		done.whenComplete((result, failure) -> this.client.channel().eventLoop().execute(this::end));
+		done.whenComplete((result, failure) -> {
+			EventLoop loop = this.client.channel().eventLoop();
+			if (loop.inEventLoop()) {
+				end(); // where the tunnel ends, as a rule: no task to queue per connection
+			}
+			else {
+				loop.execute(this::end);
+			}
+		});
 	}
 
 	private void end() {

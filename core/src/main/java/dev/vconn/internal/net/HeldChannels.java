@@ -1,7 +1,9 @@
 package dev.vconn.internal.net;
 
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.channels.spi.SelectorProvider;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -17,6 +19,7 @@ import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.UnixChannel;
 import org.jspecify.annotations.Nullable;
@@ -84,11 +87,27 @@ public final class HeldChannels {
 	}
 
 	/**
-	 * Makes Unix domain client channels (epoll only).
-	 * @return the factory for {@code Bootstrap.channelFactory}
+	 * Makes a TCP client channel for a connect to {@code target}, of the target's address family: an
+	 * IPv4 socket for an IPv4 address needs no dual-stack option, and reports plain IPv4 addresses.
+	 * @param transport the runtime's transport (EPOLL or NIO)
+	 * @param target the resolved address to connect to
+	 * @return the unregistered channel
 	 */
-	static ChannelFactory<Channel> domainSocketFactory() {
-		return () -> hold(new EpollDomainSocketChannel());
+	static Channel newSocket(Transport transport, InetSocketAddress target) {
+		SocketProtocolFamily family = (target.getAddress() instanceof Inet4Address) ? SocketProtocolFamily.INET
+				: SocketProtocolFamily.INET6;
+		if (transport != Transport.EPOLL) {
+			return new NioSocketChannel(SelectorProvider.provider(), family);
+		}
+		return hold(new EpollSocketChannel(family));
+	}
+
+	/**
+	 * Makes a Unix domain client channel (epoll only).
+	 * @return the unregistered channel
+	 */
+	static Channel newDomainSocket() {
+		return hold(new EpollDomainSocketChannel());
 	}
 
 	/**

@@ -2,6 +2,7 @@ package dev.vconn.internal.net;
 
 import java.io.IOException;
 import java.net.SocketAddress;
+import java.nio.channels.NotYetConnectedException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
@@ -30,6 +32,8 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Errors;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
 import io.netty.util.ReferenceCountUtil;
 import org.jspecify.annotations.Nullable;
@@ -454,7 +458,7 @@ public final class NetVConn extends AbstractVConn {
 			return "a read or write VIO is in progress: wait for READ_COMPLETE and WRITE_COMPLETE, or end them "
 					+ "with read(cont, buffer, 0) and write(cont, reader, 0)";
 		}
-		io.netty.channel.ChannelOutboundBuffer outbound = this.channel.unsafe().outboundBuffer();
+		ChannelOutboundBuffer outbound = this.channel.unsafe().outboundBuffer();
 		if (this.inflightBytes > 0 || (outbound != null && outbound.totalPendingWriteBytes() > 0)) {
 			return "bytes written are still on their way to the socket";
 		}
@@ -659,6 +663,19 @@ public final class NetVConn extends AbstractVConn {
 		}
 		if (this.inflightBytes > 0) {
 			this.shutdownOutputAfterFlush = true;
+			return;
+		}
+		FileDescriptor descriptor = (this.channel instanceof UnixChannel) ? ((UnixChannel) this.channel).fd() : null;
+		ChannelOutboundBuffer queued = this.channel.unsafe().outboundBuffer();
+		if (descriptor instanceof Socket && (queued == null || queued.isEmpty())) {
+			// Nothing queued for Netty to fail: the socket's own shutdown sends the FIN and marks the
+			// output shut for Netty too, without the exception Netty makes per call for queued writes.
+			try {
+				((Socket) descriptor).shutdown(false, true);
+			}
+			catch (IOException | NotYetConnectedException ex) {
+				// the connection is gone already: Netty reports that on its next read or write
+			}
 			return;
 		}
 		((DuplexChannel) this.channel).shutdownOutput();

@@ -28,10 +28,10 @@ import dev.vconn.Transport;
 import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
 import dev.vconn.VConnFactory;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
@@ -39,7 +39,6 @@ import io.netty.channel.socket.nio.NioDomainSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.UnixChannel;
-import io.netty.resolver.NoopAddressResolverGroup;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -63,8 +62,12 @@ public final class NetVConnFactory implements VConnFactory {
 
 	private final PipePool pipes;
 
+	/** The runtime's write water marks, one immutable instance for every channel. */
+	private final WriteBufferWaterMark waterMark;
+
 	NetVConnFactory(RuntimeCore runtime, int maxPipes) {
 		this.runtime = runtime;
+		this.waterMark = new WriteBufferWaterMark(runtime.writeLowWaterMark(), runtime.writeHighWaterMark());
 		this.pipes = new PipePool(maxPipes);
 		runtime.afterShutdown(this.pipes::close);
 	}
@@ -426,8 +429,7 @@ public final class NetVConnFactory implements VConnFactory {
 	private void configure(Channel channel) {
 		channel.config().setAutoRead(false);
 		channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-		channel.config().setWriteBufferWaterMark(
-				new WriteBufferWaterMark(this.runtime.writeLowWaterMark(), this.runtime.writeHighWaterMark()));
+		channel.config().setWriteBufferWaterMark(this.waterMark);
 	}
 
 	/**
@@ -568,46 +570,118 @@ public final class NetVConnFactory implements VConnFactory {
 			return result;
 		}
 		try {
-			Bootstrap bootstrap = new Bootstrap().group(RuntimeCore.chooseLoop(this.runtime.group()))
-				.resolver(NoopAddressResolverGroup.INSTANCE)
-				.option(ChannelOption.AUTO_READ, false)
-				.option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-				.option(ChannelOption.WRITE_BUFFER_WATER_MARK,
-						new WriteBufferWaterMark(this.runtime.writeLowWaterMark(), this.runtime.writeHighWaterMark()))
-				.handler(new io.netty.channel.ChannelInboundHandlerAdapter());
-			if (target instanceof DomainSocketAddress) {
-				bootstrap.channelFactory(HeldChannels.domainSocketFactory());
+			Channel channel;
+			try {
+				channel = (target instanceof DomainSocketAddress) ? HeldChannels.newDomainSocket()
+						: HeldChannels.newSocket(this.runtime.transport(), (InetSocketAddress) target);
 			}
-			else {
-				bootstrap.channelFactory(HeldChannels.socketFactory(this.runtime.transport()));
+			catch (RuntimeException ex) {
+				// socket(2) failed: out of descriptors, say
+				new Connecting(remote, target, attempt, start, result).failed(ex);
+				return result;
 			}
-			bootstrap.connect(target).addListener((ChannelFuture future) -> {
-				if (!future.isSuccess()) {
-					this.runtime.releaseSlot();
-					this.runtime.adoptionFailed(AdoptionSource.CONNECT, AdoptionFailureReason.CONNECT_FAILED, start);
-					attempt.onFailed(AdoptionFailureReason.CONNECT_FAILED);
-					Throwable cause = future.cause();
-					result.completeExceptionally(new AdoptionException(AdoptionFailureReason.CONNECT_FAILED,
-							"could not connect to " + remote + ": " + cause.getMessage(), cause));
-					return;
-				}
-				Channel channel = future.channel();
-				int fd = (channel instanceof UnixChannel) ? ((UnixChannel) channel).fd().intValue() : -1;
-				SocketAddress remoteAddress = (target instanceof DomainSocketAddress) ? remote : channel.remoteAddress();
-				SocketAddress localAddress = (target instanceof DomainSocketAddress) ? null : channel.localAddress();
-				NetVConn vconn = new NetVConn(this.runtime, this.runtime.nextId(), channel, channel.eventLoop(), fd, null,
-						fd, AdoptionSource.CONNECT, remoteAddress, localAddress, this.runtime.writeHighWaterMark());
-				channel.pipeline().addLast(vconn.handler);
-				this.runtime.started(vconn);
-				this.runtime.adopted(vconn, vconn.source(), start);
-				attempt.onAdopted(vconn);
-				result.complete(vconn);
-			});
+			new Connecting(remote, target, attempt, start, result).start(channel);
 		}
 		finally {
 			this.runtime.exitGate();
 		}
 		return result;
+	}
+
+	/**
+	 * One connect, without a {@code Bootstrap}: the channel is made, configured and registered
+	 * directly, with no handler of its own and no resolver (the address is resolved already), and
+	 * this one object follows the registration and then the connect. A channel whose registration
+	 * or connect fails is closed here, so its descriptor never outlives the attempt.
+	 */
+	private final class Connecting implements ChannelFutureListener {
+
+		private final SocketAddress remote;
+
+		private final SocketAddress target;
+
+		private final AdoptionObserver attempt;
+
+		private final long start;
+
+		private final CompletableFuture<VConn> result;
+
+		private boolean registered;
+
+		Connecting(SocketAddress remote, SocketAddress target, AdoptionObserver attempt, long start,
+				CompletableFuture<VConn> result) {
+			this.remote = remote;
+			this.target = target;
+			this.attempt = attempt;
+			this.start = start;
+			this.result = result;
+		}
+
+		/** Registers {@code channel} on the caller's loop (or the next one) and connects once registered. */
+		void start(Channel channel) {
+			try {
+				configure(channel);
+			}
+			catch (RuntimeException ex) {
+				channel.unsafe().closeForcibly();
+				failed(ex);
+				return;
+			}
+			ChannelFuture registration = RuntimeCore.chooseLoop(NetVConnFactory.this.runtime.group()).register(channel);
+			if (registration.isDone()) {
+				operationComplete(registration);
+			}
+			else {
+				registration.addListener(this);
+			}
+		}
+
+		@Override
+		public void operationComplete(ChannelFuture future) {
+			Channel channel = future.channel();
+			if (!future.isSuccess()) {
+				if (channel.isRegistered()) {
+					channel.close();
+				}
+				else {
+					channel.unsafe().closeForcibly();
+				}
+				failed(future.cause());
+				return;
+			}
+			if (!this.registered) {
+				this.registered = true;
+				channel.connect(this.target).addListener(this);
+				return;
+			}
+			connected(channel);
+		}
+
+		private void connected(Channel channel) {
+			RuntimeCore runtime = NetVConnFactory.this.runtime;
+			int fd = (channel instanceof UnixChannel) ? ((UnixChannel) channel).fd().intValue() : -1;
+			boolean unix = this.target instanceof DomainSocketAddress;
+			SocketAddress remoteAddress = unix ? this.remote : channel.remoteAddress();
+			SocketAddress localAddress = unix ? null : channel.localAddress();
+			NetVConn vconn = new NetVConn(runtime, runtime.nextId(), channel, channel.eventLoop(), fd, null, fd,
+					AdoptionSource.CONNECT, remoteAddress, localAddress, runtime.writeHighWaterMark());
+			channel.pipeline().addLast(vconn.handler);
+			runtime.started(vconn);
+			runtime.adopted(vconn, vconn.source(), this.start);
+			this.attempt.onAdopted(vconn);
+			this.result.complete(vconn);
+		}
+
+		/** The socket could not be made, registered or connected; a channel was closed already. */
+		void failed(Throwable cause) {
+			RuntimeCore runtime = NetVConnFactory.this.runtime;
+			runtime.releaseSlot();
+			runtime.adoptionFailed(AdoptionSource.CONNECT, AdoptionFailureReason.CONNECT_FAILED, this.start);
+			this.attempt.onFailed(AdoptionFailureReason.CONNECT_FAILED);
+			this.result.completeExceptionally(new AdoptionException(AdoptionFailureReason.CONNECT_FAILED,
+					"could not connect to " + this.remote + ": " + cause.getMessage(), cause));
+		}
+
 	}
 
 	@Override

@@ -71,14 +71,19 @@ public final class Splice {
 		this.pool = pool;
 	}
 
-	/** Passes on what the source read before the splice, then starts moving. */
+	/**
+	 * Passes on what the source read before the splice, then starts moving: at once if there was
+	 * nothing, else when the last copy has left (its listener pumps, often before this returns, so
+	 * pumping here too would only cost a second {@code splice(2)} that finds nothing).
+	 */
 	void start(ArrayDeque<ByteBuf> pendingIn) {
+		if (pendingIn.isEmpty()) {
+			pump();
+			return;
+		}
 		ByteBuf buf;
 		while ((buf = pendingIn.pollFirst()) != null) {
 			copy(buf);
-		}
-		if (this.copying == 0) {
-			pump();
 		}
 	}
 

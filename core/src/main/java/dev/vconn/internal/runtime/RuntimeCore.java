@@ -305,11 +305,12 @@ public final class RuntimeCore {
 	 * @return the bootstrap
 	 */
 	public ServerBootstrap listenerBootstrap(ChannelFactory<? extends ServerChannel> channels) {
+		// no TCP_NODELAY here: Netty's socket channels set it when made, and a second setsockopt per
+		// accepted connection would change nothing
 		return new ServerBootstrap().group(this.group)
 			.channelFactory(channels)
 			.childOption(ChannelOption.AUTO_READ, false)
 			.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-			.childOption(ChannelOption.TCP_NODELAY, true)
 			.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
 					new WriteBufferWaterMark(this.writeLowWaterMark, this.writeHighWaterMark));
 	}
