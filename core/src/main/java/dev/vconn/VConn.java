@@ -69,7 +69,8 @@ public interface VConn {
 	 * this thread: {@link VConnFactory#fdCreate(int)}, {@link VConnFactory#adopt(int)} and
 	 * {@link VConnFactory#connect(SocketAddress)} called here put the new VConn on the same thread,
 	 * so the events of both arrive on one thread and a continuation serving both never waits for
-	 * its mutex across threads.
+	 * its mutex across threads. (An adopted JDK {@code SocketChannel} goes to a NIO thread when the
+	 * runtime runs epoll, wherever it is adopted.)
 	 * <p><b>Contract:</b> {@code execute(task)} queues {@code task} and returns; it never runs the
 	 * task inline, even when called on the event thread. Tasks run one at a time, in the order
 	 * they were submitted (from one submitting thread, in that thread's order). A task runs

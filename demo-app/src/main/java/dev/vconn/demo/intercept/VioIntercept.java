@@ -120,6 +120,11 @@ final class VioIntercept implements Continuation {
 			return;
 		}
 		this.settings.connects().succeeded();
+		handBack(clientVConn, fd);
+	}
+
+	/** Queues the adoption of the connected {@code fd} on the client VConn's event thread. */
+	private void handBack(VConn clientVConn, int fd) {
 		try {
 			clientVConn.eventThread().execute(() -> adoptOrigin(clientVConn, fd));
 		}
@@ -133,7 +138,11 @@ final class VioIntercept implements Continuation {
 	/** Runs on the client VConn's event thread: adopts the origin socket there, starts four VIOs. */
 	private void adoptOrigin(VConn clientVConn, int fd) {
 		Lock mutex = mutex();
-		mutex.lock(); // free but for a moment: no other thread takes it once the connect succeeded
+		if (!mutex.tryLock()) {
+			// held for a moment elsewhere (whoever delivered NET_ACCEPT): an event thread never waits
+			handBack(clientVConn, fd);
+			return;
+		}
 		try {
 			if (clientVConn.isClosed()) {
 				// the client went away (or timed out) while we were connecting: nobody owns the socket yet
