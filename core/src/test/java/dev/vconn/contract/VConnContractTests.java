@@ -1784,15 +1784,15 @@ abstract class VConnContractTests {
 	@Timeout(value = 30, unit = TimeUnit.SECONDS)
 	void eventThreadRunsTasksOnTheThreadThatDeliversTheEventsInSubmissionOrder() throws Exception {
 		Connection c = open();
+		Executor executor = c.vconn().eventThread();
+		List<Integer> order = new CopyOnWriteArrayList<>();
+		Set<Thread> ranOn = ConcurrentHashMap.newKeySet();
+		CompletableFuture<Void> last = new CompletableFuture<>();
 		ReadSink sink = newSink(IOBuffer.DEFAULT_WATER_MARK);
 		EventLog log = newLog("reader").onEvent(draining(sink));
 		c.vconn().read(log, sink.buffer, Long.MAX_VALUE);
 		c.peer().send(ascii("wake"));
 		Thread eventThread = log.await(VCONN_READ_READY).thread();
-		List<Integer> order = new CopyOnWriteArrayList<>();
-		Set<Thread> ranOn = ConcurrentHashMap.newKeySet();
-		CompletableFuture<Void> last = new CompletableFuture<>();
-		Executor executor = c.vconn().eventThread();
 
 		for (int i = 0; i < 1000; i++) {
 			int n = i;
@@ -1813,12 +1813,11 @@ abstract class VConnContractTests {
 	@Timeout(value = 30, unit = TimeUnit.SECONDS)
 	void eventThreadQueuesATaskSubmittedOnItselfBehindTheRunningOne() throws Exception {
 		Connection c = open();
-		Executor executor = c.vconn().eventThread();
 		List<String> steps = new CopyOnWriteArrayList<>();
 		CompletableFuture<Void> inner = new CompletableFuture<>();
 
-		executor.execute(() -> {
-			executor.execute(() -> {
+		c.vconn().eventThread().execute(() -> {
+			c.vconn().eventThread().execute(() -> {
 				steps.add("inner");
 				inner.complete(null);
 			});
