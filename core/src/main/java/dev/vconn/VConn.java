@@ -82,9 +82,10 @@ public interface VConn {
 	 * submitted after this VConn closed or was aborted still run on that thread as long as the
 	 * runtime lives (check {@link #isClosed()} in the task; on the event thread its answer stays
 	 * true once true). Once {@link VConnRuntime#close()} has returned, {@code execute} throws
-	 * {@link RejectedExecutionException} and the task never runs; a task submitted while the
-	 * runtime is closing either runs or is rejected so. A task that owns a resource (say, a
-	 * descriptor to hand to {@code fdCreate}) must release it itself when rejected.
+	 * {@link RejectedExecutionException} and the task never runs. While {@code close()} runs, a
+	 * task submitted runs or is rejected so, except in the last moments of the event thread: a
+	 * task queued just as it stops is dropped, with a warning logged. A task that owns a resource
+	 * (say, a descriptor to hand to {@code fdCreate}) must release it itself when rejected.
 	 * @return the executor of this VConn's event thread; the same object on every call
 	 * @since 0.1.0
 	 */

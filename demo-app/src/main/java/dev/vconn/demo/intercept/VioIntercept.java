@@ -44,8 +44,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Where the port differs from the seed (see its "limits"): the connect blocks a connector
  * thread, never an event thread, and the connected socket is adopted back on the client VConn's
- * event thread ({@link VConn#eventThread()}), so both VConns share one; buffers are bounded (a read is not reenabled while the other
- * side's write buffer is at high water, and resumes on that side's {@code VCONN_WRITE_READY});
+ * event thread ({@link VConn#eventThread()}), so both VConns share one; buffers are bounded (a
+ * read is not reenabled while the other side's write buffer is at high water, and resumes on
+ * that side's {@code VCONN_WRITE_READY});
  * a side whose peer closed is closed only once its write buffer is drained, in the read branch
  * too; and a timeout closes both sides instead of being ignored.
  *
