@@ -3,6 +3,8 @@ package dev.vconn;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 import org.jspecify.annotations.Nullable;
 
@@ -60,6 +62,34 @@ public interface VConn {
 	 * @return the local address, or {@code null} for in-memory VConns
 	 */
 	@Nullable SocketAddress localAddress();
+
+	/**
+	 * The event thread that drives this VConn, as an executor: the port of Traffic Server's
+	 * {@code TSContScheduleOnThread}. Work that touches this VConn and others runs cheapest on
+	 * this thread: {@link VConnFactory#fdCreate(int)}, {@link VConnFactory#adopt(int)} and
+	 * {@link VConnFactory#connect(SocketAddress)} called here put the new VConn on the same thread,
+	 * so the events of both arrive on one thread and a continuation serving both never waits for
+	 * its mutex across threads. (An adopted JDK {@code SocketChannel} goes to a NIO thread when the
+	 * runtime runs epoll, wherever it is adopted.)
+	 * <p><b>Contract:</b> {@code execute(task)} queues {@code task} and returns; it never runs the
+	 * task inline, even when called on the event thread. Tasks run one at a time, in the order
+	 * they were submitted (from one submitting thread, in that thread's order). A task runs
+	 * without any continuation's mutex; one that throws is logged and does not stop the thread
+	 * or later tasks.
+	 * <p><b>Threads:</b> {@code execute} is callable from any thread; tasks run on this VConn's
+	 * event thread, the thread that delivers its events.
+	 * <p><b>Lifecycle:</b> the thread is shared with other VConns and outlives this one: tasks
+	 * submitted after this VConn closed or was aborted still run on that thread as long as the
+	 * runtime lives (check {@link #isClosed()} in the task; on the event thread its answer stays
+	 * true once true). Once {@link VConnRuntime#close()} has returned, {@code execute} throws
+	 * {@link RejectedExecutionException} and the task never runs. While {@code close()} runs, a
+	 * task submitted runs or is rejected so, except in the last moments of the event thread: a
+	 * task queued just as it stops is dropped, with a warning logged. A task that owns a resource
+	 * (say, a descriptor to hand to {@code fdCreate}) must release it itself when rejected.
+	 * @return the executor of this VConn's event thread; the same object on every call
+	 * @since 0.1.0
+	 */
+	Executor eventThread();
 
 	/**
 	 * Starts reading up to {@code nbytes} bytes into {@code buffer}, replacing any read in

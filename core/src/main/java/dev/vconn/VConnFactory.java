@@ -20,8 +20,11 @@ import org.jspecify.annotations.Nullable;
  * owns the socket, and exactly one close of it happens, when the VConn ends.
  *
  * <p><b>Threads:</b> every method is safe to call from any thread, including an event thread and
- * a continuation. Adoption is synchronous and never waits for the network; called on one of the
- * runtime's event threads, it puts the new VConn on that thread.
+ * a continuation. Adoption is synchronous and never waits for the network. Called on one of the
+ * runtime's event threads, {@link #fdCreate(int)}, {@link #adopt(int)} and
+ * {@link #connect(SocketAddress)} put the new VConn on that thread (a JDK channel goes to a NIO
+ * thread when the runtime runs epoll); to put it beside an existing VConn, call them from a task
+ * of that VConn's {@link VConn#eventThread()}.
  *
  * <p><b>Errors:</b> expected failures are results ({@code null}, a failed {@link Adoption}, a
  * failed future) and are reported to the runtime's {@link VConnListener}s; only programming errors

@@ -18,7 +18,10 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -1773,6 +1776,90 @@ abstract class VConnContractTests {
 		assertThat(this.listener.abortOf(c.vconn())).isEqualTo(new CountingListener.Aborted(c.vconn(), CloseKind.SHUTDOWN, 0));
 		assertThat(this.listener.awaitClosed(c.vconn())).isEqualTo(CloseKind.SHUTDOWN);
 		assertThat(c.peer().awaitEnd()).isEqualTo(End.RESET);
+	}
+
+	// ---- the event thread as an executor ----
+
+	@Test
+	@Timeout(value = 30, unit = TimeUnit.SECONDS)
+	void eventThreadRunsTasksOnTheThreadThatDeliversTheEventsInSubmissionOrder() throws Exception {
+		Connection c = open();
+		Executor executor = c.vconn().eventThread();
+		List<Integer> order = new CopyOnWriteArrayList<>();
+		Set<Thread> ranOn = ConcurrentHashMap.newKeySet();
+		CompletableFuture<Void> last = new CompletableFuture<>();
+		ReadSink sink = newSink(IOBuffer.DEFAULT_WATER_MARK);
+		EventLog log = newLog("reader").onEvent(draining(sink));
+		c.vconn().read(log, sink.buffer, Long.MAX_VALUE);
+		c.peer().send(ascii("wake"));
+		Thread eventThread = log.await(VCONN_READ_READY).thread();
+
+		for (int i = 0; i < 1000; i++) {
+			int n = i;
+			executor.execute(() -> {
+				ranOn.add(Thread.currentThread());
+				order.add(n);
+			});
+		}
+		executor.execute(() -> last.complete(null));
+
+		assertThat(last).succeedsWithin(Duration.ofSeconds(10));
+		assertThat(ranOn).containsExactly(eventThread);
+		assertThat(order).hasSize(1000).isSorted();
+		assertThat(c.vconn().eventThread()).isSameAs(executor);
+	}
+
+	@Test
+	@Timeout(value = 30, unit = TimeUnit.SECONDS)
+	void eventThreadQueuesATaskSubmittedOnItselfBehindTheRunningOne() throws Exception {
+		Connection c = open();
+		List<String> steps = new CopyOnWriteArrayList<>();
+		CompletableFuture<Void> inner = new CompletableFuture<>();
+
+		c.vconn().eventThread().execute(() -> {
+			c.vconn().eventThread().execute(() -> {
+				steps.add("inner");
+				inner.complete(null);
+			});
+			steps.add("outer done");
+		});
+
+		assertThat(inner).succeedsWithin(Duration.ofSeconds(10));
+		assertThat(steps).containsExactly("outer done", "inner");
+	}
+
+	@Test
+	@Timeout(value = 30, unit = TimeUnit.SECONDS)
+	void eventThreadStillRunsTasksAfterTheVConnClosed() throws Exception {
+		Connection c = open();
+		c.vconn().close();
+
+		CompletableFuture<Boolean> sawClosed = new CompletableFuture<>();
+		c.vconn().eventThread().execute(() -> sawClosed.complete(c.vconn().isClosed()));
+
+		assertThat(sawClosed).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(true);
+	}
+
+	@Test
+	@Timeout(value = 30, unit = TimeUnit.SECONDS)
+	void eventThreadRejectsTasksOnceTheRuntimeClosed() throws Exception {
+		VConnRuntime other = this.fixture.runtimeBuilder().eventThreads(1).addListener(this.listener).build();
+		Executor executor;
+		try {
+			Connection c = open(other);
+			executor = c.vconn().eventThread();
+			CompletableFuture<Void> ran = new CompletableFuture<>();
+			executor.execute(() -> ran.complete(null));
+			assertThat(ran).succeedsWithin(Duration.ofSeconds(10));
+		}
+		finally {
+			other.close(Duration.ofSeconds(1));
+		}
+		AtomicBoolean ranAfterClose = new AtomicBoolean();
+
+		assertThatThrownBy(() -> executor.execute(() -> ranAfterClose.set(true)))
+			.isInstanceOf(RejectedExecutionException.class);
+		assertThat(ranAfterClose).isFalse();
 	}
 
 	@Test

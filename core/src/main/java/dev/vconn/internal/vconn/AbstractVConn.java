@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
 import dev.vconn.CloseKind;
@@ -86,6 +87,9 @@ public abstract class AbstractVConn implements ManagedVConn {
 
 	private final EventLoop loop;
 
+	/** The loop as users see it: an executor, with no Netty type to cast to. */
+	private final Executor eventThread;
+
 	// the creation time, kept as fields rather than an Instant: idle VConns are many, and small
 	private final long createdSeconds;
 
@@ -148,6 +152,7 @@ public abstract class AbstractVConn implements ManagedVConn {
 		this.runtime = runtime;
 		this.id = id;
 		this.loop = loop;
+		this.eventThread = (task) -> loop.execute(Objects.requireNonNull(task, "task"));
 		Instant now = Instant.now();
 		this.createdSeconds = now.getEpochSecond();
 		this.createdNanos = now.getNano();
@@ -246,6 +251,11 @@ public abstract class AbstractVConn implements ManagedVConn {
 	 */
 	public EventLoop loop() {
 		return this.loop;
+	}
+
+	@Override
+	public Executor eventThread() {
+		return this.eventThread;
 	}
 
 	@Override

@@ -43,14 +43,16 @@ import org.jspecify.annotations.Nullable;
  * </table>
  *
  * <p>Where the port differs from the seed (see its "limits"): the connect blocks a connector
- * thread, never an event thread; buffers are bounded (a read is not reenabled while the other
- * side's write buffer is at high water, and resumes on that side's {@code VCONN_WRITE_READY});
+ * thread, never an event thread, and the connected socket is adopted back on the client VConn's
+ * event thread ({@link VConn#eventThread()}), so both VConns share one; buffers are bounded (a
+ * read is not reenabled while the other side's write buffer is at high water, and resumes on
+ * that side's {@code VCONN_WRITE_READY});
  * a side whose peer closed is closed only once its write buffer is drained, in the read branch
  * too; and a timeout closes both sides instead of being ignored.
  *
- * <p><b>Threads:</b> events of both VConns arrive on their event threads holding this
+ * <p><b>Threads:</b> events of both VConns arrive on the client VConn's event thread holding this
  * continuation's mutex, so the state below is only touched under it; the connector thread takes
- * the mutex to start the VIOs.
+ * the mutex only to abort the client when the connect failed.
  */
 final class VioIntercept implements Continuation {
 
@@ -99,7 +101,13 @@ final class VioIntercept implements Continuation {
 		}
 	}
 
-	/** Runs on a connector thread: blocking work that must never run on an event thread. */
+	/**
+	 * Runs on a connector thread: the blocking connect, which must never run on an event thread.
+	 * The connected descriptor then goes back to the client VConn's event thread (Traffic Server's
+	 * {@code TSContScheduleOnThread}), where {@code fdCreate} puts the origin VConn on that same
+	 * thread: the events of both sides then arrive on one thread, and the shuffle never waits for
+	 * its mutex across threads.
+	 */
 	private void connectToOrigin(VConn clientVConn) {
 		InetSocketAddress origin = this.settings.origin().address();
 		int fd;
@@ -113,17 +121,45 @@ final class VioIntercept implements Continuation {
 			return;
 		}
 		this.settings.connects().succeeded();
-		VConn serverVConn = this.settings.factory().fdCreate(fd);
-		if (serverVConn == null) {
-			// adoption failed: the descriptor is unchanged and still ours to close
+		handBack(clientVConn, fd);
+	}
+
+	/** Queues the adoption of the connected {@code fd} on the client VConn's event thread. */
+	private void handBack(VConn clientVConn, int fd) {
+		try {
+			clientVConn.eventThread().execute(() -> adoptOrigin(clientVConn, fd));
+		}
+		catch (RejectedExecutionException ex) {
+			// the runtime is closed, and the client VConn with it: the descriptor is still ours
 			NativeSockets.close(fd);
-			logger.warn("Intercept: fdCreate(" + fd + ") returned null; aborting the client VConn");
-			abort(clientVConn, 0);
+			logger.debug("Intercept: the runtime closed while connecting to the origin");
+		}
+	}
+
+	/** Runs on the client VConn's event thread: adopts the origin socket there, starts four VIOs. */
+	private void adoptOrigin(VConn clientVConn, int fd) {
+		Lock mutex = mutex();
+		if (!mutex.tryLock()) {
+			// held for a moment elsewhere (whoever delivered NET_ACCEPT): an event thread never waits
+			handBack(clientVConn, fd);
 			return;
 		}
-		Lock mutex = mutex();
-		mutex.lock();
 		try {
+			if (clientVConn.isClosed()) {
+				// the client went away (or timed out) while we were connecting: nobody owns the socket yet
+				this.accepted = null;
+				NativeSockets.close(fd);
+				return;
+			}
+			VConn serverVConn = this.settings.factory().fdCreate(fd);
+			if (serverVConn == null) {
+				// adoption failed: the descriptor is unchanged and still ours to close
+				NativeSockets.close(fd);
+				logger.warn("Intercept: fdCreate(" + fd + ") returned null; aborting the client VConn");
+				this.accepted = null;
+				clientVConn.abort(0);
+				return;
+			}
 			startShuffle(clientVConn, serverVConn);
 		}
 		finally {
@@ -145,11 +181,6 @@ final class VioIntercept implements Continuation {
 
 	private void startShuffle(VConn clientVConn, VConn serverVConn) {
 		this.accepted = null;
-		if (clientVConn.isClosed()) {
-			// the client went away (or timed out) while we were connecting
-			serverVConn.close();
-			return;
-		}
 		Side client = new Side("client", clientVConn);
 		Side server = new Side("server", serverVConn);
 		this.client = client;

@@ -162,6 +162,27 @@ class InterceptOverPairTests {
 		assertThat(response.sha256()).isEqualTo(largeSha256());
 	}
 
+	@Test
+	void vioStyleAdoptsTheOriginSocketOnTheClientVConnsEventThread() throws Exception {
+		for (int i = 0; i < 4; i++) {
+			VConnPair pair = VConnPair.create(this.runtime);
+			PairClient client = new PairClient(pair.active());
+			client.hold(); // keeps the origin's VConn open while we look at it
+			accept(newIntercept(Style.VIO, this.origin), pair.passive());
+			client.send(get("/1m"));
+
+			await().atMost(WAIT).until(() -> originVConn().isPresent());
+			VConn server = originVConn().orElseThrow();
+			assertThat(threadOf(server)).as("exchange %d: the origin VConn's event thread", i)
+				.isSameAs(threadOf(pair.passive()));
+
+			client.release();
+			assertThat(client.response()).succeedsWithin(WAIT)
+				.satisfies((response) -> assertThat(response.bodyLength()).isEqualTo(EmbeddedOrigin.ONE_MIB));
+			await().atMost(WAIT).until(() -> this.runtime.activeCount() == 0);
+		}
+	}
+
 	@ParameterizedTest
 	@EnumSource(Style.class)
 	void originDownAbortsTheClientVConn(Style style) {
@@ -255,6 +276,12 @@ class InterceptOverPairTests {
 
 	private Optional<VConn> originVConn() {
 		return this.runtime.vconns().stream().filter((vconn) -> vconn.fd() >= 0).findFirst();
+	}
+
+	private static Thread threadOf(VConn vconn) throws Exception {
+		CompletableFuture<Thread> thread = new CompletableFuture<>();
+		vconn.eventThread().execute(() -> thread.complete(Thread.currentThread()));
+		return thread.get(WAIT.toSeconds(), TimeUnit.SECONDS);
 	}
 
 	private double connects(Style style, String outcome) {
