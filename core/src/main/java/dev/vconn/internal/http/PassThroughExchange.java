@@ -5,19 +5,19 @@ import java.net.SocketAddress;
 import java.util.ArrayDeque;
 
 import dev.vconn.intercept.TransactionPath;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.ReferenceCountUtil;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -123,7 +123,7 @@ final class PassThroughExchange implements Exchange, OriginPool.Exchange {
 
 	private void attach(Channel channel) {
 		this.origin = channel;
-		channel.pipeline().get(OriginPool.OriginRelay.class).exchange = this;
+		channel.pipeline().get(OriginPool.OriginRelay.class).begin(this, this.request.method().equals(HttpMethod.HEAD));
 		channel.write(this.request, channel.voidPromise());
 		HttpContent content;
 		while ((content = this.pendingBody.pollFirst()) != null) {
@@ -166,50 +166,62 @@ final class PassThroughExchange implements Exchange, OriginPool.Exchange {
 	}
 
 	@Override
-	public void originRead(Object msg) {
-		if (this.done || !(msg instanceof HttpObject)) {
-			ReferenceCountUtil.release(msg);
+	public boolean originHead(ResponseHead head) {
+		if (this.done) {
+			return false;
+		}
+		this.status = head.status();
+		this.interim = head.isInterim();
+		boolean dechunk = false;
+		if (this.interim) {
+			this.timer.progress();
+		}
+		else {
+			this.timer.stop();
+			this.originKeepAlive = head.originKeepAlive;
+			// a body delimited by the origin's close can reach the client only the same way
+			this.clientKeepAlive = this.originKeepAlive && head.isFramed();
+			this.responseStarted = true;
+			// an HTTP/1.0 client does not know chunked encoding (RFC 9112 section 7.1): it gets the
+			// data alone, ended by the close
+			dechunk = head.isChunked() && this.client.http10Client();
+		}
+		if (!this.client.relayHead(head, this.clientKeepAlive, dechunk)) {
+			abandon();
+			return false;
+		}
+		if (this.interim) {
+			this.client.flushRelayed();
+		}
+		pauseOriginIfClientFull();
+		return dechunk;
+	}
+
+	@Override
+	public void originBody(ByteBuf bytes, boolean last) {
+		if (this.done) {
+			bytes.release();
 			return;
 		}
-		if (msg instanceof HttpResponse) {
-			HttpResponse response = (HttpResponse) msg;
-			if (response.decoderResult().isFailure()) {
-				ReferenceCountUtil.release(msg);
-				fail(response.decoderResult().cause());
-				return;
-			}
-			this.status = response.status().code();
-			this.interim = ResponseRelay.isInterim(this.status);
-			if (this.interim) {
-				this.timer.progress();
-			}
-			else {
-				this.timer.stop();
-				this.originKeepAlive = HttpUtil.isKeepAlive(response);
-				// a body delimited by the origin's close can reach the client only the same way
-				this.clientKeepAlive = this.originKeepAlive && ResponseRelay.isFramed(this.request, response);
-				this.responseStarted = true;
-				ResponseRelay.prepareForClient(response, this.clientKeepAlive);
-			}
-		}
-		else if (msg instanceof HttpContent && ((HttpContent) msg).decoderResult().isFailure()) {
-			// a malformed body (a bad chunk): the decoder ends it with a failed last content, which
-			// must not reach the client as the end of a complete response
-			ReferenceCountUtil.release(msg);
-			fail(((HttpContent) msg).decoderResult().cause());
-			return;
-		}
-		boolean last = msg instanceof LastHttpContent;
-		if (!this.client.relay((HttpObject) msg)) {
+		if (!this.client.relayBody(bytes, last)) {
 			abandon();
 			return;
 		}
+		pauseOriginIfClientFull();
+		if (last) {
+			finish();
+		}
+	}
+
+	private void pauseOriginIfClientFull() {
 		if (!this.client.clientWritable()) {
 			this.origin.config().setAutoRead(false); // resumes in clientWritable()
 		}
-		if (last && !this.interim && this.responseStarted) {
-			finish();
-		}
+	}
+
+	@Override
+	public void originMalformed(String reason) {
+		fail(new DecoderException("origin response: " + reason));
 	}
 
 	@Override
@@ -226,7 +238,7 @@ final class PassThroughExchange implements Exchange, OriginPool.Exchange {
 			this.pool.release(channel);
 		}
 		else {
-			channel.pipeline().get(OriginPool.OriginRelay.class).exchange = null;
+			channel.pipeline().get(OriginPool.OriginRelay.class).detach();
 			channel.close();
 		}
 		this.client.exchangeDone(TransactionPath.PASS_THROUGH, this.status,
@@ -273,7 +285,7 @@ final class PassThroughExchange implements Exchange, OriginPool.Exchange {
 		this.timer.stop();
 		releasePending();
 		if (this.origin != null) {
-			this.origin.pipeline().get(OriginPool.OriginRelay.class).exchange = null;
+			this.origin.pipeline().get(OriginPool.OriginRelay.class).detach();
 			this.origin.close();
 		}
 		if (!this.responseStarted) {
@@ -289,7 +301,7 @@ final class PassThroughExchange implements Exchange, OriginPool.Exchange {
 		this.timer.stop();
 		releasePending();
 		if (this.origin != null) {
-			this.origin.pipeline().get(OriginPool.OriginRelay.class).exchange = null;
+			this.origin.pipeline().get(OriginPool.OriginRelay.class).detach();
 			this.origin.close();
 		}
 	}
