@@ -1,6 +1,7 @@
 package dev.vconn.internal.http;
 
 import dev.vconn.internal.vconn.ContinuationDelivery;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,6 +118,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
 	/** The response encoder's context, through which raw response bytes bypass it; looked up on first use. */
 	private @Nullable ChannelHandlerContext encoderContext;
+
+	private @Nullable String forwardedFor;
 
 	/** {@link #relay} wrote response bytes that are not flushed yet. */
 	private boolean unflushed;
@@ -771,9 +774,17 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 		}
 		dropCapture();
 		PassThroughExchange exchange = new PassThroughExchange(this, pool,
-				PassThroughExchange.forwardable(request, this.ctx.channel(), this.server.forwardedHeaders));
+				PassThroughExchange.forwardable(request, forwardedFor(), this.server.forwardedHeaders));
 		this.exchange = exchange;
 		exchange.start();
+	}
+
+	/** The client's IP address as {@code X-Forwarded-For} gives it, worked out once per connection; null when it has none. */
+	private @Nullable String forwardedFor() {
+		if (this.forwardedFor == null && this.ctx.channel().remoteAddress() instanceof InetSocketAddress) {
+			this.forwardedFor = ((InetSocketAddress) this.ctx.channel().remoteAddress()).getAddress().getHostAddress();
+		}
+		return this.forwardedFor;
 	}
 
 	void dropCapture() {

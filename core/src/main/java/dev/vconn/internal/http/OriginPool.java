@@ -13,6 +13,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -86,20 +87,25 @@ final class OriginPool {
 				protected void initChannel(Channel channel) {
 					channel.pipeline()
 						.addLast(new HttpRequestEncoder())
-						.addLast(new IdleStateHandler(0, 0,
-								OriginPool.this.codecs.limits().originIdleTimeout().toNanos(), TimeUnit.NANOSECONDS))
+						// idle by reads alone: a pooled connection's last act was reading a response, and
+						// watching writes would cost a promise and a listener per write
+						.addLast(new IdleStateHandler(OriginPool.this.codecs.limits().originIdleTimeout().toNanos(), 0, 0,
+								TimeUnit.NANOSECONDS))
 						.addLast(new OriginRelay());
 				}
 			})
 			.connect(this.origin);
 	}
 
-	/** Gives back a connection whose exchange ended cleanly and that may be reused. On its loop. */
-	void release(Channel channel) {
-		OriginRelay relay = channel.pipeline().get(OriginRelay.class);
-		if (relay != null) {
-			relay.detach();
-		}
+	/** The relay of a connection this pool opened: the last handler, found without a search of the pipeline. */
+	static OriginRelay relayOf(Channel channel) {
+		ChannelHandler last = channel.pipeline().last();
+		return (last instanceof OriginRelay) ? (OriginRelay) last : channel.pipeline().get(OriginRelay.class);
+	}
+
+	/** Gives back a connection whose exchange ended cleanly and that may be reused, with its relay. On its loop. */
+	void release(Channel channel, OriginRelay relay) {
+		relay.detach();
 		ArrayDeque<Channel> channels = this.idle.computeIfAbsent(channel.eventLoop(), (loop) -> new ArrayDeque<>());
 		if (this.closed || !channel.isActive() || channels.size() >= MAX_IDLE_PER_LOOP) {
 			channel.close();

@@ -1,21 +1,24 @@
 package dev.vconn.internal.http;
 
+import java.util.Arrays;
+
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The rules of RFC 9112 for one origin response head, applied line by line as
  * {@link ResponseScanner} finds them: what makes the head invalid, which fields are hop-by-hop
  * (RFC 9110 section 7.6.1), and how the body is framed (RFC 9112 section 6.3). Fills a
- * {@link ResponseHead}; one instance per head.
+ * {@link ResponseHead}; one instance per scanner, {@link #reset} for every head.
  */
 final class ResponseHeadRules {
 
 	private static final int NAMED_FIELDS = 8;
 
-	private final ByteBuf bytes;
-
 	private final ResponseHead head;
+
+	private ByteBuf bytes;
 
 	private int contentLengthLine = -1;
 
@@ -32,9 +35,20 @@ final class ResponseHeadRules {
 
 	private int namedCount;
 
-	ResponseHeadRules(ByteBuf bytes, ResponseHead head) {
-		this.bytes = bytes;
+	ResponseHeadRules(ResponseHead head) {
 		this.head = head;
+		this.bytes = Unpooled.EMPTY_BUFFER;
+	}
+
+	/** Starts on the head in {@code bytes}, forgetting the last one. */
+	void reset(ByteBuf bytes) {
+		this.bytes = bytes;
+		this.contentLengthLine = -1;
+		this.transferEncoding = false;
+		this.chunkedLast = false;
+		this.close = false;
+		this.keepAlive = false;
+		this.namedCount = 0;
 	}
 
 	/**
@@ -175,7 +189,7 @@ final class ResponseHeadRules {
 					this.named = new int[NAMED_FIELDS];
 				}
 				else if (this.namedCount * 2 == this.named.length) {
-					this.named = java.util.Arrays.copyOf(this.named, this.named.length * 2);
+					this.named = Arrays.copyOf(this.named, this.named.length * 2);
 				}
 				this.named[this.namedCount * 2] = from;
 				this.named[this.namedCount * 2 + 1] = to;
@@ -193,7 +207,7 @@ final class ResponseHeadRules {
 	 */
 	@Nullable String finish(boolean headRequest) {
 		ResponseHead parsed = this.head;
-		if (this.named != null) {
+		if (this.namedCount > 0) {
 			dropNamedFields();
 		}
 		if (parsed.minorVersion == 0 && this.transferEncoding) {

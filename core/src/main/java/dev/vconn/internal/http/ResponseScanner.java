@@ -61,6 +61,8 @@ final class ResponseScanner {
 
 	private final ResponseHead head = new ResponseHead();
 
+	private final ResponseHeadRules rules = new ResponseHeadRules(this.head);
+
 	private final ByteBufAllocator alloc;
 
 	private State state = State.IDLE;
@@ -265,7 +267,8 @@ final class ResponseScanner {
 		if (problem != null) {
 			return problem;
 		}
-		ResponseHeadRules fields = new ResponseHeadRules(bytes, parsed);
+		ResponseHeadRules fields = this.rules;
+		fields.reset(bytes);
 		int line = nextLine(bytes, lineEnd, end);
 		while (line < end) {
 			int fieldEnd = lineEnd(bytes, line, end);
