@@ -68,6 +68,22 @@ class OriginResponseHeadTests extends TransactionTestSupport {
 	}
 
 	@Test
+	void originThatClosesInsideAHeadOnAReusedConnectionGets502WithoutARetry() throws IOException {
+		this.origin.behave((request, exchange) -> {
+			boolean partial = request.target().endsWith("/partial");
+			exchange.out().write(HttpWire.ascii(partial ? "HTTP/1.1 200 OK\r\nContent-Le" : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+			exchange.out().flush();
+			return !partial;
+		});
+		try (RawClient client = client()) {
+			assertThat(client.exchange(HttpWire.get("/pt/first"), "GET").bodyText()).isEqualTo("ok");
+			assertThat(client.exchange(HttpWire.get("/pt/partial"), "GET").status()).isEqualTo(502);
+		}
+		assertThat(this.origin.requests()).as("sent once, on the pooled connection").hasSize(2);
+		assertThat(this.origin.accepted()).isEqualTo(1);
+	}
+
+	@Test
 	void responseToHeadEndsWithItsHeadAndTheConnectionServesTheNextRequest() throws IOException {
 		this.origin.behave((request, exchange) -> {
 			String body = request.method().equals("HEAD") ? "" : "abc";

@@ -234,8 +234,15 @@ final class OriginPool {
 		@Override
 		public void channelInactive(ChannelHandlerContext ctx) {
 			boolean closeDelimited = this.scanner.closeDelimited();
+			boolean insideHead = this.scanner.insideHead();
 			this.scanner.release();
 			Exchange current = this.exchange;
+			if (current != null && insideHead) {
+				// part of a response came: not a pooled connection the origin had closed, so no retry
+				this.exchange = null;
+				current.originMalformed("the origin closed inside a response head");
+				return;
+			}
 			if (current != null && closeDelimited) {
 				current.originBody(Unpooled.EMPTY_BUFFER, true); // the close ends the body
 				current = this.exchange;

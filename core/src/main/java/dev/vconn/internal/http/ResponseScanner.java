@@ -105,9 +105,9 @@ final class ResponseScanner {
 		return this.state == State.CLOSE_DELIMITED;
 	}
 
-	/** Whether no response is in progress, so that bytes arriving now are unsolicited. */
-	boolean idle() {
-		return this.state == State.IDLE;
+	/** Whether part of a response head came and the rest has not. */
+	boolean insideHead() {
+		return this.state == State.HEAD && this.cumulation != null;
 	}
 
 	/**
