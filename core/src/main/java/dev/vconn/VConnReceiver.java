@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.Objects;
 import java.util.Set;
 
+import dev.vconn.internal.Durations;
 import dev.vconn.internal.handoff.HandoffException;
 import dev.vconn.internal.handoff.TransferReceiver;
 import dev.vconn.internal.net.NetVConnFactory;
@@ -165,10 +166,7 @@ public final class VConnReceiver implements AutoCloseable {
 		 * @return this builder
 		 */
 		public Builder timeout(Duration timeout) {
-			if (timeout.isNegative() || timeout.isZero()) {
-				throw new IllegalArgumentException("timeout must be positive, was " + timeout);
-			}
-			this.timeout = timeout;
+			this.timeout = Durations.requirePositive(timeout, "timeout");
 			return this;
 		}
 

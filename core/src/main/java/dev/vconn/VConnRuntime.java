@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
+import dev.vconn.internal.Durations;
 import dev.vconn.internal.net.NetLayer;
 import dev.vconn.internal.runtime.RuntimeAccess;
 import dev.vconn.internal.runtime.RuntimeCore;
@@ -321,7 +322,7 @@ public final class VConnRuntime implements AutoCloseable {
 		 * @return this builder
 		 */
 		public Builder inactivityTimeout(Duration timeout) {
-			this.inactivityTimeout = requireNotNegative(timeout, "inactivityTimeout");
+			this.inactivityTimeout = Durations.requireNotNegative(timeout, "inactivityTimeout");
 			return this;
 		}
 
@@ -331,7 +332,7 @@ public final class VConnRuntime implements AutoCloseable {
 		 * @return this builder
 		 */
 		public Builder activeTimeout(Duration timeout) {
-			this.activeTimeout = requireNotNegative(timeout, "activeTimeout");
+			this.activeTimeout = Durations.requireNotNegative(timeout, "activeTimeout");
 			return this;
 		}
 
@@ -357,7 +358,7 @@ public final class VConnRuntime implements AutoCloseable {
 		 * @return this builder
 		 */
 		public Builder shutdownTimeout(Duration timeout) {
-			this.shutdownTimeout = requireNotNegative(timeout, "shutdownTimeout");
+			this.shutdownTimeout = Durations.requireNotNegative(timeout, "shutdownTimeout");
 			return this;
 		}
 
@@ -392,13 +393,6 @@ public final class VConnRuntime implements AutoCloseable {
 			return new VConnRuntime(this);
 		}
 
-		private static Duration requireNotNegative(Duration value, String name) {
-			Objects.requireNonNull(value, name);
-			if (value.isNegative()) {
-				throw new IllegalArgumentException(name + " must not be negative, was " + value);
-			}
-			return value;
-		}
 
 	}
 

@@ -9,6 +9,7 @@ import java.util.Collection;
 import java.util.Objects;
 import java.util.Set;
 
+import dev.vconn.internal.Durations;
 import dev.vconn.internal.handoff.HandoffException;
 import dev.vconn.internal.handoff.TransferSender;
 import dev.vconn.internal.net.NetVConn;
@@ -43,6 +44,9 @@ import dev.vconn.internal.net.NetVConn;
  * completed, or was ended with {@code read(cont, buffer, 0)} / {@code write(cont, reader, 0)}), no
  * bytes written still on their way to the socket; otherwise the send throws {@code busy} at once
  * and changes nothing. Timeouts set on the VConn are not carried over: the receiver sets its own.
+ * While the VConn is being sent its timeouts do not fire (the receiver may already hold the
+ * socket): one that expires meanwhile fires when the send fails and the VConn goes on here, and
+ * is dropped with the VConn when the receiver took it.
  *
  * <p><b>Threads:</b> every method blocks the calling thread for the exchange, at most the timeout
  * per step; never call them on an event thread (sending a VConn from its own event thread throws
@@ -199,10 +203,7 @@ public final class VConnSender implements AutoCloseable {
 		 * @return this builder
 		 */
 		public Builder timeout(Duration timeout) {
-			if (timeout.isNegative() || timeout.isZero()) {
-				throw new IllegalArgumentException("timeout must be positive, was " + timeout);
-			}
-			this.timeout = timeout;
+			this.timeout = Durations.requirePositive(timeout, "timeout");
 			return this;
 		}
 

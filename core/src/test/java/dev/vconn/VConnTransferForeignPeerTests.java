@@ -1,24 +1,19 @@
 package dev.vconn;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import dev.vconn.testing.Connected;
 import dev.vconn.testing.CountsProcessFds;
 import dev.vconn.testing.NativeFds;
+import dev.vconn.testing.PeerProcess;
 import dev.vconn.testing.VConnIo;
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.AfterEach;
@@ -42,32 +37,26 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Timeout(60)
 class VConnTransferForeignPeerTests {
 
-	private static final Path PYTHON = Path.of("/usr/bin/python3");
-
-	private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
-
 	@TempDir
 	Path directory;
-
-	private final List<String> output = new CopyOnWriteArrayList<>();
 
 	private final NativeFds fds = new NativeFds();
 
 	private VConnRuntime runtime;
 
-	private Process peer;
+	private PeerProcess peer;
 
 	@BeforeEach
 	void start() {
 		assumeTrue(Epoll.isAvailable() && NativeFds.isSupported(), "handing VConns over needs Linux and epoll");
-		assumeTrue(Files.isExecutable(PYTHON), "the foreign peer needs " + PYTHON + " (Debian package python3)");
+		assumeTrue(Files.isExecutable(PeerProcess.PYTHON), "the foreign peer needs " + PeerProcess.PYTHON + " (Debian package python3)");
 		this.runtime = VConnRuntime.builder().transport(Transport.EPOLL).eventThreads(1).build();
 	}
 
 	@AfterEach
 	void stop() throws Exception {
 		if (this.peer != null) {
-			this.peer.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+			this.peer.kill();
 		}
 		if (this.runtime != null) {
 			this.runtime.close(Duration.ofSeconds(5));
@@ -77,7 +66,7 @@ class VConnTransferForeignPeerTests {
 
 	@Test
 	void aReceiverOfAnotherUidIsRefusedBeforeAnythingIsSent() throws Exception {
-		assumeTrue("root".equals(System.getProperty("user.name")) && Files.isExecutable(SETPRIV),
+		assumeTrue("root".equals(System.getProperty("user.name")) && Files.isExecutable(PeerProcess.SETPRIV),
 				"runs the receiver as nobody with setpriv, which needs root; not run as "
 						+ System.getProperty("user.name"));
 		Path nobodys = Files.createDirectory(this.directory.resolve("nobody"));
@@ -85,36 +74,36 @@ class VConnTransferForeignPeerTests {
 		Files.setOwner(nobodys, nobody);
 		Files.setPosixFilePermissions(this.directory, PosixFilePermissions.fromString("rwxr-xr-x"));
 		Path path = nobodys.resolve("vconns.sock");
-		Path script = peerScript();
+		Path script = PeerProcess.script(getClass(), "transfer_peer.py", this.directory);
 		Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("r--r--r--"));
-		startPeer(SETPRIV.toString(), "--reuid=nobody", "--regid=nogroup", "--clear-groups", PYTHON.toString(),
+		this.peer = PeerProcess.start("transfer-peer", PeerProcess.SETPRIV.toString(), "--reuid=nobody", "--regid=nogroup", "--clear-groups", PeerProcess.PYTHON.toString(),
 				script.toString(), "receive", path.toString());
-		awaitOutput("LISTENING");
-		long socketsBefore = openSockets();
+		this.peer.awaitOutput("LISTENING");
+		long socketsBefore = NativeFds.openSockets();
 
 		assertThatExceptionOfType(VConnTransferException.class)
 			.isThrownBy(() -> VConnSender.builder(path).connect())
 			.withMessageContaining("runs as uid 65534, neither this process's uid 0")
 			.satisfies((ex) -> assertThat(ex.reason()).isEqualTo("peer-uid"));
 
-		awaitOutput("ANSWER peer-uid: the receiver");
-		assertThat(openSockets()).isEqualTo(socketsBefore);
+		this.peer.awaitOutput("ANSWER peer-uid: the receiver");
+		assertThat(NativeFds.openSockets()).isEqualTo(socketsBefore);
 	}
 
 	@Test
 	void aReceiverKilledInTheMiddleOfATransferLeavesTheVConnWithTheSenderAndNothingOpen() throws Exception {
 		Path path = this.directory.resolve("vconns.sock");
-		startPeer(PYTHON.toString(), peerScript().toString(), "receive", path.toString());
+		this.peer = PeerProcess.start("transfer-peer", PeerProcess.PYTHON.toString(), PeerProcess.script(getClass(), "transfer_peer.py", this.directory).toString(), "receive", path.toString());
 		NativeFds.TcpConnection connection = this.fds.connectedTcp();
 		VConn vconn = readingAhead(connection);
-		awaitOutput("LISTENING");
-		long socketsBefore = openSockets();
+		this.peer.awaitOutput("LISTENING");
+		long socketsBefore = NativeFds.openSockets();
 
 		VConnSender sender = VConnSender.builder(path).connect();
 		CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> sender.send(vconn));
 		// the receiver holds a copy of the socket and the 6 bytes read ahead, and has not answered
-		awaitOutput("RECEIVED 1 6");
-		this.peer.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+		this.peer.awaitOutput("RECEIVED 1 6");
+		this.peer.kill();
 
 		assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> sending.get(10, TimeUnit.SECONDS))
 			.havingCause()
@@ -126,18 +115,18 @@ class VConnTransferForeignPeerTests {
 		VConnIo.write(vconn, "kept".getBytes(StandardCharsets.US_ASCII)).get(10, TimeUnit.SECONDS);
 		assertThat(VConnIo.readFully(connection.peer(), 4)).asString(StandardCharsets.US_ASCII).isEqualTo("kept");
 		sender.close();
-		await().atMost(Duration.ofSeconds(10)).until(() -> openSockets() == socketsBefore);
+		await().atMost(Duration.ofSeconds(10)).until(() -> NativeFds.openSockets() == socketsBefore);
 		vconn.close();
 	}
 
 	@Test
 	void aVConnSentToAnotherJvmContinuesThereWithEveryByte() throws Exception {
 		Path path = this.directory.resolve("vconns.sock");
-		startPeer(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+		this.peer = PeerProcess.start("transfer-peer", Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
 				System.getProperty("java.class.path"), TransferReceiverMain.class.getName(), path.toString());
 		NativeFds.TcpConnection connection = this.fds.connectedTcp();
 		VConn vconn = readingAhead(connection);
-		awaitOutput("LISTENING");
+		this.peer.awaitOutput("LISTENING");
 
 		try (VConnSender sender = VConnSender.builder(path).connect()) {
 			sender.send(vconn);
@@ -147,7 +136,7 @@ class VConnTransferForeignPeerTests {
 		Connected.Tcp.write(connection.peer(), "abcdef".getBytes(StandardCharsets.US_ASCII));
 		assertThat(VConnIo.readToEof(connection.peer())).asString(StandardCharsets.US_ASCII)
 			.isEqualTo("jvm2:456789abcdef");
-		assertThat(this.peer.waitFor(20, TimeUnit.SECONDS)).isTrue();
+		assertThat(this.peer.exited(Duration.ofSeconds(20))).isTrue();
 	}
 
 	/** A VConn adopted from {@code connection} that has read 10 bytes from it and delivered 4. */
@@ -159,50 +148,6 @@ class VConnTransferForeignPeerTests {
 		NativeFds.awaitReadable(connection.fd(), 10, Duration.ofSeconds(10));
 		assertThat(VConnIo.read(vconn, 4).get(10, TimeUnit.SECONDS)).asString(StandardCharsets.US_ASCII).isEqualTo("0123");
 		return vconn;
-	}
-
-	private Path peerScript() throws IOException {
-		Path script = this.directory.resolve("transfer_peer.py");
-		try (InputStream in = getClass().getResourceAsStream("transfer_peer.py")) {
-			Files.copy(in, script);
-		}
-		return script;
-	}
-
-	private void startPeer(String... command) throws IOException {
-		this.peer = new ProcessBuilder(command).redirectErrorStream(true).start();
-		Thread reader = new Thread(() -> readLines(this.peer.getInputStream()), "transfer-peer-output");
-		reader.setDaemon(true);
-		reader.start();
-	}
-
-	private void readLines(InputStream in) {
-		try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-			for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-				this.output.add(line);
-			}
-		}
-		catch (IOException ex) {
-			this.output.add("output lost: " + ex);
-		}
-	}
-
-	private void awaitOutput(String start) {
-		await().atMost(Duration.ofSeconds(20))
-			.failFast(() -> !this.peer.isAlive() && this.output.stream().noneMatch((line) -> line.startsWith(start)))
-			.until(() -> this.output.stream().anyMatch((line) -> line.startsWith(start)));
-	}
-
-	/** Sockets open in this process: a transfer's leftovers would show here, the JVM's jar files would not. */
-	private static long openSockets() {
-		return NativeFds.openFds().stream().filter((fd) -> {
-			try {
-				return Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString().startsWith("socket:");
-			}
-			catch (IOException ex) {
-				return false;
-			}
-		}).count();
 	}
 
 }

@@ -13,6 +13,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.vconn.internal.net.LibC;
 import dev.vconn.testing.Connected;
@@ -56,6 +57,10 @@ class VConnTransferTests {
 
 	private volatile boolean declineVConns;
 
+	/** Runs on the receiver's thread when a VConn arrives, before the handler decides. */
+	private volatile Runnable beforeDeciding = () -> {
+	};
+
 	private VConnRuntime senderRuntime;
 
 	private VConnRuntime receiverRuntime;
@@ -88,6 +93,7 @@ class VConnTransferTests {
 
 				@Override
 				public boolean acceptsVConn() {
+					VConnTransferTests.this.beforeDeciding.run();
 					return !VConnTransferTests.this.declineVConns;
 				}
 
@@ -251,6 +257,63 @@ class VConnTransferTests {
 		this.declineVConns = false;
 		this.sender.send(vconn);
 		assertThat(this.received.poll(10, TimeUnit.SECONDS)).isNotNull().satisfies(VConn::close);
+	}
+
+	@Test
+	void aTimeoutThatExpiresWhileTheReceiverDecidesLeavesTheConnectionIntactForTheReceiver() throws Exception {
+		NativeFds.TcpConnection connection = this.fds.connectedTcp();
+		VConn vconn = this.senderRuntime.factory().fdCreate(connection.fd());
+		this.fds.release(connection.fd());
+		VConn clock = expiringAfter(vconn, Duration.ofSeconds(1));
+		this.beforeDeciding = () -> await().atMost(WAIT).until(clock::isClosed);
+
+		this.sender.send(vconn);
+
+		VConn taken = this.received.poll(10, TimeUnit.SECONDS);
+		assertThat(taken).isNotNull();
+		Connected.Tcp.write(connection.peer(), ascii("after the timeout"));
+		assertThat(VConnIo.read(taken, 17).get(10, TimeUnit.SECONDS)).isEqualTo(ascii("after the timeout"));
+		VConnIo.write(taken, ascii("still served")).get(10, TimeUnit.SECONDS);
+		assertThat(VConnIo.readFully(connection.peer(), 12)).isEqualTo(ascii("still served"));
+		taken.close();
+		// an end of stream, not a reset: nothing set SO_LINGER on the socket the two processes shared
+		assertThat(VConnIo.readToEof(connection.peer())).isEmpty();
+	}
+
+	@Test
+	void aTimeoutThatExpiresDuringADeclinedSendFiresOnceTheVConnIsBack() throws Exception {
+		this.declineVConns = true;
+		NativeFds.TcpConnection connection = this.fds.connectedTcp();
+		VConn vconn = this.senderRuntime.factory().fdCreate(connection.fd());
+		this.fds.release(connection.fd());
+		VConn clock = expiringAfter(vconn, Duration.ofSeconds(1));
+		AtomicBoolean closedWhileDeciding = new AtomicBoolean();
+		this.beforeDeciding = () -> {
+			await().atMost(WAIT).until(clock::isClosed);
+			closedWhileDeciding.set(vconn.isClosed());
+		};
+
+		assertThatExceptionOfType(VConnTransferException.class).isThrownBy(() -> this.sender.send(vconn))
+			.satisfies((ex) -> assertThat(ex.reason()).isEqualTo("declined"));
+
+		assertThat(closedWhileDeciding).isFalse();
+		// nothing else closes it: the timeout it had, now delivered, aborts it (no operation handles it)
+		await().atMost(WAIT).until(vconn::isClosed);
+	}
+
+	/**
+	 * Sets an inactivity timeout on {@code vconn}, then the same on a second idle VConn of the same
+	 * event thread: once that one has timed out (and been aborted, having no operation), so has
+	 * {@code vconn}'s timeout expired.
+	 */
+	private VConn expiringAfter(VConn vconn, Duration timeout) {
+		NativeFds.TcpConnection connection = this.fds.connectedTcp();
+		VConn clock = this.senderRuntime.factory().fdCreate(connection.fd());
+		assertThat(clock).isNotNull();
+		this.fds.release(connection.fd());
+		vconn.setInactivityTimeout(timeout);
+		clock.setInactivityTimeout(timeout);
+		return clock;
 	}
 
 	@Test

@@ -136,9 +136,8 @@ public class AdoptionBenchmark {
 		}
 
 		@TearDown(Level.Iteration)
-		public void close() {
-			this.vconns.forEach(VConn::close);
-			this.vconns.clear();
+		public void close(Engines engines) {
+			closeAll(this.vconns, engines.runtime);
 			List<ChannelFuture> closes = new ArrayList<>(this.channels.size());
 			this.channels.forEach((channel) -> closes.add(channel.close()));
 			closes.forEach(ChannelFuture::syncUninterruptibly);
@@ -173,9 +172,8 @@ public class AdoptionBenchmark {
 		}
 
 		@TearDown(Level.Iteration)
-		public void close() {
-			this.vconns.forEach(VConn::close);
-			this.vconns.clear();
+		public void close(Engines engines) {
+			closeAll(this.vconns, engines.runtime);
 			for (int i = this.taken; i < BATCH; i++) {
 				try {
 					this.channels[i].close();
@@ -186,6 +184,23 @@ public class AdoptionBenchmark {
 			}
 		}
 
+	}
+
+	/**
+	 * Closes the VConns an iteration adopted and waits until the runtime has released them all, as
+	 * the raw Netty channels' closes are waited for: no close of one iteration runs on the event
+	 * loops during the next one's adoptions.
+	 */
+	static void closeAll(List<VConn> vconns, VConnRuntime runtime) {
+		vconns.forEach(VConn::close);
+		vconns.clear();
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+		while (runtime.activeCount() > 0) {
+			if (System.nanoTime() > deadline) {
+				throw new IllegalStateException(runtime.activeCount() + " VConns still open 10 s after their close");
+			}
+			Thread.onSpinWait();
+		}
 	}
 
 }

@@ -9,6 +9,7 @@ import java.util.Objects;
 
 import dev.vconn.Transport;
 import dev.vconn.VConnRuntime;
+import dev.vconn.internal.Durations;
 import dev.vconn.internal.http.HttpLimits;
 import dev.vconn.internal.http.InterceptServer;
 import dev.vconn.internal.http.ListenerServer;
@@ -261,7 +262,7 @@ public final class InterceptListener implements AutoCloseable {
 		 * @return this builder
 		 */
 		public Builder idleTimeout(Duration timeout) {
-			this.idleTimeout = positive(timeout, "idleTimeout");
+			this.idleTimeout = Durations.requirePositive(timeout, "idleTimeout");
 			return this;
 		}
 
@@ -274,7 +275,7 @@ public final class InterceptListener implements AutoCloseable {
 		 * @return this builder
 		 */
 		public Builder originTimeout(Duration timeout) {
-			this.originTimeout = positive(timeout, "originTimeout");
+			this.originTimeout = Durations.requirePositive(timeout, "originTimeout");
 			return this;
 		}
 
@@ -285,16 +286,8 @@ public final class InterceptListener implements AutoCloseable {
 		 * @return this builder
 		 */
 		public Builder originIdleTimeout(Duration timeout) {
-			this.originIdleTimeout = positive(timeout, "originIdleTimeout");
+			this.originIdleTimeout = Durations.requirePositive(timeout, "originIdleTimeout");
 			return this;
-		}
-
-		private static Duration positive(Duration timeout, String name) {
-			Objects.requireNonNull(timeout, "timeout");
-			if (timeout.isZero() || timeout.isNegative()) {
-				throw new IllegalArgumentException(name + " must be positive, was " + timeout);
-			}
-			return timeout;
 		}
 
 		/**
@@ -303,11 +296,7 @@ public final class InterceptListener implements AutoCloseable {
 		 * @return this builder
 		 */
 		public Builder headerTimeout(Duration timeout) {
-			Objects.requireNonNull(timeout, "timeout");
-			if (timeout.isZero() || timeout.isNegative()) {
-				throw new IllegalArgumentException("headerTimeout must be positive, was " + timeout);
-			}
-			this.headerTimeout = timeout;
+			this.headerTimeout = Durations.requirePositive(timeout, "headerTimeout");
 			return this;
 		}
 

@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
 
+import dev.vconn.internal.Durations;
 import dev.vconn.internal.handoff.HandoffEvents;
 import dev.vconn.internal.handoff.HandoffException;
 import dev.vconn.internal.handoff.HandoffOffer;
@@ -227,10 +228,7 @@ public final class VConnHandoff implements AutoCloseable {
 		 * @return this builder
 		 */
 		public Builder timeout(Duration timeout) {
-			if (timeout.isNegative() || timeout.isZero()) {
-				throw new IllegalArgumentException("timeout must be positive, was " + timeout);
-			}
-			this.timeout = timeout;
+			this.timeout = Durations.requirePositive(timeout, "timeout");
 			return this;
 		}
 
@@ -242,10 +240,7 @@ public final class VConnHandoff implements AutoCloseable {
 		 * @return this builder
 		 */
 		public Builder drain(Duration drain) {
-			if (drain.isNegative() || drain.isZero()) {
-				throw new IllegalArgumentException("drain must be positive, was " + drain);
-			}
-			this.drain = drain;
+			this.drain = Durations.requirePositive(drain, "drain");
 			return this;
 		}
 

@@ -1,22 +1,17 @@
 package dev.vconn.intercept;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
 import dev.vconn.Transport;
 import dev.vconn.VConnRuntime;
 import dev.vconn.testing.CountsProcessFds;
 import dev.vconn.testing.NativeFds;
+import dev.vconn.testing.PeerProcess;
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,10 +34,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Timeout(60)
 class ForeignPeerHandoffTests {
 
-	private static final Path PYTHON = Path.of("/usr/bin/python3");
-
-	private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
-
 	@TempDir
 	Path directory;
 
@@ -50,18 +41,16 @@ class ForeignPeerHandoffTests {
 
 	private final List<String> counted = this.observer.counted;
 
-	private final List<String> output = new CopyOnWriteArrayList<>();
-
 	private dev.vconn.testing.TestOrigin origin;
 
 	private VConnRuntime runtime;
 
-	private Process peer;
+	private PeerProcess peer;
 
 	@BeforeEach
 	void start() throws IOException {
 		assumeTrue(Epoll.isAvailable() && NativeFds.isSupported(), "a takeover needs Linux and the epoll transport");
-		assumeTrue(Files.isExecutable(PYTHON), "the foreign peer needs " + PYTHON + " (Debian package python3)");
+		assumeTrue(Files.isExecutable(PeerProcess.PYTHON), "the foreign peer needs " + PeerProcess.PYTHON + " (Debian package python3)");
 		this.origin = new dev.vconn.testing.TestOrigin();
 		this.runtime = VConnRuntime.builder().transport(Transport.EPOLL).eventThreads(1).build();
 	}
@@ -69,7 +58,7 @@ class ForeignPeerHandoffTests {
 	@AfterEach
 	void stop() throws Exception {
 		if (this.peer != null) {
-			this.peer.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+			this.peer.kill();
 		}
 		if (this.runtime != null) {
 			this.runtime.close(Duration.ofSeconds(5));
@@ -81,7 +70,7 @@ class ForeignPeerHandoffTests {
 
 	@Test
 	void aRunningInstanceOfAnotherUidIsRefusedAndNothingItSentStaysOpen() throws Exception {
-		assumeTrue("root".equals(System.getProperty("user.name")) && Files.isExecutable(SETPRIV),
+		assumeTrue("root".equals(System.getProperty("user.name")) && Files.isExecutable(PeerProcess.SETPRIV),
 				"runs the running instance as nobody with setpriv, which needs root; not run as "
 						+ System.getProperty("user.name"));
 		Path nobodys = Files.createDirectory(this.directory.resolve("nobody"));
@@ -89,20 +78,20 @@ class ForeignPeerHandoffTests {
 		Files.setOwner(nobodys, nobody);
 		Files.setPosixFilePermissions(this.directory, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
 		Path path = nobodys.resolve("handoff.sock");
-		Path script = peerScript();
+		Path script = PeerProcess.script(getClass(), "handoff_peer.py", this.directory);
 		Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("r--r--r--"));
-		startPeer(SETPRIV.toString(), "--reuid=nobody", "--regid=nogroup", "--clear-groups", PYTHON.toString(),
+		this.peer = PeerProcess.start("handoff-peer", PeerProcess.SETPRIV.toString(), "--reuid=nobody", "--regid=nogroup", "--clear-groups", PeerProcess.PYTHON.toString(),
 				script.toString(), "offer", path.toString());
-		awaitOutput("LISTENING");
-		long socketsBefore = openSockets();
+		this.peer.awaitOutput("LISTENING");
+		long socketsBefore = NativeFds.openSockets();
 
 		assertThatExceptionOfType(VConnHandoffException.class)
 			.isThrownBy(() -> VConnHandoff.builder(path).observer(this.observer).takeOver(listener()))
 			.withMessageContaining("runs as uid 65534, neither this process's uid 0 nor one of vconn.handoff.allowed-uids")
 			.satisfies((ex) -> assertThat(ex.getReason()).isEqualTo("peer-uid"));
-		awaitOutput("ANSWER peer-uid: the running instance");
+		this.peer.awaitOutput("ANSWER peer-uid: the running instance");
 		assertThat(this.counted).containsExactly("IN LISTENER REFUSED peer-uid");
-		assertThat(openSockets()).isEqualTo(socketsBefore);
+		assertThat(NativeFds.openSockets()).isEqualTo(socketsBefore);
 	}
 
 	@Test
@@ -114,18 +103,18 @@ class ForeignPeerHandoffTests {
 		})) {
 			// one request first, so that the origin connection the listener keeps is open already
 			assertThat(stillServed(listener)).isEqualTo(200);
-			long socketsBefore = openSockets();
-			Path script = peerScript();
-			startPeer(PYTHON.toString(), script.toString(), "receive", path.toString());
+			long socketsBefore = NativeFds.openSockets();
+			Path script = PeerProcess.script(getClass(), "handoff_peer.py", this.directory);
+			this.peer = PeerProcess.start("handoff-peer", PeerProcess.PYTHON.toString(), script.toString(), "receive", path.toString());
 			// the successor holds a copy of the listening socket and has not said it serves
-			awaitOutput("RECEIVED 02 1");
-			this.peer.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+			this.peer.awaitOutput("RECEIVED 02 1");
+			this.peer.kill();
 
 			await().atMost(Duration.ofSeconds(10)).until(() -> !this.counted.isEmpty());
 			assertThat(this.counted).containsExactly("OUT LISTENER FAILED interrupted");
 			assertThat(handoff.state()).isEqualTo(VConnHandoff.State.OFFERING);
 			assertThat(stillServed(listener)).isEqualTo(200);
-			await().atMost(Duration.ofSeconds(5)).until(() -> openSockets() == socketsBefore);
+			await().atMost(Duration.ofSeconds(5)).until(() -> NativeFds.openSockets() == socketsBefore);
 		}
 		finally {
 			listener.close();
@@ -144,50 +133,6 @@ class ForeignPeerHandoffTests {
 			.perTransaction(true)
 			.port(0)
 			.origin(this.origin.address());
-	}
-
-	private Path peerScript() throws IOException {
-		Path script = this.directory.resolve("handoff_peer.py");
-		try (InputStream in = getClass().getResourceAsStream("handoff_peer.py")) {
-			Files.copy(in, script);
-		}
-		return script;
-	}
-
-	private void startPeer(String... command) throws IOException {
-		this.peer = new ProcessBuilder(command).redirectErrorStream(true).start();
-		Thread reader = new Thread(() -> readLines(this.peer.getInputStream()), "handoff-peer-output");
-		reader.setDaemon(true);
-		reader.start();
-	}
-
-	private void readLines(InputStream in) {
-		try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-			for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-				this.output.add(line);
-			}
-		}
-		catch (IOException ex) {
-			this.output.add("output lost: " + ex);
-		}
-	}
-
-	private void awaitOutput(String start) {
-		await().atMost(Duration.ofSeconds(20))
-			.failFast(() -> this.peer != null && !this.peer.isAlive() && this.output.stream().noneMatch((line) -> line.startsWith(start)))
-			.until(() -> this.output.stream().anyMatch((line) -> line.startsWith(start)));
-	}
-
-	/** Sockets open in this process: a takeover's leftovers would show here, the JVM's jar files would not. */
-	private static long openSockets() {
-		return NativeFds.openFds().stream().filter((fd) -> {
-			try {
-				return Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString().startsWith("socket:");
-			}
-			catch (IOException ex) {
-				return false;
-			}
-		}).count();
 	}
 
 }

@@ -4,6 +4,8 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -81,6 +83,39 @@ class SocketActivationTests extends InterceptTestSupport {
 
 		this.listener.close();
 		assertThatExceptionOfType(ConnectException.class).isThrownBy(() -> new Socket(passed.getAddress(), passed.getPort()).close());
+	}
+
+	@ParameterizedTest(name = "perTransaction={0}")
+	@ValueSource(booleans = { true, false })
+	void connectionsWaitingOnThePassedSocketBeforeStartAreServed(boolean perTransaction) throws Exception {
+		this.perTransaction = perTransaction;
+		int fd = this.fds.listeningTcp();
+		InetSocketAddress passed = NativeFds.localInetAddress(fd);
+		List<Socket> waiting = new ArrayList<>();
+		try {
+			// connected by the kernel and sent whole before anything accepts: the listener accepts
+			// them the moment it registers the socket, as after a takeover or a restart under systemd
+			for (int i = 0; i < 8; i++) {
+				Socket client = RawHttp.connect(passed);
+				waiting.add(client);
+				client.getOutputStream()
+					.write(ascii("GET /echo/waiting-" + i + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"));
+			}
+			start(TransportMode.EPOLL_SPLICE, 0,
+					(builder) -> builder.port(0).activationEnvironment(Environment.passing(fd, 1, LISTENER)));
+			this.fds.release(fd);
+
+			for (int i = 0; i < waiting.size(); i++) {
+				RawHttp.Response response = RawHttp.read(waiting.get(i).getInputStream());
+				assertThat(response.status()).isEqualTo(200);
+				assertThat(response.bodyText()).startsWith("GET /echo/waiting-" + i + " HTTP/1.1");
+			}
+		}
+		finally {
+			for (Socket client : waiting) {
+				client.close();
+			}
+		}
 	}
 
 	@Test

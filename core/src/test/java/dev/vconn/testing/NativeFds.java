@@ -540,6 +540,22 @@ public final class NativeFds implements AutoCloseable {
 	}
 
 	/**
+	 * How many sockets this process has open: what a takeover or a transfer left behind would show
+	 * here, the JVM's own jar files would not.
+	 * @return the count
+	 */
+	public static long openSockets() {
+		return openFds().stream().filter((fd) -> {
+			try {
+				return Files.readSymbolicLink(Paths.get("/proc/self/fd/" + fd)).toString().startsWith("socket:");
+			}
+			catch (IOException ex) {
+				return false; // closed meanwhile
+			}
+		}).count();
+	}
+
+	/**
 	 * What every open descriptor of this process is ({@code readlink} of {@code /proc/self/fd/<fd>})
 	 * and its file status flags ({@code /proc/self/fdinfo}); a descriptor closed while this runs is
 	 * left out.

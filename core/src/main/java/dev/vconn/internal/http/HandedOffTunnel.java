@@ -60,6 +60,9 @@ final class HandedOffTunnel implements HandoffOffer.LiveConnection {
 			if (!this.engine.pause()) {
 				return; // ending: it ends here
 			}
+			// a timeout must not abort the sockets the successor may already hold: it waits for resume()
+			this.client.holdTimeouts();
+			this.origin.holdTimeouts();
 			int[] flushed = { 0 };
 			Runnable bothFlushed = () -> {
 				if (++flushed[0] == 2) {
@@ -142,6 +145,8 @@ final class HandedOffTunnel implements HandoffOffer.LiveConnection {
 				this.engine.resume(List.of(Unpooled.wrappedBuffer(this.toOrigin)), List.of(Unpooled.wrappedBuffer(this.toClient)));
 				this.toClient = new byte[0];
 				this.toOrigin = new byte[0];
+				this.client.resumeTimeouts();
+				this.origin.resumeTimeouts();
 			}));
 		});
 	}

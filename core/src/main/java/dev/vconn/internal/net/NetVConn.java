@@ -417,9 +417,11 @@ public final class NetVConn extends AbstractVConn {
 			return;
 		}
 		this.detached = true;
+		holdTimeouts();
 		this.channel.deregister().addListener((future) -> {
 			if (!future.isSuccess()) {
 				this.detached = false;
+				resumeTimeouts();
 				result.completeExceptionally(new NotDetachable(false, "cannot deregister: " + future.cause()));
 				return;
 			}
@@ -469,10 +471,12 @@ public final class NetVConn extends AbstractVConn {
 			this.readRequested = false;
 			if (!future.isSuccess()) {
 				recordFailure(future.cause());
-				return;
 			}
-			readPass();
-			writePass();
+			else {
+				readPass();
+				writePass();
+			}
+			resumeTimeouts();
 		}));
 	}
 

@@ -16,6 +16,7 @@ import dev.vconn.IOBufferReader;
 import dev.vconn.VConnEvent;
 import dev.vconn.VConnState;
 import dev.vconn.VIO;
+import dev.vconn.internal.Durations;
 import dev.vconn.internal.runtime.RuntimeCore;
 import io.netty.channel.EventLoop;
 import org.jspecify.annotations.Nullable;
@@ -566,6 +567,16 @@ public abstract class AbstractVConn implements ManagedVConn {
 	 * Whether a read or write VIO is live with bytes still to do.
 	 * @return whether an operation is in progress
 	 */
+	/** On the loop: the VConn is being sent to another process; its timeouts wait until {@link #resumeTimeouts}. */
+	public final void holdTimeouts() {
+		this.timeouts.hold();
+	}
+
+	/** On the loop: the VConn stays in this process; a timeout that expired while it was held fires now. */
+	public final void resumeTimeouts() {
+		this.timeouts.resume();
+	}
+
 	protected final boolean hasOperationInProgress() {
 		return inProgress(this.readVio) || inProgress(this.writeVio);
 	}
@@ -741,11 +752,7 @@ public abstract class AbstractVConn implements ManagedVConn {
 	}
 
 	private static long requireTimeout(Duration timeout) {
-		Objects.requireNonNull(timeout, "timeout");
-		if (timeout.isNegative()) {
-			throw new IllegalArgumentException("timeout must not be negative, was " + timeout);
-		}
-		return timeout.toNanos();
+		return Durations.requireNotNegative(timeout, "timeout").toNanos();
 	}
 
 }

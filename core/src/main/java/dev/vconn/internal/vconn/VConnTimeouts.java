@@ -51,6 +51,11 @@ final class VConnTimeouts {
 
 	private @Nullable ScheduledFuture<?> activeTask;
 
+	/** Whether the VConn is being sent to another process: an expiry then waits in {@link #heldExpiry}. */
+	private boolean held;
+
+	private @Nullable VConnEvent heldExpiry;
+
 	VConnTimeouts(AbstractVConn owner, EventLoop loop) {
 		this.owner = owner;
 		this.loop = loop;
@@ -77,6 +82,26 @@ final class VConnTimeouts {
 	void cancel() {
 		cancel(this.inactivityTask);
 		cancel(this.activeTask);
+	}
+
+	/**
+	 * On the loop: the VConn is being sent to another process, which may already hold the socket.
+	 * A timeout that expires now must not abort it (an abort sets {@code SO_LINGER} on the socket
+	 * both processes share, and closes the descriptor being sent), so its event waits for
+	 * {@link #resume}.
+	 */
+	void hold() {
+		this.held = true;
+	}
+
+	/** On the loop: the VConn stays here after all; a timeout that expired meanwhile fires now. */
+	void resume() {
+		this.held = false;
+		VConnEvent expired = this.heldExpiry;
+		this.heldExpiry = null;
+		if (expired != null) {
+			fire(expired);
+		}
 	}
 
 	private void armInactivity(long nanos) {
@@ -122,9 +147,16 @@ final class VConnTimeouts {
 	 * told again.
 	 */
 	private void fire(VConnEvent event) {
-		if (!this.owner.isClosed()) {
-			toRead(event, this.generation);
+		if (this.owner.isClosed()) {
+			return;
 		}
+		if (this.held) {
+			if (this.heldExpiry == null) {
+				this.heldExpiry = event;
+			}
+			return;
+		}
+		toRead(event, this.generation);
 	}
 
 	private void toRead(VConnEvent event, int generation) {
