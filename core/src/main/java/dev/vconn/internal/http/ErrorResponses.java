@@ -1,6 +1,7 @@
 package dev.vconn.internal.http;
 
 import java.io.IOException;
+import java.nio.channels.NotYetConnectedException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
@@ -131,8 +132,8 @@ final class ErrorResponses {
 			try {
 				((Socket) ((UnixChannel) channel).fd()).shutdown(false, true);
 			}
-			catch (IOException ex) {
-				channel.close(); // the peer is gone already
+			catch (IOException | NotYetConnectedException ex) {
+				channel.close(); // the peer is gone already (a reset: ENOTCONN)
 			}
 			return;
 		}
