@@ -1,6 +1,7 @@
 package dev.vconn.internal.http;
 
 import dev.vconn.internal.vconn.ContinuationDelivery;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,6 +115,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
 	/** A takeover holds the connection: nothing read is processed, nothing more is asked for. */
 	private boolean handingOff;
+
+	/** The response encoder's context, through which raw response bytes bypass it; looked up on first use. */
+	private @Nullable ChannelHandlerContext encoderContext;
+
+	private @Nullable String forwardedFor;
 
 	/** {@link #relay} wrote response bytes that are not flushed yet. */
 	private boolean unflushed;
@@ -488,6 +494,77 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 		return true;
 	}
 
+	/**
+	 * Sends the head of a passed-through response as bytes, the client's copy of the origin's: see
+	 * {@link ResponseHead#encode}. A final head carries the listener's connection field, as
+	 * {@link #relay} sets it for a response object.
+	 * @param keepAlive whether the response leaves the connection usable, as far as the origin's
+	 * response goes
+	 * @param dechunked whether the body follows de-chunked, so that the client needs the close to find its end
+	 * @return false if the client is gone
+	 */
+	boolean relayHead(ResponseHead head, boolean keepAlive, boolean dechunked) {
+		if (this.ctx == null || !this.ctx.channel().isActive()) {
+			return false;
+		}
+		String connection = null;
+		if (!head.isInterim()) {
+			Exchange current = this.exchange;
+			this.closeAfterResponse = this.closeAfterResponse || !this.server.running || !keepAlive || dechunked
+					|| (current != null && current.awaitsRequestBody());
+			if (this.closeAfterResponse) {
+				connection = "close";
+			}
+			else if (this.http10Client) {
+				connection = "keep-alive";
+			}
+			if (this.transaction != null) {
+				this.transaction.responded(head.status());
+			}
+		}
+		writeRaw(head.encode(this.ctx.alloc(), connection, dechunked));
+		return true;
+	}
+
+	/**
+	 * Sends body bytes of a passed-through response as they are, unflushed until the last or
+	 * {@link #flushRelayed()}.
+	 * <p><b>Ownership:</b> takes {@code bytes}, also when the client is gone.
+	 * @return false if the client is gone
+	 */
+	boolean relayBody(ByteBuf bytes, boolean last) {
+		if (this.ctx == null || !this.ctx.channel().isActive()) {
+			bytes.release();
+			return false;
+		}
+		if (bytes.isReadable()) {
+			writeRaw(bytes);
+		}
+		else {
+			bytes.release();
+		}
+		if (last) {
+			flushRelayed();
+		}
+		return true;
+	}
+
+	/** Writes bytes past the response encoder, which takes only message objects. */
+	private void writeRaw(ByteBuf bytes) {
+		ChannelHandlerContext encoder = this.encoderContext;
+		if (encoder == null) {
+			encoder = this.ctx.pipeline().context(HttpResponseEncoder.class);
+			this.encoderContext = encoder;
+		}
+		encoder.write(bytes, encoder.voidPromise());
+		this.unflushed = true;
+	}
+
+	/** Whether the current request is HTTP/1.0. */
+	boolean http10Client() {
+		return this.http10Client;
+	}
+
 	/** Sends what {@link #relay} left unflushed; called at the end of each batch read from the source. */
 	void flushRelayed() {
 		if (this.unflushed && this.ctx != null) {
@@ -697,9 +774,17 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 		}
 		dropCapture();
 		PassThroughExchange exchange = new PassThroughExchange(this, pool,
-				PassThroughExchange.forwardable(request, this.ctx.channel(), this.server.forwardedHeaders));
+				PassThroughExchange.forwardable(request, forwardedFor(), this.server.forwardedHeaders));
 		this.exchange = exchange;
 		exchange.start();
+	}
+
+	/** The client's IP address as {@code X-Forwarded-For} gives it, worked out once per connection; null when it has none. */
+	private @Nullable String forwardedFor() {
+		if (this.forwardedFor == null && this.ctx.channel().remoteAddress() instanceof InetSocketAddress) {
+			this.forwardedFor = ((InetSocketAddress) this.ctx.channel().remoteAddress()).getAddress().getHostAddress();
+		}
+		return this.forwardedFor;
 	}
 
 	void dropCapture() {

@@ -9,13 +9,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.NoopAddressResolverGroup;
@@ -68,7 +72,11 @@ final class OriginPool {
 		return null;
 	}
 
-	/** Opens a new connection on {@code loop}; its pipeline ends with {@link OriginRelay}. */
+	/**
+	 * Opens a new connection on {@code loop}; its pipeline ends with {@link OriginRelay}. Requests
+	 * go out through Netty's encoder; responses are read as bytes by the relay's
+	 * {@link ResponseScanner}, never decoded into message objects.
+	 */
 	ChannelFuture connect(EventLoop loop) {
 		return new Bootstrap().group(loop)
 			.channelFactory(HeldChannels.socketFactory(this.runtime.transport()))
@@ -78,21 +86,26 @@ final class OriginPool {
 				@Override
 				protected void initChannel(Channel channel) {
 					channel.pipeline()
-						.addLast(OriginPool.this.codecs.nextHopCodec())
-						.addLast(new IdleStateHandler(0, 0,
-								OriginPool.this.codecs.limits().originIdleTimeout().toNanos(), TimeUnit.NANOSECONDS))
+						.addLast(new HttpRequestEncoder())
+						// idle by reads alone: a pooled connection's last act was reading a response, and
+						// watching writes would cost a promise and a listener per write
+						.addLast(new IdleStateHandler(OriginPool.this.codecs.limits().originIdleTimeout().toNanos(), 0, 0,
+								TimeUnit.NANOSECONDS))
 						.addLast(new OriginRelay());
 				}
 			})
 			.connect(this.origin);
 	}
 
-	/** Gives back a connection whose exchange ended cleanly and that may be reused. On its loop. */
-	void release(Channel channel) {
-		OriginRelay relay = channel.pipeline().get(OriginRelay.class);
-		if (relay != null) {
-			relay.exchange = null;
-		}
+	/** The relay of a connection this pool opened: the last handler, found without a search of the pipeline. */
+	static OriginRelay relayOf(Channel channel) {
+		ChannelHandler last = channel.pipeline().last();
+		return (last instanceof OriginRelay) ? (OriginRelay) last : channel.pipeline().get(OriginRelay.class);
+	}
+
+	/** Gives back a connection whose exchange ended cleanly and that may be reused, with its relay. On its loop. */
+	void release(Channel channel, OriginRelay relay) {
+		relay.detach();
 		ArrayDeque<Channel> channels = this.idle.computeIfAbsent(channel.eventLoop(), (loop) -> new ArrayDeque<>());
 		if (this.closed || !channel.isActive() || channels.size() >= MAX_IDLE_PER_LOOP) {
 			channel.close();
@@ -116,7 +129,14 @@ final class OriginPool {
 	/** What an origin connection reports to the exchange using it. */
 	interface Exchange {
 
-		void originRead(Object msg);
+		/** See {@link ResponseScanner.Sink#head}. */
+		boolean originHead(ResponseHead head);
+
+		/** See {@link ResponseScanner.Sink#body}. */
+		void originBody(ByteBuf bytes, boolean last);
+
+		/** The origin's response broke HTTP/1.1. */
+		void originMalformed(String reason);
 
 		/** The end of a batch of reads: what was relayed from it goes to the client now. */
 		void originReadComplete();
@@ -127,20 +147,71 @@ final class OriginPool {
 
 	}
 
-	/** Passes origin responses to the current exchange; an idle connection closes when it times out. */
-	static final class OriginRelay extends ChannelInboundHandlerAdapter {
+	/**
+	 * Reads the origin's responses for the current exchange; an idle connection closes when it times
+	 * out, and when the origin sends anything no request asked for.
+	 */
+	static final class OriginRelay extends ChannelInboundHandlerAdapter implements ResponseScanner.Sink {
 
-		@Nullable Exchange exchange;
+		private @Nullable Exchange exchange;
+
+		private @Nullable ResponseScanner scanner;
+
+		private @Nullable ChannelHandlerContext ctx;
+
+		@Override
+		public void handlerAdded(ChannelHandlerContext ctx) {
+			this.ctx = ctx;
+			this.scanner = new ResponseScanner(ctx.alloc());
+		}
+
+		/** The exchange's request goes out on this connection: the response to it is the exchange's. */
+		void begin(Exchange exchange, boolean headRequest) {
+			this.exchange = exchange;
+			this.scanner.expect(headRequest);
+		}
+
+		/** The connection no longer serves an exchange: pooled, or closing. */
+		void detach() {
+			this.exchange = null;
+		}
 
 		@Override
 		public void channelRead(ChannelHandlerContext ctx, Object msg) {
-			Exchange current = this.exchange;
-			if (current == null) {
+			if (this.exchange == null || !(msg instanceof ByteBuf)) {
 				ReferenceCountUtil.release(msg);
 				ctx.close(); // an idle origin must not send anything
 				return;
 			}
-			current.originRead(msg);
+			if (!this.scanner.read((ByteBuf) msg, this)) {
+				ctx.close(); // bytes after the end of the response
+			}
+		}
+
+		@Override
+		public boolean head(ResponseHead head) {
+			Exchange current = this.exchange;
+			return current != null && current.originHead(head);
+		}
+
+		@Override
+		public void body(ByteBuf bytes, boolean last) {
+			Exchange current = this.exchange;
+			if (current == null) {
+				bytes.release();
+				return;
+			}
+			current.originBody(bytes, last);
+		}
+
+		@Override
+		public void malformed(String reason) {
+			Exchange current = this.exchange;
+			this.exchange = null;
+			this.ctx.close();
+			if (current != null) {
+				current.originMalformed(reason);
+			}
 		}
 
 		@Override
@@ -162,7 +233,20 @@ final class OriginPool {
 
 		@Override
 		public void channelInactive(ChannelHandlerContext ctx) {
+			boolean closeDelimited = this.scanner.closeDelimited();
+			boolean insideHead = this.scanner.insideHead();
+			this.scanner.release();
 			Exchange current = this.exchange;
+			if (current != null && insideHead) {
+				// part of a response came: not a pooled connection the origin had closed, so no retry
+				this.exchange = null;
+				current.originMalformed("the origin closed inside a response head");
+				return;
+			}
+			if (current != null && closeDelimited) {
+				current.originBody(Unpooled.EMPTY_BUFFER, true); // the close ends the body
+				current = this.exchange;
+			}
 			this.exchange = null;
 			if (current != null) {
 				current.originClosed(null);

@@ -1,23 +1,21 @@
 package dev.vconn.internal.http;
 
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.ArrayDeque;
 
 import dev.vconn.intercept.TransactionPath;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.ReferenceCountUtil;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -38,6 +36,9 @@ final class PassThroughExchange implements Exchange, OriginPool.Exchange {
 
 	private @Nullable Channel origin;
 
+	/** The reader of {@link #origin}'s responses; set with it. */
+	private OriginPool.@Nullable OriginRelay relay;
+
 	private boolean reused;
 
 	private boolean retried;
@@ -54,7 +55,8 @@ final class PassThroughExchange implements Exchange, OriginPool.Exchange {
 
 	private boolean clientKeepAlive;
 
-	private final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>();
+	/** Request body read before an origin connection was there; made when the first part comes. */
+	private @Nullable ArrayDeque<HttpContent> pendingBody;
 
 	private boolean done;
 
@@ -75,15 +77,17 @@ final class PassThroughExchange implements Exchange, OriginPool.Exchange {
 		}
 	}
 
-	/** The request as the origin gets it: hop-by-hop headers out, forwarding headers in. */
-	static HttpRequest forwardable(HttpRequest request, Channel client, boolean forwardedHeaders) {
+	/**
+	 * The request as the origin gets it: hop-by-hop headers out, forwarding headers in.
+	 * @param clientAddress the client's IP address for {@code X-Forwarded-For}, or null when it has none
+	 */
+	static HttpRequest forwardable(HttpRequest request, @Nullable String clientAddress, boolean forwardedHeaders) {
 		HttpHeaders headers = request.headers();
 		ResponseRelay.removeHopByHop(headers);
 		if (forwardedHeaders) {
 			headers.add(HttpHeaderNames.VIA, VIA);
-			SocketAddress address = client.remoteAddress();
-			if (address instanceof InetSocketAddress) {
-				headers.add("X-Forwarded-For", ((InetSocketAddress) address).getAddress().getHostAddress());
+			if (clientAddress != null) {
+				headers.add("X-Forwarded-For", clientAddress);
 			}
 		}
 		return new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri(), headers);
@@ -123,10 +127,11 @@ final class PassThroughExchange implements Exchange, OriginPool.Exchange {
 
 	private void attach(Channel channel) {
 		this.origin = channel;
-		channel.pipeline().get(OriginPool.OriginRelay.class).exchange = this;
+		this.relay = OriginPool.relayOf(channel);
+		this.relay.begin(this, this.request.method().equals(HttpMethod.HEAD));
 		channel.write(this.request, channel.voidPromise());
 		HttpContent content;
-		while ((content = this.pendingBody.pollFirst()) != null) {
+		while (this.pendingBody != null && (content = this.pendingBody.pollFirst()) != null) {
 			send(content);
 		}
 		channel.flush();
@@ -136,13 +141,14 @@ final class PassThroughExchange implements Exchange, OriginPool.Exchange {
 
 	@Override
 	public boolean wantsRequestContent() {
-		return !this.requestComplete && (this.origin == null ? this.pendingBody.size() < 16 : this.origin.isWritable());
+		return !this.requestComplete
+				&& (this.origin == null ? this.pendingBody == null || this.pendingBody.size() < 16 : this.origin.isWritable());
 	}
 
 	@Override
 	public void requestContent(HttpContent content) {
 		if (this.origin == null) {
-			this.pendingBody.addLast(content);
+			pending().addLast(content);
 			if (content instanceof LastHttpContent) {
 				this.requestComplete = true;
 			}
@@ -166,50 +172,62 @@ final class PassThroughExchange implements Exchange, OriginPool.Exchange {
 	}
 
 	@Override
-	public void originRead(Object msg) {
-		if (this.done || !(msg instanceof HttpObject)) {
-			ReferenceCountUtil.release(msg);
+	public boolean originHead(ResponseHead head) {
+		if (this.done) {
+			return false;
+		}
+		this.status = head.status();
+		this.interim = head.isInterim();
+		boolean dechunk = false;
+		if (this.interim) {
+			this.timer.progress();
+		}
+		else {
+			this.timer.stop();
+			this.originKeepAlive = head.originKeepAlive;
+			// a body delimited by the origin's close can reach the client only the same way
+			this.clientKeepAlive = this.originKeepAlive && head.isFramed();
+			this.responseStarted = true;
+			// an HTTP/1.0 client does not know chunked encoding (RFC 9112 section 7.1): it gets the
+			// data alone, ended by the close
+			dechunk = head.isChunked() && this.client.http10Client();
+		}
+		if (!this.client.relayHead(head, this.clientKeepAlive, dechunk)) {
+			abandon();
+			return false;
+		}
+		if (this.interim) {
+			this.client.flushRelayed();
+		}
+		pauseOriginIfClientFull();
+		return dechunk;
+	}
+
+	@Override
+	public void originBody(ByteBuf bytes, boolean last) {
+		if (this.done) {
+			bytes.release();
 			return;
 		}
-		if (msg instanceof HttpResponse) {
-			HttpResponse response = (HttpResponse) msg;
-			if (response.decoderResult().isFailure()) {
-				ReferenceCountUtil.release(msg);
-				fail(response.decoderResult().cause());
-				return;
-			}
-			this.status = response.status().code();
-			this.interim = ResponseRelay.isInterim(this.status);
-			if (this.interim) {
-				this.timer.progress();
-			}
-			else {
-				this.timer.stop();
-				this.originKeepAlive = HttpUtil.isKeepAlive(response);
-				// a body delimited by the origin's close can reach the client only the same way
-				this.clientKeepAlive = this.originKeepAlive && ResponseRelay.isFramed(this.request, response);
-				this.responseStarted = true;
-				ResponseRelay.prepareForClient(response, this.clientKeepAlive);
-			}
-		}
-		else if (msg instanceof HttpContent && ((HttpContent) msg).decoderResult().isFailure()) {
-			// a malformed body (a bad chunk): the decoder ends it with a failed last content, which
-			// must not reach the client as the end of a complete response
-			ReferenceCountUtil.release(msg);
-			fail(((HttpContent) msg).decoderResult().cause());
-			return;
-		}
-		boolean last = msg instanceof LastHttpContent;
-		if (!this.client.relay((HttpObject) msg)) {
+		if (!this.client.relayBody(bytes, last)) {
 			abandon();
 			return;
 		}
+		pauseOriginIfClientFull();
+		if (last) {
+			finish();
+		}
+	}
+
+	private void pauseOriginIfClientFull() {
 		if (!this.client.clientWritable()) {
 			this.origin.config().setAutoRead(false); // resumes in clientWritable()
 		}
-		if (last && !this.interim && this.responseStarted) {
-			finish();
-		}
+	}
+
+	@Override
+	public void originMalformed(String reason) {
+		fail(new DecoderException("origin response: " + reason));
 	}
 
 	@Override
@@ -223,10 +241,10 @@ final class PassThroughExchange implements Exchange, OriginPool.Exchange {
 		Channel channel = this.origin;
 		boolean reusable = this.originKeepAlive && this.requestComplete;
 		if (reusable) {
-			this.pool.release(channel);
+			this.pool.release(channel, this.relay);
 		}
 		else {
-			channel.pipeline().get(OriginPool.OriginRelay.class).exchange = null;
+			this.relay.detach();
 			channel.close();
 		}
 		this.client.exchangeDone(TransactionPath.PASS_THROUGH, this.status,
@@ -245,7 +263,7 @@ final class PassThroughExchange implements Exchange, OriginPool.Exchange {
 		if (this.done) {
 			return;
 		}
-		if (!this.responseStarted && this.reused && !this.retried && this.pendingBody.isEmpty()
+		if (!this.responseStarted && this.reused && !this.retried && (this.pendingBody == null || this.pendingBody.isEmpty())
 				&& this.requestComplete && !HttpUtil.isTransferEncodingChunked(this.request)
 				&& HttpUtil.getContentLength(this.request, 0) == 0) {
 			// a pooled connection the origin had closed meanwhile: one retry on a fresh one
@@ -254,7 +272,7 @@ final class PassThroughExchange implements Exchange, OriginPool.Exchange {
 			this.origin = null;
 			// the request is sent again whole: its end went to the dead connection, and without it
 			// the new connection's encoder would stay inside this request and refuse the next one
-			this.pendingBody.addLast(LastHttpContent.EMPTY_LAST_CONTENT);
+			pending().addLast(LastHttpContent.EMPTY_LAST_CONTENT);
 			connectFresh();
 			return;
 		}
@@ -273,7 +291,7 @@ final class PassThroughExchange implements Exchange, OriginPool.Exchange {
 		this.timer.stop();
 		releasePending();
 		if (this.origin != null) {
-			this.origin.pipeline().get(OriginPool.OriginRelay.class).exchange = null;
+			this.relay.detach();
 			this.origin.close();
 		}
 		if (!this.responseStarted) {
@@ -289,7 +307,7 @@ final class PassThroughExchange implements Exchange, OriginPool.Exchange {
 		this.timer.stop();
 		releasePending();
 		if (this.origin != null) {
-			this.origin.pipeline().get(OriginPool.OriginRelay.class).exchange = null;
+			this.relay.detach();
 			this.origin.close();
 		}
 	}
@@ -311,9 +329,16 @@ final class PassThroughExchange implements Exchange, OriginPool.Exchange {
 		return !this.done && !this.requestComplete;
 	}
 
+	private ArrayDeque<HttpContent> pending() {
+		if (this.pendingBody == null) {
+			this.pendingBody = new ArrayDeque<>();
+		}
+		return this.pendingBody;
+	}
+
 	private void releasePending() {
 		HttpContent content;
-		while ((content = this.pendingBody.pollFirst()) != null) {
+		while (this.pendingBody != null && (content = this.pendingBody.pollFirst()) != null) {
 			content.release();
 		}
 	}

@@ -1,0 +1,311 @@
+package dev.vconn.internal.http;
+
+import java.util.Arrays;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The rules of RFC 9112 for one origin response head, applied line by line as
+ * {@link ResponseScanner} finds them: what makes the head invalid, which fields are hop-by-hop
+ * (RFC 9110 section 7.6.1), and how the body is framed (RFC 9112 section 6.3). Fills a
+ * {@link ResponseHead}; one instance per scanner, {@link #reset} for every head.
+ */
+final class ResponseHeadRules {
+
+	private static final int NAMED_FIELDS = 8;
+
+	private final ResponseHead head;
+
+	private ByteBuf bytes;
+
+	private int contentLengthLine = -1;
+
+	private boolean transferEncoding;
+
+	private boolean chunkedLast;
+
+	private boolean close;
+
+	private boolean keepAlive;
+
+	/** Names listed in {@code Connection}, other than close and keep-alive: start and end of each. */
+	private int @Nullable [] named;
+
+	private int namedCount;
+
+	ResponseHeadRules(ResponseHead head) {
+		this.head = head;
+		this.bytes = Unpooled.EMPTY_BUFFER;
+	}
+
+	/** Starts on the head in {@code bytes}, forgetting the last one. */
+	void reset(ByteBuf bytes) {
+		this.bytes = bytes;
+		this.contentLengthLine = -1;
+		this.transferEncoding = false;
+		this.chunkedLast = false;
+		this.close = false;
+		this.keepAlive = false;
+		this.namedCount = 0;
+	}
+
+	/**
+	 * Reads the status line in [start, end): {@code HTTP/1.0} or {@code HTTP/1.1}, a status from 100
+	 * to 599, and a reason phrase without control characters.
+	 * @return what is wrong with it, or null
+	 */
+	static @Nullable String statusLine(ByteBuf bytes, int start, int end, ResponseHead head) {
+		if (end - start < 12 || !matches(bytes, start, "http/1.") || bytes.getByte(start + 8) != ' ') {
+			return "invalid status line";
+		}
+		byte minor = bytes.getByte(start + 7);
+		if (minor != '0' && minor != '1') {
+			return "unsupported HTTP version";
+		}
+		int status = 0;
+		for (int i = start + 9; i < start + 12; i++) {
+			byte digit = bytes.getByte(i);
+			if (digit < '0' || digit > '9') {
+				return "invalid status code";
+			}
+			status = status * 10 + (digit - '0');
+		}
+		if (status < 100 || status > 599 || (end > start + 12 && bytes.getByte(start + 12) != ' ')) {
+			return "invalid status code";
+		}
+		if (hasControl(bytes, start + 12, end)) {
+			return "control character in reason phrase";
+		}
+		head.minorVersion = minor - '0';
+		head.status = status;
+		head.statusStart = start + 9;
+		head.statusLineEnd = end;
+		return null;
+	}
+
+	/**
+	 * Reads the field line in [line, end).
+	 * @return what is wrong with it, or null
+	 */
+	@Nullable String field(int line, int end) {
+		ByteBuf in = this.bytes;
+		byte first = in.getByte(line);
+		if (first == ' ' || first == '\t') {
+			return "field line folded onto the previous one (obs-fold)";
+		}
+		int colon = line;
+		while (colon < end && in.getByte(colon) != ':') {
+			if (!isTokenChar(in.getByte(colon))) {
+				return "invalid field name";
+			}
+			colon++;
+		}
+		if (colon == end || colon == line) {
+			return "field line without a name and colon";
+		}
+		int valueStart = colon + 1;
+		int valueEnd = end;
+		while (valueStart < valueEnd && isWhitespace(in.getByte(valueStart))) {
+			valueStart++;
+		}
+		while (valueEnd > valueStart && isWhitespace(in.getByte(valueEnd - 1))) {
+			valueEnd--;
+		}
+		if (hasControl(in, valueStart, valueEnd)) {
+			return "control character in field value";
+		}
+		int index = this.head.addField(line, end);
+		int nameLength = colon - line;
+		if (nameLength == 14 && matches(in, line, "content-length")) {
+			return contentLength(index, valueStart, valueEnd);
+		}
+		if (nameLength == 17 && matches(in, line, "transfer-encoding")) {
+			this.transferEncoding = true;
+			this.head.transferEncodingLine[index] = true;
+			int token = valueEnd;
+			while (token > valueStart && in.getByte(token - 1) != ',') {
+				token--;
+			}
+			while (token < valueEnd && isWhitespace(in.getByte(token))) {
+				token++;
+			}
+			this.chunkedLast = valueEnd - token == 7 && matches(in, token, "chunked");
+		}
+		else if (nameLength == 10 && matches(in, line, "connection")) {
+			this.head.dropped[index] = true;
+			connectionTokens(valueStart, valueEnd);
+		}
+		else if ((nameLength == 10 && matches(in, line, "keep-alive"))
+				|| (nameLength == 16 && matches(in, line, "proxy-connection"))
+				|| (nameLength == 2 && matches(in, line, "te")) || (nameLength == 7 && matches(in, line, "upgrade"))) {
+			this.head.dropped[index] = true;
+		}
+		return null;
+	}
+
+	private @Nullable String contentLength(int index, int valueStart, int valueEnd) {
+		if (this.contentLengthLine >= 0) {
+			return "repeated Content-Length";
+		}
+		if (valueEnd == valueStart || valueEnd - valueStart > 18) {
+			return "invalid Content-Length";
+		}
+		long length = 0;
+		for (int i = valueStart; i < valueEnd; i++) {
+			byte digit = this.bytes.getByte(i);
+			if (digit < '0' || digit > '9') {
+				return "invalid Content-Length";
+			}
+			length = length * 10 + (digit - '0');
+		}
+		this.contentLengthLine = index;
+		this.head.contentLength = length;
+		return null;
+	}
+
+	private void connectionTokens(int start, int end) {
+		int token = start;
+		while (token < end) {
+			int comma = this.bytes.indexOf(token, end, (byte) ',');
+			int tokenEnd = (comma < 0) ? end : comma;
+			int from = token;
+			int to = tokenEnd;
+			while (from < to && isWhitespace(this.bytes.getByte(from))) {
+				from++;
+			}
+			while (to > from && isWhitespace(this.bytes.getByte(to - 1))) {
+				to--;
+			}
+			if (to - from == 5 && matches(this.bytes, from, "close")) {
+				this.close = true;
+			}
+			else if (to - from == 10 && matches(this.bytes, from, "keep-alive")) {
+				this.keepAlive = true;
+			}
+			else if (to > from) {
+				if (this.named == null) {
+					this.named = new int[NAMED_FIELDS];
+				}
+				else if (this.namedCount * 2 == this.named.length) {
+					this.named = Arrays.copyOf(this.named, this.named.length * 2);
+				}
+				this.named[this.namedCount * 2] = from;
+				this.named[this.namedCount * 2 + 1] = to;
+				this.namedCount++;
+			}
+			token = tokenEnd + 1;
+		}
+	}
+
+	/**
+	 * Decides what the whole head says: the fields {@code Connection} names leave too (except the
+	 * framing fields), the framing, and whether the origin keeps the connection.
+	 * @param headRequest whether the response answers a HEAD request, so has no body
+	 * @return what is wrong with the head, or null
+	 */
+	@Nullable String finish(boolean headRequest) {
+		ResponseHead parsed = this.head;
+		if (this.namedCount > 0) {
+			dropNamedFields();
+		}
+		if (parsed.minorVersion == 0 && this.transferEncoding) {
+			return "Transfer-Encoding in an HTTP/1.0 response";
+		}
+		parsed.originKeepAlive = !this.close && (parsed.minorVersion == 1 || this.keepAlive);
+		if (this.transferEncoding && this.contentLengthLine >= 0) {
+			// framed by Transfer-Encoding; a message that says both is suspect, and its connection is not reused
+			parsed.dropped[this.contentLengthLine] = true;
+			parsed.contentLength = -1;
+			parsed.originKeepAlive = false;
+		}
+		int status = parsed.status;
+		if (headRequest || status < 200 || status == 204 || status == 304) {
+			parsed.framing = ResponseHead.Framing.NONE;
+			if (status == 101) {
+				parsed.originKeepAlive = false; // what follows is not HTTP
+			}
+		}
+		else if (this.transferEncoding) {
+			parsed.framing = this.chunkedLast ? ResponseHead.Framing.CHUNKED : ResponseHead.Framing.CLOSE;
+		}
+		else if (this.contentLengthLine >= 0) {
+			parsed.framing = ResponseHead.Framing.LENGTH;
+		}
+		else {
+			parsed.framing = ResponseHead.Framing.CLOSE;
+		}
+		if (parsed.framing == ResponseHead.Framing.CLOSE) {
+			parsed.originKeepAlive = false;
+		}
+		return null;
+	}
+
+	private void dropNamedFields() {
+		ResponseHead parsed = this.head;
+		for (int i = 0; i < parsed.fieldCount; i++) {
+			int line = parsed.lines[i * 2];
+			int nameEnd = this.bytes.indexOf(line, parsed.lines[i * 2 + 1], (byte) ':');
+			if (parsed.dropped[i] || i == this.contentLengthLine || parsed.transferEncodingLine[i]
+					|| (nameEnd - line == 4 && matches(this.bytes, line, "host"))) {
+				continue;
+			}
+			for (int t = 0; t < this.namedCount; t++) {
+				int from = this.named[t * 2];
+				int length = this.named[t * 2 + 1] - from;
+				if (length == nameEnd - line && sameIgnoringCase(line, from, length)) {
+					parsed.dropped[i] = true;
+					break;
+				}
+			}
+		}
+	}
+
+	private boolean sameIgnoringCase(int a, int b, int length) {
+		for (int i = 0; i < length; i++) {
+			if (lower(this.bytes.getByte(a + i)) != lower(this.bytes.getByte(b + i))) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	/** Whether the bytes at {@code index} are {@code lowerCase} ignoring ASCII case. */
+	private static boolean matches(ByteBuf bytes, int index, String lowerCase) {
+		for (int i = 0; i < lowerCase.length(); i++) {
+			if (lower(bytes.getByte(index + i)) != lowerCase.charAt(i)) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	private static int lower(byte b) {
+		return (b >= 'A' && b <= 'Z') ? b + ('a' - 'A') : b;
+	}
+
+	private static boolean isWhitespace(byte b) {
+		return b == ' ' || b == '\t';
+	}
+
+	/** Whether [start, end) holds a control character other than HT (NUL, a bare CR, LF, DEL...). */
+	private static boolean hasControl(ByteBuf bytes, int start, int end) {
+		for (int i = start; i < end; i++) {
+			byte b = bytes.getByte(i);
+			if ((b >= 0 && b < 0x20 && b != '\t') || b == 0x7f) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/** Whether a byte may appear in a field name (RFC 9110 section 5.6.2, tchar). */
+	private static boolean isTokenChar(byte b) {
+		if (b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9') {
+			return true;
+		}
+		return b > ' ' && b < 0x7f && "!#$%&'*+-.^_`|~".indexOf(b) >= 0;
+	}
+
+}
