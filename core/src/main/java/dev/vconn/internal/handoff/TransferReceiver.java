@@ -266,9 +266,10 @@ public final class TransferReceiver implements AutoCloseable {
 		}
 	}
 
+	/** Tells the handler, then the sender: the handler has heard of a decline by the time the sender's call returns. */
 	private void decline(HandoffPeer sender, String reason, String message) {
-		sender.send(Frame.DECLINED, Frame.DECLINED.encode(reason + ": " + message));
 		failed(reason, message);
+		sender.send(Frame.DECLINED, Frame.DECLINED.encode(reason + ": " + message));
 	}
 
 	private void failed(String reason, String message) {
