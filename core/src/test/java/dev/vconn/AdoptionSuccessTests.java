@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -506,6 +507,26 @@ class AdoptionSuccessTests {
 	}
 
 	private record InterruptedAdoption(Adoption adoption, boolean stillInterrupted) {
+	}
+
+	@Test
+	void adoptTcpSocketWithAFullSendBufferAdoptsItAndSendsWhatItHeld() {
+		Connected socket = Connected.of(this.fds, SocketKind.TCP);
+		int fd = socket.fd();
+		NativeFds.setNonBlocking(fd, true);
+		byte[] held = NativeFds.fillSendBuffer(fd);
+		assertThat(NativeFds.pollNow(fd, NativeFds.POLLOUT) & NativeFds.POLLOUT).as("writable before adoption").isZero();
+
+		VConn vconn = this.checks.adopt(fd);
+
+		byte[] after = "after adoption".getBytes(StandardCharsets.US_ASCII);
+		CompletableFuture<Void> written = VConnIo.write(vconn, after);
+		byte[] expected = Arrays.copyOf(held, held.length + after.length);
+		System.arraycopy(after, 0, expected, held.length, after.length);
+		assertThat(socket.peerRead(expected.length)).as("bytes the peer reads").isEqualTo(expected);
+		assertThat(written).succeedsWithin(WAIT);
+		vconn.close();
+		AdoptionChecks.awaitNoActiveVConn(this.runtime);
 	}
 
 	@Test

@@ -865,6 +865,34 @@ public final class NativeFds implements AutoCloseable {
 	// =====================================================================================
 
 	/**
+	 * Writes to a non-blocking socket until the kernel takes no more (its send buffer and the peer's
+	 * receive buffer are full), so that the socket no longer polls writable.
+	 * @param fd a connected non-blocking socket whose peer does not read
+	 * @return the bytes written, each byte its offset modulo 251
+	 */
+	public static byte[] fillSendBuffer(int fd) {
+		java.io.ByteArrayOutputStream written = new java.io.ByteArrayOutputStream();
+		byte[] chunk = new byte[4096];
+		while (true) {
+			for (int i = 0; i < chunk.length; i++) {
+				chunk[i] = (byte) ((written.size() + i) % 251);
+			}
+			long n = Libc.write(fd, chunk, chunk.length);
+			if (n < 0) {
+				int errno = Native.getLastError();
+				if (errno == EAGAIN) {
+					return written.toByteArray();
+				}
+				if (errno != EINTR) {
+					throw new IllegalStateException("write(" + fd + ") failed: errno " + errno);
+				}
+				continue;
+			}
+			written.write(chunk, 0, (int) n);
+		}
+	}
+
+	/**
 	 * Writes all of {@code bytes} with {@code write(2)} (waiting with poll if non-blocking).
 	 * @param fd the descriptor
 	 * @param bytes the bytes

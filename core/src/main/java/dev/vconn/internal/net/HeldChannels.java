@@ -121,7 +121,7 @@ public final class HeldChannels {
 	public static Channel handedOverConnection(int fd) {
 		try {
 			FdProbe.Facts facts = FdProbe.inspect(fd);
-			if (facts.family == LibC.AF_UNIX) {
+			if (facts.unix) {
 				throw new IllegalArgumentException("fd " + fd + " is a Unix domain socket, not a TCP connection");
 			}
 		}

@@ -76,7 +76,11 @@ public final class LibC {
 
 	public static final short POLLIN = 0x1;
 
+	static final short POLLOUT = 0x4;
+
 	static final short POLLERR = 0x8;
+
+	static final short POLLHUP = 0x10;
 
 	static final short POLLNVAL = 0x20;
 
@@ -118,6 +122,17 @@ public final class LibC {
 	static native int setsockopt(int fd, int level, int name, int[] value, int length);
 
 	static native int getpeername(int fd, byte[] address, int[] length);
+
+	// The same calls with out-parameters in native memory the caller keeps (addresses as longs):
+	// JNA passes primitives as they are, where each Java array costs a copy in and out.
+
+	static native int getsockopt(int fd, int level, int name, long value, long length);
+
+	static native int getpeername(int fd, long address, long length);
+
+	static native int getsockname(int fd, long address, long length);
+
+	static native int poll(long fds, long count, int timeout);
 
 	static native int getsockname(int fd, byte[] address, int[] length);
 

@@ -165,7 +165,7 @@ public final class NetVConnFactory implements VConnFactory {
 				return Adoption.failure(AdoptionFailureReason.ALREADY_ADOPTED,
 						"fd " + fd + " was closed and reused by a VConn runtime while it was being checked");
 			}
-			if (source == AdoptionSource.FD && facts.family != LibC.AF_UNIX && HeldChannels.hasListeners()
+			if (source == AdoptionSource.FD && !facts.unix && HeldChannels.hasListeners()
 					&& HeldChannels.isListenersConnection(facts.local(null))) {
 				// a runtime's listener accepted it a moment ago: the number is taken only once the
 				// listener's pipeline sees the connection (a descriptor received from another
@@ -198,7 +198,7 @@ public final class NetVConnFactory implements VConnFactory {
 		}
 		Channel channel = null;
 		try {
-			channel = adopted.wrap(facts.family == LibC.AF_UNIX);
+			channel = adopted.wrap(facts.unix);
 			configure(channel);
 		}
 		catch (RuntimeException ex) {
