@@ -486,7 +486,14 @@ public final class NetVConnFactory implements VConnFactory {
 	}
 
 	private static @Nullable String registerNow(EventLoop loop, Channel channel) {
-		ChannelFuture future = loop.register(channel);
+		ChannelFuture future;
+		try {
+			future = loop.register(channel);
+		}
+		catch (RuntimeException ex) {
+			// an answer all the same: a caller off the loop would otherwise wait for one forever
+			return String.valueOf(ex);
+		}
 		if (future.isSuccess()) {
 			return null;
 		}
