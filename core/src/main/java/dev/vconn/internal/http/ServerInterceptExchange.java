@@ -178,9 +178,9 @@ final class ServerInterceptExchange implements Exchange, Continuation, ResponseS
 		this.mutex.lock();
 		try {
 			this.timer.start();
+			this.scanner.expect(this.request.method().equals(HttpMethod.HEAD));
 			this.readVio = this.active.read(this, this.fromIntercept, Long.MAX_VALUE);
 			this.writeVio = this.active.write(this, this.toInterceptReader, Long.MAX_VALUE);
-			this.scanner.expect(this.request.method().equals(HttpMethod.HEAD));
 			encode(this.request);
 		}
 		finally {
@@ -245,11 +245,11 @@ final class ServerInterceptExchange implements Exchange, Continuation, ResponseS
 					this.requestRefused = true;
 					break;
 				}
-				malformed("the intercept failed: " + event);
+				broken("the intercept failed: " + event);
 				break;
 			case VCONN_INACTIVITY_TIMEOUT:
 			case VCONN_ACTIVE_TIMEOUT:
-				malformed("the intercept failed: " + event);
+				broken("the intercept failed: " + event);
 				break;
 			default:
 				break;
@@ -276,7 +276,7 @@ final class ServerInterceptExchange implements Exchange, Continuation, ResponseS
 				body(Unpooled.EMPTY_BUFFER, true); // the close ends the body
 			}
 			else {
-				malformed("the intercept closed before its response was complete");
+				broken("the intercept closed before its response was complete");
 			}
 		}
 		else if (!this.done) {
@@ -321,7 +321,12 @@ final class ServerInterceptExchange implements Exchange, Continuation, ResponseS
 
 	@Override
 	public void malformed(String reason) {
-		fail(reason, CloseKind.INTERCEPT, 502);
+		broken("malformed response: " + reason);
+	}
+
+	/** The intercept broke the exchange: 502, or a reset once the response started. */
+	private void broken(String why) {
+		fail(why, CloseKind.INTERCEPT, 502);
 	}
 
 	/**
