@@ -53,6 +53,17 @@ def load_meta(path):
     return meta
 
 
+def warmed_up(meta):
+    """How long each JVM target was warmed up, and whether its CPU per request settled in that time."""
+    parts = []
+    for key, value in meta.items():
+        seconds, _, settled = value.partition(" ")
+        if key.startswith("warmed.") and settled:  # native targets have no verdict
+            target = key[len("warmed."):]
+            parts.append(f"{LABEL.get(target, target)} {seconds} s" + ("" if settled == "yes" else ", not settled"))
+    return "; ".join(parts) if parts else "no JVM target"
+
+
 def num(value, default=0.0):
     try:
         return float(value)
@@ -274,8 +285,10 @@ def main():
            f"- {meta.get('rounds')} interleaved rounds; the order of targets is shuffled in each round "
            f"(seed {meta.get('seed')}), so noise hits all alike. Every target runs for the whole "
            f"measurement and was warmed up before the first round: each JVM target (VConn, Spring Cloud Gateway, Vert.x) "
-           f"under load for {meta.get('warmup')} s, half keep-alive, a quarter new connections, a quarter 64 KiB, so that the JIT "
-           "has compiled every path; each native target for 2 s; then one 100 MiB transfer.",
+           "in 8 s cycles of keep-alive, new-connection and 64 KiB load (4, 2 and 2 s), at least three, until its CPU per "
+           "keep-alive and per new-connection request stayed within 10 % over three cycles in a row (the JIT "
+           f"compiling shows as CPU), for at most {meta.get('warmup')} s ({warmed_up(meta)}); each native target for 2 s; "
+           "then one 100 MiB transfer.",
            "- Proxy CPU: user + system time of the proxy's processes (from `/proc/<pid>/stat`, "
            "children included) over the run, per request or per GiB moved; the origin's and wrk's "
            "CPU is not counted. RSS: `VmRSS`, the largest seen after a run.",

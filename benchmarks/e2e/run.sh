@@ -12,10 +12,12 @@ Usage: benchmarks/e2e/run.sh [options]
                      every target, against about 14 by default (builds not counted)
   --rounds N         interleaved rounds (default 3; --quick 2)
   --duration S       seconds per wrk run (default 5; --quick 2)
-  --warmup S         seconds of JIT warm-up per JVM target (VConn, Spring Cloud Gateway, Vert.x)
-                     before the first round: keep-alive, new-connection and 64 KiB load, then one
-                     100 MiB transfer (default 40; --quick 20). Native targets get 2 s and the
-                     transfer. A JVM keeps compiling for 30 to 40 s under load
+  --warmup S         most seconds of JIT warm-up per JVM target (VConn, Spring Cloud Gateway,
+                     Vert.x) before the first round (default 56; --quick 24): 8 s cycles of
+                     keep-alive, new-connection and 64 KiB load, at least three, until the CPU per
+                     keep-alive and per new-connection request stayed within 10 % over three
+                     cycles; then one 100 MiB transfer. Native targets get 2 s and the
+                     transfer. A JVM keeps compiling for 30 to 90 s under load
   --seed N           seed of the per-round shuffle (default 9)
   --targets LIST     comma-separated subset of: direct,haproxy,haproxy-splice,nginx-stream,
                      scg,vertx,vconn-pass,vconn-conn,vconn-vio,vconn-tunnel (default all)
@@ -57,9 +59,9 @@ while [ $# -gt 0 ]; do
 	shift
 done
 if [ "$QUICK" = 1 ]; then
-	: "${ROUNDS:=2}" "${DURATION:=2}" "${WARMUP:=20}"
+	: "${ROUNDS:=2}" "${DURATION:=2}" "${WARMUP:=24}"
 else
-	: "${ROUNDS:=3}" "${DURATION:=5}" "${WARMUP:=40}"
+	: "${ROUNDS:=3}" "${DURATION:=5}" "${WARMUP:=56}"
 fi
 WRK_THREADS=1 WRK_CONNECTIONS=32
 IFS=, read -r -a TARGET_LIST <<<"$TARGETS"
@@ -388,30 +390,62 @@ bulk_run() {
 	echo "$streams $bytes $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }') 0 0 $errors incomplete=$errors"
 }
 
-# JIT warm-up. A JVM target is loaded for WARMUP seconds, split between the keep-alive,
-# new-connection and 64 KiB runs so that each path is compiled, until its rate settles; a request
-# count would end too early for a slow target and measure the compiler. A native target only
-# needs its caches warm. Then one 100 MiB transfer for the bulk paths.
+# JIT warm-up. A JVM target cycles through keep-alive, new-connection and 64 KiB load (4, 2 and
+# 2 s per cycle) until the JIT is done with it: until its CPU per keep-alive and per new-connection
+# request each stayed within WARMUP_SETTLED percent over three cycles (compiling shows as CPU), for
+# at most WARMUP seconds. A fixed time ends too early for a slow target and then measures
+# its compiler. A native target only needs its caches warm: 1 s of each request load. Then one
+# 100 MiB transfer for the bulk paths. Each target's warm-up is recorded for the report.
+WARMUP_SETTLED=10
 warm_up() {
-	local target=$1 served=0 result seconds=2 ka close big
-	case "$target" in
-		vconn-*|scg|vertx) seconds=$WARMUP ;;
-	esac
+	# settled stays empty for a native target: it has no verdict
+	local target=$1 served=0 seconds=0 cycles=0 settled="" n m ka="" close="" prev_ka="" prev_close=""
+	local first_ka="" first_close=""
 	if [[ "$(scenarios_of "$target")" == *ka-1k* ]]; then
-		ka=$(((seconds + 1) / 2)) close=$((seconds / 4)) big=$((seconds - (seconds + 1) / 2 - seconds / 4))
-		result=$(wrk_run "$target" /1k "" "$ka")
-		served=$((served + ${result%% *}))
-		if [ "$close" -gt 0 ]; then
-			result=$(wrk_run "$target" /1k "Connection: close" "$close")
-			served=$((served + ${result%% *}))
-		fi
-		if [ "$big" -gt 0 ]; then
-			result=$(wrk_run "$target" /64k "" "$big")
-			served=$((served + ${result%% *}))
-		fi
+		case "$target" in
+			vconn-*|scg|vertx)
+				settled=no
+				while [ $((seconds + 8)) -le "$WARMUP" ] || [ "$cycles" -lt 3 ]; do
+					read -r n ka < <(cpu_per_request "$target" /1k "" 4)
+					served=$((served + n))
+					read -r n close < <(cpu_per_request "$target" /1k "Connection: close" 2)
+					served=$((served + n))
+					read -r n _ < <(cpu_per_request "$target" /64k "" 2)
+					served=$((served + n))
+					seconds=$((seconds + 8)) cycles=$((cycles + 1))
+					# settled when three cycles in a row agree: two can match by chance while compiling
+					if [ -n "$first_ka" ] && within "$ka" "$prev_ka" && within "$close" "$prev_close" \
+						&& within "$ka" "$first_ka" && within "$close" "$first_close"; then
+						settled=yes
+						break
+					fi
+					first_ka=$prev_ka first_close=$prev_close prev_ka=$ka prev_close=$close
+				done
+				;;
+			*)
+				read -r n _ < <(cpu_per_request "$target" /1k "" 1)
+				read -r m _ < <(cpu_per_request "$target" /64k "" 1)
+				served=$((n + m)) seconds=2
+				;;
+		esac
 	fi
 	bulk_run "$target" 1 >/dev/null
-	log "  warmed up $target: $served requests in ${seconds}s"
+	echo "warmed.$target=$seconds $settled" >>"$WORK/warmup.env"
+	log "  warmed up $target: $served requests in ${seconds}s${settled:+, settled: $settled (last cycle: ${ka:-} µs keep-alive, ${close:-} µs new connection per request)}"
+}
+
+# cpu_per_request TARGET PATH HEADER SECONDS: a wrk run; prints "requests cpu_µs_per_request"
+cpu_per_request() {
+	local cpu0 cpu1 result
+	cpu0=$(cpu_seconds "$1")
+	result=$(wrk_run "$1" "$2" "$3" "$4")
+	cpu1=$(cpu_seconds "$1")
+	awk -v n="${result%% *}" -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%d %.0f\n", n, (n > 0) ? (b - a) * 1e6 / n : 0 }'
+}
+
+# within A B: whether A differs from B by less than WARMUP_SETTLED percent of B
+within() {
+	awk -v a="$1" -v b="$2" -v p="$WARMUP_SETTLED" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(b > 0 && 100 * d < p * b) }'
 }
 
 scenarios_of() {
@@ -456,7 +490,7 @@ start_origin
 for t in "${TARGET_LIST[@]}"; do start_target "$t"; done
 await_ready direct
 for t in "${TARGET_LIST[@]}"; do await_ready "$t"; done
-log "all targets answer; warming up each (JVM targets ${WARMUP}s, native ones 2s, then one bulk transfer)"
+log "all targets answer; warming up each (JVM targets until settled, at most ${WARMUP}s; native ones 2s; then one bulk transfer)"
 for t in "${TARGET_LIST[@]}"; do
 	warm_up "$t"
 done
@@ -479,6 +513,7 @@ done
 	echo "shared=$SHARED"
 	echo "busy_before=$BUSY_BEFORE"
 	echo "targets=$TARGETS"
+	cat "$WORK/warmup.env"
 } >"$WORK/meta.env"
 
 for round in $(seq "$ROUNDS"); do

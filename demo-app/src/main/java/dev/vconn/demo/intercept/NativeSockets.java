@@ -9,7 +9,6 @@ import java.nio.ByteOrder;
 import java.time.Duration;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
 
@@ -18,6 +17,10 @@ import com.sun.jna.Platform;
  * native library typically hands over, an already-connected file descriptor, for
  * {@code VConnFactory.fdCreate(int)} to adopt. The calls block, so they run off the event
  * threads. Linux only (the constants are Linux's).
+ *
+ * <p>The binding is JNA's direct mapping ({@code native} methods registered once), not an interface
+ * proxy: a proxy goes through reflection on every call, which cost as much CPU as the calls
+ * themselves outside the kernel, on a path that runs once per request.
  */
 final class NativeSockets {
 
@@ -53,18 +56,17 @@ final class NativeSockets {
 	static int connect(InetSocketAddress address, Duration timeout) throws IOException {
 		byte[] sockaddr = sockaddr(address);
 		int domain = (sockaddr.length == 16) ? AF_INET : AF_INET6;
-		LibC libc = LibC.load();
 		int fd;
 		try {
-			fd = libc.socket(domain, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			fd = LibC.socket(domain, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		}
 		catch (LastErrorException ex) {
 			throw new IOException("socket() failed: " + ex.getMessage(), ex);
 		}
 		try {
 			byte[] timeval = timeval(timeout);
-			libc.setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, timeval, timeval.length);
-			connect(libc, fd, sockaddr, System.nanoTime() + timeout.toNanos());
+			LibC.setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, timeval, timeval.length);
+			connect(fd, sockaddr, System.nanoTime() + timeout.toNanos());
 			return fd;
 		}
 		catch (LastErrorException ex) {
@@ -78,10 +80,10 @@ final class NativeSockets {
 	 * a send timeout set the kernel never restarts it, but the connection goes on being made, and
 	 * the repeated call waits for it ({@code EISCONN} if it was made meanwhile).
 	 */
-	private static void connect(LibC libc, int fd, byte[] sockaddr, long deadline) {
+	private static void connect(int fd, byte[] sockaddr, long deadline) {
 		while (true) {
 			try {
-				libc.connect(fd, sockaddr, sockaddr.length);
+				LibC.connect(fd, sockaddr, sockaddr.length);
 				return;
 			}
 			catch (LastErrorException ex) {
@@ -101,7 +103,7 @@ final class NativeSockets {
 	 */
 	static void close(int fd) {
 		try {
-			LibC.load().close(fd);
+			LibC.close(fd);
 		}
 		catch (LastErrorException ex) {
 			// nothing more can be done with it
@@ -144,29 +146,22 @@ final class NativeSockets {
 	}
 
 	/** The libc functions used, with {@code errno} turned into {@link LastErrorException}. */
-	interface LibC extends Library {
+	static final class LibC {
 
-		int socket(int domain, int type, int protocol) throws LastErrorException;
-
-		int setsockopt(int fd, int level, int name, byte[] value, int length) throws LastErrorException;
-
-		int connect(int fd, byte[] address, int length) throws LastErrorException;
-
-		int close(int fd) throws LastErrorException;
-
-		static LibC load() {
-			return Holder.INSTANCE;
+		static {
+			Native.register(LibC.class, Platform.C_LIBRARY_NAME);
 		}
 
-		/** Loads libc on first use. */
-		final class Holder {
-
-			static final LibC INSTANCE = Native.load(Platform.C_LIBRARY_NAME, LibC.class);
-
-			private Holder() {
-			}
-
+		private LibC() {
 		}
+
+		static native int socket(int domain, int type, int protocol) throws LastErrorException;
+
+		static native int setsockopt(int fd, int level, int name, byte[] value, int length) throws LastErrorException;
+
+		static native int connect(int fd, byte[] address, int length) throws LastErrorException;
+
+		static native int close(int fd) throws LastErrorException;
 
 	}
 
