@@ -8,7 +8,6 @@ import dev.vconn.CloseKind;
 import dev.vconn.Continuation;
 import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
-import dev.vconn.internal.net.NetVConnFactory;
 import dev.vconn.internal.vconn.ManagedVConn;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
