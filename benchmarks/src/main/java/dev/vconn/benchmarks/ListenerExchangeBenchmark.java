@@ -30,9 +30,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * One HTTP/1.1 exchange on a keep-alive connection through VConn's listener with no hooks, to a
  * raw Netty origin that answers with a body of {@code body} bytes: {@code per-transaction} (every
  * request parsed and forwarded over the listener's origin pool, the default), {@code connection}
- * (the first request parsed, then the connection tunnelled as a whole, with splice), and
- * {@code direct} (the client talks to the origin itself: the floor). A body of 1 KiB shows the
- * cost per message, 1 MiB the cost per byte.
+ * (the first request parsed, then the connection tunnelled as a whole, with splice),
+ * {@code server-intercept} (a hook serves every request from its end of a VConn pair with a body of
+ * the same size, see {@link FixedResponseIntercept}; the origin is not used), and {@code direct}
+ * (the client talks to the origin itself: the floor). A body of 1 KiB shows the cost per message,
+ * 1 MiB the cost per byte.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -42,7 +44,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 public class ListenerExchangeBenchmark {
 
-	@Param({ "per-transaction", "connection", "direct" })
+	@Param({ "per-transaction", "connection", "server-intercept", "direct" })
 	public String path;
 
 	@Param({ "1024", "1048576" })
@@ -68,11 +70,15 @@ public class ListenerExchangeBenchmark {
 		this.origin = NettyServer.http(this.body);
 		InetSocketAddress target = this.origin.address();
 		if (!this.path.equals("direct")) {
-			InterceptListener listener = InterceptListener.builder(this.runtime, new InterceptHookRegistry())
+			InterceptHookRegistry hooks = new InterceptHookRegistry();
+			if (this.path.equals("server-intercept")) {
+				hooks.register(FixedResponseIntercept.hook(this.body));
+			}
+			InterceptListener listener = InterceptListener.builder(this.runtime, hooks)
 				.address(InetAddress.getLoopbackAddress())
 				.port(0)
 				.origin(this.origin.address())
-				.perTransaction(this.path.equals("per-transaction"))
+				.perTransaction(!this.path.equals("connection"))
 				.splice(true)
 				.start();
 			this.listener = listener;

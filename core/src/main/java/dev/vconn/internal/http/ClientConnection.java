@@ -2,6 +2,7 @@ package dev.vconn.internal.http;
 
 import dev.vconn.internal.vconn.ContinuationDelivery;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,7 @@ import dev.vconn.intercept.TransactionPath;
 import dev.vconn.internal.net.NetVConn;
 import dev.vconn.internal.net.NetVConnFactory;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -29,11 +31,9 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
@@ -52,6 +52,9 @@ import org.jspecify.annotations.Nullable;
 final class ClientConnection extends ChannelInboundHandlerAdapter {
 
 	private static final System.Logger logger = System.getLogger(ClientConnection.class.getName());
+
+	private static final ByteBuf CONTINUE = Unpooled.unreleasableBuffer(
+			Unpooled.copiedBuffer("HTTP/1.1 100 Continue\r\n\r\n", StandardCharsets.US_ASCII).asReadOnly());
 
 	final TransactionServer server;
 
@@ -121,7 +124,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
 	private @Nullable String forwardedFor;
 
-	/** {@link #relay} wrote response bytes that are not flushed yet. */
+	/** Response bytes were written that are not flushed yet. */
 	private boolean unflushed;
 
 	ClientConnection(TransactionServer server) {
@@ -433,7 +436,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 		}
 		else {
 			// a later request: its head as decoded (with any hook changes), then its body so far
-			InterceptHandOver.encode(request, this.inbound, replay);
+			InterceptHandOver.encode(context, request, this.inbound, replay);
 		}
 		this.closing = true; // this handler is done with the connection
 		cancelTimeout();
@@ -457,48 +460,30 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
 	// ---- responses ----
 
-	/** Sends a response object to the client; returns false if the client is gone. */
-	boolean respond(HttpObject msg) {
-		if (!relay(msg)) {
-			return false;
-		}
-		flushRelayed();
-		return true;
-	}
-
 	/**
-	 * Like {@link #respond}, but leaves the bytes unflushed until the response's last part or
-	 * {@link #flushRelayed()}: a response whose head and body arrive in one read reaches the client
-	 * in one write.
+	 * Answers {@code 100 Continue} for the current request: its next hop is ready for the body, and
+	 * the client, which waits for this, sends it.
 	 */
-	boolean relay(HttpObject msg) {
-		if (this.ctx == null || !this.ctx.channel().isActive()) {
-			ReferenceCountUtil.release(msg);
-			return false;
-		}
-		if (msg instanceof HttpResponse && ResponseRelay.isFinal((HttpResponse) msg)) {
-			Exchange current = this.exchange;
-			// a request body still coming when its answer starts is read no further than the exchange takes
-			boolean close = this.closeAfterResponse || !this.server.running
-					|| (current != null && current.awaitsRequestBody());
-			this.closeAfterResponse = ResponseRelay.setConnectionHeader((HttpResponse) msg, close, this.http10Client);
-			if (this.transaction != null) {
-				this.transaction.responded(((HttpResponse) msg).status().code());
-			}
-		}
-		this.ctx.write(msg, this.ctx.voidPromise());
-		this.unflushed = true;
-		if (msg instanceof LastHttpContent) {
+	void respondContinue() {
+		if (this.ctx != null && this.ctx.channel().isActive()) {
+			writeRaw(CONTINUE.duplicate());
 			flushRelayed();
 		}
-		return true;
 	}
 
 	/**
-	 * Sends the head of a passed-through response as bytes, the client's copy of the origin's: see
-	 * {@link ResponseHead#encode}. A final head carries the listener's connection field, as
-	 * {@link #relay} sets it for a response object.
-	 * @param keepAlive whether the response leaves the connection usable, as far as the origin's
+	 * Whether the body of a final head goes to the client de-chunked: an HTTP/1.0 client does not
+	 * know chunked encoding (RFC 9112 section 7.1), so it gets the data alone, ended by the close.
+	 */
+	boolean dechunks(ResponseHead head) {
+		return !head.isInterim() && head.isChunked() && this.http10Client;
+	}
+
+	/**
+	 * Sends the head of a next hop's response as bytes, the client's copy of the next hop's: see
+	 * {@link ResponseHead#encode}. A final head carries the listener's connection field (RFC 9112
+	 * section 9.6); an interim one is flushed at once, since the final one may be long in coming.
+	 * @param keepAlive whether the response leaves the connection usable, as far as the next hop's
 	 * response goes
 	 * @param dechunked whether the body follows de-chunked, so that the client needs the close to find its end
 	 * @return false if the client is gone
@@ -523,11 +508,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 			}
 		}
 		writeRaw(head.encode(this.ctx.alloc(), connection, dechunked));
+		if (head.isInterim()) {
+			flushRelayed();
+		}
 		return true;
 	}
 
 	/**
-	 * Sends body bytes of a passed-through response as they are, unflushed until the last or
+	 * Sends body bytes of a next hop's response as they are, unflushed until the last or
 	 * {@link #flushRelayed()}.
 	 * <p><b>Ownership:</b> takes {@code bytes}, also when the client is gone.
 	 * @return false if the client is gone
@@ -560,12 +548,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 		this.unflushed = true;
 	}
 
-	/** Whether the current request is HTTP/1.0. */
-	boolean http10Client() {
-		return this.http10Client;
-	}
-
-	/** Sends what {@link #relay} left unflushed; called at the end of each batch read from the source. */
+	/**
+	 * Sends what {@link #relayHead} and {@link #relayBody} left unflushed; called at the end of each
+	 * batch read from the next hop.
+	 */
 	void flushRelayed() {
 		if (this.unflushed && this.ctx != null) {
 			this.unflushed = false;
@@ -600,7 +586,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 		}
 		this.closing = true;
 		cancelTimeout();
-		ErrorResponses.closeGracefully(this.ctx.channel().writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER));
+		ErrorResponses.closeGracefully(this.ctx.channel().writeAndFlush(Unpooled.EMPTY_BUFFER));
 	}
 
 	/** Answers with an error status and closes without cutting the response off. */

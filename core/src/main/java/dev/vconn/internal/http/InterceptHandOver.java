@@ -8,16 +8,13 @@ import dev.vconn.CloseKind;
 import dev.vconn.Continuation;
 import dev.vconn.VConn;
 import dev.vconn.VConnEvent;
-import dev.vconn.internal.net.NetVConnFactory;
 import dev.vconn.internal.vconn.ManagedVConn;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -35,18 +32,14 @@ final class InterceptHandOver {
 	 * Encodes a later request of a connection, head as decoded (with any hook changes) and then the
 	 * body read so far from {@code inbound} (which is emptied), into {@code replay}.
 	 */
-	static void encode(HttpRequest request, ArrayDeque<HttpObject> inbound, List<ByteBuf> replay) {
-		EmbeddedChannel encoder = new EmbeddedChannel(new HttpRequestEncoder());
-		encoder.writeOutbound(request);
+	static void encode(ChannelHandlerContext ctx, HttpRequest request, ArrayDeque<HttpObject> inbound,
+			List<ByteBuf> replay) {
+		RequestEncoder encoder = new RequestEncoder(ctx);
+		encoder.encode(request, replay::add);
 		HttpObject queued;
 		while ((queued = inbound.pollFirst()) != null) {
-			encoder.writeOutbound(queued);
+			encoder.encode(queued, replay::add);
 		}
-		ByteBuf encoded;
-		while ((encoded = encoder.readOutbound()) != null) {
-			replay.add(encoded);
-		}
-		encoder.finishAndReleaseAll();
 	}
 
 	/**

@@ -47,8 +47,6 @@ final class PassThroughExchange implements Exchange, OriginPool.Exchange {
 
 	private boolean responseStarted;
 
-	private boolean interim;
-
 	private int status;
 
 	private boolean originKeepAlive;
@@ -177,27 +175,16 @@ final class PassThroughExchange implements Exchange, OriginPool.Exchange {
 			return false;
 		}
 		this.status = head.status();
-		this.interim = head.isInterim();
-		boolean dechunk = false;
-		if (this.interim) {
-			this.timer.progress();
-		}
-		else {
-			this.timer.stop();
+		if (this.timer.headArrived(head)) {
+			this.responseStarted = true;
 			this.originKeepAlive = head.originKeepAlive;
 			// a body delimited by the origin's close can reach the client only the same way
 			this.clientKeepAlive = this.originKeepAlive && head.isFramed();
-			this.responseStarted = true;
-			// an HTTP/1.0 client does not know chunked encoding (RFC 9112 section 7.1): it gets the
-			// data alone, ended by the close
-			dechunk = head.isChunked() && this.client.http10Client();
 		}
+		boolean dechunk = this.client.dechunks(head);
 		if (!this.client.relayHead(head, this.clientKeepAlive, dechunk)) {
 			abandon();
 			return false;
-		}
-		if (this.interim) {
-			this.client.flushRelayed();
 		}
 		pauseOriginIfClientFull();
 		return dechunk;

@@ -61,14 +61,18 @@ final class ResponseHead {
 	/** Whether the origin keeps its connection open after this response. */
 	boolean originKeepAlive;
 
-	/** Field lines, two positions each: where the line starts and where it ends (before CR LF). */
-	int[] lines = new int[64];
+	/**
+	 * Field lines, two positions each: where the line starts and where it ends (before CR LF). Sized
+	 * for a typical head, and grown for a larger one: a server intercept's exchange makes one per
+	 * response.
+	 */
+	int[] lines = new int[32];
 
 	/** Per field line: whether it stays out of the client's copy (hop-by-hop, or framing that changes). */
-	boolean[] dropped = new boolean[32];
+	boolean[] dropped = new boolean[16];
 
 	/** Per field line: whether it is {@code Transfer-Encoding}, left out too when the body is de-chunked. */
-	boolean[] transferEncodingLine = new boolean[32];
+	boolean[] transferEncodingLine = new boolean[16];
 
 	int fieldCount;
 

@@ -6,7 +6,8 @@ import io.netty.buffer.Unpooled;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Reads the responses of one origin connection from its bytes, as a pass-through relays them: each
+ * Reads the responses of a next hop from its bytes, as the listener relays them (those of an origin
+ * connection for a pass-through, the one a server intercept writes into its pair): each
  * head is scanned once into a {@link ResponseHead} (status, framing, hop-by-hop fields), and the
  * body goes on as slices of the bytes read, chunked bodies with their chunk framing, so that nothing
  * is decoded into message objects and encoded again.
@@ -22,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  * (RFC 9112 section 6.3). Transfer codings other than a final {@code chunked} leave the body
  * delimited by the connection's close.
  *
- * <p><b>Threads:</b> the origin connection's event loop only.
+ * <p><b>Threads:</b> the next hop's event loop only (the client connection's).
  * <p><b>Ownership:</b> {@link #read} takes the buffer it is given; body slices handed to the sink
  * are the sink's.
  */
@@ -44,7 +45,7 @@ final class ResponseScanner {
 		 */
 		void body(ByteBuf bytes, boolean last);
 
-		/** The origin broke HTTP/1.1; nothing more is read from it. */
+		/** The next hop broke HTTP/1.1; nothing more is read from it. */
 		void malformed(String reason);
 
 	}

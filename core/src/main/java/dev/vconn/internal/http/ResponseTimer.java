@@ -44,6 +44,19 @@ final class ResponseTimer {
 		this.lastProgress = System.nanoTime();
 	}
 
+	/**
+	 * A response head came: an interim one restarts the count, a final one ends it.
+	 * @return whether the head was the final one, which starts the response
+	 */
+	boolean headArrived(ResponseHead head) {
+		if (head.isInterim()) {
+			progress();
+			return false;
+		}
+		stop();
+		return true;
+	}
+
 	/** The response started, or the exchange ended. */
 	void stop() {
 		if (this.task != null) {

@@ -1,8 +1,8 @@
 package dev.vconn.internal.http;
 
 import dev.vconn.internal.vconn.ContinuationDelivery;
-import java.util.ArrayDeque;
 import java.util.concurrent.locks.Lock;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.ReentrantLock;
 
 import dev.vconn.CloseKind;
@@ -15,51 +15,35 @@ import dev.vconn.VIO;
 import dev.vconn.intercept.InterceptOutcome;
 import dev.vconn.intercept.InterceptType;
 import dev.vconn.intercept.TransactionPath;
-import dev.vconn.internal.net.NetVConnFactory;
 import dev.vconn.internal.pair.PairCore;
 import dev.vconn.internal.vconn.ManagedVConn;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.FastThreadLocal;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Drives the active end of a pair: writes the request into it, parses the response the
- * intercept writes back with Netty's HTTP client codec, and relays it to the client. Runs on the
- * client connection's loop, which is also the pair's loop.
+ * Drives the active end of a pair: writes the request into it as Netty's request encoder writes it
+ * for the origin, reads the response the intercept writes back with the same
+ * {@link ResponseScanner} that reads the origin's, and relays it to the client as bytes. Runs on
+ * the client connection's loop, which is also the pair's loop.
  */
-final class ServerInterceptExchange implements Exchange, Continuation {
+final class ServerInterceptExchange implements Exchange, Continuation, ResponseScanner.Sink {
 
 	private static final System.Logger logger = System.getLogger(ServerInterceptExchange.class.getName());
 
-	/** Most idle codec channels an event loop keeps for its next exchanges. */
-	private static final int MAX_IDLE_CODECS = 16;
-
-	/**
-	 * Each event loop's idle codec channels: making an {@link EmbeddedChannel} and closing it again
-	 * cost more than parsing a small response, so exchanges reuse them, with a fresh codec each.
-	 */
-	private static final FastThreadLocal<ArrayDeque<EmbeddedChannel>> IDLE_CODECS = new FastThreadLocal<>() {
-		@Override
-		protected ArrayDeque<EmbeddedChannel> initialValue() {
-			return new ArrayDeque<>();
-		}
-	};
+	/** Most bytes taken from the pair per scan, so that a full client stops the relay soon. */
+	private static final int READ_SIZE = 64 * 1024;
 
 	private final Lock mutex = new ReentrantLock();
 
@@ -71,11 +55,15 @@ final class ServerInterceptExchange implements Exchange, Continuation {
 
 	private final VConn active;
 
-	private final EmbeddedChannel codec;
+	private final RequestEncoder encoder;
+
+	private final ResponseScanner scanner;
 
 	private final ResponseTimer timer;
 
 	private final IOBuffer toIntercept = IOBuffer.create();
+
+	private final Consumer<ByteBuf> toInterceptSink = this.toIntercept::write;
 
 	private final IOBufferReader toInterceptReader = this.toIntercept.allocReader();
 
@@ -93,8 +81,6 @@ final class ServerInterceptExchange implements Exchange, Continuation {
 
 	private boolean responseStarted;
 
-	private boolean interim;
-
 	private int status;
 
 	private boolean responseKeepAlive;
@@ -105,6 +91,9 @@ final class ServerInterceptExchange implements Exchange, Continuation {
 	/** The intercept takes no more of the request (it closed, or shut down its reading). */
 	private boolean requestRefused;
 
+	/** The scanner is reading: it is released once it returns, not from under it. */
+	private boolean scanning;
+
 	private boolean done;
 
 	ServerInterceptExchange(ClientConnection client, String hook, PairCore pair, HttpRequest request) {
@@ -113,44 +102,10 @@ final class ServerInterceptExchange implements Exchange, Continuation {
 		this.pair = pair;
 		this.active = pair.active();
 		this.request = request;
-		this.codec = codecChannel(client.server.codecs);
+		this.encoder = new RequestEncoder(client.ctx);
+		this.scanner = new ResponseScanner(client.ctx.alloc());
 		this.timer = new ResponseTimer(client.ctx.channel().eventLoop(), this.client.server.limits.originTimeout(),
 				this::timedOut);
-	}
-
-	/** A codec channel with a fresh codec: an idle one of this loop, or a new one. On the loop. */
-	private static EmbeddedChannel codecChannel(HttpCodecs codecs) {
-		EmbeddedChannel channel = IDLE_CODECS.get().pollFirst();
-		if (channel == null) {
-			channel = new EmbeddedChannel();
-		}
-		channel.pipeline().addLast(codecs.nextHopCodec());
-		return channel;
-	}
-
-	/**
-	 * Drops the codec and whatever it held, and keeps the channel for the loop's next exchange
-	 * unless it was closed (a response delimited by close ends it) or failed. On the loop.
-	 */
-	private void releaseCodec() {
-		EmbeddedChannel channel = this.codec;
-		ArrayDeque<EmbeddedChannel> idle = IDLE_CODECS.get();
-		if (!channel.isOpen() || idle.size() >= MAX_IDLE_CODECS
-				|| !this.client.ctx.channel().eventLoop().inEventLoop()) {
-			channel.finishAndReleaseAll();
-			return;
-		}
-		try {
-			channel.pipeline().removeFirst(); // bytes the decoder still held land in the inbound queue
-			channel.releaseInbound();
-			channel.releaseOutbound();
-			channel.checkException();
-		}
-		catch (RuntimeException ex) {
-			channel.finishAndReleaseAll();
-			return;
-		}
-		idle.addFirst(channel);
 	}
 
 	/** The intercept did not start its response in time: 504, and its VConn is aborted for it. */
@@ -206,7 +161,7 @@ final class ServerInterceptExchange implements Exchange, Continuation {
 		client.dropCapture();
 		if (HttpUtil.is100ContinueExpected(request)) {
 			// the intercept is ready for the body: tell the client, and do not pass the expectation on
-			client.respond(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+			client.respondContinue();
 			request.headers().remove(HttpHeaderNames.EXPECT);
 		}
 		return new ServerInterceptExchange(client, hook, pair, forwardable(request));
@@ -223,6 +178,7 @@ final class ServerInterceptExchange implements Exchange, Continuation {
 		this.mutex.lock();
 		try {
 			this.timer.start();
+			this.scanner.expect(this.request.method().equals(HttpMethod.HEAD));
 			this.readVio = this.active.read(this, this.fromIntercept, Long.MAX_VALUE);
 			this.writeVio = this.active.write(this, this.toInterceptReader, Long.MAX_VALUE);
 			encode(this.request);
@@ -237,11 +193,7 @@ final class ServerInterceptExchange implements Exchange, Continuation {
 			this.requestComplete = true;
 		}
 		this.timer.progress();
-		this.codec.writeOutbound(msg);
-		ByteBuf encoded;
-		while ((encoded = this.codec.readOutbound()) != null) {
-			this.toIntercept.write(encoded);
-		}
+		this.encoder.encode(msg, this.toInterceptSink);
 		if (this.writeVio != null) {
 			this.writeVio.reenable();
 		}
@@ -293,85 +245,87 @@ final class ServerInterceptExchange implements Exchange, Continuation {
 					this.requestRefused = true;
 					break;
 				}
-				malformed("the intercept failed: " + event);
+				broken("the intercept failed: " + event);
 				break;
 			case VCONN_INACTIVITY_TIMEOUT:
 			case VCONN_ACTIVE_TIMEOUT:
-				malformed("the intercept failed: " + event);
+				broken("the intercept failed: " + event);
 				break;
 			default:
 				break;
 		}
 	}
 
-	/** Relays what the intercept wrote, then sends it to the client in one flush. */
+	/** Relays what the intercept wrote, as far as the client takes it, then sends it in one flush. */
 	private void relayResponse() {
-		relayDecoded();
+		this.scanning = true;
+		try {
+			while (!this.done && this.client.clientWritable() && this.fromInterceptReader.avail() > 0) {
+				// false only for bytes after the response's end, which the exchange, done by then, drops
+				this.scanner.read(this.fromInterceptReader.readRetained(READ_SIZE), this);
+			}
+		}
+		finally {
+			this.scanning = false;
+			if (this.done) {
+				this.scanner.release();
+			}
+		}
+		if (!this.done && this.responseEnded && this.fromInterceptReader.avail() == 0) {
+			if (this.scanner.closeDelimited()) {
+				body(Unpooled.EMPTY_BUFFER, true); // the close ends the body
+			}
+			else {
+				broken("the intercept closed before its response was complete");
+			}
+		}
+		else if (!this.done) {
+			this.readVio.reenable();
+		}
 		this.client.flushRelayed();
 	}
 
-	private void relayDecoded() {
-		while (!this.done && this.client.clientWritable()) {
-			if (this.fromInterceptReader.avail() == 0) {
-				break;
-			}
-			ByteBuf bytes = this.fromInterceptReader.readRetained(64 * 1024);
-			this.codec.writeInbound(bytes);
-			drainDecoded();
+	@Override
+	public boolean head(ResponseHead head) {
+		if (this.done) {
+			return false;
 		}
-		if (!this.done && this.responseEnded && this.fromInterceptReader.avail() == 0) {
-			this.codec.finish(); // a response delimited by close ends here
-			drainDecoded();
-			if (!this.done) {
-				malformed("the intercept closed before its response was complete");
-			}
+		this.status = head.status();
+		if (this.timer.headArrived(head)) {
+			this.responseStarted = true;
+			// the pair carries one transaction, so the intercept's Connection field is about the pair
+			// alone; after a 101 the client's connection would no longer carry HTTP
+			this.responseKeepAlive = head.isFramed() && head.status() != 101;
+		}
+		boolean dechunk = this.client.dechunks(head);
+		if (!this.client.relayHead(head, this.responseKeepAlive, dechunk)) {
+			end(false);
+			return false;
+		}
+		return dechunk;
+	}
+
+	@Override
+	public void body(ByteBuf bytes, boolean last) {
+		if (this.done) {
+			bytes.release();
 			return;
 		}
-		if (!this.done && this.readVio != null) {
-			this.readVio.reenable();
+		if (!this.client.relayBody(bytes, last)) {
+			end(false);
+		}
+		else if (last) {
+			end(true);
 		}
 	}
 
-	private void drainDecoded() {
-		Object msg;
-		while (!this.done && (msg = this.codec.readInbound()) != null) {
-			if (msg instanceof HttpResponse) {
-				HttpResponse response = (HttpResponse) msg;
-				if (response.decoderResult().isFailure()) {
-					ReferenceCountUtil.release(msg);
-					malformed("malformed response: " + response.decoderResult().cause());
-					return;
-				}
-				this.status = response.status().code();
-				this.interim = ResponseRelay.isInterim(this.status);
-				if (this.interim) {
-					this.timer.progress();
-				}
-				else {
-					this.timer.stop();
-					this.responseStarted = true;
-					this.responseKeepAlive = ResponseRelay.isFramed(this.request, response);
-					ResponseRelay.prepareForClient(response, this.responseKeepAlive);
-				}
-			}
-			else if (msg instanceof HttpContent && ((HttpContent) msg).decoderResult().isFailure()) {
-				ReferenceCountUtil.release(msg);
-				malformed("malformed response body");
-				return;
-			}
-			boolean last = msg instanceof LastHttpContent;
-			if (!this.client.relay((HttpObject) msg)) {
-				end(false);
-				return;
-			}
-			if (last && !this.interim && this.responseStarted) {
-				end(true);
-				return;
-			}
-		}
+	@Override
+	public void malformed(String reason) {
+		broken("malformed response: " + reason);
 	}
 
-	private void malformed(String why) {
+	/** The intercept broke the exchange: 502, or a reset once the response started. */
+	private void broken(String why) {
 		fail(why, CloseKind.INTERCEPT, 502);
 	}
 
@@ -411,7 +365,9 @@ final class ServerInterceptExchange implements Exchange, Continuation {
 	private void cleanUp() {
 		this.done = true;
 		this.timer.stop();
-		releaseCodec();
+		if (!this.scanning) {
+			this.scanner.release();
+		}
 		this.toIntercept.close();
 		this.fromIntercept.close();
 	}
