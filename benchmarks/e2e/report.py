@@ -376,8 +376,9 @@ JMH_SECTION = [
     "| `RelayBenchmark` | a message's round trip through two socket VConns relayed by four VIOs, `Tunnel` "
     "copy and splice, against a direct connection; 128 B (per message) to 1 MiB (per byte) |",
     "| `PairBenchmark` | a message's round trip through an in-memory `VConnPair` |",
-    "| `ListenerExchangeBenchmark` | one keep-alive HTTP exchange through the listener, per transaction "
-    "and in connection mode, against the origin direct |", "",
+    "| `ListenerExchangeBenchmark` | one keep-alive HTTP exchange through the listener, per transaction, "
+    "in connection mode and server-intercepted (a hook answering from its end of the pair), against the "
+    "origin direct |", "",
     "With `-prof gc`, `gc.alloc.rate.norm` counts every thread of the JVM, including the client and "
     "the raw Netty server at the far end: compare with the `direct` path, which has the same two.", "",
     "Idle memory (a main program, not JMH; 10,000 connections of each kind in one JVM, the other "
