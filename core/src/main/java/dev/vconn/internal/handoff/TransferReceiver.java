@@ -31,8 +31,6 @@ public final class TransferReceiver implements AutoCloseable {
 	/** How often the serving thread looks whether it was closed while no sender calls. */
 	private static final int ACCEPT_POLL_MILLIS = 100;
 
-	private static final int SO_ACCEPTCONN = 30;
-
 	private final Path path;
 
 	private final HandoffSocket server;
@@ -174,8 +172,7 @@ public final class TransferReceiver implements AutoCloseable {
 	}
 
 	private void receiveListener(HandoffPeer sender, int fd, String name) {
-		int[] listening = new int[1];
-		if (LibC.getsockopt(fd, LibC.SOL_SOCKET, SO_ACCEPTCONN, listening, new int[] { 4 }) != 0 || listening[0] != 1) {
+		if (!LibC.isListening(fd)) {
 			HandoffSocket.closeAll(fd);
 			throw new HandoffException(HandoffReason.MALFORMED, "the listening socket " + name + " is not listening");
 		}

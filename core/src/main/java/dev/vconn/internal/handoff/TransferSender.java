@@ -31,8 +31,6 @@ public final class TransferSender implements AutoCloseable {
 	/** The most buffered bytes one VConn takes along. */
 	static final int MAX_BUFFERED = 16 * 1024 * 1024;
 
-	private static final int SO_ACCEPTCONN = 30;
-
 	/**
 	 * A socket not handed over, without breaking the exchange: the receiver declined it
 	 * ({@code declined}, {@code adoption}), or it could not be sent ({@code busy},
@@ -106,8 +104,7 @@ public final class TransferSender implements AutoCloseable {
 	 */
 	public void sendListener(int fd, String name) {
 		requireUsable();
-		int[] listening = new int[1];
-		if (LibC.getsockopt(fd, LibC.SOL_SOCKET, SO_ACCEPTCONN, listening, new int[] { 4 }) != 0 || listening[0] != 1) {
+		if (!LibC.isListening(fd)) {
 			throw new NotTaken("unsupported", "fd " + fd + " is not a listening socket");
 		}
 		exchange(() -> {

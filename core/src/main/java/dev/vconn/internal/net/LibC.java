@@ -115,13 +115,20 @@ public final class LibC {
 		return Native.getLastError();
 	}
 
+	/**
+	 * Whether {@code fd} is a listening socket ({@code SO_ACCEPTCONN} set).
+	 * @return false for any other descriptor, or one that is not open
+	 */
+	public static boolean isListening(int fd) {
+		int[] listening = new int[1];
+		return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, listening, new int[] { 4 }) == 0 && listening[0] == 1;
+	}
+
 	public static native int fcntl(int fd, int cmd, int arg);
 
 	public static native int getsockopt(int fd, int level, int name, int[] value, int[] length);
 
 	static native int setsockopt(int fd, int level, int name, int[] value, int length);
-
-	static native int getpeername(int fd, byte[] address, int[] length);
 
 	// The same calls with out-parameters in native memory the caller keeps (addresses as longs):
 	// JNA passes primitives as they are, where each Java array costs a copy in and out.

@@ -15,8 +15,6 @@ import java.util.List;
  */
 public final class ListeningSockets {
 
-	private static final int SO_ACCEPTCONN = 30;
-
 	private static final int SOCKADDR_CAPACITY = 128;
 
 	private ListeningSockets() {
@@ -58,8 +56,7 @@ public final class ListeningSockets {
 	}
 
 	private static boolean listensAt(int fd, SocketAddress address) {
-		int[] listening = new int[1];
-		if (LibC.getsockopt(fd, LibC.SOL_SOCKET, SO_ACCEPTCONN, listening, new int[] { 4 }) != 0 || listening[0] != 1) {
+		if (!LibC.isListening(fd)) {
 			return false;
 		}
 		byte[] local = new byte[SOCKADDR_CAPACITY];
