@@ -196,7 +196,7 @@ class AdoptionSuccessTests {
 	@EnumSource(SocketKind.class)
 	void closeClosesTheFdExactlyOnceAndThePeerReadsEof(SocketKind kind) throws IOException {
 		Connected socket = Connected.of(this.fds, kind);
-		int fd = socket.fd();
+		int fd = this.fds.moveHigh(socket.fd()); // its number must stay free once closed
 		VConn vconn = this.checks.adopt(fd);
 		assertThat(this.runtime.activeCount()).isEqualTo(1);
 		assertThat(this.listener.events()).containsExactly(new Adopted(vconn, AdoptionSource.FD));
@@ -219,7 +219,7 @@ class AdoptionSuccessTests {
 	@EnumSource(value = SocketKind.class, names = { "TCP", "TCP6" })
 	void abortGivesThePeerAConnectionReset(SocketKind kind) {
 		Connected socket = Connected.of(this.fds, kind);
-		int fd = socket.fd();
+		int fd = this.fds.moveHigh(socket.fd()); // its number must stay free once closed
 		VConn vconn = this.checks.adopt(fd);
 		PipeFds pipe = this.fds.pipe();
 

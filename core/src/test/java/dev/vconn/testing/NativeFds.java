@@ -365,6 +365,19 @@ public final class NativeFds implements AutoCloseable {
 	}
 
 	/**
+	 * Moves a descriptor this fixture owns far above the lowest free number, as
+	 * {@link #closedFdNumber()} picks them: once it is closed, its number stays free for the test to
+	 * take again, where the next descriptor any other thread opens would otherwise take it first.
+	 * @param fd an owned descriptor, closed by this call
+	 * @return the same open file under its new number, owned by this fixture
+	 */
+	public int moveHigh(int fd) {
+		int high = own(check(Libc.fcntl(fd, F_DUPFD, highFdFloor()), "fcntl(F_DUPFD)"));
+		closeFd(fd);
+		return high;
+	}
+
+	/**
 	 * A descriptor number that was open a moment ago and is closed now. It lies far above the
 	 * lowest free number, so the kernel will not hand it out again to anything in this process.
 	 * @return the closed number
