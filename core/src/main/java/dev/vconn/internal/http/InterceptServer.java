@@ -110,17 +110,7 @@ public final class InterceptServer implements ListenerServer {
 					channel.pipeline().addLast(capture, decoder, new HeadHandler(capture, decoder));
 				}
 			});
-		// running before the socket is: an inherited socket's waiting connections are accepted the
-		// moment it is registered, and a connection accepted while not running is closed unread
-		this.running = true;
-		Channel channel;
-		try {
-			channel = this.listenerSocket.open(bootstrap);
-		}
-		catch (RuntimeException ex) {
-			this.running = false;
-			throw ex;
-		}
+		Channel channel = ListenerServer.openRunning(this.listenerSocket, bootstrap, (running) -> this.running = running);
 		this.serverChannel = channel;
 		InetSocketAddress bound = (InetSocketAddress) channel.localAddress();
 		logger.log(System.Logger.Level.INFO, "VConn intercept listener on {0}, origin {1}", bound,
