@@ -10,10 +10,14 @@ import java.time.Duration;
 import dev.vconn.AdoptionFailureReason;
 import dev.vconn.VConnFactory;
 import dev.vconn.VConnRuntime;
+import dev.vconn.autoconfigure.metrics.VConnObservationMeterHandler;
 import dev.vconn.autoconfigure.observation.AdoptionObservationContext;
 import dev.vconn.autoconfigure.observation.DefaultAdoptionObservationConvention;
 import dev.vconn.autoconfigure.observation.ObservationInterceptObserver;
 import dev.vconn.autoconfigure.observation.ObservationVConnListener;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistryAssert;
@@ -21,9 +25,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
 import org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -56,14 +63,7 @@ class VConnObservationAutoConfigurationTests {
 					.hasLowCardinalityKeyValue("outcome", "failure")
 					.hasLowCardinalityKeyValue("reason", "not_connected");
 				// no web server here, so no origin: the listener answers 502 itself
-				int port = context.getBean(InterceptListenerLifecycle.class).getListener().address().getPort();
-				HttpResponse<String> response = HttpClient.newBuilder()
-					.version(HttpClient.Version.HTTP_1_1)
-					.build()
-					.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
-						.timeout(Duration.ofSeconds(20))
-						.build(), HttpResponse.BodyHandlers.ofString());
-				assertThat(response.statusCode()).isEqualTo(502);
+				assertThat(get(context, "/").statusCode()).isEqualTo(502);
 				await().atMost(Duration.ofSeconds(10))
 					.untilAsserted(() -> TestObservationRegistryAssert.assertThat(registry)
 						.hasObservationWithNameEqualTo("vconn.transaction")
@@ -71,6 +71,43 @@ class VConnObservationAutoConfigurationTests {
 						.hasLowCardinalityKeyValue("outcome", "rejected")
 						.hasLowCardinalityKeyValue("path", "pass_through")
 						.hasLowCardinalityKeyValue("status", "502"));
+			});
+	}
+
+	@Test
+	void vconnsMeterHandlerTimesTransactionsInSpringBootsMeterRegistry() {
+		this.contextRunner.withConfiguration(AutoConfigurations.of(ObservationAutoConfiguration.class,
+				MetricsAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class))
+			.withPropertyValues("vconn.listener.enabled=true", "vconn.listener.port=0")
+			.run((context) -> {
+				assertThat(context).hasSingleBean(VConnObservationMeterHandler.class);
+				MeterRegistry meters = context.getBean(MeterRegistry.class);
+				assertThat(get(context, "/").statusCode()).isEqualTo(502);
+				await().atMost(Duration.ofSeconds(10))
+					.untilAsserted(() -> assertThat(meters.find("vconn.transaction")
+						.tags("outcome", "rejected", "path", "pass_through", "status", "502", "error", "none")
+						.timer()).isNotNull().extracting(Timer::count).isEqualTo(1L));
+				assertThat(meters.find("vconn.transaction.active").tags("outcome", "unknown").longTaskTimer())
+					.isNotNull();
+				// any other observation is still timed by Spring Boot's default handler
+				Observation.createNotStarted("acme.work", context.getBean(ObservationRegistry.class)).observe(() -> {
+				});
+				assertThat(meters.get("acme.work").timer().count()).isOne();
+			});
+	}
+
+	@Test
+	void vconnsMeterHandlerHonoursIgnoredLongTaskTimers() {
+		this.contextRunner.withConfiguration(AutoConfigurations.of(ObservationAutoConfiguration.class,
+				MetricsAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class))
+			.withPropertyValues("vconn.listener.enabled=true", "vconn.listener.port=0",
+					"management.metrics.observations.ignored-meters=long-task-timer")
+			.run((context) -> {
+				MeterRegistry meters = context.getBean(MeterRegistry.class);
+				assertThat(get(context, "/").statusCode()).isEqualTo(502);
+				await().atMost(Duration.ofSeconds(10))
+					.untilAsserted(() -> assertThat(meters.find("vconn.transaction").timer()).isNotNull());
+				assertThat(meters.find("vconn.transaction.active").longTaskTimer()).isNull();
 			});
 	}
 
@@ -125,6 +162,16 @@ class VConnObservationAutoConfigurationTests {
 		this.contextRunner.withUserConfiguration(TestRegistryConfiguration.class, UserObserversConfiguration.class)
 			.run((context) -> assertThat(context).getBean(ObservationVConnListener.class)
 				.isSameAs(context.getBean("userListener")));
+	}
+
+	private static HttpResponse<String> get(ApplicationContext context, String path) throws Exception {
+		int port = context.getBean(InterceptListenerLifecycle.class).getListener().address().getPort();
+		return HttpClient.newBuilder()
+			.version(HttpClient.Version.HTTP_1_1)
+			.build()
+			.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+				.timeout(Duration.ofSeconds(20))
+				.build(), HttpResponse.BodyHandlers.ofString());
 	}
 
 	@Configuration(proxyBeanMethods = false)
