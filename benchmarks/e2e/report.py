@@ -378,7 +378,9 @@ JMH_SECTION = [
     "| `PairBenchmark` | a message's round trip through an in-memory `VConnPair` |",
     "| `ListenerExchangeBenchmark` | one keep-alive HTTP exchange through the listener, per transaction, "
     "in connection mode and server-intercepted (a hook answering from its end of the pair), against the "
-    "origin direct |", "",
+    "origin direct |",
+    "| `ObservationBenchmark` | the starter's `vconn.transaction` observation of one transaction, timed by "
+    "VConn's meter handler, by Micrometer's default meter handler alone, and with no handler |", "",
     "With `-prof gc`, `gc.alloc.rate.norm` counts every thread of the JVM, including the client and "
     "the raw Netty server at the far end: compare with the `direct` path, which has the same two.", "",
     "Idle memory (a main program, not JMH; 10,000 connections of each kind in one JVM, the other "
