@@ -9,12 +9,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
-import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.unix.UnixChannel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.LastHttpContent;
 
 /**
@@ -115,35 +113,31 @@ final class HandedOffConnection implements HandoffOffer.LiveConnection {
 	}
 
 	/** The whole requests of {@code inbound} as bytes, then {@code held}; {@code inbound} is left as it is. */
-	private static byte[] encode(ArrayDeque<HttpObject> inbound, byte[] held) {
+	private byte[] encode(ArrayDeque<HttpObject> inbound, byte[] held) {
 		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-		EmbeddedChannel encoder = new EmbeddedChannel(new HttpRequestEncoder());
-		try {
-			boolean inRequest = false;
-			for (HttpObject msg : inbound) {
-				if (msg instanceof HttpRequest) {
-					inRequest = true;
-					encoder.writeOutbound(msg);
-				}
-				if (msg instanceof HttpContent && inRequest) {
-					// a duplicate: the decoded content stays in inbound, for this listener if the successor refuses
-					encoder.writeOutbound(((HttpContent) msg).retainedDuplicate());
-				}
-				inRequest &= !(msg instanceof LastHttpContent);
-				for (ByteBuf out = encoder.readOutbound(); out != null; out = encoder.readOutbound()) {
-					try {
-						byte[] copy = new byte[out.readableBytes()];
-						out.readBytes(copy);
-						bytes.writeBytes(copy);
-					}
-					finally {
-						out.release();
-					}
-				}
+		Consumer<ByteBuf> copy = (out) -> {
+			try {
+				byte[] part = new byte[out.readableBytes()];
+				out.readBytes(part);
+				bytes.writeBytes(part);
 			}
-		}
-		finally {
-			encoder.finishAndReleaseAll();
+			finally {
+				out.release();
+			}
+		};
+		RequestEncoder encoder = null;
+		for (HttpObject msg : inbound) {
+			if (msg instanceof HttpRequest) {
+				encoder = new RequestEncoder(this.channel.pipeline().context(this.connection));
+				encoder.encode(msg, copy);
+			}
+			if (msg instanceof HttpContent && encoder != null) {
+				// a duplicate: the decoded content stays in inbound, for this listener if the successor refuses
+				encoder.encode(((HttpContent) msg).retainedDuplicate(), copy);
+			}
+			if (msg instanceof LastHttpContent) {
+				encoder = null;
+			}
 		}
 		bytes.writeBytes(held);
 		return bytes.toByteArray();

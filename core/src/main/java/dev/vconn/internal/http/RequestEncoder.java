@@ -13,9 +13,9 @@ import io.netty.util.ReferenceCountUtil;
 
 /**
  * Netty's request encoder, the one in every origin connection's pipeline, driven by hand for the
- * next hops that are not channels: a server intercept's end of its pair, and the replay a
- * connection intercept's VConn reads first. So a request reaches an intercept in exactly the bytes
- * it would reach the origin in.
+ * next hops that are not channels: a server intercept's end of its pair, the replay a connection
+ * intercept's VConn reads first, and the unserved requests a taken-over connection carries to its
+ * successor. So a request reaches any of them in exactly the bytes it would reach the origin in.
  *
  * <p><b>Lifecycle:</b> one per request, head then body: it follows where in the message it is.
  * <p><b>Threads:</b> the client connection's event loop.
