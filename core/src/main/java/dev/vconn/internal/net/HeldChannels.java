@@ -1,6 +1,7 @@
 package dev.vconn.internal.net;
 
 import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.channels.spi.SelectorProvider;
@@ -183,8 +184,7 @@ public final class HeldChannels {
 
 	/**
 	 * Whether {@code local} is the local address of a connection one of the runtimes' listening
-	 * channels accepted: the same port as a listening address, and the same IP unless that listener
-	 * is bound to the wildcard address.
+	 * channels accepted (see {@link #accepts}).
 	 * <p>An accepted connection is held only once the listener's pipeline sees it, a moment after
 	 * the kernel gave it its number; an adoption racing with that moment checks this instead.
 	 */
@@ -194,12 +194,29 @@ public final class HeldChannels {
 		}
 		InetSocketAddress address = (InetSocketAddress) local;
 		for (InetSocketAddress listening : LISTENING.keySet()) {
-			if (listening.getPort() == address.getPort()
-					&& (listening.getAddress().isAnyLocalAddress() || listening.getAddress().equals(address.getAddress()))) {
+			if (accepts(listening, address)) {
 				return true;
 			}
 		}
 		return false;
+	}
+
+	/**
+	 * Whether a socket listening on {@code listening} can have accepted a connection whose local
+	 * address is {@code local}: the same port, and the same IP unless the listener is bound to a
+	 * wildcard. {@code 0.0.0.0} takes IPv4 connections only, so an IPv6 connection to the same port
+	 * (accepted by another socket, bound to an IPv6 address) is not one of its; {@code ::} takes both
+	 * families, as the runtimes' dual-stack listening sockets do.
+	 */
+	static boolean accepts(InetSocketAddress listening, InetSocketAddress local) {
+		if (listening.getPort() != local.getPort()) {
+			return false;
+		}
+		InetAddress bound = listening.getAddress();
+		if (!bound.isAnyLocalAddress()) {
+			return bound.equals(local.getAddress());
+		}
+		return !(bound instanceof Inet4Address) || local.getAddress() instanceof Inet4Address;
 	}
 
 	/** Whether any runtime listening channel is bound: only then can an adoption race with an accept. */
