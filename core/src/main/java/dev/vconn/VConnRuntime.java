@@ -44,7 +44,7 @@ public final class VConnRuntime implements AutoCloseable {
 	private VConnRuntime(Builder builder) {
 		this.core = new RuntimeCore(builder.transport, builder.eventThreads, builder.maxConnections,
 				builder.inactivityTimeout, builder.activeTimeout, builder.writeLowWaterMark, builder.writeHighWaterMark,
-				builder.shutdownTimeout, builder.allowStandardStreams, new NetLayer(builder.maxPipes),
+				builder.shutdownTimeout, builder.allowStandardStreams, new NetLayer(builder.maxPipes, builder.pipeSize),
 				builder.listeners);
 	}
 
@@ -256,6 +256,8 @@ public final class VConnRuntime implements AutoCloseable {
 
 		private int maxPipes = 256;
 
+		private int pipeSize = 256 * 1024;
+
 		private final List<VConnListener> listeners = new ArrayList<>();
 
 		private Builder() {
@@ -313,6 +315,27 @@ public final class VConnRuntime implements AutoCloseable {
 				throw new IllegalArgumentException("maxPipes must not be negative, was " + maxPipes);
 			}
 			this.maxPipes = maxPipes;
+			return this;
+		}
+
+		/**
+		 * The capacity asked of the kernel for each pipe of a splicing tunnel ({@code F_SETPIPE_SZ},
+		 * HAProxy's {@code tune.pipesize}); default 256 KiB. A larger pipe moves more bytes per
+		 * {@code splice(2)} call, so a bulk transfer costs fewer calls and less CPU per byte; the kernel
+		 * rounds the size up to a power of two of pages. A pipe holds memory only for the bytes in it,
+		 * but Linux charges its whole capacity to the user's pipe allowance
+		 * ({@code fs.pipe-user-pages-soft}, 64 MiB by default for users without
+		 * {@code CAP_SYS_RESOURCE}): keep {@code maxPipes × pipeSize} below it. When the kernel refuses
+		 * the size (above {@code fs.pipe-max-size}, or over the allowance), the pipe keeps the size
+		 * the kernel gave it and splicing goes on. 0 leaves every pipe at the kernel's default (64 KiB).
+		 * @param pipeSize the capacity in bytes, not negative
+		 * @return this builder
+		 */
+		public Builder pipeSize(int pipeSize) {
+			if (pipeSize < 0) {
+				throw new IllegalArgumentException("pipeSize must not be negative, was " + pipeSize);
+			}
+			this.pipeSize = pipeSize;
 			return this;
 		}
 

@@ -70,6 +70,7 @@ public final class VConnAutoConfiguration {
 			.transport(properties.getTransport())
 			.maxConnections(properties.getMaxConnections())
 			.maxPipes(properties.getMaxPipes())
+			.pipeSize((int) properties.getPipeSize().toBytes())
 			.inactivityTimeout(orZero(properties.getInactivityTimeout()))
 			.activeTimeout(orZero(properties.getActiveTimeout()))
 			.writeBufferWaterMarks((int) properties.getWriteBuffer().getLowWaterMark().toBytes(),

@@ -68,6 +68,15 @@ public class VConnProperties implements Validator {
 	private int maxPipes = 256;
 
 	/**
+	 * Capacity asked of the kernel for each splicing pipe (HAProxy's tune.pipesize). Larger pipes
+	 * move a bulk transfer in fewer splice calls. Linux charges each pipe's capacity to the user's
+	 * pipe allowance (fs.pipe-user-pages-soft, 64 MiB unless privileged): keep max-pipes times this
+	 * below it. A size the kernel refuses leaves the pipe at the size it gave. 0 keeps the kernel's
+	 * default (64 KiB).
+	 */
+	private DataSize pipeSize = DataSize.ofKilobytes(256);
+
+	/**
 	 * Inactivity timeout every new VConn starts with: fired when no byte moves in either
 	 * direction for this long. Unset or 0 means none.
 	 */
@@ -158,6 +167,26 @@ public class VConnProperties implements Validator {
 					"vconn.max-connections must not be negative (0 means no limit), was " + maxConnections);
 		}
 		this.maxConnections = maxConnections;
+	}
+
+	/**
+	 * Returns {@code vconn.pipe-size}.
+	 * @return the configured value
+	 */
+	public DataSize getPipeSize() {
+		return this.pipeSize;
+	}
+
+	/**
+	 * Sets {@code vconn.pipe-size}.
+	 * @param pipeSize the new value
+	 */
+	public void setPipeSize(DataSize pipeSize) {
+		if (pipeSize.isNegative() || pipeSize.toBytes() > Integer.MAX_VALUE) {
+			throw new IllegalArgumentException("vconn.pipe-size must be between 0 (the kernel's default) and 2GB, was "
+					+ pipeSize);
+		}
+		this.pipeSize = pipeSize;
 	}
 
 	/**

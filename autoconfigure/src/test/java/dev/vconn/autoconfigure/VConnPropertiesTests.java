@@ -37,6 +37,14 @@ class VConnPropertiesTests {
 		assertThat(properties.getWriteBuffer().getLowWaterMark()).isEqualTo(DataSize.ofKilobytes(32));
 		assertThat(properties.getWriteBuffer().getHighWaterMark()).isEqualTo(DataSize.ofKilobytes(64));
 		assertThat(properties.getShutdown().getTimeout()).isEqualTo(Duration.ofSeconds(30));
+		assertThat(properties.getMaxPipes()).isEqualTo(256);
+		assertThat(properties.getPipeSize()).isEqualTo(DataSize.ofKilobytes(256));
+	}
+
+	@Test
+	void bindsPipeSize() {
+		assertThat(bind(Map.of("vconn.pipe-size", "1MB")).getPipeSize()).isEqualTo(DataSize.ofMegabytes(1));
+		assertThat(bind(Map.of("vconn.pipe-size", "0")).getPipeSize()).isEqualTo(DataSize.ofBytes(0));
 	}
 
 	@Test
@@ -145,6 +153,8 @@ class VConnPropertiesTests {
 			vconn.inactivity-timeout           | -1s   | vconn.inactivity-timeout must not be negative
 			vconn.active-timeout               | -5ms  | vconn.active-timeout must not be negative
 			vconn.shutdown.timeout             | -1s   | vconn.shutdown.timeout must not be negative
+			vconn.pipe-size                    | -1B   | vconn.pipe-size must be between 0 (the kernel's default) and 2GB, was -1B
+			vconn.pipe-size                    | 3GB   | vconn.pipe-size must be between 0 (the kernel's default) and 2GB, was 3221225472B
 			vconn.write-buffer.low-water-mark  | 0B    | vconn.write-buffer.low-water-mark must be between 1B and
 			vconn.write-buffer.high-water-mark | 3GB   | vconn.write-buffer.high-water-mark must be between 1B and
 			vconn.transport                    | kqueue | to type [dev.vconn.Transport] for value [kqueue]

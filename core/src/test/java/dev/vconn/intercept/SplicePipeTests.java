@@ -6,9 +6,11 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +19,7 @@ import dev.vconn.Transport;
 import dev.vconn.TunnelResult;
 import dev.vconn.VConnListener;
 import dev.vconn.VConnRuntime;
+import dev.vconn.internal.net.LibC;
 import dev.vconn.testing.CountsProcessFds;
 import dev.vconn.testing.NativeFds;
 import dev.vconn.testing.StreamingRoutes;
@@ -28,9 +31,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import static dev.vconn.intercept.RawHttp.ascii;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -50,6 +56,9 @@ class SplicePipeTests {
 	private static final int IDLE_TUNNELS = Integer.getInteger("vconn.test.idle-tunnels", 1_000);
 
 	private static final int MAX_PIPES = 8;
+
+	/** {@code fcntl(2)} on Linux: a pipe's capacity. */
+	private static final int F_GETPIPE_SZ = 1032;
 
 	private final List<TunnelResult> tunnels = new CopyOnWriteArrayList<>();
 
@@ -150,12 +159,36 @@ class SplicePipeTests {
 		assertThat(this.tunnels).singleElement().satisfies((tunnel) -> assertThat(tunnel.spliced()).isFalse());
 	}
 
+	/** Every pipe a tunnel spliced through has the capacity the runtime asked for, or the kernel's default. */
+	@ParameterizedTest(name = "pipeSize {0}")
+	@CsvSource({ "1048576, 1048576", "262144, 262144", "0, 65536", "100000, 131072" })
+	void pipesHaveTheConfiguredCapacity(int pipeSize, int expected) throws IOException {
+		Set<Integer> before = pipeFdNumbers();
+		start(MAX_PIPES, pipeSize);
+		exchange(open(), 4 * 1024 * 1024, 3);
+		Set<Integer> pooled = pipeFdNumbers();
+		pooled.removeAll(before);
+		assertThat(pooled).as("the pipes the tunnel spliced through").isNotEmpty();
+		assertThat(pooled).allSatisfy((fd) -> assertThat(LibC.fcntl(fd, F_GETPIPE_SZ, 0)).isEqualTo(expected));
+	}
+
+	@Test
+	void negativePipeSizeIsRefused() {
+		assertThatIllegalArgumentException().isThrownBy(() -> VConnRuntime.builder().pipeSize(-1))
+			.withMessage("pipeSize must not be negative, was -1");
+	}
+
 	private void start(int maxPipes) throws IOException {
+		start(maxPipes, 256 * 1024);
+	}
+
+	private void start(int maxPipes, int pipeSize) throws IOException {
 		// one event thread: both sides of a tunnel share its loop, so the tunnel can splice
 		this.runtime = VConnRuntime.builder()
 			.transport(Transport.EPOLL)
 			.eventThreads(1)
 			.maxPipes(maxPipes)
+			.pipeSize(pipeSize)
 			.addListener(new VConnListener() {
 				@Override
 				public void onTunnelEnded(TunnelResult result) {
@@ -216,6 +249,16 @@ class SplicePipeTests {
 		}
 		this.clients.clear();
 		await().atMost(Duration.ofSeconds(60)).until(() -> this.tunnels.size() >= count);
+	}
+
+	private static Set<Integer> pipeFdNumbers() {
+		Set<Integer> fds = new HashSet<>();
+		NativeFds.identities().forEach((fd, identity) -> {
+			if (identity.target().startsWith("pipe:")) {
+				fds.add(fd);
+			}
+		});
+		return fds;
 	}
 
 	private static long pipeFds() {

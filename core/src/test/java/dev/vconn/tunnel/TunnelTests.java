@@ -2,6 +2,7 @@ package dev.vconn.tunnel;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.time.Duration;
@@ -167,6 +168,57 @@ class TunnelTests {
 			assertThat(result.bytesAToB()).isEqualTo(writer.written());
 			assertThat(result.bytesBToA()).isZero();
 		}
+	}
+
+	/**
+	 * B's peer reads in small bites, so the tunnel finds B's socket full again and again while A's
+	 * peer keeps sending: every byte must arrive once and in order, and the counts must agree.
+	 */
+	@ParameterizedTest
+	@EnumSource(TunnelFixture.Mode.class)
+	void readerTakingSmallBitesGetsEveryByteInOrder(TunnelFixture.Mode mode) throws Exception {
+		long size = 16 * MiB;
+		try (TunnelFixture f = TunnelFixture.openWithSmallPeerBReceiveBuffer(mode)) {
+			CompletableFuture<TunnelResult> tunnel = f.tunnel().start();
+			CompletableFuture<Payload.Received> atB = async(() -> Payload.read(smallBites(f.peerB), Long.MAX_VALUE));
+			long sent = Payload.write(f.peerA, 71, size);
+			f.peerA.shutdownOutput();
+
+			assertThat(atB.get(60, TimeUnit.SECONDS)).isEqualTo(new Payload.Received(size, sent));
+			f.peerB.shutdownOutput();
+			TunnelResult result = tunnel.get(30, TimeUnit.SECONDS);
+			assertThat(result.end()).isEqualTo(End.EOS);
+			assertThat(result.bytesAToB()).isEqualTo(size);
+			assertThat(result.spliced()).isEqualTo(mode.expectSpliced);
+			assertListenerReconciles(f, result);
+		}
+	}
+
+	/** A channel that reads at most 1 KiB at a time from {@code in}. */
+	private static ReadableByteChannel smallBites(ReadableByteChannel in) {
+		return new ReadableByteChannel() {
+			@Override
+			public int read(ByteBuffer dst) throws IOException {
+				int limit = dst.limit();
+				dst.limit(Math.min(limit, dst.position() + 1024));
+				try {
+					return in.read(dst);
+				}
+				finally {
+					dst.limit(limit);
+				}
+			}
+
+			@Override
+			public boolean isOpen() {
+				return in.isOpen();
+			}
+
+			@Override
+			public void close() throws IOException {
+				in.close();
+			}
+		};
 	}
 
 	/**

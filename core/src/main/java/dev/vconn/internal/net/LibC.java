@@ -8,8 +8,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The runtime's one binding to libc, for the calls Netty does not expose: {@code fcntl},
  * {@code getsockopt}, {@code getpeername}, {@code getsockname}, {@code poll}, {@code close},
- * {@code unsetenv}; {@code pipe2}, {@code splice} and {@code read} for splicing (Netty's own splice
- * cannot tell end of stream from "no data yet"); and the Unix domain socket calls of a takeover
+ * {@code unsetenv}; {@code pipe2}, {@code fcntl}, {@code splice} and {@code read} for splicing (Netty's own splice,
+ * used where it can be, cannot tell end of stream from "no data yet"); and the Unix domain socket calls of a takeover
  * ({@code socket}, {@code bind}, {@code listen}, {@code accept4}, {@code connect}, {@code sendmsg},
  * {@code recvmsg}, {@code setsockopt}, {@code chmod}, {@code unlink}). Linux only; constants are
  * those of Linux on x86_64 and aarch64. Each call leaves its {@code errno} in {@link #errno()}.
@@ -41,6 +41,10 @@ public final class LibC {
 	public static final int F_DUPFD_CLOEXEC = 1030;
 
 	static final int O_NONBLOCK = 04000;
+
+	static final int F_SETPIPE_SZ = 1031;
+
+	static final int F_GETPIPE_SZ = 1032;
 
 	public static final int SOL_SOCKET = 1;
 

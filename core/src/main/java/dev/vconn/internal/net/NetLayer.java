@@ -14,11 +14,15 @@ public final class NetLayer implements SocketLayer {
 
 	private final int maxPipes;
 
+	private final int pipeSize;
+
 	/**
 	 * @param maxPipes the most pipes splicing tunnels may hold at once
+	 * @param pipeSize the capacity asked for each pipe, 0 for the kernel's default
 	 */
-	public NetLayer(int maxPipes) {
+	public NetLayer(int maxPipes, int pipeSize) {
 		this.maxPipes = maxPipes;
+		this.pipeSize = pipeSize;
 	}
 
 	@Override
@@ -33,7 +37,7 @@ public final class NetLayer implements SocketLayer {
 
 	@Override
 	public VConnFactory newFactory(RuntimeCore runtime) {
-		return new NetVConnFactory(runtime, this.maxPipes);
+		return new NetVConnFactory(runtime, this.maxPipes, this.pipeSize);
 	}
 
 	@Override

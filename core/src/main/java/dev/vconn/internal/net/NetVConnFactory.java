@@ -65,10 +65,10 @@ public final class NetVConnFactory implements VConnFactory {
 	/** The runtime's write water marks, one immutable instance for every channel. */
 	private final WriteBufferWaterMark waterMark;
 
-	NetVConnFactory(RuntimeCore runtime, int maxPipes) {
+	NetVConnFactory(RuntimeCore runtime, int maxPipes, int pipeSize) {
 		this.runtime = runtime;
 		this.waterMark = new WriteBufferWaterMark(runtime.writeLowWaterMark(), runtime.writeHighWaterMark());
-		this.pipes = new PipePool(maxPipes);
+		this.pipes = new PipePool(maxPipes, pipeSize);
 		runtime.afterShutdown(this.pipes::close);
 	}
 

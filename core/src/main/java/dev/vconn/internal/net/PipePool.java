@@ -16,6 +16,9 @@ final class PipePool {
 	/** Empty pipes kept open for reuse; the rest are closed when given back. */
 	static final int KEEP_IDLE = 16;
 
+	/** The kernel's capacity of a new pipe, used when it cannot say. */
+	private static final int DEFAULT_CAPACITY = 64 * 1024;
+
 	/** A pipe's two ends, held in {@link HeldFds} while open. */
 	static final class Pipe {
 
@@ -23,11 +26,15 @@ final class PipePool {
 
 		final int writeFd;
 
+		/** Bytes the pipe holds when full: what one {@code splice(2)} into it may move. */
+		final int capacity;
+
 		private final HeldFds.Hold readHold;
 
 		private final HeldFds.Hold writeHold;
 
-		private Pipe(int readFd, int writeFd) {
+		private Pipe(int readFd, int writeFd, int capacity) {
+			this.capacity = capacity;
 			this.readFd = readFd;
 			this.writeFd = writeFd;
 			this.readHold = HeldFds.take(readFd);
@@ -49,6 +56,8 @@ final class PipePool {
 
 	private final int max;
 
+	private final int size;
+
 	private final AtomicInteger open = new AtomicInteger();
 
 	private final AtomicInteger borrowed = new AtomicInteger();
@@ -59,9 +68,11 @@ final class PipePool {
 
 	/**
 	 * @param max the most pipes open at once; 0 means never splice
+	 * @param size the capacity to ask for each pipe; 0 keeps the kernel's default
 	 */
-	PipePool(int max) {
+	PipePool(int max, int size) {
 		this.max = max;
+		this.size = size;
 	}
 
 	/**
@@ -94,7 +105,13 @@ final class PipePool {
 			this.open.decrementAndGet();
 			return null;
 		}
-		return new Pipe(fds[0], fds[1]);
+		int capacity = (this.size > 0) ? LibC.fcntl(fds[1], LibC.F_SETPIPE_SZ, this.size) : -1;
+		if (capacity <= 0) {
+			// refused or not asked: the pipe has what the kernel gave it (less than the default when
+			// the user's pipe allowance is spent)
+			capacity = LibC.fcntl(fds[1], LibC.F_GETPIPE_SZ, 0);
+		}
+		return new Pipe(fds[0], fds[1], (capacity > 0) ? capacity : DEFAULT_CAPACITY);
 	}
 
 	/**

@@ -1,13 +1,17 @@
 package dev.vconn.internal.net;
 
 import java.io.IOException;
+import java.nio.channels.NotYetConnectedException;
+import java.nio.channels.WritableByteChannel;
 import java.util.ArrayDeque;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.FileRegion;
+import io.netty.channel.epoll.Native;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.util.AbstractReferenceCounted;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -15,12 +19,14 @@ import org.jspecify.annotations.Nullable;
  * borrowed from the runtime's {@link PipePool} only while bytes move: an idle direction holds no
  * pipe, only a pending read on its source. When data arrives, Netty reads the first chunk (it is
  * copied to the target), then the direction splices socket to pipe to socket until the source has
- * nothing more (the pipe goes back) or the target is full (the pipe's bytes are copied to the
- * target through Netty, which waits for room, and the pipe goes back). With the pool exhausted
- * the direction copies, chunk by chunk, as Netty reads them.
+ * nothing more (the pipe goes back) or the target is full. Then the pipe, bytes and all, is queued
+ * to the target's channel as a {@link PipeOut}: Netty's own write loop splices it out as the socket
+ * takes bytes, waiting for room as for any write, and gives the pipe back once it is empty. The
+ * bytes never enter the JVM. With the pool exhausted the direction copies, chunk by chunk, as
+ * Netty reads them.
  *
- * <p>Copies and splices never overtake each other: a splice starts only once every copied chunk
- * has left the target's Netty queue. Confined to the event loop both VConns share.
+ * <p>Copies and splices never overtake each other: a splice starts only once every chunk and pipe
+ * queued to the target has left its Netty queue. Confined to the event loop both VConns share.
  */
 public final class Splice {
 
@@ -33,11 +39,11 @@ public final class Splice {
 
 	}
 
-	/** At most this much per {@code splice(2)} call: a default pipe's capacity. */
-	private static final int CHUNK = 64 * 1024;
+	/** Netty's binding takes -1 for "no offset": both ends are sockets or pipes. */
+	private static final long NO_OFFSET = -1;
 
-	/** At most this much per pass before yielding the loop to other channels. */
-	private static final int BUDGET = 16 * CHUNK;
+	/** At most this many pipefuls per pass before yielding the loop to other channels. */
+	private static final int PIPEFULS_PER_PASS = 16;
 
 	private final NetVConn source;
 
@@ -52,8 +58,8 @@ public final class Splice {
 	/** Bytes in the pipe not yet moved to the target. */
 	private long inPipe;
 
-	/** Chunks handed to the target's channel and not yet written. */
-	private int copying;
+	/** Chunks and pipes queued to the target's channel and not yet written. */
+	private int queued;
 
 	/** Bytes passed to the target, copied or spliced. */
 	private long delivered;
@@ -91,32 +97,50 @@ public final class Splice {
 	void read(ByteBuf buf) {
 		if (this.inPipe > 0) {
 			// a read armed before the splice started: the pipe's bytes came first, so they go first
-			copyPipeOut();
+			queuePipe();
 		}
 		copy(buf);
 	}
 
 	private void copy(ByteBuf buf) {
-		int n = buf.readableBytes();
-		this.copying++;
-		Channel dst = this.target.channel();
-		dst.writeAndFlush(buf).addListener((ChannelFuture f) -> {
-			this.copying--;
+		queue(buf, buf.readableBytes());
+	}
+
+	/**
+	 * Queues a chunk or a pipe to the target; once the target's queue is empty again, the next
+	 * splice starts.
+	 * @param counted bytes to count as delivered when written (a pipe counts its own as they leave)
+	 */
+	private void queue(Object message, int counted) {
+		this.queued++;
+		this.target.channel().writeAndFlush(message).addListener((ChannelFuture f) -> {
+			this.queued--;
 			if (!f.isSuccess()) {
 				this.target.recordFailure(f.cause());
 				return;
 			}
-			this.delivered += n;
-			this.target.splicedMoved(0, n);
-			if (this.copying == 0) {
+			if (counted > 0) {
+				this.delivered += counted;
+				this.target.splicedMoved(0, counted);
+			}
+			if (this.queued == 0) {
 				pump();
 			}
 		});
 	}
 
+	/** The target is full: the pipe, with its bytes, goes to the target's queue; the next pump borrows another. */
+	private void queuePipe() {
+		PipePool.Pipe full = this.pipe;
+		long bytes = this.inPipe;
+		this.pipe = null;
+		this.inPipe = 0;
+		queue(new PipeOut(full, bytes), 0);
+	}
+
 	/** Moves bytes with splice(2) until the source is empty, the target full, or the budget spent. */
 	private void pump() {
-		if (this.ended || this.copying > 0 || !isOpen(this.source) || !isOpen(this.target)) {
+		if (this.ended || this.queued > 0 || !isOpen(this.source) || !isOpen(this.target)) {
 			return;
 		}
 		if (this.pipe == null) {
@@ -127,43 +151,27 @@ public final class Splice {
 			}
 		}
 		PipePool.Pipe pipe = this.pipe;
-		long budget = BUDGET;
+		long budget = (long) PIPEFULS_PER_PASS * pipe.capacity;
 		while (budget > 0) {
 			if (this.inPipe == 0) {
-				long in = LibC.splice(this.source.channelFd(), null, pipe.writeFd, null, CHUNK,
-						LibC.SPLICE_F_MOVE | LibC.SPLICE_F_NONBLOCK);
+				long in = spliceIn(pipe);
 				if (in == 0) {
-					givePipeBack();
-					// the end of stream goes through the pipeline, as Netty's own would, so that handlers
-					// before the VConn (the listener's tunnel guard) see it; the VConn then ends this splice
-					this.source.channel().pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
-					return;
-				}
-				if (in < 0) {
-					int errno = LibC.errno();
-					givePipeBack();
-					if (errno == LibC.EAGAIN) {
-						awaitData();
-					}
-					else {
-						this.source.recordFailure(failure("reading", errno));
-					}
 					return;
 				}
 				this.inPipe = in;
 				this.source.splicedMoved(in, 0);
 			}
-			long out = LibC.splice(pipe.readFd, null, this.target.channelFd(), null, this.inPipe,
-					LibC.SPLICE_F_MOVE | LibC.SPLICE_F_NONBLOCK);
-			if (out < 0) {
-				int errno = LibC.errno();
-				if (errno == LibC.EAGAIN) {
-					copyPipeOut(); // the target is full: Netty waits for room
-				}
-				else {
-					givePipeBack();
-					this.target.recordFailure(failure("writing", errno));
-				}
+			long out;
+			try {
+				out = Native.splice(pipe.readFd, NO_OFFSET, this.target.channelFd(), NO_OFFSET, this.inPipe);
+			}
+			catch (IOException | NotYetConnectedException ex) {
+				givePipeBack();
+				this.target.recordFailure(asIoException(ex));
+				return;
+			}
+			if (out == 0) {
+				queuePipe(); // the target is full: Netty waits for room
 				return;
 			}
 			this.inPipe -= out;
@@ -174,9 +182,43 @@ public final class Splice {
 		this.source.loop().execute(this.pump);
 	}
 
-	/** The target cannot take more now: hand what the pipe holds to Netty, which writes it when it can. */
-	private void copyPipeOut() {
-		copy(takePipe());
+	/**
+	 * Moves what the source has into the pipe.
+	 * @return the bytes moved, or 0 once the source's end, its lack of data or its failure is dealt with
+	 */
+	private long spliceIn(PipePool.Pipe pipe) {
+		int fd = this.source.channelFd();
+		long in;
+		try {
+			in = Native.splice(fd, NO_OFFSET, pipe.writeFd, NO_OFFSET, pipe.capacity);
+		}
+		catch (IOException | NotYetConnectedException ex) {
+			givePipeBack();
+			this.source.recordFailure(asIoException(ex));
+			return 0;
+		}
+		if (in > 0) {
+			return in;
+		}
+		// Netty's binding answers 0 both at the end of stream and when there is no data yet: libc's tells
+		in = LibC.splice(fd, null, pipe.writeFd, null, pipe.capacity, LibC.SPLICE_F_MOVE | LibC.SPLICE_F_NONBLOCK);
+		if (in > 0) {
+			return in;
+		}
+		int errno = (in < 0) ? LibC.errno() : 0;
+		givePipeBack();
+		if (in == 0) {
+			// the end of stream goes through the pipeline, as Netty's own would, so that handlers
+			// before the VConn (the listener's tunnel guard) see it; the VConn then ends this splice
+			this.source.channel().pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+		}
+		else if (errno == LibC.EAGAIN) {
+			awaitData();
+		}
+		else {
+			this.source.recordFailure(failure("reading", errno));
+		}
+		return 0;
 	}
 
 	/** What the pipe holds, read out into the JVM; the pipe goes back. */
@@ -256,9 +298,99 @@ public final class Splice {
 		}
 	}
 
+	/**
+	 * A pipe's bytes as a write on the target's channel. Netty's epoll write loop calls
+	 * {@link #transferTo} whenever the socket may take bytes; a 0 makes it wait for room. The pipe
+	 * belongs to this message from the moment it is queued: it goes back to the pool when Netty
+	 * releases the message, empty if everything was written, otherwise to be closed.
+	 */
+	private final class PipeOut extends AbstractReferenceCounted implements FileRegion {
+
+		private final PipePool.Pipe pipe;
+
+		private final long count;
+
+		private long transferred;
+
+		PipeOut(PipePool.Pipe pipe, long count) {
+			this.pipe = pipe;
+			this.count = count;
+		}
+
+		@Override
+		public long transferTo(WritableByteChannel socket, long position) throws IOException {
+			long out;
+			try {
+				// 0 when the socket is full: Netty then waits for room and calls again
+				out = Native.splice(this.pipe.readFd, NO_OFFSET, Splice.this.target.channelFd(), NO_OFFSET,
+						this.count - this.transferred);
+			}
+			catch (NotYetConnectedException ex) {
+				throw asIoException(ex);
+			}
+			this.transferred += out;
+			Splice.this.delivered += out;
+			Splice.this.target.splicedMoved(0, out);
+			return out;
+		}
+
+		@Override
+		public long position() {
+			return 0;
+		}
+
+		@Override
+		public long count() {
+			return this.count;
+		}
+
+		@Override
+		public long transferred() {
+			return this.transferred;
+		}
+
+		@Override
+		@Deprecated
+		public long transfered() {
+			return this.transferred;
+		}
+
+		@Override
+		protected void deallocate() {
+			Splice.this.pool.release(this.pipe, this.transferred == this.count);
+		}
+
+		@Override
+		public PipeOut retain() {
+			super.retain();
+			return this;
+		}
+
+		@Override
+		public PipeOut retain(int increment) {
+			super.retain(increment);
+			return this;
+		}
+
+		@Override
+		public PipeOut touch() {
+			return this;
+		}
+
+		@Override
+		public PipeOut touch(Object hint) {
+			return this;
+		}
+
+	}
+
 	private static boolean isOpen(NetVConn vconn) {
 		// a closed channel's number may already belong to someone else: never splice to or from it
 		return !vconn.isGone() && vconn.channel().isOpen();
+	}
+
+	private static IOException asIoException(Exception ex) {
+		return (ex instanceof IOException) ? (IOException) ex : new IOException("splice failed: not connected", ex);
 	}
 
 	private static IOException failure(String what, int errno) {
