@@ -8,11 +8,12 @@ import org.jspecify.annotations.Nullable;
 /**
  * The runtime's one binding to libc, for the calls Netty does not expose: {@code fcntl},
  * {@code getsockopt}, {@code getpeername}, {@code getsockname}, {@code poll}, {@code close},
- * {@code unsetenv}; {@code pipe2}, {@code fcntl}, {@code splice} and {@code read} for splicing (Netty's own splice,
- * used where it can be, cannot tell end of stream from "no data yet"); and the Unix domain socket calls of a takeover
- * ({@code socket}, {@code bind}, {@code listen}, {@code accept4}, {@code connect}, {@code sendmsg},
- * {@code recvmsg}, {@code setsockopt}, {@code chmod}, {@code unlink}). Linux only; constants are
- * those of Linux on x86_64 and aarch64. Each call leaves its {@code errno} in {@link #errno()}.
+ * {@code unsetenv}; {@code pipe2}, {@code splice} and {@code read} for splicing (reading into a
+ * pipe: Netty's own splice, used for writing out of one, cannot tell end of stream from "no data
+ * yet"); and the Unix domain socket calls of a takeover ({@code socket}, {@code bind},
+ * {@code listen}, {@code accept4}, {@code connect}, {@code sendmsg}, {@code recvmsg},
+ * {@code setsockopt}, {@code chmod}, {@code unlink}). Linux only; constants are those of Linux on
+ * x86_64 and aarch64. Each call leaves its {@code errno} in {@link #errno()}.
  */
 public final class LibC {
 

@@ -183,25 +183,14 @@ public final class Splice {
 	}
 
 	/**
-	 * Moves what the source has into the pipe.
+	 * Moves what the source has into the pipe, with libc's {@code splice(2)}: Netty's binding answers
+	 * 0 both at the end of stream and when the socket is empty, and telling them apart would cost a
+	 * second call at the end of every burst.
 	 * @return the bytes moved, or 0 once the source's end, its lack of data or its failure is dealt with
 	 */
 	private long spliceIn(PipePool.Pipe pipe) {
-		int fd = this.source.channelFd();
-		long in;
-		try {
-			in = Native.splice(fd, NO_OFFSET, pipe.writeFd, NO_OFFSET, pipe.capacity);
-		}
-		catch (IOException | NotYetConnectedException ex) {
-			givePipeBack();
-			this.source.recordFailure(asIoException(ex));
-			return 0;
-		}
-		if (in > 0) {
-			return in;
-		}
-		// Netty's binding answers 0 both at the end of stream and when there is no data yet: libc's tells
-		in = LibC.splice(fd, null, pipe.writeFd, null, pipe.capacity, LibC.SPLICE_F_MOVE | LibC.SPLICE_F_NONBLOCK);
+		long in = LibC.splice(this.source.channelFd(), null, pipe.writeFd, null, pipe.capacity,
+				LibC.SPLICE_F_MOVE | LibC.SPLICE_F_NONBLOCK);
 		if (in > 0) {
 			return in;
 		}
