@@ -60,7 +60,11 @@ def warmed_up(meta):
         seconds, _, settled = value.partition(" ")
         if key.startswith("warmed.") and settled:  # native targets have no verdict
             target = key[len("warmed."):]
-            parts.append(f"{LABEL.get(target, target)} {seconds} s" + ("" if settled == "yes" else ", not settled"))
+            part = f"{LABEL.get(target, target)} {seconds} s" + ("" if settled == "yes" else ", not settled")
+            transfers, _, bulk_settled = meta.get("warmed_bulk." + target, "").partition(" ")
+            if bulk_settled:
+                part += f", then {transfers} × 100 MiB" + ("" if bulk_settled == "yes" else ", not settled")
+            parts.append(part)
     return "; ".join(parts) if parts else "no JVM target"
 
 
@@ -287,8 +291,9 @@ def main():
            f"measurement and was warmed up before the first round: each JVM target (VConn, Spring Cloud Gateway, Vert.x) "
            "in 8 s cycles of keep-alive, new-connection and 64 KiB load (4, 2 and 2 s), at least three, until its CPU per "
            "keep-alive and per new-connection request stayed within 10 % over three cycles in a row (the JIT "
-           f"compiling shows as CPU), for at most {meta.get('warmup')} s ({warmed_up(meta)}); each native target for 2 s; "
-           "then one 100 MiB transfer.",
+           f"compiling shows as CPU), for at most {meta.get('warmup')} s, then 100 MiB transfers until its CPU per "
+           f"transfer stayed within 10 % three times in a row (at most {meta.get('bulk_warmup', 12)}) "
+           f"({warmed_up(meta)}); each native target for 2 s, then one 100 MiB transfer.",
            "- Proxy CPU: user + system time of the proxy's processes (from `/proc/<pid>/stat`, "
            "children included) over the run, per request or per GiB moved; the origin's and wrk's "
            "CPU is not counted. RSS: `VmRSS`, the largest seen after a run.",

@@ -16,8 +16,9 @@ Usage: benchmarks/e2e/run.sh [options]
                      Vert.x) before the first round (default 56; --quick 24): 8 s cycles of
                      keep-alive, new-connection and 64 KiB load, at least three, until the CPU per
                      keep-alive and per new-connection request stayed within 10 % over three
-                     cycles; then one 100 MiB transfer. Native targets get 2 s and the
-                     transfer. A JVM keeps compiling for 30 to 90 s under load
+                     cycles; then 100 MiB transfers until the CPU per transfer stayed within
+                     10 % three times in a row (at most 12; --quick 6). Native targets get 2 s
+                     and one transfer. A JVM keeps compiling for 30 to 90 s under load
   --seed N           seed of the per-round shuffle (default 9)
   --targets LIST     comma-separated subset of: direct,haproxy,haproxy-splice,nginx-stream,
                      scg,vertx,vconn-pass,vconn-conn,vconn-vio,vconn-tunnel (default all)
@@ -60,8 +61,10 @@ while [ $# -gt 0 ]; do
 done
 if [ "$QUICK" = 1 ]; then
 	: "${ROUNDS:=2}" "${DURATION:=2}" "${WARMUP:=24}"
+	BULK_WARMUP_TRANSFERS=6
 else
 	: "${ROUNDS:=3}" "${DURATION:=5}" "${WARMUP:=56}"
+	BULK_WARMUP_TRANSFERS=12
 fi
 WRK_THREADS=1 WRK_CONNECTIONS=32
 IFS=, read -r -a TARGET_LIST <<<"$TARGETS"
@@ -394,8 +397,10 @@ bulk_run() {
 # 2 s per cycle) until the JIT is done with it: until its CPU per keep-alive and per new-connection
 # request each stayed within WARMUP_SETTLED percent over three cycles (compiling shows as CPU), for
 # at most WARMUP seconds. A fixed time ends too early for a slow target and then measures
-# its compiler. A native target only needs its caches warm: 1 s of each request load. Then one
-# 100 MiB transfer for the bulk paths. Each target's warm-up is recorded for the report.
+# its compiler. A native target only needs its caches warm: 1 s of each request load. Then the
+# bulk paths, which the request loads never reach: a JVM target moves 100 MiB again and again
+# until its CPU per transfer settles the same way (at most BULK_WARMUP_TRANSFERS), a native one
+# once. Each target's warm-up is recorded for the report.
 WARMUP_SETTLED=10
 warm_up() {
 	# settled stays empty for a native target: it has no verdict
@@ -429,9 +434,38 @@ warm_up() {
 				;;
 		esac
 	fi
-	bulk_run "$target" 1 >/dev/null
+	local transfers bulk_settled
+	read -r transfers bulk_settled < <(warm_up_bulk "$target")
 	echo "warmed.$target=$seconds $settled" >>"$WORK/warmup.env"
-	log "  warmed up $target: $served requests in ${seconds}s${settled:+, settled: $settled (last cycle: ${ka:-} µs keep-alive, ${close:-} µs new connection per request)}"
+	echo "warmed_bulk.$target=$transfers $bulk_settled" >>"$WORK/warmup.env"
+	log "  warmed up $target: $served requests in ${seconds}s${settled:+, settled: $settled (last cycle: ${ka:-} µs keep-alive, ${close:-} µs new connection per request)}; $transfers bulk transfers${bulk_settled:+, settled: $bulk_settled}"
+}
+
+# warm_up_bulk TARGET: prints "transfers settled" (settled empty for a native target)
+warm_up_bulk() {
+	local target=$1 transfers=0 settled="" cpu0 cpu1 ms prev="" first=""
+	case "$target" in
+		vconn-*|scg|vertx)
+			settled=no
+			while [ "$transfers" -lt "$BULK_WARMUP_TRANSFERS" ]; do
+				cpu0=$(cpu_seconds "$target")
+				bulk_run "$target" 1 >/dev/null
+				cpu1=$(cpu_seconds "$target")
+				ms=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.0f", 1000 * (b - a) }')
+				transfers=$((transfers + 1))
+				if [ -n "$first" ] && within "$ms" "$prev" && within "$ms" "$first"; then
+					settled=yes
+					break
+				fi
+				first=$prev prev=$ms
+			done
+			;;
+		*)
+			bulk_run "$target" 1 >/dev/null
+			transfers=1
+			;;
+	esac
+	echo "$transfers $settled"
 }
 
 # cpu_per_request TARGET PATH HEADER SECONDS: a wrk run; prints "requests cpu_µs_per_request"
@@ -509,6 +543,7 @@ done
 	echo "rounds=$ROUNDS"
 	echo "seed=$SEED"
 	echo "warmup=$WARMUP"
+	echo "bulk_warmup=$BULK_WARMUP_TRANSFERS"
 	echo "quick=$QUICK"
 	echo "shared=$SHARED"
 	echo "busy_before=$BUSY_BEFORE"

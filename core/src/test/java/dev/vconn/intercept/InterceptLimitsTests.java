@@ -268,4 +268,24 @@ class InterceptLimitsTests extends InterceptTestSupport {
 		assertThat(this.events.rejections()).containsExactly(503);
 	}
 
+	/**
+	 * A connection the listener ends after its response frees its slot as soon as the client has
+	 * finished too (here it ended its sending with its request), not after the two-second linger
+	 * a connection gets while its client may still be sending.
+	 */
+	@Test
+	void connectionEndedAfterItsResponseFreesItsSlotOnceTheClientFinished() throws Exception {
+		startWithHook(1, UnaryOperator.identity());
+		try (Socket finished = RawHttp.connect(address())) {
+			finished.getOutputStream().write(ascii("GET /x/first HTTP/1.1\r\nHost: t\r\n\r\n"));
+			finished.shutdownOutput();
+			RawHttp.Response first = RawHttp.read(finished.getInputStream());
+			assertThat(first.status()).isEqualTo(200);
+			assertThat(finished.getInputStream().read()).as("end of stream after the response").isEqualTo(-1);
+		}
+		// until the listener has seen the first connection's end, the next one may still get a 503
+		await().atMost(Duration.ofSeconds(1))
+			.until(() -> RawHttp.exchange(address(), ascii("GET /x/next HTTP/1.1\r\nHost: t\r\n\r\n")).status() == 200);
+	}
+
 }

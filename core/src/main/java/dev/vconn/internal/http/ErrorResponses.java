@@ -12,6 +12,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.DuplexChannel;
@@ -20,6 +21,7 @@ import io.netty.channel.unix.UnixChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
 
 /**
  * The listener's own responses, and how a connection it ends is closed: every error response says
@@ -82,14 +84,22 @@ final class ErrorResponses {
 	static void closeGracefully(ChannelFuture written) {
 		written.addListener((ChannelFutureListener) (f) -> {
 			Channel channel = f.channel();
-			if (!f.isSuccess() || !(channel instanceof DuplexChannel) || !channel.isActive()) {
+			if (!f.isSuccess() || !(channel instanceof DuplexChannel) || !channel.isActive()
+					|| ((DuplexChannel) channel).isInputShutdown()) {
+				// failed, gone, or the client finished sending first: nothing is left to drain
 				channel.close();
 				return;
 			}
 			channel.pipeline().addFirst(new Drain());
+			// From here the client's end of stream only means "close now". Without half-closure Netty
+			// closes at it, instead of first shutting the input down: by then the connection is fully
+			// closed, so that call fails, and Netty builds an exception with its stack trace for it.
+			channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
 			shutdownOutput((DuplexChannel) channel);
 			channel.config().setAutoRead(true);
-			channel.eventLoop().schedule(() -> channel.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+			Future<?> linger = channel.eventLoop().schedule(() -> channel.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+			// a client that closes at once must not leave its channel in the loop's timers for the linger
+			channel.closeFuture().addListener((ChannelFutureListener) (closed) -> linger.cancel(false));
 		});
 	}
 
