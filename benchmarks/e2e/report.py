@@ -292,8 +292,8 @@ def main():
            "in 8 s cycles of keep-alive, new-connection and 64 KiB load (4, 2 and 2 s), at least three, until its CPU per "
            "keep-alive and per new-connection request stayed within 10 % over three cycles in a row (the JIT "
            f"compiling shows as CPU), for at most {meta.get('warmup')} s, then 100 MiB transfers until its CPU per "
-           f"transfer stayed within 10 % three times in a row (at most {meta.get('bulk_warmup', 12)}) "
-           f"({warmed_up(meta)}); each native target for 2 s, then one 100 MiB transfer.",
+           f"transfer stayed within 10 % three times in a row (at most {meta.get('bulk_warmup', 24)}) "
+           f"({warmed_up(meta)}); each native target for 2 s, then one 100 MiB transfer; then every target 4 × 100 MiB at once.",
            "- Proxy CPU: user + system time of the proxy's processes (from `/proc/<pid>/stat`, "
            "children included) over the run, per request or per GiB moved; the origin's and wrk's "
            "CPU is not counted. RSS: `VmRSS`, the largest seen after a run.",
