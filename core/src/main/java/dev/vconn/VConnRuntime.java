@@ -327,7 +327,8 @@ public final class VConnRuntime implements AutoCloseable {
 		 * ({@code fs.pipe-user-pages-soft}, 64 MiB by default for users without
 		 * {@code CAP_SYS_RESOURCE}): keep {@code maxPipes × pipeSize} below it. When the kernel refuses
 		 * the size (above {@code fs.pipe-max-size}, or over the allowance), the pipe keeps the size
-		 * the kernel gave it and splicing goes on. 0 leaves every pipe at the kernel's default (64 KiB).
+		 * the kernel gave it, splicing goes on, and the runtime logs one warning with both sizes (logger
+		 * {@code dev.vconn.internal.net.PipePool}). 0 leaves every pipe at the kernel's default (64 KiB).
 		 * @param pipeSize the capacity in bytes, not negative
 		 * @return this builder
 		 */

@@ -73,6 +73,10 @@ public final class LibC {
 
 	static final int ECONNRESET = 104;
 
+	static final int EPERM = 1;
+
+	static final int ENOMEM = 12;
+
 	static final int O_CLOEXEC = 02000000;
 
 	static final int SPLICE_F_MOVE = 1;

@@ -1,6 +1,11 @@
 package dev.vconn.internal.net;
 
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jspecify.annotations.Nullable;
@@ -18,6 +23,8 @@ final class PipePool {
 
 	/** The kernel's capacity of a new pipe, used when it cannot say. */
 	private static final int DEFAULT_CAPACITY = 64 * 1024;
+
+	private static final System.Logger logger = System.getLogger(PipePool.class.getName());
 
 	/** A pipe's two ends, held in {@link HeldFds} while open. */
 	static final class Pipe {
@@ -66,6 +73,9 @@ final class PipePool {
 
 	private volatile boolean closed;
 
+	/** Whether the kernel's refusal of {@link #size} was logged: once per pool, not per pipe. */
+	private final AtomicBoolean refusalLogged = new AtomicBoolean();
+
 	/**
 	 * @param max the most pipes open at once; 0 means never splice
 	 * @param size the capacity to ask for each pipe; 0 keeps the kernel's default
@@ -106,12 +116,41 @@ final class PipePool {
 			return null;
 		}
 		int capacity = (this.size > 0) ? LibC.fcntl(fds[1], LibC.F_SETPIPE_SZ, this.size) : -1;
+		int refusedErrno = (this.size > 0 && capacity <= 0) ? LibC.errno() : 0;
 		if (capacity <= 0) {
 			// refused or not asked: the pipe has what the kernel gave it (less than the default when
 			// the user's pipe allowance is spent)
 			capacity = LibC.fcntl(fds[1], LibC.F_GETPIPE_SZ, 0);
 		}
-		return new Pipe(fds[0], fds[1], (capacity > 0) ? capacity : DEFAULT_CAPACITY);
+		capacity = (capacity > 0) ? capacity : DEFAULT_CAPACITY;
+		if (refusedErrno != 0 && this.refusalLogged.compareAndSet(false, true)) {
+			logger.log(System.Logger.Level.WARNING, "Splicing pipes have " + capacity + " bytes, not the " + this.size
+					+ " asked (VConnRuntime.Builder.pipeSize, vconn.pipe-size): the kernel refused the size ("
+					+ whyRefused(refusedErrno) + "); splicing goes on with the smaller pipes");
+		}
+		return new Pipe(fds[0], fds[1], capacity);
+	}
+
+	/** Why {@code F_SETPIPE_SZ} failed, with what an operator can do about it. */
+	private static String whyRefused(int errno) {
+		if (errno == LibC.EPERM) {
+			return "above fs.pipe-max-size, " + pipeMaxSize() + " bytes, without CAP_SYS_RESOURCE, or past the user's "
+					+ "hard pipe allowance, fs.pipe-user-pages-hard";
+		}
+		if (errno == LibC.ENOMEM) {
+			return "no memory for the pipe's buffers";
+		}
+		return "errno " + errno;
+	}
+
+	private static String pipeMaxSize() {
+		// a stream read to its end: Files.readAllBytes trusts the size procfs reports, and reads too little
+		try (InputStream in = new FileInputStream("/proc/sys/fs/pipe-max-size")) {
+			return new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
+		}
+		catch (IOException | RuntimeException ex) {
+			return "unknown";
+		}
 	}
 
 	/**
