@@ -18,7 +18,8 @@ Usage: benchmarks/e2e/run.sh [options]
                      keep-alive and per new-connection request stayed within 10 % over three
                      cycles; then 100 MiB transfers until the CPU per transfer stayed within
                      10 % three times in a row (at most 24; --quick 8). Native targets get 2 s
-                     and one transfer. A JVM keeps compiling for 30 to 90 s under load
+                     and one transfer. Then every target moves 4 × 100 MiB at once. A JVM keeps
+                     compiling for 30 to 90 s under load
   --seed N           seed of the per-round shuffle (default 9)
   --targets LIST     comma-separated subset of: direct,haproxy,haproxy-splice,nginx-stream,
                      scg,vertx,vconn-pass,vconn-conn,vconn-vio,vconn-tunnel (default all)
@@ -419,6 +420,7 @@ warm_up() {
 					read -r n _ < <(cpu_per_request "$target" /64k "" 2)
 					served=$((served + n))
 					seconds=$((seconds + 8)) cycles=$((cycles + 1))
+					log "    $target warm-up cycle $cycles: $ka µs keep-alive, $close µs new connection per request"
 					# settled when three cycles in a row agree: two can match by chance while compiling
 					if [ -n "$first_ka" ] && within "$ka" "$prev_ka" && within "$close" "$prev_close" \
 						&& within "$ka" "$first_ka" && within "$close" "$first_close"; then
