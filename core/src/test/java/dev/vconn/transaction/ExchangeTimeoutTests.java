@@ -50,6 +50,39 @@ class ExchangeTimeoutTests extends TransactionTestSupport {
 	}
 
 	@Test
+	void everyExchangeOfAKeepAliveConnectionGetsTheWholeOriginTimeout() throws Exception {
+		CountDownLatch release = new CountDownLatch(1);
+		this.origin.behave((request, exchange) -> {
+			if (request.target().endsWith("/stalled")) {
+				awaitQuietly(release);
+				return false;
+			}
+			if (request.target().endsWith("/slow")) {
+				// two thirds of the origin timeout: two such answers in a row take longer than one timeout
+				awaitQuietly(new CountDownLatch(1), SHORT.multipliedBy(2).dividedBy(3));
+			}
+			return TestOrigin.STANDARD.serve(request, exchange);
+		});
+		InterceptListener proxy = proxy((builder) -> builder.originTimeout(SHORT).idleTimeout(Duration.ofSeconds(30)));
+		try (RawClient client = client(proxy)) {
+			for (int i = 0; i < 3; i++) {
+				assertThat(client.exchange(HttpWire.get("/pt/cl/10/slow"), "GET").status()).isEqualTo(200);
+				assertThat(client.exchange(HttpWire.get("/pt/cl/10/quick"), "GET").status()).isEqualTo(200);
+			}
+			long start = System.nanoTime();
+			Message response = client.exchange(HttpWire.get("/pt/cl/10/stalled"), "GET");
+			assertThat(response.status()).isEqualTo(504);
+			// the origin timeout, not the connection's idle timeout
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(SHORT)
+				.isLessThan(Duration.ofSeconds(20));
+		}
+		finally {
+			release.countDown();
+		}
+		eventually().untilAsserted(() -> assertThat(this.listener.rejections()).containsExactly(504));
+	}
+
+	@Test
 	void serverInterceptThatNeverAnswersGets504AndItsVConnIsAbortedWithTimeout() throws Exception {
 		this.scripts = (target) -> new ScriptedIntercept.Script().hold();
 		InterceptListener proxy = proxy((builder) -> builder.originTimeout(SHORT));

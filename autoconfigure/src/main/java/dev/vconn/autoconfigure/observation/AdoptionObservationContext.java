@@ -6,6 +6,7 @@ import java.util.Objects;
 import dev.vconn.AdoptionFailureReason;
 import dev.vconn.AdoptionSource;
 import dev.vconn.VConn;
+import io.micrometer.common.KeyValue;
 import io.micrometer.common.KeyValues;
 import io.micrometer.observation.Observation;
 import org.jspecify.annotations.Nullable;
@@ -33,6 +34,9 @@ public class AdoptionObservationContext extends Observation.Context {
 	private @Nullable KeyValues peerKeyValues;
 
 	private @Nullable SocketAddress peerKeyValuesOf;
+
+	/** The low-cardinality key values without sorting the map's at every stop; see {@link KnownKeyValues}. */
+	private final KnownKeyValues knownKeyValues = new KnownKeyValues();
 
 	/**
 	 * Creates the context of an attempt that is starting.
@@ -104,6 +108,32 @@ public class AdoptionObservationContext extends Observation.Context {
 			this.peerKeyValuesOf = peer;
 		}
 		return keyValues;
+	}
+
+	@Override
+	public Observation.Context addLowCardinalityKeyValue(KeyValue keyValue) {
+		this.knownKeyValues.forget();
+		return super.addLowCardinalityKeyValue(keyValue);
+	}
+
+	@Override
+	public Observation.Context removeLowCardinalityKeyValue(String keyName) {
+		this.knownKeyValues.forget();
+		return super.removeLowCardinalityKeyValue(keyName);
+	}
+
+	@Override
+	public Observation.Context addLowCardinalityKeyValues(KeyValues keyValues) {
+		KeyValues before = this.knownKeyValues.get();
+		super.addLowCardinalityKeyValues(keyValues);
+		this.knownKeyValues.added(before, keyValues);
+		return this;
+	}
+
+	@Override
+	public KeyValues getLowCardinalityKeyValues() {
+		KeyValues known = this.knownKeyValues.get();
+		return (known != null) ? known : super.getLowCardinalityKeyValues();
 	}
 
 }

@@ -4,7 +4,9 @@ import java.net.SocketAddress;
 
 import dev.vconn.intercept.Transaction;
 import dev.vconn.intercept.TransactionResult;
+import io.micrometer.common.KeyValue;
 import io.micrometer.common.KeyValues;
+import io.micrometer.observation.Observation;
 import io.micrometer.observation.transport.Kind;
 import io.micrometer.observation.transport.ReceiverContext;
 import org.jspecify.annotations.Nullable;
@@ -32,6 +34,9 @@ public class TransactionObservationContext extends ReceiverContext<Transaction> 
 
 	/** The client as high-cardinality key values, made once: the observation asks at its start and its stop. */
 	private @Nullable KeyValues peerKeyValues;
+
+	/** The low-cardinality key values without sorting the map's at every stop; see {@link KnownKeyValues}. */
+	private final KnownKeyValues knownKeyValues = new KnownKeyValues();
 
 	/**
 	 * Creates the context of a transaction that is starting.
@@ -83,6 +88,32 @@ public class TransactionObservationContext extends ReceiverContext<Transaction> 
 	 */
 	public void setResult(TransactionResult result) {
 		this.result = result;
+	}
+
+	@Override
+	public Observation.Context addLowCardinalityKeyValue(KeyValue keyValue) {
+		this.knownKeyValues.forget();
+		return super.addLowCardinalityKeyValue(keyValue);
+	}
+
+	@Override
+	public Observation.Context removeLowCardinalityKeyValue(String keyName) {
+		this.knownKeyValues.forget();
+		return super.removeLowCardinalityKeyValue(keyName);
+	}
+
+	@Override
+	public Observation.Context addLowCardinalityKeyValues(KeyValues keyValues) {
+		KeyValues before = this.knownKeyValues.get();
+		super.addLowCardinalityKeyValues(keyValues);
+		this.knownKeyValues.added(before, keyValues);
+		return this;
+	}
+
+	@Override
+	public KeyValues getLowCardinalityKeyValues() {
+		KeyValues known = this.knownKeyValues.get();
+		return (known != null) ? known : super.getLowCardinalityKeyValues();
 	}
 
 }

@@ -102,6 +102,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
 	private long checkAt;
 
+	/**
+	 * The exchange whose next hop must start its response by the {@link #deadline}: the running
+	 * timeout is its origin timeout. Null while a timeout of the connection itself runs, or none.
+	 */
+	private @Nullable ResponseTimer awaitedResponse;
+
 	/** Waiting for the first byte of the next request: the idle timeout runs, not the header timeout. */
 	private boolean idle;
 
@@ -665,8 +671,33 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 		armTimeout(true, this.server.limits.idleTimeout().toNanos());
 	}
 
+	/**
+	 * The exchange's next hop has the timeout from now to start its response. It runs on the
+	 * connection's own timeout check, which no timeout of the connection needs while a request is
+	 * served, so that an exchange schedules and cancels no task of its own.
+	 */
+	void awaitResponse(ResponseTimer timer, long timeoutNanos) {
+		armTimeout(false, timeoutNanos);
+		this.awaitedResponse = timer;
+	}
+
+	/** The exchange's next hop made progress: its timeout counts from now. */
+	void responseProgress(ResponseTimer timer, long timeoutNanos) {
+		if (this.awaitedResponse == timer) {
+			this.deadline = System.nanoTime() + timeoutNanos; // a check due earlier waits for the rest
+		}
+	}
+
+	/** The exchange's response started, or the exchange ended: its timeout no longer runs. */
+	void responseAwaited(ResponseTimer timer) {
+		if (this.awaitedResponse == timer) {
+			disarmTimeout();
+		}
+	}
+
 	private void armTimeout(boolean idle, long timeoutNanos) {
 		this.idle = idle;
+		this.awaitedResponse = null;
 		this.timeoutArmed = true;
 		this.deadline = System.nanoTime() + timeoutNanos;
 		if (this.timeoutCheck != null) {
@@ -694,6 +725,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 			return;
 		}
 		this.timeoutArmed = false;
+		ResponseTimer awaited = this.awaitedResponse;
+		if (awaited != null) {
+			this.awaitedResponse = null;
+			awaited.expired();
+			return;
+		}
 		if (this.exchange != null) {
 			return;
 		}
@@ -705,10 +742,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 		}
 	}
 
-	/** A request is being served: no timeout of this connection runs, but its check stays scheduled. */
+	/** No timeout runs (a request is being served, say), but the check stays scheduled. */
 	private void disarmTimeout() {
 		this.idle = false;
 		this.timeoutArmed = false;
+		this.awaitedResponse = null;
 	}
 
 	/** Bytes came from the client: the first of a new request ends the idle wait. */

@@ -64,7 +64,7 @@ final class PassThroughExchange implements Exchange, OriginPool.Exchange {
 		this.client = client;
 		this.pool = pool;
 		this.request = request;
-		this.timer = new ResponseTimer(client.ctx.channel().eventLoop(),
+		this.timer = new ResponseTimer(client,
 				this.client.server.limits.originTimeout(), this::timedOut);
 	}
 

@@ -33,21 +33,9 @@ final class RequestHeadRules {
 	private static final Set<String> KNOWN_CODINGS = Set.of("chunked", "compress", "deflate", "gzip", "x-gzip",
 			"x-compress");
 
-	private static final boolean[] TCHAR = new boolean[128];
-
 	private static final boolean[] HOST_CHAR = new boolean[128];
 
 	static {
-		for (char c = '0'; c <= '9'; c++) {
-			TCHAR[c] = true;
-		}
-		for (char c = 'a'; c <= 'z'; c++) {
-			TCHAR[c] = true;
-			TCHAR[Character.toUpperCase(c)] = true;
-		}
-		for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
-			TCHAR[c] = true;
-		}
 		for (int c = 0; c < 128; c++) {
 			HOST_CHAR[c] = Character.isLetterOrDigit(c);
 		}
@@ -101,7 +89,7 @@ final class RequestHeadRules {
 			if (pos - start > limits.maxHeaderSize()) {
 				throw new Rejected(431, "request head larger than " + limits.maxHeaderSize() + " bytes");
 			}
-			int eol = findLineEnd(in, pos, end);
+			int eol = HeadBytes.lineEnd(in, pos, end);
 			if (requestLineEnd < 0) {
 				int lineLength = ((eol < 0) ? end : eol) - requestLineStart;
 				if (lineLength > limits.maxRequestLine()) {
@@ -138,16 +126,6 @@ final class RequestHeadRules {
 		}
 	}
 
-	private static int findLineEnd(ByteBuf in, int from, int end) {
-		for (int i = from; i < end; i++) {
-			byte b = in.getByte(i);
-			if (b == '\r' || b == '\n') {
-				return i;
-			}
-		}
-		return -1;
-	}
-
 	/** Validates a complete head: the request line, then the header lines up to {@code headEnd}. */
 	private static void validate(ByteBuf in, int lineStart, int lineEnd, int headEnd) {
 		boolean http10 = validateRequestLine(in, lineStart, lineEnd);
@@ -156,7 +134,7 @@ final class RequestHeadRules {
 		StringBuilder codings = null;
 		int pos = lineEnd + 2;
 		while (pos < headEnd) {
-			int eol = findLineEnd(in, pos, headEnd);
+			int eol = HeadBytes.lineEnd(in, pos, headEnd);
 			int colon = validateHeaderLine(in, pos, eol);
 			String name = ascii(in, pos, colon).toLowerCase(Locale.ROOT);
 			String value = ascii(in, colon + 1, eol).trim();
@@ -194,11 +172,8 @@ final class RequestHeadRules {
 
 	/** @return whether the request is HTTP/1.0 */
 	private static boolean validateRequestLine(ByteBuf in, int start, int end) {
-		int pos = start;
-		while (pos < end && isTchar(in.getByte(pos))) {
-			pos++;
-		}
-		if (pos == start || pos >= end || in.getByte(pos) != ' ') {
+		int pos = HeadBytes.tokenEnd(in, start, end);
+		if (pos == start || pos < 0 || in.getByte(pos) != ' ') {
 			throw new Rejected(400, "malformed method");
 		}
 		int targetStart = ++pos;
@@ -224,22 +199,16 @@ final class RequestHeadRules {
 
 	/** @return the index of the colon */
 	private static int validateHeaderLine(ByteBuf in, int start, int end) {
-		int pos = start;
-		while (pos < end && isTchar(in.getByte(pos))) {
-			pos++;
-		}
+		int pos = HeadBytes.tokenEnd(in, start, end);
 		if (pos == start) {
 			// a line starting with whitespace is obs-fold (RFC 9112 section 5.2), anything else is not a field
 			throw new Rejected(400, "malformed header line");
 		}
-		if (pos >= end || in.getByte(pos) != ':') {
+		if (pos < 0 || in.getByte(pos) != ':') {
 			throw new Rejected(400, "malformed header name");
 		}
-		for (int i = pos + 1; i < end; i++) {
-			int b = in.getByte(i) & 0xff;
-			if ((b < 0x20 && b != '\t') || b == 0x7f) {
-				throw new Rejected(400, "a control character in a header value");
-			}
+		if (HeadBytes.hasControl(in, pos + 1, end)) {
+			throw new Rejected(400, "a control character in a header value");
 		}
 		return pos;
 	}
@@ -294,10 +263,6 @@ final class RequestHeadRules {
 		if (count != 1 || !chunked) {
 			throw new Rejected(400, "a transfer coding other than a single chunked");
 		}
-	}
-
-	private static boolean isTchar(byte b) {
-		return b > 0 && TCHAR[b];
 	}
 
 	private static String ascii(ByteBuf in, int from, int to) {

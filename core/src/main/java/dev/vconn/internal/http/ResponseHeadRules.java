@@ -75,7 +75,7 @@ final class ResponseHeadRules {
 		if (status < 100 || status > 599 || (end > start + 12 && bytes.getByte(start + 12) != ' ')) {
 			return "invalid status code";
 		}
-		if (hasControl(bytes, start + 12, end)) {
+		if (HeadBytes.hasControl(bytes, start + 12, end)) {
 			return "control character in reason phrase";
 		}
 		head.minorVersion = minor - '0';
@@ -95,14 +95,11 @@ final class ResponseHeadRules {
 		if (first == ' ' || first == '\t') {
 			return "field line folded onto the previous one (obs-fold)";
 		}
-		int colon = line;
-		while (colon < end && in.getByte(colon) != ':') {
-			if (!isTokenChar(in.getByte(colon))) {
-				return "invalid field name";
-			}
-			colon++;
+		int colon = HeadBytes.tokenEnd(in, line, end);
+		if (colon >= 0 && in.getByte(colon) != ':') {
+			return "invalid field name";
 		}
-		if (colon == end || colon == line) {
+		if (colon < 0 || colon == line) {
 			return "field line without a name and colon";
 		}
 		int valueStart = colon + 1;
@@ -113,7 +110,7 @@ final class ResponseHeadRules {
 		while (valueEnd > valueStart && isWhitespace(in.getByte(valueEnd - 1))) {
 			valueEnd--;
 		}
-		if (hasControl(in, valueStart, valueEnd)) {
+		if (HeadBytes.hasControl(in, valueStart, valueEnd)) {
 			return "control character in field value";
 		}
 		int index = this.head.addField(line, end);
@@ -287,25 +284,6 @@ final class ResponseHeadRules {
 
 	private static boolean isWhitespace(byte b) {
 		return b == ' ' || b == '\t';
-	}
-
-	/** Whether [start, end) holds a control character other than HT (NUL, a bare CR, LF, DEL...). */
-	private static boolean hasControl(ByteBuf bytes, int start, int end) {
-		for (int i = start; i < end; i++) {
-			byte b = bytes.getByte(i);
-			if ((b >= 0 && b < 0x20 && b != '\t') || b == 0x7f) {
-				return true;
-			}
-		}
-		return false;
-	}
-
-	/** Whether a byte may appear in a field name (RFC 9110 section 5.6.2, tchar). */
-	private static boolean isTokenChar(byte b) {
-		if (b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9') {
-			return true;
-		}
-		return b > ' ' && b < 0x7f && "!#$%&'*+-.^_`|~".indexOf(b) >= 0;
 	}
 
 }

@@ -104,7 +104,7 @@ final class ServerInterceptExchange implements Exchange, Continuation, ResponseS
 		this.request = request;
 		this.encoder = new RequestEncoder(client.ctx);
 		this.scanner = new ResponseScanner(client.ctx.alloc());
-		this.timer = new ResponseTimer(client.ctx.channel().eventLoop(), this.client.server.limits.originTimeout(),
+		this.timer = new ResponseTimer(client, this.client.server.limits.originTimeout(),
 				this::timedOut);
 	}
 
