@@ -37,6 +37,11 @@ final class HeadBytes {
 	private HeadBytes() {
 	}
 
+	/** Whether a byte is optional whitespace around a field value (SP or HT). */
+	static boolean isWhitespace(byte b) {
+		return b == ' ' || b == '\t';
+	}
+
 	static boolean isTchar(byte b) {
 		return b > 0 && TCHAR[b];
 	}
@@ -54,6 +59,21 @@ final class HeadBytes {
 	/** @return the index of the first CR or LF in [from, to), or -1 */
 	static int lineEnd(ByteBuf in, int from, int to) {
 		return in.forEachByte(from, to - from, NOT_LINE_END);
+	}
+
+	/** Whether the bytes at {@code index} are {@code lowerCase}, ignoring ASCII case. */
+	static boolean matches(ByteBuf bytes, int index, String lowerCase) {
+		for (int i = 0; i < lowerCase.length(); i++) {
+			if (lower(bytes.getByte(index + i)) != lowerCase.charAt(i)) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	/** An ASCII letter in lower case; any other byte as it is. */
+	static int lower(byte b) {
+		return (b >= 'A' && b <= 'Z') ? b + ('a' - 'A') : b;
 	}
 
 }

@@ -136,26 +136,25 @@ final class RequestHeadRules {
 		while (pos < headEnd) {
 			int eol = HeadBytes.lineEnd(in, pos, headEnd);
 			int colon = validateHeaderLine(in, pos, eol);
-			String name = ascii(in, pos, colon).toLowerCase(Locale.ROOT);
-			String value = ascii(in, colon + 1, eol).trim();
-			switch (name) {
-				case "host":
-					hosts++;
-					validateHost(value);
-					break;
-				case "content-length":
-					contentLengths++;
-					if (value.isEmpty() || value.length() > 18 || !value.chars().allMatch((c) -> c >= '0' && c <= '9')) {
-						throw new Rejected(400, "Content-Length is not a number: " + value);
-					}
-					break;
-				case "transfer-encoding":
-					codings = (codings == null) ? new StringBuilder(value) : codings.append(',').append(value);
-					break;
-				default:
-					if (isLookAlike(name)) {
-						throw new Rejected(400, "a header name that looks like a framing header: " + name);
-					}
+			int nameLength = colon - pos;
+			if (nameLength == 4 && HeadBytes.matches(in, pos, "host")) {
+				hosts++;
+				validateHost(in, colon + 1, eol);
+			}
+			else if (nameLength == 14 && HeadBytes.matches(in, pos, "content-length")) {
+				contentLengths++;
+				String value = ascii(in, colon + 1, eol).trim();
+				if (value.isEmpty() || value.length() > 18 || !value.chars().allMatch((c) -> c >= '0' && c <= '9')) {
+					throw new Rejected(400, "Content-Length is not a number: " + value);
+				}
+			}
+			else if (nameLength == 17 && HeadBytes.matches(in, pos, "transfer-encoding")) {
+				String value = ascii(in, colon + 1, eol).trim();
+				codings = (codings == null) ? new StringBuilder(value) : codings.append(',').append(value);
+			}
+			else if (spells(in, pos, colon, "contentlength") || spells(in, pos, colon, "transferencoding")) {
+				throw new Rejected(400, "a header name that looks like a framing header: "
+						+ ascii(in, pos, colon).toLowerCase(Locale.ROOT));
 			}
 			pos = eol + 2;
 		}
@@ -213,29 +212,39 @@ final class RequestHeadRules {
 		return pos;
 	}
 
-	private static void validateHost(String value) {
-		for (int i = 0; i < value.length(); i++) {
-			char c = value.charAt(i);
-			if (c >= 128 || !HOST_CHAR[c]) {
+	/** Checks a Host value, [from, to) without the whitespace around it, byte by byte. */
+	private static void validateHost(ByteBuf in, int from, int to) {
+		while (from < to && HeadBytes.isWhitespace(in.getByte(from))) {
+			from++;
+		}
+		while (to > from && HeadBytes.isWhitespace(in.getByte(to - 1))) {
+			to--;
+		}
+		for (int i = from; i < to; i++) {
+			byte c = in.getByte(i);
+			if (c < 0 || !HOST_CHAR[c]) {
 				throw new Rejected(400, "malformed Host");
 			}
 		}
 	}
 
 	/**
-	 * A name that is not a framing header but reads as one once its punctuation is ignored:
-	 * {@code Content_Length}, {@code Transfer---Encoding}, {@code content.length}.
+	 * Whether the letters of the field name [from, to), ignoring case and anything else, spell
+	 * {@code word}: a name that is not a framing header but reads as one once its punctuation is
+	 * ignored ({@code Content_Length}, {@code Transfer---Encoding}, {@code content.length}).
 	 */
-	private static boolean isLookAlike(String lowerCaseName) {
-		StringBuilder letters = new StringBuilder(lowerCaseName.length());
-		for (int i = 0; i < lowerCaseName.length(); i++) {
-			char c = lowerCaseName.charAt(i);
+	private static boolean spells(ByteBuf in, int from, int to, String word) {
+		int next = 0;
+		for (int i = from; i < to; i++) {
+			int c = HeadBytes.lower(in.getByte(i));
 			if (c >= 'a' && c <= 'z') {
-				letters.append(c);
+				if (next == word.length() || c != word.charAt(next)) {
+					return false;
+				}
+				next++;
 			}
 		}
-		String folded = letters.toString();
-		return folded.equals("contentlength") || folded.equals("transferencoding");
+		return next == word.length();
 	}
 
 	private static void validateCodings(String value, boolean http10, boolean contentLength) {

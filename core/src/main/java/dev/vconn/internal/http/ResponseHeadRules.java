@@ -57,7 +57,7 @@ final class ResponseHeadRules {
 	 * @return what is wrong with it, or null
 	 */
 	static @Nullable String statusLine(ByteBuf bytes, int start, int end, ResponseHead head) {
-		if (end - start < 12 || !matches(bytes, start, "http/1.") || bytes.getByte(start + 8) != ' ') {
+		if (end - start < 12 || !HeadBytes.matches(bytes, start, "http/1.") || bytes.getByte(start + 8) != ' ') {
 			return "invalid status line";
 		}
 		byte minor = bytes.getByte(start + 7);
@@ -104,10 +104,10 @@ final class ResponseHeadRules {
 		}
 		int valueStart = colon + 1;
 		int valueEnd = end;
-		while (valueStart < valueEnd && isWhitespace(in.getByte(valueStart))) {
+		while (valueStart < valueEnd && HeadBytes.isWhitespace(in.getByte(valueStart))) {
 			valueStart++;
 		}
-		while (valueEnd > valueStart && isWhitespace(in.getByte(valueEnd - 1))) {
+		while (valueEnd > valueStart && HeadBytes.isWhitespace(in.getByte(valueEnd - 1))) {
 			valueEnd--;
 		}
 		if (HeadBytes.hasControl(in, valueStart, valueEnd)) {
@@ -115,28 +115,28 @@ final class ResponseHeadRules {
 		}
 		int index = this.head.addField(line, end);
 		int nameLength = colon - line;
-		if (nameLength == 14 && matches(in, line, "content-length")) {
+		if (nameLength == 14 && HeadBytes.matches(in, line, "content-length")) {
 			return contentLength(index, valueStart, valueEnd);
 		}
-		if (nameLength == 17 && matches(in, line, "transfer-encoding")) {
+		if (nameLength == 17 && HeadBytes.matches(in, line, "transfer-encoding")) {
 			this.transferEncoding = true;
 			this.head.transferEncodingLine[index] = true;
 			int token = valueEnd;
 			while (token > valueStart && in.getByte(token - 1) != ',') {
 				token--;
 			}
-			while (token < valueEnd && isWhitespace(in.getByte(token))) {
+			while (token < valueEnd && HeadBytes.isWhitespace(in.getByte(token))) {
 				token++;
 			}
-			this.chunkedLast = valueEnd - token == 7 && matches(in, token, "chunked");
+			this.chunkedLast = valueEnd - token == 7 && HeadBytes.matches(in, token, "chunked");
 		}
-		else if (nameLength == 10 && matches(in, line, "connection")) {
+		else if (nameLength == 10 && HeadBytes.matches(in, line, "connection")) {
 			this.head.dropped[index] = true;
 			connectionTokens(valueStart, valueEnd);
 		}
-		else if ((nameLength == 10 && matches(in, line, "keep-alive"))
-				|| (nameLength == 16 && matches(in, line, "proxy-connection"))
-				|| (nameLength == 2 && matches(in, line, "te")) || (nameLength == 7 && matches(in, line, "upgrade"))) {
+		else if ((nameLength == 10 && HeadBytes.matches(in, line, "keep-alive"))
+				|| (nameLength == 16 && HeadBytes.matches(in, line, "proxy-connection"))
+				|| (nameLength == 2 && HeadBytes.matches(in, line, "te")) || (nameLength == 7 && HeadBytes.matches(in, line, "upgrade"))) {
 			this.head.dropped[index] = true;
 		}
 		return null;
@@ -169,16 +169,16 @@ final class ResponseHeadRules {
 			int tokenEnd = (comma < 0) ? end : comma;
 			int from = token;
 			int to = tokenEnd;
-			while (from < to && isWhitespace(this.bytes.getByte(from))) {
+			while (from < to && HeadBytes.isWhitespace(this.bytes.getByte(from))) {
 				from++;
 			}
-			while (to > from && isWhitespace(this.bytes.getByte(to - 1))) {
+			while (to > from && HeadBytes.isWhitespace(this.bytes.getByte(to - 1))) {
 				to--;
 			}
-			if (to - from == 5 && matches(this.bytes, from, "close")) {
+			if (to - from == 5 && HeadBytes.matches(this.bytes, from, "close")) {
 				this.close = true;
 			}
-			else if (to - from == 10 && matches(this.bytes, from, "keep-alive")) {
+			else if (to - from == 10 && HeadBytes.matches(this.bytes, from, "keep-alive")) {
 				this.keepAlive = true;
 			}
 			else if (to > from) {
@@ -245,7 +245,7 @@ final class ResponseHeadRules {
 			int line = parsed.lines[i * 2];
 			int nameEnd = this.bytes.indexOf(line, parsed.lines[i * 2 + 1], (byte) ':');
 			if (parsed.dropped[i] || i == this.contentLengthLine || parsed.transferEncodingLine[i]
-					|| (nameEnd - line == 4 && matches(this.bytes, line, "host"))) {
+					|| (nameEnd - line == 4 && HeadBytes.matches(this.bytes, line, "host"))) {
 				continue;
 			}
 			for (int t = 0; t < this.namedCount; t++) {
@@ -261,29 +261,12 @@ final class ResponseHeadRules {
 
 	private boolean sameIgnoringCase(int a, int b, int length) {
 		for (int i = 0; i < length; i++) {
-			if (lower(this.bytes.getByte(a + i)) != lower(this.bytes.getByte(b + i))) {
+			if (HeadBytes.lower(this.bytes.getByte(a + i)) != HeadBytes.lower(this.bytes.getByte(b + i))) {
 				return false;
 			}
 		}
 		return true;
 	}
 
-	/** Whether the bytes at {@code index} are {@code lowerCase} ignoring ASCII case. */
-	private static boolean matches(ByteBuf bytes, int index, String lowerCase) {
-		for (int i = 0; i < lowerCase.length(); i++) {
-			if (lower(bytes.getByte(index + i)) != lowerCase.charAt(i)) {
-				return false;
-			}
-		}
-		return true;
-	}
-
-	private static int lower(byte b) {
-		return (b >= 'A' && b <= 'Z') ? b + ('a' - 'A') : b;
-	}
-
-	private static boolean isWhitespace(byte b) {
-		return b == ' ' || b == '\t';
-	}
 
 }
