@@ -1,8 +1,10 @@
 package dev.vconn.pair;
 
 import java.io.ByteArrayOutputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -14,6 +16,7 @@ import dev.vconn.VConnEvent;
 import dev.vconn.VConnPair;
 import dev.vconn.VConnRuntime;
 import dev.vconn.VIO;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -97,15 +100,17 @@ class VConnPairThreadTests extends PairTestSupport {
 			Recorder creator = recorder((event, data) -> inner.set(VConnPair.create(wide)));
 			outer.active().write(creator, bufferWith("go"), 2);
 			creator.await(VConnEvent.VCONN_WRITE_COMPLETE);
+			// the recorder records an event before its behaviour runs: wait for the pair it creates
+			VConnPair created = Awaitility.await().atMost(Duration.ofSeconds(10)).until(inner::get, Objects::nonNull);
 
 			Recorder reader = recorder();
 			IOBuffer in = buffer();
 			in.allocReader();
-			inner.get().passive().read(reader, in, 1);
-			inner.get().active().write(recorder(), bufferWith("!"), 1);
+			created.passive().read(reader, in, 1);
+			created.active().write(recorder(), bufferWith("!"), 1);
 			reader.await(VConnEvent.VCONN_READ_COMPLETE);
 			assertThat(reader.last().thread()).isSameAs(creator.last().thread());
-			for (VConnPair pair : List.of(outer, inner.get())) {
+			for (VConnPair pair : List.of(outer, created)) {
 				pair.active().close();
 				pair.passive().close();
 			}
