@@ -1,5 +1,6 @@
 package dev.vconn.internal.http;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Set;
 
@@ -126,15 +127,22 @@ final class RequestHeadRules {
 		}
 	}
 
-	/** Validates a complete head: the request line, then the header lines up to {@code headEnd}. */
-	private static void validate(ByteBuf in, int lineStart, int lineEnd, int headEnd) {
-		boolean http10 = validateRequestLine(in, lineStart, lineEnd);
+	/**
+	 * Validates a complete head: the request line in [lineStart, lineEnd), then the header lines up
+	 * to {@code headEnd}. Reads a copy of the head ({@link HeadBytes#copy}), whose positions are
+	 * {@code lineStart} lower.
+	 */
+	private static void validate(ByteBuf buffer, int lineStart, int lineEnd, int headEnd) {
+		byte[] in = HeadBytes.copy(buffer, lineStart, headEnd);
+		int requestLineEnd = lineEnd - lineStart;
+		int end = headEnd - lineStart;
+		boolean http10 = validateRequestLine(in, 0, requestLineEnd);
 		int hosts = 0;
 		int contentLengths = 0;
 		StringBuilder codings = null;
-		int pos = lineEnd + 2;
-		while (pos < headEnd) {
-			int eol = HeadBytes.lineEnd(in, pos, headEnd);
+		int pos = requestLineEnd + 2;
+		while (pos < end) {
+			int eol = HeadBytes.indexOf(in, pos, end, (byte) '\r');
 			int colon = validateHeaderLine(in, pos, eol);
 			int nameLength = colon - pos;
 			if (nameLength == 4 && HeadBytes.matches(in, pos, "host")) {
@@ -170,40 +178,45 @@ final class RequestHeadRules {
 	}
 
 	/** @return whether the request is HTTP/1.0 */
-	private static boolean validateRequestLine(ByteBuf in, int start, int end) {
+	private static boolean validateRequestLine(byte[] in, int start, int end) {
 		int pos = HeadBytes.tokenEnd(in, start, end);
-		if (pos == start || pos < 0 || in.getByte(pos) != ' ') {
+		if (pos == start || pos < 0 || in[pos] != ' ') {
 			throw new Rejected(400, "malformed method");
 		}
 		int targetStart = ++pos;
-		while (pos < end && in.getByte(pos) > 0x20 && in.getByte(pos) < 0x7f) {
+		while (pos < end && in[pos] > 0x20 && in[pos] < 0x7f) {
 			pos++;
 		}
-		if (pos == targetStart || pos >= end || in.getByte(pos) != ' ') {
+		if (pos == targetStart || pos >= end || in[pos] != ' ') {
 			throw new Rejected(400, "malformed request target");
 		}
-		String version = ascii(in, pos + 1, end);
-		if (version.equals("HTTP/1.1")) {
-			return false;
-		}
-		if (version.equals("HTTP/1.0")) {
-			return true;
-		}
-		if (version.length() == 8 && version.startsWith("HTTP/") && Character.isDigit(version.charAt(5))
-				&& version.charAt(6) == '.' && Character.isDigit(version.charAt(7))) {
-			throw new Rejected(505, "unsupported version " + version);
+		int version = pos + 1;
+		if (end - version == 8 && in[version] == 'H' && in[version + 1] == 'T' && in[version + 2] == 'T'
+				&& in[version + 3] == 'P' && in[version + 4] == '/' && isDigit(in[version + 5])
+				&& in[version + 6] == '.' && isDigit(in[version + 7])) {
+			if (in[version + 5] == '1' && in[version + 7] == '1') {
+				return false;
+			}
+			if (in[version + 5] == '1' && in[version + 7] == '0') {
+				return true;
+			}
+			throw new Rejected(505, "unsupported version " + ascii(in, version, end));
 		}
 		throw new Rejected(400, "malformed version");
 	}
 
+	private static boolean isDigit(byte b) {
+		return b >= '0' && b <= '9';
+	}
+
 	/** @return the index of the colon */
-	private static int validateHeaderLine(ByteBuf in, int start, int end) {
+	private static int validateHeaderLine(byte[] in, int start, int end) {
 		int pos = HeadBytes.tokenEnd(in, start, end);
 		if (pos == start) {
 			// a line starting with whitespace is obs-fold (RFC 9112 section 5.2), anything else is not a field
 			throw new Rejected(400, "malformed header line");
 		}
-		if (pos < 0 || in.getByte(pos) != ':') {
+		if (pos < 0 || in[pos] != ':') {
 			throw new Rejected(400, "malformed header name");
 		}
 		if (HeadBytes.hasControl(in, pos + 1, end)) {
@@ -213,15 +226,15 @@ final class RequestHeadRules {
 	}
 
 	/** Checks a Host value, [from, to) without the whitespace around it, byte by byte. */
-	private static void validateHost(ByteBuf in, int from, int to) {
-		while (from < to && HeadBytes.isWhitespace(in.getByte(from))) {
+	private static void validateHost(byte[] in, int from, int to) {
+		while (from < to && HeadBytes.isWhitespace(in[from])) {
 			from++;
 		}
-		while (to > from && HeadBytes.isWhitespace(in.getByte(to - 1))) {
+		while (to > from && HeadBytes.isWhitespace(in[to - 1])) {
 			to--;
 		}
 		for (int i = from; i < to; i++) {
-			byte c = in.getByte(i);
+			byte c = in[i];
 			if (c < 0 || !HOST_CHAR[c]) {
 				throw new Rejected(400, "malformed Host");
 			}
@@ -233,10 +246,10 @@ final class RequestHeadRules {
 	 * {@code word}: a name that is not a framing header but reads as one once its punctuation is
 	 * ignored ({@code Content_Length}, {@code Transfer---Encoding}, {@code content.length}).
 	 */
-	private static boolean spells(ByteBuf in, int from, int to, String word) {
+	private static boolean spells(byte[] in, int from, int to, String word) {
 		int next = 0;
 		for (int i = from; i < to; i++) {
-			int c = HeadBytes.lower(in.getByte(i));
+			int c = HeadBytes.lower(in[i]);
 			if (c >= 'a' && c <= 'z') {
 				if (next == word.length() || c != word.charAt(next)) {
 					return false;
@@ -274,8 +287,8 @@ final class RequestHeadRules {
 		}
 	}
 
-	private static String ascii(ByteBuf in, int from, int to) {
-		return in.toString(from, to - from, java.nio.charset.StandardCharsets.ISO_8859_1);
+	private static String ascii(byte[] in, int from, int to) {
+		return new String(in, from, to - from, StandardCharsets.ISO_8859_1);
 	}
 
 }

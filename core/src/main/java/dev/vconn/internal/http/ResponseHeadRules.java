@@ -3,7 +3,6 @@ package dev.vconn.internal.http;
 import java.util.Arrays;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -18,7 +17,15 @@ final class ResponseHeadRules {
 
 	private final ResponseHead head;
 
-	private ByteBuf bytes;
+	/**
+	 * The head's bytes, copied out of its buffer once ({@link HeadBytes#copy}): every rule reads them
+	 * from here. Positions below are in this array; the {@link ResponseHead} gets buffer positions,
+	 * which are {@link #base} higher.
+	 */
+	private byte[] bytes = new byte[0];
+
+	/** The buffer position of {@code bytes[0]}. */
+	private int base;
 
 	private int contentLengthLine = -1;
 
@@ -37,12 +44,12 @@ final class ResponseHeadRules {
 
 	ResponseHeadRules(ResponseHead head) {
 		this.head = head;
-		this.bytes = Unpooled.EMPTY_BUFFER;
 	}
 
-	/** Starts on the head in {@code bytes}, forgetting the last one. */
-	void reset(ByteBuf bytes) {
-		this.bytes = bytes;
+	/** Starts on the head in [start, end) of {@code bytes}, forgetting the last one. */
+	void reset(ByteBuf bytes, int start, int end) {
+		this.bytes = HeadBytes.copy(bytes, start, end);
+		this.base = start;
 		this.contentLengthLine = -1;
 		this.transferEncoding = false;
 		this.chunkedLast = false;
@@ -52,51 +59,56 @@ final class ResponseHeadRules {
 	}
 
 	/**
-	 * Reads the status line in [start, end): {@code HTTP/1.0} or {@code HTTP/1.1}, a status from 100
-	 * to 599, and a reason phrase without control characters.
+	 * Reads the status line in [start, end) of the buffer: {@code HTTP/1.0} or {@code HTTP/1.1}, a
+	 * status from 100 to 599, and a reason phrase without control characters.
 	 * @return what is wrong with it, or null
 	 */
-	static @Nullable String statusLine(ByteBuf bytes, int start, int end, ResponseHead head) {
-		if (end - start < 12 || !HeadBytes.matches(bytes, start, "http/1.") || bytes.getByte(start + 8) != ' ') {
+	@Nullable String statusLine(int lineStart, int lineEnd) {
+		byte[] in = this.bytes;
+		int start = lineStart - this.base;
+		int end = lineEnd - this.base;
+		if (end - start < 12 || !HeadBytes.matches(in, start, "http/1.") || in[start + 8] != ' ') {
 			return "invalid status line";
 		}
-		byte minor = bytes.getByte(start + 7);
+		byte minor = in[start + 7];
 		if (minor != '0' && minor != '1') {
 			return "unsupported HTTP version";
 		}
 		int status = 0;
 		for (int i = start + 9; i < start + 12; i++) {
-			byte digit = bytes.getByte(i);
+			byte digit = in[i];
 			if (digit < '0' || digit > '9') {
 				return "invalid status code";
 			}
 			status = status * 10 + (digit - '0');
 		}
-		if (status < 100 || status > 599 || (end > start + 12 && bytes.getByte(start + 12) != ' ')) {
+		if (status < 100 || status > 599 || (end > start + 12 && in[start + 12] != ' ')) {
 			return "invalid status code";
 		}
-		if (HeadBytes.hasControl(bytes, start + 12, end)) {
+		if (HeadBytes.hasControl(in, start + 12, end)) {
 			return "control character in reason phrase";
 		}
-		head.minorVersion = minor - '0';
-		head.status = status;
-		head.statusStart = start + 9;
-		head.statusLineEnd = end;
+		this.head.minorVersion = minor - '0';
+		this.head.status = status;
+		this.head.statusStart = lineStart + 9;
+		this.head.statusLineEnd = lineEnd;
 		return null;
 	}
 
 	/**
-	 * Reads the field line in [line, end).
+	 * Reads the field line in [lineStart, lineEnd) of the buffer.
 	 * @return what is wrong with it, or null
 	 */
-	@Nullable String field(int line, int end) {
-		ByteBuf in = this.bytes;
-		byte first = in.getByte(line);
+	@Nullable String field(int lineStart, int lineEnd) {
+		byte[] in = this.bytes;
+		int line = lineStart - this.base;
+		int end = lineEnd - this.base;
+		byte first = in[line];
 		if (first == ' ' || first == '\t') {
 			return "field line folded onto the previous one (obs-fold)";
 		}
 		int colon = HeadBytes.tokenEnd(in, line, end);
-		if (colon >= 0 && in.getByte(colon) != ':') {
+		if (colon >= 0 && in[colon] != ':') {
 			return "invalid field name";
 		}
 		if (colon < 0 || colon == line) {
@@ -104,16 +116,16 @@ final class ResponseHeadRules {
 		}
 		int valueStart = colon + 1;
 		int valueEnd = end;
-		while (valueStart < valueEnd && HeadBytes.isWhitespace(in.getByte(valueStart))) {
+		while (valueStart < valueEnd && HeadBytes.isWhitespace(in[valueStart])) {
 			valueStart++;
 		}
-		while (valueEnd > valueStart && HeadBytes.isWhitespace(in.getByte(valueEnd - 1))) {
+		while (valueEnd > valueStart && HeadBytes.isWhitespace(in[valueEnd - 1])) {
 			valueEnd--;
 		}
 		if (HeadBytes.hasControl(in, valueStart, valueEnd)) {
 			return "control character in field value";
 		}
-		int index = this.head.addField(line, end);
+		int index = this.head.addField(lineStart, lineEnd);
 		int nameLength = colon - line;
 		if (nameLength == 14 && HeadBytes.matches(in, line, "content-length")) {
 			return contentLength(index, valueStart, valueEnd);
@@ -122,10 +134,10 @@ final class ResponseHeadRules {
 			this.transferEncoding = true;
 			this.head.transferEncodingLine[index] = true;
 			int token = valueEnd;
-			while (token > valueStart && in.getByte(token - 1) != ',') {
+			while (token > valueStart && in[token - 1] != ',') {
 				token--;
 			}
-			while (token < valueEnd && HeadBytes.isWhitespace(in.getByte(token))) {
+			while (token < valueEnd && HeadBytes.isWhitespace(in[token])) {
 				token++;
 			}
 			this.chunkedLast = valueEnd - token == 7 && HeadBytes.matches(in, token, "chunked");
@@ -151,7 +163,7 @@ final class ResponseHeadRules {
 		}
 		long length = 0;
 		for (int i = valueStart; i < valueEnd; i++) {
-			byte digit = this.bytes.getByte(i);
+			byte digit = this.bytes[i];
 			if (digit < '0' || digit > '9') {
 				return "invalid Content-Length";
 			}
@@ -163,22 +175,23 @@ final class ResponseHeadRules {
 	}
 
 	private void connectionTokens(int start, int end) {
+		byte[] in = this.bytes;
 		int token = start;
 		while (token < end) {
-			int comma = this.bytes.indexOf(token, end, (byte) ',');
+			int comma = HeadBytes.indexOf(in, token, end, (byte) ',');
 			int tokenEnd = (comma < 0) ? end : comma;
 			int from = token;
 			int to = tokenEnd;
-			while (from < to && HeadBytes.isWhitespace(this.bytes.getByte(from))) {
+			while (from < to && HeadBytes.isWhitespace(in[from])) {
 				from++;
 			}
-			while (to > from && HeadBytes.isWhitespace(this.bytes.getByte(to - 1))) {
+			while (to > from && HeadBytes.isWhitespace(in[to - 1])) {
 				to--;
 			}
-			if (to - from == 5 && HeadBytes.matches(this.bytes, from, "close")) {
+			if (to - from == 5 && HeadBytes.matches(in, from, "close")) {
 				this.close = true;
 			}
-			else if (to - from == 10 && HeadBytes.matches(this.bytes, from, "keep-alive")) {
+			else if (to - from == 10 && HeadBytes.matches(in, from, "keep-alive")) {
 				this.keepAlive = true;
 			}
 			else if (to > from) {
@@ -242,8 +255,8 @@ final class ResponseHeadRules {
 	private void dropNamedFields() {
 		ResponseHead parsed = this.head;
 		for (int i = 0; i < parsed.fieldCount; i++) {
-			int line = parsed.lines[i * 2];
-			int nameEnd = this.bytes.indexOf(line, parsed.lines[i * 2 + 1], (byte) ':');
+			int line = parsed.lines[i * 2] - this.base;
+			int nameEnd = HeadBytes.indexOf(this.bytes, line, parsed.lines[i * 2 + 1] - this.base, (byte) ':');
 			if (parsed.dropped[i] || i == this.contentLengthLine || parsed.transferEncodingLine[i]
 					|| (nameEnd - line == 4 && HeadBytes.matches(this.bytes, line, "host"))) {
 				continue;
@@ -261,12 +274,10 @@ final class ResponseHeadRules {
 
 	private boolean sameIgnoringCase(int a, int b, int length) {
 		for (int i = 0; i < length; i++) {
-			if (HeadBytes.lower(this.bytes.getByte(a + i)) != HeadBytes.lower(this.bytes.getByte(b + i))) {
+			if (HeadBytes.lower(this.bytes[a + i]) != HeadBytes.lower(this.bytes[b + i])) {
 				return false;
 			}
 		}
 		return true;
 	}
-
-
 }

@@ -261,15 +261,14 @@ final class ResponseScanner {
 
 	/** Fills {@link #head} from the head in [start, end); returns what is wrong with it, or null. */
 	private @Nullable String parseHead(ByteBuf bytes, int start, int end) {
-		ResponseHead parsed = this.head;
-		parsed.reset(bytes);
+		this.head.reset(bytes);
+		ResponseHeadRules fields = this.rules;
+		fields.reset(bytes, start, end);
 		int lineEnd = lineEnd(bytes, start, end);
-		String problem = ResponseHeadRules.statusLine(bytes, start, lineEnd, parsed);
+		String problem = fields.statusLine(start, lineEnd);
 		if (problem != null) {
 			return problem;
 		}
-		ResponseHeadRules fields = this.rules;
-		fields.reset(bytes);
 		int line = nextLine(bytes, lineEnd, end);
 		while (line < end) {
 			int fieldEnd = lineEnd(bytes, line, end);
