@@ -6,10 +6,10 @@ import io.netty.buffer.ByteBuf;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The rules of RFC 9112 for one origin response head, applied line by line as
- * {@link ResponseScanner} finds them: what makes the head invalid, which fields are hop-by-hop
- * (RFC 9110 section 7.6.1), and how the body is framed (RFC 9112 section 6.3). Fills a
- * {@link ResponseHead}; one instance per scanner, {@link #reset} for every head.
+ * The rules of RFC 9112 for one origin response head, applied line by line once
+ * {@link ResponseScanner} has found the whole head: what makes the head invalid, which fields are
+ * hop-by-hop (RFC 9110 section 7.6.1), and how the body is framed (RFC 9112 section 6.3). Fills a
+ * {@link ResponseHead}; one instance per scanner, {@link #read} for every head.
  */
 final class ResponseHeadRules {
 
@@ -46,8 +46,13 @@ final class ResponseHeadRules {
 		this.head = head;
 	}
 
-	/** Starts on the head in [start, end) of {@code bytes}, forgetting the last one. */
-	void reset(ByteBuf bytes, int start, int end) {
+	/**
+	 * Reads the head in [start, end) of {@code bytes}, up to and with its empty line, into the
+	 * {@link ResponseHead}, forgetting the last one.
+	 * @param headRequest whether the response answers a HEAD request, so has no body
+	 * @return what is wrong with the head, or null
+	 */
+	@Nullable String read(ByteBuf bytes, int start, int end, boolean headRequest) {
 		this.bytes = HeadBytes.copy(bytes, start, end);
 		this.base = start;
 		this.contentLengthLine = -1;
@@ -56,17 +61,45 @@ final class ResponseHeadRules {
 		this.close = false;
 		this.keepAlive = false;
 		this.namedCount = 0;
+		int length = end - start;
+		int lineEnd = lineEnd(0, length);
+		String problem = statusLine(0, lineEnd);
+		if (problem != null) {
+			return problem;
+		}
+		int line = nextLine(lineEnd);
+		while (line < length) {
+			int fieldEnd = lineEnd(line, length);
+			if (fieldEnd == line) {
+				break; // the empty line
+			}
+			problem = field(line, fieldEnd);
+			if (problem != null) {
+				return problem;
+			}
+			line = nextLine(fieldEnd);
+		}
+		return finish(headRequest);
+	}
+
+	/** End of the line starting at {@code from}: its LF, or the CR before it. */
+	private int lineEnd(int from, int end) {
+		int lf = HeadBytes.indexOf(this.bytes, from, end, (byte) '\n');
+		return (lf > from && this.bytes[lf - 1] == '\r') ? lf - 1 : lf;
+	}
+
+	/** Start of the line after the one ending at {@code lineEnd}. */
+	private int nextLine(int lineEnd) {
+		return (this.bytes[lineEnd] == '\r') ? lineEnd + 2 : lineEnd + 1;
 	}
 
 	/**
-	 * Reads the status line in [start, end) of the buffer: {@code HTTP/1.0} or {@code HTTP/1.1}, a
-	 * status from 100 to 599, and a reason phrase without control characters.
+	 * Reads the status line in [start, end): {@code HTTP/1.0} or {@code HTTP/1.1}, a status from 100
+	 * to 599, and a reason phrase without control characters.
 	 * @return what is wrong with it, or null
 	 */
-	@Nullable String statusLine(int lineStart, int lineEnd) {
+	private @Nullable String statusLine(int start, int end) {
 		byte[] in = this.bytes;
-		int start = lineStart - this.base;
-		int end = lineEnd - this.base;
 		if (end - start < 12 || !HeadBytes.matches(in, start, "http/1.") || in[start + 8] != ' ') {
 			return "invalid status line";
 		}
@@ -90,19 +123,17 @@ final class ResponseHeadRules {
 		}
 		this.head.minorVersion = minor - '0';
 		this.head.status = status;
-		this.head.statusStart = lineStart + 9;
-		this.head.statusLineEnd = lineEnd;
+		this.head.statusStart = this.base + start + 9;
+		this.head.statusLineEnd = this.base + end;
 		return null;
 	}
 
 	/**
-	 * Reads the field line in [lineStart, lineEnd) of the buffer.
+	 * Reads the field line in [line, end).
 	 * @return what is wrong with it, or null
 	 */
-	@Nullable String field(int lineStart, int lineEnd) {
+	private @Nullable String field(int line, int end) {
 		byte[] in = this.bytes;
-		int line = lineStart - this.base;
-		int end = lineEnd - this.base;
 		byte first = in[line];
 		if (first == ' ' || first == '\t') {
 			return "field line folded onto the previous one (obs-fold)";
@@ -125,7 +156,7 @@ final class ResponseHeadRules {
 		if (HeadBytes.hasControl(in, valueStart, valueEnd)) {
 			return "control character in field value";
 		}
-		int index = this.head.addField(lineStart, lineEnd);
+		int index = this.head.addField(this.base + line, this.base + end);
 		int nameLength = colon - line;
 		if (nameLength == 14 && HeadBytes.matches(in, line, "content-length")) {
 			return contentLength(index, valueStart, valueEnd);
@@ -215,7 +246,7 @@ final class ResponseHeadRules {
 	 * @param headRequest whether the response answers a HEAD request, so has no body
 	 * @return what is wrong with the head, or null
 	 */
-	@Nullable String finish(boolean headRequest) {
+	private @Nullable String finish(boolean headRequest) {
 		ResponseHead parsed = this.head;
 		if (this.namedCount > 0) {
 			dropNamedFields();

@@ -262,37 +262,7 @@ final class ResponseScanner {
 	/** Fills {@link #head} from the head in [start, end); returns what is wrong with it, or null. */
 	private @Nullable String parseHead(ByteBuf bytes, int start, int end) {
 		this.head.reset(bytes);
-		ResponseHeadRules fields = this.rules;
-		fields.reset(bytes, start, end);
-		int lineEnd = lineEnd(bytes, start, end);
-		String problem = fields.statusLine(start, lineEnd);
-		if (problem != null) {
-			return problem;
-		}
-		int line = nextLine(bytes, lineEnd, end);
-		while (line < end) {
-			int fieldEnd = lineEnd(bytes, line, end);
-			if (fieldEnd == line) {
-				break; // the empty line
-			}
-			problem = fields.field(line, fieldEnd);
-			if (problem != null) {
-				return problem;
-			}
-			line = nextLine(bytes, fieldEnd, end);
-		}
-		return fields.finish(this.headRequest);
-	}
-
-	/** End of the line starting at {@code from}: its LF, or the CR before it. */
-	private static int lineEnd(ByteBuf bytes, int from, int end) {
-		int lf = bytes.indexOf(from, end, (byte) '\n');
-		return (lf > from && bytes.getByte(lf - 1) == '\r') ? lf - 1 : lf;
-	}
-
-	/** Start of the line after the one ending at {@code lineEnd}. */
-	private static int nextLine(ByteBuf bytes, int lineEnd, int end) {
-		return (bytes.getByte(lineEnd) == '\r') ? lineEnd + 2 : lineEnd + 1;
+		return this.rules.read(bytes, start, end, this.headRequest);
 	}
 
 	private static boolean isLineEnd(byte b) {
