@@ -2,8 +2,8 @@ package dev.vconn.internal.net;
 
 import java.io.UncheckedIOException;
 import java.lang.reflect.Field;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import dev.vconn.internal.runtime.ForwardingIoHandler;
@@ -16,7 +16,7 @@ import io.netty.channel.IoRegistration;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.unix.FileDescriptor;
-import io.netty.util.concurrent.ThreadAwareExecutor;
+import io.netty.util.concurrent.FastThreadLocal;
 
 /**
  * Works around Netty 4.2.15's epoll registrations: when a channel's interest set becomes empty,
@@ -49,21 +49,25 @@ final class EpollRegistrations {
 
 	static IoHandlerFactory factory() {
 		IoHandlerFactory epoll = EpollIoHandler.newFactory();
-		return (executor) -> new Handler(epoll.newHandler(executor), executor);
+		return (executor) -> new Handler(epoll.newHandler(executor));
 	}
 
 	private static final class Handler extends ForwardingIoHandler {
 
+		/** The handler of the loop this thread runs, if it runs one: where its registrations queue changes. */
+		private static final FastThreadLocal<Handler> CURRENT = new FastThreadLocal<>();
+
 		private final List<HeldFds.Hold> loopFds = new ArrayList<>(LOOP_FDS.length);
 
-		private final ThreadAwareExecutor executor;
+		/** Registrations whose interest changed since the loop last waited, and the interest epoll has for each. */
+		private Registration[] changed = new Registration[64];
 
-		/** Registrations whose interest changed since the loop last waited. */
-		private final ArrayDeque<Registration> changed = new ArrayDeque<>();
+		private int[] applied = new int[64];
 
-		Handler(IoHandler delegate, ThreadAwareExecutor executor) {
+		private int changedCount;
+
+		Handler(IoHandler delegate) {
 			super(delegate);
-			this.executor = executor;
 			holdLoopFds();
 		}
 
@@ -73,15 +77,29 @@ final class EpollRegistrations {
 			return this.delegate.run(context);
 		}
 
-		private void applyChanges() {
-			Registration registration;
-			while ((registration = this.changed.pollFirst()) != null) {
-				registration.apply();
+		void queue(Registration registration, int epollHas) {
+			if (this.changedCount == this.changed.length) {
+				this.changed = Arrays.copyOf(this.changed, this.changedCount * 2);
+				this.applied = Arrays.copyOf(this.applied, this.changedCount * 2);
 			}
+			this.changed[this.changedCount] = registration;
+			this.applied[this.changedCount] = epollHas;
+			this.changedCount++;
+		}
+
+		private void applyChanges() {
+			// an apply that closes a channel may queue more: they are applied in the same pass
+			for (int i = 0; i < this.changedCount; i++) {
+				Registration registration = this.changed[i];
+				this.changed[i] = null;
+				registration.apply(this.applied[i]);
+			}
+			this.changedCount = 0;
 		}
 
 		@Override
 		public void initialize() {
+			CURRENT.set(this); // Netty initializes a handler on the thread that then runs its loop
 			this.delegate.initialize();
 			holdLoopFds();
 		}
@@ -108,6 +126,7 @@ final class EpollRegistrations {
 
 		@Override
 		public void destroy() {
+			CURRENT.remove();
 			this.loopFds.forEach(HeldFds.Hold::closing);
 			try {
 				this.delegate.destroy();
@@ -119,35 +138,35 @@ final class EpollRegistrations {
 
 		@Override
 		public IoRegistration register(IoHandle handle) throws Exception {
-			return new Registration(this.delegate.register(handle), handle, this);
+			return new Registration(this.delegate.register(handle), handle);
 		}
 
 	}
 
+	/**
+	 * One descriptor's registration. Kept to three fields: every adopted or accepted socket has one,
+	 * and an idle VConn's footprint counts it.
+	 */
 	private static final class Registration implements IoRegistration {
 
-		/** {@link #applied} before the first interest reached epoll. */
-		private static final int NOT_ADDED = -1;
+		/** In {@link #state}: the first interest reached epoll. EPOLLWAKEUP's bit, never a channel's interest. */
+		private static final int ADDED = 1 << 29;
+
+		/** In {@link #state}: the loop holds a change to apply. EPOLLONESHOT's bit, never a channel's interest. */
+		private static final int QUEUED = 1 << 30;
+
+		private static final int INTEREST = ~(ADDED | QUEUED);
 
 		private final IoRegistration delegate;
 
 		private final IoHandle handle;
 
-		private final Handler loop;
+		/** The interest Netty asked for last, with {@link #ADDED} and {@link #QUEUED}. */
+		private int state;
 
-		/** The interest epoll has for the descriptor. */
-		private int applied = NOT_ADDED;
-
-		/** The interest Netty asked for last. */
-		private int wanted;
-
-		/** Whether this is in the loop's list of changes. */
-		private boolean queued;
-
-		Registration(IoRegistration delegate, IoHandle handle, Handler loop) {
+		Registration(IoRegistration delegate, IoHandle handle) {
 			this.delegate = delegate;
 			this.handle = handle;
-			this.loop = loop;
 		}
 
 		@Override
@@ -161,28 +180,37 @@ final class EpollRegistrations {
 			if (value == 0) {
 				value = EpollIoOps.EPOLLET.value();
 			}
-			this.wanted = value;
-			if (this.applied == NOT_ADDED || !this.loop.executor.isExecutorThread(Thread.currentThread())) {
+			Handler loop;
+			if ((this.state & ADDED) == 0 || (value & INTEREST) != value || (loop = Handler.CURRENT.get()) == null) {
+				// the first interest, or one made off the loop: at once
 				long result = this.delegate.submit(EpollIoOps.valueOf(value));
-				this.applied = value;
+				this.state = value | ADDED | (this.state & QUEUED);
 				return result;
 			}
-			if (!this.queued && value != this.applied) {
-				this.queued = true;
-				this.loop.changed.addLast(this);
+			if ((this.state & QUEUED) == 0) {
+				int epollHas = this.state & INTEREST;
+				if (value == epollHas) {
+					return value;
+				}
+				loop.queue(this, epollHas);
 			}
+			this.state = value | ADDED | QUEUED;
 			return value;
 		}
 
-		/** Gives epoll the interest Netty asked for last, if it changed; on the loop, before it waits. */
-		void apply() {
-			this.queued = false;
-			if (this.wanted == this.applied || !this.delegate.isValid()) {
+		/**
+		 * Gives epoll the interest Netty asked for last, unless epoll has it; on the loop, before it
+		 * waits.
+		 * @param epollHas the interest epoll had when the first change was queued
+		 */
+		void apply(int epollHas) {
+			this.state &= ~QUEUED;
+			int wanted = this.state & INTEREST;
+			if (wanted == epollHas || !this.delegate.isValid()) {
 				return;
 			}
 			try {
-				this.delegate.submit(EpollIoOps.valueOf(this.wanted));
-				this.applied = this.wanted;
+				this.delegate.submit(EpollIoOps.valueOf(wanted));
 			}
 			catch (UncheckedIOException ex) {
 				// what Netty does when a change of interest fails: the descriptor or epoll is broken
