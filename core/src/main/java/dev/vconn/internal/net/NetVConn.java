@@ -215,7 +215,22 @@ public final class NetVConn extends AbstractVConn {
 		@Override
 		public void channelReadComplete(ChannelHandlerContext ctx) {
 			NetVConn.this.readRequested = false;
+			if (peerEndedAfterUs(ctx.channel())) {
+				// Netty shuts a half-closed channel's input down next, and on a socket whose two FINs
+				// have both gone that shutdown fails and Netty builds an exception for it (once per
+				// connection in a tunnel whose origin ends first). Without half-closure Netty closes
+				// the socket instead; the end of input goes through the pipeline here, as Netty's would.
+				ctx.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
+				ctx.channel().pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+			}
 			readPass();
+		}
+
+		/** Whether the read that just completed met the peer's end of stream after this side's own FIN. */
+		private boolean peerEndedAfterUs(Channel channel) {
+			return !NetVConn.this.eosReceived && NetVConn.this.failure == null
+					&& ((DuplexChannel) channel).isOutputShutdown()
+					&& channel.unsafe().recvBufAllocHandle().lastBytesRead() < 0;
 		}
 
 		@Override
@@ -245,7 +260,10 @@ public final class NetVConn extends AbstractVConn {
 			if (isFreed()) {
 				return;
 			}
-			if (NetVConn.this.splice != null || (NetVConn.this.failure == null && !NetVConn.this.eosReceived)) {
+			boolean bothEnded = NetVConn.this.failure == null && NetVConn.this.eosReceived
+					&& ((DuplexChannel) ctx.channel()).isOutputShutdown();
+			if ((NetVConn.this.splice != null && !bothEnded)
+					|| (NetVConn.this.failure == null && !NetVConn.this.eosReceived)) {
 				recordFailure(new IOException("connection closed"));
 			}
 			else {
