@@ -35,8 +35,10 @@ public class TransactionObservationContext extends ReceiverContext<Transaction> 
 	/** The client as high-cardinality key values, made once: the observation asks at its start and its stop. */
 	private @Nullable KeyValues peerKeyValues;
 
-	/** The low-cardinality key values without sorting the map's at every stop; see {@link KnownKeyValues}. */
-	private final KnownKeyValues knownKeyValues = new KnownKeyValues();
+	/** Key values kept here rather than in the maps of Micrometer's context; see {@link ContextKeyValues}. */
+	private final ContextKeyValues lowCardinality = new ContextKeyValues();
+
+	private final ContextKeyValues highCardinality = new ContextKeyValues();
 
 	/**
 	 * Creates the context of a transaction that is starting.
@@ -92,28 +94,70 @@ public class TransactionObservationContext extends ReceiverContext<Transaction> 
 
 	@Override
 	public Observation.Context addLowCardinalityKeyValue(KeyValue keyValue) {
-		this.knownKeyValues.forget();
-		return super.addLowCardinalityKeyValue(keyValue);
-	}
-
-	@Override
-	public Observation.Context removeLowCardinalityKeyValue(String keyName) {
-		this.knownKeyValues.forget();
-		return super.removeLowCardinalityKeyValue(keyName);
+		this.lowCardinality.add(keyValue);
+		return this;
 	}
 
 	@Override
 	public Observation.Context addLowCardinalityKeyValues(KeyValues keyValues) {
-		KeyValues before = this.knownKeyValues.get();
-		super.addLowCardinalityKeyValues(keyValues);
-		this.knownKeyValues.added(before, keyValues);
+		this.lowCardinality.add(keyValues);
+		return this;
+	}
+
+	@Override
+	public Observation.Context removeLowCardinalityKeyValue(String keyName) {
+		this.lowCardinality.remove(keyName);
+		return this;
+	}
+
+	@Override
+	public Observation.Context removeLowCardinalityKeyValues(String... keyNames) {
+		this.lowCardinality.remove(keyNames);
 		return this;
 	}
 
 	@Override
 	public KeyValues getLowCardinalityKeyValues() {
-		KeyValues known = this.knownKeyValues.get();
-		return (known != null) ? known : super.getLowCardinalityKeyValues();
+		return this.lowCardinality.all();
+	}
+
+	@Override
+	public @Nullable KeyValue getLowCardinalityKeyValue(String key) {
+		return this.lowCardinality.get(key);
+	}
+
+	@Override
+	public Observation.Context addHighCardinalityKeyValue(KeyValue keyValue) {
+		this.highCardinality.add(keyValue);
+		return this;
+	}
+
+	@Override
+	public Observation.Context addHighCardinalityKeyValues(KeyValues keyValues) {
+		this.highCardinality.add(keyValues);
+		return this;
+	}
+
+	@Override
+	public Observation.Context removeHighCardinalityKeyValue(String keyName) {
+		this.highCardinality.remove(keyName);
+		return this;
+	}
+
+	@Override
+	public Observation.Context removeHighCardinalityKeyValues(String... keyNames) {
+		this.highCardinality.remove(keyNames);
+		return this;
+	}
+
+	@Override
+	public KeyValues getHighCardinalityKeyValues() {
+		return this.highCardinality.all();
+	}
+
+	@Override
+	public @Nullable KeyValue getHighCardinalityKeyValue(String key) {
+		return this.highCardinality.get(key);
 	}
 
 }
