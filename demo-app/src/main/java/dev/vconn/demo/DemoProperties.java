@@ -101,7 +101,7 @@ public class DemoProperties {
 		private List<String> passThrough = new ArrayList<>(List.of("/actuator"));
 
 		/**
-		 * Longest time the blocking connect to the origin may take.
+		 * Longest time a connect to the origin may take.
 		 */
 		private Duration connectTimeout = Duration.ofSeconds(5);
 
@@ -111,7 +111,8 @@ public class DemoProperties {
 		private Duration inactivityTimeout = Duration.ofSeconds(30);
 
 		/**
-		 * Number of threads making blocking connects to the origin, off the event threads.
+		 * Number of threads waiting, off the event threads, for the connects to the origin that are not
+		 * made at once.
 		 */
 		private int connectThreads = 4;
 

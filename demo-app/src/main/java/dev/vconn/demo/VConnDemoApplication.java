@@ -65,8 +65,8 @@ public class VConnDemoApplication {
 	}
 
 	/**
-	 * The few threads that make the intercept's blocking connects, so that no event thread ever
-	 * blocks.
+	 * The few threads that wait for the intercept's connects not made at once, so that no event
+	 * thread ever waits; made on first use, so none while every connect is made at once.
 	 * @param properties the demo's settings
 	 * @return the executor, shut down with the application
 	 */
@@ -88,7 +88,7 @@ public class VConnDemoApplication {
 	/**
 	 * The intercept example, listed by {@code GET /actuator/vconn} with its order.
 	 * @param factory adopts origin sockets
-	 * @param interceptConnector runs the blocking connects
+	 * @param interceptConnector waits for the connects not made at once
 	 * @param origin where to connect
 	 * @param connects counts the connects
 	 * @param properties the demo's settings

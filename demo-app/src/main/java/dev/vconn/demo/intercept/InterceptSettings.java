@@ -10,7 +10,7 @@ import dev.vconn.demo.origin.Origin;
  * What every intercept of the example shares.
  *
  * @param factory adopts the origin sockets
- * @param connector runs the blocking connects to the origin, off the event threads
+ * @param connector waits, off the event threads, for the connects to the origin not made at once
  * @param origin where to connect
  * @param connectTimeout the longest a connect may take
  * @param inactivityTimeout set on both sides of each intercept

@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
@@ -15,8 +16,8 @@ import com.sun.jna.Platform;
 /**
  * Creates and connects TCP sockets with plain libc calls, through JNA: what a user's JNI or
  * native library typically hands over, an already-connected file descriptor, for
- * {@code VConnFactory.fdCreate(int)} to adopt. The calls block, so they run off the event
- * threads. Linux only (the constants are Linux's).
+ * {@code VConnFactory.fdCreate(int)} to adopt. Nothing here blocks but {@link #finishConnect} with
+ * a timeout, which therefore runs off the event threads. Linux only (the constants are Linux's).
  *
  * <p>The binding is JNA's direct mapping ({@code native} methods registered once), not an interface
  * proxy: a proxy goes through reflection on every call, which cost as much CPU as the calls
@@ -30,70 +31,100 @@ final class NativeSockets {
 
 	private static final int SOCK_STREAM = 1;
 
+	/** {@code connect} returns at once; the connection is made meanwhile. */
+	private static final int SOCK_NONBLOCK = 04000;
+
 	/** So that processes started by the JVM do not inherit the descriptor. */
 	private static final int SOCK_CLOEXEC = 02000000;
 
 	private static final int SOL_SOCKET = 1;
 
-	/** On Linux it also bounds a blocking {@code connect}. */
-	private static final int SO_SNDTIMEO = 21;
+	private static final int SO_ERROR = 4;
+
+	private static final short POLLOUT = 0x4;
 
 	private static final int EINTR = 4;
 
-	private static final int EISCONN = 106;
+	private static final int EINPROGRESS = 115;
+
+	/** The {@code errno} of a connect that took too long. */
+	static final int ETIMEDOUT = 110;
 
 	private NativeSockets() {
 	}
 
 	/**
-	 * Opens a TCP socket and connects it, blocking: {@code socket(2)} then {@code connect(2)}.
+	 * Opens a non-blocking TCP socket and starts connecting it: {@code socket(2)}, then
+	 * {@code connect(2)}, which returns at once. To an origin on the same host the connection is
+	 * usually made by then; {@link #finishConnect} tells.
 	 * @param address the resolved address to connect to
-	 * @param timeout the longest the connect may take
-	 * @return the connected descriptor, blocking, now the caller's to adopt or close
-	 * @throws IOException with the {@code errno} text if the socket cannot be created or connected
-	 * (the descriptor is then closed)
+	 * @return the descriptor, connected or connecting, now the caller's to adopt or close
+	 * @throws IOException with the {@code errno} text if the socket cannot be created or the connect
+	 * failed at once (the descriptor is then closed)
 	 */
-	static int connect(InetSocketAddress address, Duration timeout) throws IOException {
+	static int startConnect(InetSocketAddress address) throws IOException {
 		byte[] sockaddr = sockaddr(address);
 		int domain = (sockaddr.length == 16) ? AF_INET : AF_INET6;
 		int fd;
 		try {
-			fd = LibC.socket(domain, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			fd = LibC.socket(domain, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		}
 		catch (LastErrorException ex) {
 			throw new IOException("socket() failed: " + ex.getMessage(), ex);
 		}
-		try {
-			byte[] timeval = timeval(timeout);
-			LibC.setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, timeval, timeval.length);
-			connect(fd, sockaddr, System.nanoTime() + timeout.toNanos());
-			return fd;
+		if (LibC.connect(fd, sockaddr, sockaddr.length) == -1) {
+			// the usual answer, so errno is read rather than thrown (an exception costs more than the call)
+			int errno = Native.getLastError();
+			// EINTR too: the connection goes on being made, as with EINPROGRESS
+			if (errno != EINPROGRESS && errno != EINTR) {
+				close(fd);
+				LastErrorException failure = new LastErrorException(errno);
+				throw new IOException("connect() to " + address + " failed: " + failure.getMessage(), failure);
+			}
 		}
-		catch (LastErrorException ex) {
-			close(fd);
-			throw new IOException("connect() to " + address + " failed: " + ex.getMessage(), ex);
-		}
+		return fd;
 	}
 
 	/**
-	 * {@code connect(2)}, repeated when a signal interrupts it (a profiler's, or the JVM's own): with
-	 * a send timeout set the kernel never restarts it, but the connection goes on being made, and
-	 * the repeated call waits for it ({@code EISCONN} if it was made meanwhile).
+	 * Waits for the connect {@link #startConnect} began: {@code poll(2)} until the socket is
+	 * writable, then its {@code SO_ERROR}. Blocks up to {@code timeout}: call it with a timeout
+	 * only off the event threads.
+	 * @param fd the descriptor
+	 * @param timeout the longest to wait; zero only looks
+	 * @return whether the socket is connected; false if it is still connecting after the timeout
+	 * @throws IOException with the {@code errno} text if the connect failed (the descriptor is then
+	 * closed)
 	 */
-	private static void connect(int fd, byte[] sockaddr, long deadline) {
-		while (true) {
-			try {
-				LibC.connect(fd, sockaddr, sockaddr.length);
-				return;
-			}
-			catch (LastErrorException ex) {
-				if (ex.getErrorCode() == EISCONN) {
-					return;
+	static boolean finishConnect(int fd, Duration timeout) throws IOException {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		byte[] pollfd = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putInt(fd).putShort(POLLOUT).array();
+		try {
+			while (true) {
+				int waitMillis = (int) Math.min(Integer.MAX_VALUE,
+						Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+				try {
+					if (LibC.poll(pollfd, 1, waitMillis) == 0) {
+						return false;
+					}
+					break;
 				}
-				if (ex.getErrorCode() != EINTR || System.nanoTime() - deadline > 0) {
-					throw ex;
+				catch (LastErrorException ex) {
+					// a signal (a profiler's, or the JVM's own) cut the wait short: wait for the rest
+					if (ex.getErrorCode() != EINTR) {
+						throw ex;
+					}
 				}
 			}
+			int[] error = new int[1];
+			LibC.getsockopt(fd, SOL_SOCKET, SO_ERROR, error, new int[] { 4 });
+			if (error[0] != 0) {
+				throw new LastErrorException(error[0]);
+			}
+			return true;
+		}
+		catch (LastErrorException ex) {
+			close(fd);
+			throw new IOException("connect() failed: " + ex.getMessage(), ex);
 		}
 	}
 
@@ -137,14 +168,6 @@ final class NativeSockets {
 		return buffer.array();
 	}
 
-	/** {@code struct timeval} on LP64: two longs. */
-	private static byte[] timeval(Duration timeout) {
-		ByteBuffer buffer = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder());
-		buffer.putLong(timeout.getSeconds());
-		buffer.putLong(timeout.getNano() / 1000);
-		return buffer.array();
-	}
-
 	/** The libc functions used, with {@code errno} turned into {@link LastErrorException}. */
 	static final class LibC {
 
@@ -157,9 +180,12 @@ final class NativeSockets {
 
 		static native int socket(int domain, int type, int protocol) throws LastErrorException;
 
-		static native int setsockopt(int fd, int level, int name, byte[] value, int length) throws LastErrorException;
+		static native int getsockopt(int fd, int level, int name, int[] value, int[] length) throws LastErrorException;
 
-		static native int connect(int fd, byte[] address, int length) throws LastErrorException;
+		static native int poll(byte[] fds, int count, int timeoutMillis) throws LastErrorException;
+
+		/** Returns -1 with {@code errno} in {@link Native#getLastError()}: a non-blocking connect always fails. */
+		static native int connect(int fd, byte[] address, int length);
 
 		static native int close(int fd) throws LastErrorException;
 

@@ -1,7 +1,7 @@
 package dev.vconn.demo.intercept;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.Lock;
 
@@ -42,9 +42,10 @@ import org.jspecify.annotations.Nullable;
  * sides.</td></tr>
  * </table>
  *
- * <p>Where the port differs from the seed (see its "limits"): the connect blocks a connector
- * thread, never an event thread, and the connected socket is adopted back on the client VConn's
- * event thread ({@link VConn#eventThread()}), so both VConns share one; buffers are bounded (a
+ * <p>Where the port differs from the seed (see its "limits"): the connect never blocks an event
+ * thread (it starts there without blocking; a connect not made at once is waited for on a
+ * connector thread), and the connected socket is adopted on the client VConn's event thread
+ * ({@link VConn#eventThread()}), so both VConns share one; buffers are bounded (a
  * read is not reenabled while the other side's write buffer is at high water, and resumes on
  * that side's {@code VCONN_WRITE_READY});
  * a side whose peer closed is closed only once its write buffer is drained, in the read branch
@@ -86,42 +87,71 @@ final class VioIntercept implements Continuation {
 		}
 	}
 
-	// ---- NET_ACCEPT: connect to the origin off the event thread, adopt, start four VIOs ----
+	// ---- NET_ACCEPT: connect to the origin without blocking the event thread, adopt, start four VIOs ----
 
+	/**
+	 * Starts the connect without blocking. An origin on this host has usually accepted by the time
+	 * {@code connect(2)} returns: then the socket goes straight to the client VConn's event thread
+	 * to be adopted (the thread NET_ACCEPT comes on, where queuing it costs no wake-up), with no
+	 * other thread involved. Otherwise a connector thread waits for the connect first.
+	 */
 	private void accept(VConn clientVConn) {
 		this.accepted = clientVConn;
 		// also bounds the wait for the connect: a client that times out is closed, then the server
 		clientVConn.setInactivityTimeout(this.settings.inactivityTimeout());
+		int fd;
+		boolean connected;
 		try {
-			this.settings.connector().execute(() -> connectToOrigin(clientVConn));
+			fd = NativeSockets.startConnect(this.settings.origin().address());
+			connected = NativeSockets.finishConnect(fd, Duration.ZERO);
+		}
+		catch (IOException | RuntimeException | LinkageError ex) {
+			connectFailed(clientVConn, ex.getMessage(), errno(ex));
+			return;
+		}
+		if (connected) {
+			this.settings.connects().succeeded();
+			handBack(clientVConn, fd);
+			return;
+		}
+		try {
+			this.settings.connector().execute(() -> awaitOrigin(clientVConn, fd));
 		}
 		catch (RejectedExecutionException ex) {
+			NativeSockets.close(fd);
 			logger.warn("Intercept: no connector thread (shutting down?); aborting the client VConn");
 			clientVConn.abort(0);
 		}
 	}
 
 	/**
-	 * Runs on a connector thread: the blocking connect, which must never run on an event thread.
-	 * The connected descriptor then goes back to the client VConn's event thread (Traffic Server's
-	 * {@code TSContScheduleOnThread}), where {@code fdCreate} puts the origin VConn on that same
-	 * thread: the events of both sides then arrive on one thread, and the shuffle never waits for
-	 * its mutex across threads.
+	 * Runs on a connector thread: waits for a connect still being made, which must never happen on
+	 * an event thread. The connected descriptor then goes back to the client VConn's event thread
+	 * (Traffic Server's {@code TSContScheduleOnThread}), where {@code fdCreate} puts the origin VConn
+	 * on that same thread: the events of both sides then arrive on one thread, and the shuffle never
+	 * waits for its mutex across threads.
 	 */
-	private void connectToOrigin(VConn clientVConn) {
-		InetSocketAddress origin = this.settings.origin().address();
-		int fd;
+	private void awaitOrigin(VConn clientVConn, int fd) {
 		try {
-			fd = NativeSockets.connect(origin, this.settings.connectTimeout());
+			if (!NativeSockets.finishConnect(fd, this.settings.connectTimeout())) {
+				NativeSockets.close(fd);
+				connectFailed(clientVConn, "connect() to " + this.settings.origin().address() + " timed out after "
+						+ this.settings.connectTimeout().toMillis() + " ms", NativeSockets.ETIMEDOUT);
+				return;
+			}
 		}
 		catch (IOException | RuntimeException | LinkageError ex) {
-			this.settings.connects().failed();
-			logger.warn("Intercept: " + ex.getMessage() + "; aborting the client VConn");
-			abort(clientVConn, errno(ex));
+			connectFailed(clientVConn, ex.getMessage(), errno(ex));
 			return;
 		}
 		this.settings.connects().succeeded();
 		handBack(clientVConn, fd);
+	}
+
+	private void connectFailed(VConn clientVConn, String why, int errno) {
+		this.settings.connects().failed();
+		logger.warn("Intercept: " + why + "; aborting the client VConn");
+		abort(clientVConn, errno);
 	}
 
 	/** Queues the adoption of the connected {@code fd} on the client VConn's event thread. */

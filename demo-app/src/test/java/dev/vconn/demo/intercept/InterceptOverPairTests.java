@@ -1,8 +1,10 @@
 package dev.vconn.demo.intercept;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -10,13 +12,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -223,6 +228,60 @@ class InterceptOverPairTests {
 		}
 	}
 
+	@Test
+	void vioStyleWaitsOnAConnectorThreadForAConnectNotMadeAtOnce() throws Exception {
+		try (BackloggedOrigin backlogged = new BackloggedOrigin()) {
+			CompletableFuture<Void> waiting = new CompletableFuture<>();
+			Executor connector = (task) -> {
+				waiting.complete(null);
+				this.connector.execute(task);
+			};
+			InterceptSettings settings = new InterceptSettings(this.runtime.factory(), connector,
+					backlogged::address, Duration.ofSeconds(20), Duration.ofSeconds(30),
+					new OriginConnects(this.meters, Style.VIO));
+			VConnPair pair = VConnPair.create(this.runtime);
+			PairClient client = new PairClient(pair.active());
+			accept(new VioIntercept(settings), pair.passive());
+			client.send(get("/"));
+			assertThat(waiting).succeedsWithin(WAIT);
+
+			// room in the queue: the origin takes the connect when its SYN comes again
+			backlogged.drain();
+			try (SocketChannel served = backlogged.server.accept()) {
+				backlogged.answer(served, "made late");
+			}
+
+			PairClient.Response response = client.response().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+			assertThat(response.head()).startsWith("HTTP/1.1 200");
+			assertThat(response.bodyText()).isEqualTo("made late");
+			assertThat(connects(Style.VIO, "success")).isEqualTo(1);
+			await().atMost(WAIT).until(() -> this.runtime.activeCount() == 0);
+		}
+	}
+
+	@Test
+	void vioStyleGivesUpAConnectNotMadeWithinTheTimeout() throws Exception {
+		try (BackloggedOrigin backlogged = new BackloggedOrigin()) {
+			long descriptors = openDescriptors();
+			InterceptSettings settings = new InterceptSettings(this.runtime.factory(), this.connector,
+					backlogged::address, Duration.ofMillis(200), Duration.ofSeconds(30),
+					new OriginConnects(this.meters, Style.VIO));
+			VConnPair pair = VConnPair.create(this.runtime);
+			PairClient client = new PairClient(pair.active());
+			accept(new VioIntercept(settings), pair.passive());
+
+			PairClient.Response response = client.send(get("/")).response().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+			assertThat(response.end()).isEqualTo(VConnEvent.ERROR);
+			assertThat(response.bodyLength()).isZero();
+			assertThat(connects(Style.VIO, "failure")).isEqualTo(1);
+			assertThat(connects(Style.VIO, "success")).isZero();
+			await().atMost(WAIT).until(() -> this.runtime.activeCount() == 0);
+			// the pair's two VConns hold no descriptor: only the socket that never connected could leak
+			await().atMost(WAIT).until(() -> openDescriptors() <= descriptors);
+		}
+	}
+
 	@ParameterizedTest
 	@EnumSource(Style.class)
 	void silentOriginTimesOutAndBothSidesClose(Style style) throws Exception {
@@ -315,6 +374,62 @@ class InterceptOverPairTests {
 		try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
 			return fds.count();
 		}
+	}
+
+	/**
+	 * A loopback listener whose accept queue is full (backlog 1, two connections waiting): the
+	 * kernel drops the SYN of any further connect, which stays in progress until the queue has room
+	 * and the SYN is sent again (after a second).
+	 */
+	private static final class BackloggedOrigin implements AutoCloseable {
+
+		final ServerSocketChannel server;
+
+		private final List<SocketChannel> queued = new ArrayList<>();
+
+		BackloggedOrigin() throws IOException {
+			this.server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
+			for (int i = 0; i < 2; i++) {
+				this.queued.add(SocketChannel.open(this.server.getLocalAddress()));
+			}
+		}
+
+		InetSocketAddress address() {
+			try {
+				return (InetSocketAddress) this.server.getLocalAddress();
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(ex);
+			}
+		}
+
+		/** Accepts and closes the connections that filled the queue. */
+		void drain() throws IOException {
+			for (int i = 0; i < this.queued.size(); i++) {
+				this.server.accept().close();
+			}
+		}
+
+		/** Reads a request head from {@code served} and answers it with {@code body}. */
+		void answer(SocketChannel served, String body) throws IOException {
+			ByteBuffer in = ByteBuffer.allocate(4096);
+			while (!new String(in.array(), 0, in.position(), StandardCharsets.ISO_8859_1).contains("\r\n\r\n")) {
+				if (served.read(in) < 0) {
+					throw new IOException("the intercept closed before its request head was read");
+				}
+			}
+			served.write(ByteBuffer.wrap(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length()
+					+ "\r\nConnection: close\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1)));
+		}
+
+		@Override
+		public void close() throws IOException {
+			for (SocketChannel channel : this.queued) {
+				channel.close();
+			}
+			this.server.close();
+		}
+
 	}
 
 	/** Counts aborts by cause. */
