@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -247,7 +249,7 @@ class InterceptOverPairTests {
 
 			// room in the queue: the origin takes the connect when its SYN comes again
 			backlogged.drain();
-			try (SocketChannel served = backlogged.server.accept()) {
+			try (SocketChannel served = backlogged.acceptWithin(WAIT)) {
 				backlogged.answer(served, "made late");
 			}
 
@@ -408,6 +410,20 @@ class InterceptOverPairTests {
 			for (int i = 0; i < this.queued.size(); i++) {
 				this.server.accept().close();
 			}
+		}
+
+		/** The next connection, once it is made; fails if none is made in time. */
+		SocketChannel acceptWithin(Duration timeout) throws IOException {
+			this.server.configureBlocking(false);
+			try (Selector selector = Selector.open()) {
+				this.server.register(selector, SelectionKey.OP_ACCEPT);
+				if (selector.select(timeout.toMillis()) == 0) {
+					throw new IOException("no connection within " + timeout);
+				}
+			}
+			SocketChannel accepted = this.server.accept();
+			accepted.configureBlocking(true);
+			return accepted;
 		}
 
 		/** Reads a request head from {@code served} and answers it with {@code body}. */
