@@ -175,7 +175,8 @@ public final class InterceptListenerLifecycle implements SmartLifecycle {
 					.origin(origin)
 					.perTransaction(this.properties.isPerTransaction())
 					.forwardedHeaders(this.properties.isForwardedHeaders())
-					.splice(this.properties.isSplice());
+					.splice(this.properties.isSplice())
+					.socketPerLoop(this.properties.isSocketPerLoop());
 				started = takeOverOrStart(builder);
 			}
 			catch (Exception ex) {

@@ -649,6 +649,13 @@ public class VConnProperties implements Validator {
 		private boolean splice = true;
 
 		/**
+		 * Whether a listener that binds opens one listening socket per event thread on its
+		 * address (SO_REUSEPORT, epoll), so that each thread serves the connections it accepts.
+		 * Turn off where another process of the same user must not be able to bind the port too.
+		 */
+		private boolean socketPerLoop = true;
+
+		/**
 		 * Returns {@code vconn.listener.enabled}.
 		 * @return the configured value
 		 */
@@ -898,6 +905,22 @@ public class VConnProperties implements Validator {
 		 */
 		public void setSplice(boolean splice) {
 			this.splice = splice;
+		}
+
+		/**
+		 * Returns {@code vconn.listener.socket-per-loop}.
+		 * @return the configured value
+		 */
+		public boolean isSocketPerLoop() {
+			return this.socketPerLoop;
+		}
+
+		/**
+		 * Sets {@code vconn.listener.socket-per-loop}.
+		 * @param socketPerLoop the new value
+		 */
+		public void setSocketPerLoop(boolean socketPerLoop) {
+			this.socketPerLoop = socketPerLoop;
 		}
 
 		/** Parses {@code host:port}, {@code [v6-address]:port} included, without resolving the host. */

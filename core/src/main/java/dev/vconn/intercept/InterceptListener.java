@@ -186,6 +186,10 @@ public final class InterceptListener implements AutoCloseable {
 
 		private boolean splice = true;
 
+		private boolean socketPerLoop = true;
+
+		private int @Nullable [] handedOver;
+
 		private boolean perTransaction = true;
 
 		private boolean forwardedHeaders = true;
@@ -314,6 +318,28 @@ public final class InterceptListener implements AutoCloseable {
 		}
 
 		/**
+		 * Whether a listener that binds opens one listening socket per event loop, all on its address
+		 * ({@code SO_REUSEPORT}; epoll with more than one event thread), so that each loop serves the
+		 * connections it accepts; default {@code true}. With {@code false}, one socket's loop accepts
+		 * every connection and hands them out to the others, which costs a wake-up of another thread
+		 * for many new connections. Inherited sockets are served as passed. While the listener runs,
+		 * another process of the same user that also sets {@code SO_REUSEPORT} could bind the same
+		 * address and receive a share of the connections; turn this off where that must not happen.
+		 * @param socketPerLoop {@code false} for one listening socket
+		 * @return this builder
+		 */
+		public Builder socketPerLoop(boolean socketPerLoop) {
+			this.socketPerLoop = socketPerLoop;
+			return this;
+		}
+
+		/** Serves on listening sockets a takeover received instead of binding or inheriting. */
+		Builder handedOver(int[] fds) {
+			this.handedOver = fds.clone();
+			return this;
+		}
+
+		/**
 		 * Whether pass-through tunnels (connection mode) may use {@code splice(2)}; default {@code true}.
 		 * @param splice {@code false} to always copy
 		 * @return this builder
@@ -410,8 +436,11 @@ public final class InterceptListener implements AutoCloseable {
 					this.idleTimeout, this.originTimeout, this.originIdleTimeout);
 			InterceptObserver observer = InterceptObserver
 				.composite(this.observers.stream().map(GuardedObserver::new).toList());
-			ListenerSocket socket = SocketActivation.resolve(this.inheritance, this.environment,
-					new InetSocketAddress(this.address, this.port), core.transport() == Transport.EPOLL);
+			InetSocketAddress bindAddress = new InetSocketAddress(this.address, this.port);
+			boolean epoll = core.transport() == Transport.EPOLL;
+			ListenerSocket socket = (this.handedOver != null)
+					? SocketActivation.handedOver(this.handedOver, bindAddress, epoll)
+					: SocketActivation.resolve(this.inheritance, this.environment, bindAddress, this.socketPerLoop, epoll);
 			ListenerServer server = this.perTransaction
 					? new TransactionServer(core, this.hooks, socket, limits, this.origin, this.forwardedHeaders, observer)
 					: new InterceptServer(core, this.hooks, socket, limits, this.origin, this.splice, observer);

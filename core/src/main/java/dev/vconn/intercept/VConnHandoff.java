@@ -16,8 +16,7 @@ import dev.vconn.internal.handoff.HandoffReason;
 import dev.vconn.internal.handoff.HandoffReceiver;
 import dev.vconn.internal.http.InterceptServer;
 import dev.vconn.internal.http.TransactionServer;
-import dev.vconn.internal.net.ActivationEnvironment;
-import io.netty.channel.Channel;
+import dev.vconn.internal.net.ListeningChannels;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -255,10 +254,10 @@ public final class VConnHandoff implements AutoCloseable {
 		}
 
 		/**
-		 * Takes the listening socket over from the instance serving {@link #path}, if any, and starts
-		 * {@code listener} on it instead of binding. Blocks for the exchange.
+		 * Takes the listening sockets over from the instance serving {@link #path}, if any, and starts
+		 * {@code listener} on them instead of binding. Blocks for the exchange.
 		 * @param listener the successor's listener, configured but not started; its address and
-		 * port, and its {@code inherit} setting, are not used when a socket is taken over
+		 * port, and its {@code inherit} setting, are not used when sockets are taken over
 		 * @return the started listener, or {@code null} when no instance serves the path (start
 		 * {@code listener} yourself then)
 		 * @throws VConnHandoffException when an instance serves the path but the takeover failed
@@ -273,13 +272,7 @@ public final class VConnHandoff implements AutoCloseable {
 						new HandoffReceiver.Target() {
 							@Override
 							public void serve(int[] fds) {
-								if (fds.length != 1) {
-									throw new IllegalStateException("an intercept listener serves on one socket, "
-											+ fds.length + " were handed over");
-								}
-								started[0] = listener.activationEnvironment(new Received(fds[0]))
-									.inherit(ListenerInheritance.REQUIRED)
-									.start();
+								started[0] = listener.handedOver(fds).start();
 							}
 
 							@Override
@@ -349,12 +342,16 @@ public final class VConnHandoff implements AutoCloseable {
 
 		@Override
 		public int[] listeningFds() {
-			Channel channel = this.listener.server().serverChannel();
-			if (channel == null || !channel.isOpen() || !(channel instanceof io.netty.channel.unix.UnixChannel)) {
-				throw new HandoffException(HandoffReason.ADOPTION, "the listener has no open epoll listening socket ("
-						+ channel + ")");
+			ListeningChannels channels = this.listener.server().listening();
+			if (channels == null) {
+				throw new HandoffException(HandoffReason.ADOPTION, "the listener is not started");
 			}
-			return new int[] { ((io.netty.channel.unix.UnixChannel) channel).fd().intValue() };
+			try {
+				return channels.fds();
+			}
+			catch (IllegalStateException ex) {
+				throw new HandoffException(HandoffReason.ADOPTION, ex.getMessage());
+			}
 		}
 
 		@Override
@@ -368,11 +365,9 @@ public final class VConnHandoff implements AutoCloseable {
 		}
 
 		private void accepting(boolean accept) {
-			Channel channel = this.listener.server().serverChannel();
-			if (channel != null) {
-				channel.config().setAutoRead(accept);
-				// the loop applies the change: wait for it, so nothing is accepted here afterwards
-				channel.eventLoop().submit(() -> null).awaitUninterruptibly();
+			ListeningChannels channels = this.listener.server().listening();
+			if (channels != null) {
+				channels.setAccepting(accept);
 			}
 		}
 
@@ -397,42 +392,6 @@ public final class VConnHandoff implements AutoCloseable {
 		@Override
 		public void handedOver() {
 			this.onHandedOver.run();
-		}
-
-	}
-
-	/** The socket activation variables as a takeover sets them: one received socket. */
-	private static final class Received implements ActivationEnvironment {
-
-		private final int fd;
-
-		Received(int fd) {
-			this.fd = fd;
-		}
-
-		@Override
-		public @Nullable String get(String name) {
-			return switch (name) {
-				case "LISTEN_PID" -> Long.toString(pid());
-				case "LISTEN_FDS" -> "1";
-				case "LISTEN_FDNAMES" -> "handoff";
-				default -> null;
-			};
-		}
-
-		@Override
-		public long pid() {
-			return ProcessHandle.current().pid();
-		}
-
-		@Override
-		public int firstFd() {
-			return this.fd;
-		}
-
-		@Override
-		public void clear() {
-			// nothing in the process environment to clear
 		}
 
 	}

@@ -112,6 +112,39 @@ class VConnHandoffTests {
 		assertThat(this.counted).allMatch((line) -> line.contains("SUCCESS"));
 	}
 
+	@ParameterizedTest(name = "successor with {0} event thread(s)")
+	@ValueSource(ints = { 1, 2, 3 })
+	void aListenerWithASocketPerLoopHandsEverySocketOverAndTheSuccessorServesThemAll(int successorThreads)
+			throws Exception {
+		Path path = this.directory.resolve("handoff.sock");
+		VConnRuntime runtimeA = runtime(2);
+		InterceptListener listenerA = listener(runtimeA).start();
+		InetSocketAddress address = listenerA.address();
+		assertThat(ListenerSocketPerLoopTests.listeningSockets(address.getPort())).isEqualTo(2);
+		CountDownLatch handedOver = new CountDownLatch(1);
+		this.closeables.add(VConnHandoff.builder(path).observer(this.observer).offer(listenerA, handedOver::countDown));
+
+		try (Traffic traffic = new Traffic(address)) {
+			traffic.awaitRequestsPerClient(3);
+			InterceptListener listenerB = VConnHandoff.builder(path)
+				.observer(this.observer)
+				.takeOver(listener(runtime(successorThreads)));
+			assertThat(listenerB).isNotNull();
+			this.closeables.add(listenerB);
+			assertThat(handedOver.await(20, TimeUnit.SECONDS)).isTrue();
+			// A's copies go: both sockets stay open, held and served by B alone
+			listenerA.close();
+			runtimeA.close(Duration.ofSeconds(5));
+			assertThat(ListenerSocketPerLoopTests.listeningSockets(address.getPort())).isEqualTo(2);
+			// connections land on both sockets (the kernel hashes each to one): every one is answered
+			traffic.awaitNewConnections(traffic.newConnections.get() + 60);
+			traffic.awaitRequestsPerClient(traffic.minimum() + 3);
+		}
+		assertThat(this.counted.stream().filter("OUT LISTENER SUCCESS none"::equals).count()).isEqualTo(2);
+		assertThat(this.counted.stream().filter("IN LISTENER SUCCESS none"::equals).count()).isEqualTo(2);
+		assertThat(this.counted).allMatch((line) -> line.contains("SUCCESS"));
+	}
+
 	@Test
 	void aConnectionBusyWithAResponseGoesOverWithItsPipelinedRequestWhichTheSuccessorAnswers() throws Exception {
 		Path path = this.directory.resolve("handoff.sock");
@@ -416,7 +449,11 @@ class VConnHandoffTests {
 	}
 
 	private VConnRuntime runtime() {
-		VConnRuntime runtime = VConnRuntime.builder().transport(Transport.EPOLL).eventThreads(1)
+		return runtime(1);
+	}
+
+	private VConnRuntime runtime(int eventThreads) {
+		VConnRuntime runtime = VConnRuntime.builder().transport(Transport.EPOLL).eventThreads(eventThreads)
 			.shutdownTimeout(Duration.ofSeconds(5)).build();
 		this.runtimes.add(runtime);
 		return runtime;

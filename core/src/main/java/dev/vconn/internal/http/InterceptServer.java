@@ -2,6 +2,7 @@ package dev.vconn.internal.http;
 
 import dev.vconn.internal.vconn.ContinuationDelivery;
 import dev.vconn.internal.net.ListenerSocket;
+import dev.vconn.internal.net.ListeningChannels;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Set;
@@ -31,7 +32,6 @@ import dev.vconn.intercept.TransactionPath;
 import dev.vconn.internal.net.NetVConn;
 import dev.vconn.internal.net.NetVConnFactory;
 import dev.vconn.internal.runtime.RuntimeCore;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -79,7 +79,7 @@ public final class InterceptServer implements ListenerServer {
 
 	private volatile boolean running;
 
-	private @Nullable Channel serverChannel;
+	private @Nullable ListeningChannels listening;
 
 	public InterceptServer(RuntimeCore runtime, InterceptHookRegistry hooks, ListenerSocket listenerSocket,
 			HttpLimits limits, @Nullable InetSocketAddress origin, boolean splice, InterceptObserver observer) {
@@ -95,32 +95,32 @@ public final class InterceptServer implements ListenerServer {
 	/** Binds and starts accepting; blocks until bound. */
 	@Override
 	public synchronized InetSocketAddress start() {
-		if (this.serverChannel != null) {
+		if (this.listening != null) {
 			throw new IllegalStateException("already started");
 		}
 		if (!this.runtime.isRunning()) {
 			throw new IllegalStateException("the runtime is shut down");
 		}
-		ServerBootstrap bootstrap = this.listenerSocket.bootstrap(this.runtime)
-			.childHandler(new ChannelInitializer<Channel>() {
-				@Override
-				protected void initChannel(Channel channel) {
-					HeadCapture capture = new HeadCapture();
-					RequestHeadDecoder decoder = InterceptServer.this.codecs.requestDecoder();
-					channel.pipeline().addLast(capture, decoder, new HeadHandler(capture, decoder));
-				}
-			});
-		Channel channel = ListenerServer.openRunning(this.listenerSocket, bootstrap, (running) -> this.running = running);
-		this.serverChannel = channel;
-		InetSocketAddress bound = (InetSocketAddress) channel.localAddress();
-		logger.log(System.Logger.Level.INFO, "VConn intercept listener on {0}, origin {1}", bound,
-				(this.origin != null) ? this.origin : "none");
+		ChannelInitializer<Channel> connections = new ChannelInitializer<>() {
+			@Override
+			protected void initChannel(Channel channel) {
+				HeadCapture capture = new HeadCapture();
+				RequestHeadDecoder decoder = InterceptServer.this.codecs.requestDecoder();
+				channel.pipeline().addLast(capture, decoder, new HeadHandler(capture, decoder));
+			}
+		};
+		ListeningChannels opened = ListenerServer.openRunning(this.listenerSocket, this.runtime, connections,
+				(running) -> this.running = running);
+		this.listening = opened;
+		InetSocketAddress bound = opened.localAddress();
+		logger.log(System.Logger.Level.INFO, "VConn intercept listener on {0} ({2} socket(s)), origin {1}", bound,
+				(this.origin != null) ? this.origin : "none", opened.channels().size());
 		return bound;
 	}
 
 	@Override
-	public @Nullable Channel serverChannel() {
-		return this.serverChannel;
+	public @Nullable ListeningChannels listening() {
+		return this.listening;
 	}
 
 	@Override
@@ -132,10 +132,9 @@ public final class InterceptServer implements ListenerServer {
 	@Override
 	public synchronized void stop() {
 		this.running = false;
-		Channel channel = this.serverChannel;
-		if (channel != null && channel.isOpen()) {
-			// a runtime stopping meanwhile closes the channel itself, and may refuse this close
-			channel.close().awaitUninterruptibly();
+		ListeningChannels channels = this.listening;
+		if (channels != null) {
+			channels.close();
 		}
 		for (Channel client : this.reading) {
 			client.close(); // the close of a channel whose loop has stopped just fails its future
@@ -204,7 +203,7 @@ public final class InterceptServer implements ListenerServer {
 		try {
 			for (Channel channel : channels) {
 				// the options of the listener's own connections: above all, no read before the VConn asks
-				this.listenerSocket.bootstrap(this.runtime).config().childOptions().forEach((option, value) ->
+				this.runtime.acceptedConnectionOptions().forEach((option, value) ->
 						channel.config().setOption((io.netty.channel.ChannelOption<Object>) option, value));
 				io.netty.channel.ChannelFuture registered = loop.register(channel).awaitUninterruptibly();
 				if (!registered.isSuccess()) {

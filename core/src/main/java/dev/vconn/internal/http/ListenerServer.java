@@ -4,8 +4,9 @@ import java.net.InetSocketAddress;
 import java.util.function.Consumer;
 
 import dev.vconn.internal.net.ListenerSocket;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
+import dev.vconn.internal.net.ListeningChannels;
+import dev.vconn.internal.runtime.RuntimeCore;
+import io.netty.channel.ChannelHandler;
 import org.jspecify.annotations.Nullable;
 
 /** The server behind an {@link dev.vconn.intercept.InterceptListener}, in either mode. */
@@ -21,20 +22,22 @@ public interface ListenerServer {
 
 	@Nullable InetSocketAddress origin();
 
-	/** The listening channel, or {@code null} before {@link #start()}; for a takeover to pause accepting. */
-	@Nullable Channel serverChannel();
+	/** The listening channels, or {@code null} before {@link #start()}; for a takeover to pause accepting. */
+	@Nullable ListeningChannels listening();
 
 	/**
-	 * Opens a server's socket with the server marked running first: an inherited socket's waiting
+	 * Opens a server's sockets with the server marked running first: an inherited socket's waiting
 	 * connections are accepted the moment it is registered, and a connection accepted while not
 	 * running is closed unread.
-	 * @param running sets the server's running flag; it is cleared again if the socket cannot be opened
-	 * @return the open server channel
+	 * @param connections initializes each accepted connection's pipeline
+	 * @param running sets the server's running flag; it is cleared again if the sockets cannot be opened
+	 * @return the open server channels
 	 */
-	static Channel openRunning(ListenerSocket socket, ServerBootstrap bootstrap, Consumer<Boolean> running) {
+	static ListeningChannels openRunning(ListenerSocket socket, RuntimeCore runtime, ChannelHandler connections,
+			Consumer<Boolean> running) {
 		running.accept(true);
 		try {
-			return socket.open(bootstrap);
+			return socket.open(runtime, connections);
 		}
 		catch (RuntimeException ex) {
 			running.accept(false);

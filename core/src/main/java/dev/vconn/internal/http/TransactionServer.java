@@ -2,6 +2,7 @@ package dev.vconn.internal.http;
 
 import dev.vconn.internal.net.HeldChannels;
 import dev.vconn.internal.net.ListenerSocket;
+import dev.vconn.internal.net.ListeningChannels;
 import java.net.InetSocketAddress;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,7 +13,6 @@ import dev.vconn.intercept.InterceptHookRegistry;
 import dev.vconn.intercept.InterceptObserver;
 import dev.vconn.internal.pair.PairCore;
 import dev.vconn.internal.runtime.RuntimeCore;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -63,7 +63,7 @@ public final class TransactionServer implements ListenerServer {
 
 	volatile boolean running;
 
-	private @Nullable Channel serverChannel;
+	private @Nullable ListeningChannels listening;
 
 	public TransactionServer(RuntimeCore runtime, InterceptHookRegistry hooks, ListenerSocket listenerSocket,
 			HttpLimits limits, @Nullable InetSocketAddress origin, boolean forwardedHeaders, InterceptObserver observer) {
@@ -79,24 +79,24 @@ public final class TransactionServer implements ListenerServer {
 
 	@Override
 	public synchronized InetSocketAddress start() {
-		if (this.serverChannel != null) {
+		if (this.listening != null) {
 			throw new IllegalStateException("already started");
 		}
 		if (!this.runtime.isRunning()) {
 			throw new IllegalStateException("the runtime is shut down");
 		}
-		ServerBootstrap bootstrap = this.listenerSocket.bootstrap(this.runtime)
-			.childHandler(new ChannelInitializer<Channel>() {
-				@Override
-				protected void initChannel(Channel channel) {
-					serveOn(channel, null);
-				}
-			});
-		Channel channel = ListenerServer.openRunning(this.listenerSocket, bootstrap, (running) -> this.running = running);
-		this.serverChannel = channel;
-		InetSocketAddress bound = (InetSocketAddress) channel.localAddress();
-		logger.log(System.Logger.Level.INFO, "VConn intercept listener on {0}, origin {1}", bound,
-				(this.origins != null) ? this.origins.origin() : "none");
+		ChannelInitializer<Channel> connections = new ChannelInitializer<>() {
+			@Override
+			protected void initChannel(Channel channel) {
+				serveOn(channel, null);
+			}
+		};
+		ListeningChannels opened = ListenerServer.openRunning(this.listenerSocket, this.runtime, connections,
+				(running) -> this.running = running);
+		this.listening = opened;
+		InetSocketAddress bound = opened.localAddress();
+		logger.log(System.Logger.Level.INFO, "VConn intercept listener on {0} ({2} socket(s)), origin {1}", bound,
+				(this.origins != null) ? this.origins.origin() : "none", opened.channels().size());
 		return bound;
 	}
 
@@ -128,8 +128,7 @@ public final class TransactionServer implements ListenerServer {
 			throw new IllegalStateException("the listener is stopped");
 		}
 		Channel channel = HeldChannels.handedOverConnection(fd);
-		ServerBootstrap bootstrap = this.listenerSocket.bootstrap(this.runtime);
-		bootstrap.config().childOptions().forEach((option, value) -> channel.config().setOption(
+		this.runtime.acceptedConnectionOptions().forEach((option, value) -> channel.config().setOption(
 				(io.netty.channel.ChannelOption<Object>) option, value));
 		serveOn(channel, (unserved.length > 0) ? Unpooled.wrappedBuffer(unserved) : null);
 		io.netty.channel.ChannelFuture registered = RuntimeCore.chooseLoop(this.runtime.group()).register(channel)
@@ -196,8 +195,8 @@ public final class TransactionServer implements ListenerServer {
 	}
 
 	@Override
-	public @Nullable Channel serverChannel() {
-		return this.serverChannel;
+	public @Nullable ListeningChannels listening() {
+		return this.listening;
 	}
 
 	@Override
@@ -217,10 +216,9 @@ public final class TransactionServer implements ListenerServer {
 	@Override
 	public synchronized void stop() {
 		this.running = false;
-		Channel channel = this.serverChannel;
-		if (channel != null && channel.isOpen()) {
-			// a runtime stopping meanwhile closes the channel itself, and may refuse this close
-			channel.close().awaitUninterruptibly();
+		ListeningChannels channels = this.listening;
+		if (channels != null) {
+			channels.close();
 		}
 		try {
 			for (Channel client : this.clients) {

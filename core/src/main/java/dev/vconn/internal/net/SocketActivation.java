@@ -1,6 +1,7 @@
 package dev.vconn.internal.net;
 
 import java.net.InetSocketAddress;
+import java.util.Arrays;
 import java.util.List;
 
 import dev.vconn.intercept.ListenerInheritance;
@@ -39,18 +40,18 @@ public final class SocketActivation {
 	 * passed under {@link ListenerInheritance#REQUIRED}
 	 */
 	public static ListenerSocket resolve(ListenerInheritance inheritance, ActivationEnvironment environment,
-			InetSocketAddress bindAddress, boolean epoll) {
+			InetSocketAddress bindAddress, boolean socketPerLoop, boolean epoll) {
 		if (inheritance == ListenerInheritance.NEVER) {
-			return ListenerSocket.bind(bindAddress);
+			return ListenerSocket.bind(bindAddress, socketPerLoop);
 		}
 		// two listeners starting at once must not both take the same descriptor
 		synchronized (environment) {
-			return take(inheritance, environment, bindAddress, epoll);
+			return take(inheritance, environment, bindAddress, socketPerLoop, epoll);
 		}
 	}
 
 	private static ListenerSocket take(ListenerInheritance inheritance, ActivationEnvironment environment,
-			InetSocketAddress bindAddress, boolean epoll) {
+			InetSocketAddress bindAddress, boolean socketPerLoop, boolean epoll) {
 		String pid = environment.get("LISTEN_PID");
 		String count = environment.get("LISTEN_FDS");
 		String names = environment.get("LISTEN_FDNAMES");
@@ -61,7 +62,7 @@ public final class SocketActivation {
 				throw new ListenerInheritanceException("VConn intercept listener must inherit a listening socket, but "
 						+ notPassed + " (" + variables + "); start it with systemd socket activation", inheritance, -1);
 			}
-			return ListenerSocket.bind(bindAddress);
+			return ListenerSocket.bind(bindAddress, socketPerLoop);
 		}
 		int passed = Integer.parseInt(count.trim());
 		int first = environment.firstFd();
@@ -85,7 +86,7 @@ public final class SocketActivation {
 			logger.log(System.Logger.Level.WARNING, "VConn intercept listener leaves the " + origin
 					+ " unused and binds " + hostAndPort(bindAddress) + " instead: adopting a listening socket needs the epoll "
 					+ "transport, and " + why + "; the bind fails if the passed socket holds the port");
-			return ListenerSocket.bind(bindAddress);
+			return ListenerSocket.bind(bindAddress, socketPerLoop);
 		}
 		String problem = checkListening(fd);
 		if (problem != null) {
@@ -99,7 +100,39 @@ public final class SocketActivation {
 		}
 		logger.log(System.Logger.Level.INFO, "VConn intercept listener serves on the {0} instead of binding {1}",
 				origin, hostAndPort(bindAddress));
-		return ListenerSocket.inherited(fd, origin, bindAddress);
+		return ListenerSocket.inherited(new int[] { fd }, origin, bindAddress);
+	}
+
+	/**
+	 * The listening sockets a takeover received, checked like an inherited one. Marks them
+	 * non-blocking; otherwise reads only.
+	 * @param fds the received descriptors, at least one
+	 * @param bindAddress the address that would have been bound, for logs
+	 * @param epoll whether the runtime's transport is epoll, the only one that can adopt them
+	 * @return the sockets to serve on
+	 * @throws ListenerInheritanceException if one of them cannot be served on
+	 */
+	public static ListenerSocket handedOver(int[] fds, InetSocketAddress bindAddress, boolean epoll) {
+		String origin = "handed-over fd(s) " + Arrays.toString(fds);
+		if (!epoll || !LibC.isAvailable()) {
+			throw new ListenerInheritanceException("VConn intercept listener cannot serve on the " + origin
+					+ ": adopting a listening socket needs the epoll transport and libc", ListenerInheritance.REQUIRED,
+					(fds.length > 0) ? fds[0] : -1);
+		}
+		for (int fd : fds) {
+			String problem = checkListening(fd);
+			if (problem != null) {
+				throw new ListenerInheritanceException("VConn intercept listener cannot serve on the handed-over fd "
+						+ fd + ": it " + problem, ListenerInheritance.REQUIRED, fd);
+			}
+			if (!setNonBlocking(fd)) {
+				throw new ListenerInheritanceException("VConn intercept listener cannot serve on the handed-over fd "
+						+ fd + ": fcntl(O_NONBLOCK) failed, errno " + LibC.errno(), ListenerInheritance.REQUIRED, fd);
+			}
+		}
+		logger.log(System.Logger.Level.INFO, "VConn intercept listener serves on the {0} instead of binding {1}",
+				origin, hostAndPort(bindAddress));
+		return ListenerSocket.inherited(fds, origin, bindAddress);
 	}
 
 	private static String hostAndPort(InetSocketAddress address) {

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -289,30 +290,35 @@ public final class RuntimeCore {
 
 	// ---- used by the factory ----
 
-	/**
-	 * A server bootstrap for an intercept listener on this runtime's loops: accepted connections
-	 * read only when asked, keep a half-open state, and use the runtime's water marks. The server
-	 * channel is a new socket of the runtime's transport, or wraps the listener's inherited socket.
-	 */
-	public ServerBootstrap listenerBootstrap() {
-		return listenerBootstrap(this.sockets.listeningChannels(this.transport));
+	/** Makes the server channels of this runtime's transport, for a listener that binds. */
+	public ChannelFactory<? extends ServerChannel> listeningChannels() {
+		return this.sockets.listeningChannels(this.transport);
 	}
 
 	/**
-	 * A server bootstrap as {@link #listenerBootstrap()} makes, whose server channel comes from
-	 * {@code channels} (an inherited listening socket's, say).
-	 * @param channels makes the server channel
+	 * A server bootstrap for an intercept listener on this runtime's loops: accepted connections
+	 * read only when asked, keep a half-open state, and use the runtime's water marks.
+	 * @param channels makes the server channel: a new socket ({@link #listeningChannels()}), or one
+	 * wrapping an inherited socket
+	 * @param acceptLoops where the server channel is registered (one loop, or the whole group)
+	 * @param connectionLoops where accepted connections are registered
 	 * @return the bootstrap
 	 */
-	public ServerBootstrap listenerBootstrap(ChannelFactory<? extends ServerChannel> channels) {
+	public ServerBootstrap listenerBootstrap(ChannelFactory<? extends ServerChannel> channels,
+			EventLoopGroup acceptLoops, EventLoopGroup connectionLoops) {
 		// no TCP_NODELAY here: Netty's socket channels set it when made, and a second setsockopt per
 		// accepted connection would change nothing
-		return new ServerBootstrap().group(this.group)
+		return new ServerBootstrap().group(acceptLoops, connectionLoops)
 			.channelFactory(channels)
 			.childOption(ChannelOption.AUTO_READ, false)
 			.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
 			.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
 					new WriteBufferWaterMark(this.writeLowWaterMark, this.writeHighWaterMark));
+	}
+
+	/** The options of a connection the listener accepts, for one handed over instead. */
+	public Map<ChannelOption<?>, Object> acceptedConnectionOptions() {
+		return listenerBootstrap(listeningChannels(), this.group, this.group).config().childOptions();
 	}
 
 	/**
