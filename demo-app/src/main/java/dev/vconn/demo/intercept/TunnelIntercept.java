@@ -1,5 +1,8 @@
 package dev.vconn.demo.intercept;
 
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
+
 import dev.vconn.Continuation;
 import dev.vconn.Tunnel;
 import dev.vconn.VConn;
@@ -19,8 +22,16 @@ final class TunnelIntercept implements Continuation {
 
 	private final InterceptSettings settings;
 
+	/** Its own lock, made with it, as the seed's {@code TSContCreate(handler, TSMutexCreate())}. */
+	private final Lock mutex = new ReentrantLock();
+
 	TunnelIntercept(InterceptSettings settings) {
 		this.settings = settings;
+	}
+
+	@Override
+	public Lock mutex() {
+		return this.mutex;
 	}
 
 	@Override

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
 
 import com.sun.jna.LastErrorException;
 import dev.vconn.Continuation;
@@ -61,6 +62,9 @@ final class VioIntercept implements Continuation {
 
 	private final InterceptSettings settings;
 
+	/** Its own lock, made with it, as the seed's {@code TSContCreate(handler, TSMutexCreate())}. */
+	private final Lock mutex = new ReentrantLock();
+
 	/** The client VConn from NET_ACCEPT until the shuffle starts. */
 	private @Nullable VConn accepted;
 
@@ -72,6 +76,11 @@ final class VioIntercept implements Continuation {
 
 	VioIntercept(InterceptSettings settings) {
 		this.settings = settings;
+	}
+
+	@Override
+	public Lock mutex() {
+		return this.mutex;
 	}
 
 	@Override
