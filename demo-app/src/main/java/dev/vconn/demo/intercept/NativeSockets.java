@@ -47,6 +47,10 @@ final class NativeSockets {
 
 	private static final int EINPROGRESS = 115;
 
+	private static final int EALREADY = 114;
+
+	private static final int EISCONN = 106;
+
 	/** The {@code errno} of a connect that took too long. */
 	static final int ETIMEDOUT = 110;
 
@@ -54,15 +58,24 @@ final class NativeSockets {
 	}
 
 	/**
+	 * A socket {@link #startConnect} opened.
+	 * @param fd the descriptor, now the caller's to adopt or close
+	 * @param connected whether the connection was made by the time {@code startConnect} returned
+	 */
+	record Connecting(int fd, boolean connected) {
+	}
+
+	/**
 	 * Opens a non-blocking TCP socket and starts connecting it: {@code socket(2)}, then
 	 * {@code connect(2)}, which returns at once. To an origin on the same host the connection is
-	 * usually made by then; {@link #finishConnect} tells.
+	 * usually made by then: a second {@code connect(2)} tells, in one call where {@code poll(2)} and
+	 * {@code SO_ERROR} take two. Otherwise {@link #finishConnect} waits for it.
 	 * @param address the resolved address to connect to
-	 * @return the descriptor, connected or connecting, now the caller's to adopt or close
+	 * @return the descriptor, connected or connecting
 	 * @throws IOException with the {@code errno} text if the socket cannot be created or the connect
 	 * failed at once (the descriptor is then closed)
 	 */
-	static int startConnect(InetSocketAddress address) throws IOException {
+	static Connecting startConnect(InetSocketAddress address) throws IOException {
 		byte[] sockaddr = sockaddr(address);
 		int domain = (sockaddr.length == 16) ? AF_INET : AF_INET6;
 		int fd;
@@ -72,17 +85,29 @@ final class NativeSockets {
 		catch (LastErrorException ex) {
 			throw new IOException("socket() failed: " + ex.getMessage(), ex);
 		}
-		if (LibC.connect(fd, sockaddr, sockaddr.length) == -1) {
-			// the usual answer, so errno is read rather than thrown (an exception costs more than the call)
-			int errno = Native.getLastError();
-			// EINTR too: the connection goes on being made, as with EINPROGRESS
-			if (errno != EINPROGRESS && errno != EINTR) {
-				close(fd);
-				LastErrorException failure = new LastErrorException(errno);
-				throw new IOException("connect() to " + address + " failed: " + failure.getMessage(), failure);
+		// the usual answers are errors, so errno is read rather than thrown (an exception costs more than the call)
+		if (LibC.connect(fd, sockaddr, sockaddr.length) == 0) {
+			return new Connecting(fd, true);
+		}
+		int errno = Native.getLastError();
+		// EINTR too: the connection goes on being made, as with EINPROGRESS
+		if (errno == EINPROGRESS || errno == EINTR) {
+			// again on a connect under way: 0 (or EISCONN) once it is made, EALREADY while it is being
+			// made, and the connect's error if it failed
+			if (LibC.connect(fd, sockaddr, sockaddr.length) == 0) {
+				return new Connecting(fd, true);
+			}
+			errno = Native.getLastError();
+			if (errno == EISCONN) {
+				return new Connecting(fd, true);
+			}
+			if (errno == EALREADY || errno == EINPROGRESS || errno == EINTR) {
+				return new Connecting(fd, false);
 			}
 		}
-		return fd;
+		close(fd);
+		LastErrorException failure = new LastErrorException(errno);
+		throw new IOException("connect() to " + address + " failed: " + failure.getMessage(), failure);
 	}
 
 	/**

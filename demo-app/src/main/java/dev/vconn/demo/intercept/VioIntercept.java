@@ -1,7 +1,6 @@
 package dev.vconn.demo.intercept;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
@@ -108,17 +107,16 @@ final class VioIntercept implements Continuation {
 		this.accepted = clientVConn;
 		// also bounds the wait for the connect: a client that times out is closed, then the server
 		clientVConn.setInactivityTimeout(this.settings.inactivityTimeout());
-		int fd;
-		boolean connected;
+		NativeSockets.Connecting origin;
 		try {
-			fd = NativeSockets.startConnect(this.settings.origin().address());
-			connected = NativeSockets.finishConnect(fd, Duration.ZERO);
+			origin = NativeSockets.startConnect(this.settings.origin().address());
 		}
 		catch (IOException | RuntimeException | LinkageError ex) {
 			connectFailed(clientVConn, ex.getMessage(), errno(ex));
 			return;
 		}
-		if (connected) {
+		int fd = origin.fd();
+		if (origin.connected()) {
 			this.settings.connects().succeeded();
 			handBack(clientVConn, fd);
 			return;
