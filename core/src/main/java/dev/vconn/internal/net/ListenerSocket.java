@@ -120,7 +120,8 @@ public final class ListenerSocket {
 					.channel());
 			}
 		}
-		catch (RuntimeException ex) {
+		catch (Throwable ex) {
+			// a bind failure too, which Netty rethrows as it is although it is checked
 			new ListeningChannels(opened).close();
 			throw ex;
 		}
